@@ -1,0 +1,221 @@
+/**
+ * A dynamic actor (AIME §4.3): one per subtask, built by the actor factory.
+ * ReAct as substates: reasoning (model call) -> acting (tool calls) ->
+ * observing (results become observations) -> reasoning ... until the model
+ * ends with its report o_t, or the step limit is reached. Tool errors are
+ * observations, not failures. The update_progress system tool becomes a
+ * PROGRESS.UPDATE event to the progress manager.
+ */
+import { assign, enqueueActions, fromPromise, sendParent, setup } from 'xstate';
+import type { ActorReportedEvent, ActorStepEvent, ActorUsageEvent, ProgressUpdateEvent } from './events.js';
+import type {
+  ActorReport,
+  ActorSpec,
+  ActorStep,
+  ThinkInput,
+  ThinkResult,
+  ToolCallOutcome,
+  ToolCallRequest,
+} from '../src/aime/types.js';
+import { addUsage, ZERO_USAGE, type ChatMessage, type TokenUsage } from '../src/llm/types.js';
+import { errorMessage } from '../src/util/errors.js';
+
+export interface ActorContext {
+  spec: ActorSpec;
+  messages: ChatMessage[];
+  steps: ActorStep[];
+  /** Model calls made so far: the ReAct step count the limit applies to. */
+  stepCount: number;
+  thought: string;
+  pendingCalls: ToolCallRequest[];
+  usage: TokenUsage;
+  report: ActorReport | null;
+}
+
+/** A tool outcome may carry a progress update for the system tool update_progress. */
+export type ActorToolOutcome = ToolCallOutcome & {
+  progress?: { status: ProgressUpdateEvent['status']; message: string };
+};
+
+export interface RunToolsInput {
+  spec: ActorSpec;
+  calls: ToolCallRequest[];
+  stepIndex: number;
+}
+
+function failedReport(taskId: string, summary: string): ActorReport {
+  return { taskId, status: 'failed', summary, references: [] };
+}
+
+export const actorMachine = setup({
+  types: {
+    context: {} as ActorContext,
+    input: {} as { spec: ActorSpec },
+    output: {} as ActorReport,
+  },
+  actors: {
+    think: fromPromise<ThinkResult, ThinkInput>(async () => {
+      throw new Error('think is not provided: the runtime must supply the actor model call');
+    }),
+    runTools: fromPromise<ActorToolOutcome[], RunToolsInput>(async () => {
+      throw new Error('runTools is not provided: the runtime must supply tool execution');
+    }),
+  },
+  guards: {
+    endedWithReport: (_, result: ThinkResult) => result.final !== undefined,
+    stepLimitReached: ({ context }) => context.stepCount >= context.spec.maxSteps,
+  },
+  actions: {
+    recordThought: assign(({ context }, result: ThinkResult) => ({
+      messages: [...context.messages, result.message],
+      thought: result.message.content || result.reasoning || '',
+      pendingCalls: (result.message.toolCalls ?? []).map((c) => ({ id: c.id, name: c.name, arguments: c.arguments })),
+      stepCount: context.stepCount + 1,
+      usage: addUsage(context.usage, result.usage),
+    })),
+    recordFinish: assign(({ context }, result: ThinkResult) => {
+      const report = { ...result.final!, taskId: context.spec.taskId };
+      const step: ActorStep = {
+        index: context.steps.length,
+        thought: context.thought,
+        action: { tool: 'finish', arguments: JSON.stringify({ status: report.status }) },
+        observation: report.summary,
+        ok: report.status === 'completed',
+      };
+      return { report, steps: [...context.steps, step] };
+    }),
+    recordObservations: assign(({ context }, outcomes: ActorToolOutcome[]) => {
+      const steps: ActorStep[] = outcomes.map((o, i) => ({
+        index: context.steps.length + i,
+        thought: i === 0 ? context.thought : '',
+        action: { tool: o.name, arguments: o.arguments },
+        observation: o.observation,
+        ok: o.ok,
+      }));
+      const toolMessages: ChatMessage[] = outcomes.map((o) => ({ role: 'tool', content: o.observation, toolCallId: o.id, name: o.name }));
+      return { steps: [...context.steps, ...steps], messages: [...context.messages, ...toolMessages], pendingCalls: [] };
+    }),
+    fail: assign(({ context }, summary: string) => ({ report: failedReport(context.spec.taskId, summary) })),
+    // ---- messages to other actors ----
+    reportUsage: sendParent(({ context }, result: ThinkResult): ActorUsageEvent => ({
+      type: 'ACTOR.USAGE',
+      taskId: context.spec.taskId,
+      usage: result.usage,
+    })),
+    forwardProgress: enqueueActions(({ context, enqueue }, outcomes: ActorToolOutcome[]) => {
+      for (const o of outcomes) {
+        if (!o.progress) continue;
+        const update: ProgressUpdateEvent = {
+          type: 'PROGRESS.UPDATE',
+          taskId: context.spec.taskId,
+          status: o.progress.status,
+          message: o.progress.message,
+          from: `actor:${context.spec.taskId}`,
+        };
+        enqueue.sendTo(({ system }) => system.get('progress'), update);
+      }
+    }),
+    announceSteps: enqueueActions(({ context, enqueue }, count: number) => {
+      for (const step of context.steps.slice(-count)) {
+        enqueue.sendParent({ type: 'ACTOR.STEP', taskId: context.spec.taskId, step } satisfies ActorStepEvent);
+      }
+    }),
+    deliverReport: sendParent(({ context }): ActorReportedEvent => ({
+      type: 'ACTOR.REPORTED',
+      report: context.report!,
+      steps: context.steps,
+      usage: context.usage,
+    })),
+  },
+}).createMachine({
+  id: 'actor',
+  context: ({ input }) => ({
+    spec: input.spec,
+    messages: [
+      { role: 'system', content: input.spec.systemPrompt },
+      { role: 'user', content: input.spec.taskPrompt },
+    ],
+    steps: [],
+    stepCount: 0,
+    thought: '',
+    pendingCalls: [],
+    usage: ZERO_USAGE,
+    report: null,
+  }),
+  initial: 'reasoning',
+  states: {
+    reasoning: {
+      invoke: {
+        id: 'think',
+        src: 'think',
+        input: ({ context }): ThinkInput => ({ spec: context.spec, messages: context.messages, stepIndex: context.stepCount }),
+        onDone: [
+          {
+            guard: { type: 'endedWithReport', params: ({ event }) => event.output },
+            target: 'reporting',
+            actions: [
+              { type: 'recordThought', params: ({ event }) => event.output },
+              { type: 'reportUsage', params: ({ event }) => event.output },
+              { type: 'recordFinish', params: ({ event }) => event.output },
+            ],
+          },
+          {
+            target: 'acting',
+            actions: [
+              { type: 'recordThought', params: ({ event }) => event.output },
+              { type: 'reportUsage', params: ({ event }) => event.output },
+            ],
+          },
+        ],
+        onError: {
+          target: 'reporting',
+          actions: { type: 'fail', params: ({ event }) => `model call failed: ${errorMessage(event.error)}` },
+        },
+      },
+    },
+    acting: {
+      invoke: {
+        id: 'runTools',
+        src: 'runTools',
+        input: ({ context }): RunToolsInput => ({ spec: context.spec, calls: context.pendingCalls, stepIndex: context.stepCount }),
+        onDone: {
+          target: 'observing',
+          actions: [
+            { type: 'recordObservations', params: ({ event }) => event.output },
+            { type: 'forwardProgress', params: ({ event }) => event.output },
+            { type: 'announceSteps', params: ({ event }) => event.output.length },
+          ],
+        },
+        onError: {
+          // Tools report their own failures as observations; reaching here means the runtime broke.
+          target: 'reporting',
+          actions: { type: 'fail', params: ({ event }) => `tool execution failed: ${errorMessage(event.error)}` },
+        },
+      },
+    },
+    observing: {
+      always: [
+        {
+          guard: 'stepLimitReached',
+          target: 'reporting',
+          actions: {
+            type: 'fail',
+            params: ({ context }) =>
+              `step limit (${context.spec.maxSteps}) reached before the completion criteria were met; last observation: ${
+                context.steps.at(-1)?.observation.slice(0, 300) ?? 'none'
+              }`,
+          },
+        },
+        { target: 'reasoning' },
+      ],
+    },
+    reporting: {
+      entry: 'deliverReport',
+      always: { target: 'done' },
+    },
+    done: {
+      type: 'final',
+    },
+  },
+  output: ({ context }) => context.report!,
+});

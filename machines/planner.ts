@@ -1,0 +1,109 @@
+/**
+ * The dynamic planner (AIME §4.1, Eq. 1): (L_{t+1}, g_{t+1}) = LLM(P, goal, L_t, H_t).
+ * Each PLANNER.PLAN runs one planning step. Output that fails the schema is
+ * re-asked once with the validation errors; a second failure fails the step.
+ */
+import { assign, fromPromise, sendParent, setup } from 'xstate';
+import type { PlannerDecidedEvent, PlannerFailedEvent, PlannerPlanEvent } from './events.js';
+import type { PlanStepInput, PlanStepResult } from '../src/aime/types.js';
+import { addUsage, ZERO_USAGE, type TokenUsage } from '../src/llm/types.js';
+import { errorMessage } from '../src/util/errors.js';
+
+export interface PlannerContext {
+  request: PlannerPlanEvent | null;
+  retry: { raw: string; errors: string[] } | null;
+  usage: TokenUsage;
+}
+
+export const plannerMachine = setup({
+  types: {
+    context: {} as PlannerContext,
+    events: {} as PlannerPlanEvent,
+  },
+  actors: {
+    planStep: fromPromise<PlanStepResult, PlanStepInput>(async () => {
+      throw new Error('planStep is not provided: the runtime must supply the planner model call');
+    }),
+  },
+  actions: {
+    announceDecision: sendParent(({ context }, out: Extract<PlanStepResult, { ok: true }>): PlannerDecidedEvent => ({
+      type: 'PLANNER.DECIDED',
+      decision: out.decision,
+      usage: addUsage(context.usage, out.usage),
+      raw: out.raw,
+    })),
+    announceFailure: sendParent(({ context }, failure: { reason: string; usage: TokenUsage }): PlannerFailedEvent => ({
+      type: 'PLANNER.FAILED',
+      reason: failure.reason,
+      usage: addUsage(context.usage, failure.usage),
+    })),
+  },
+  guards: {
+    isValidDecision: (_, result: PlanStepResult) => result.ok,
+    canReask: ({ context }) => context.retry === null,
+  },
+}).createMachine({
+  id: 'planner',
+  context: { request: null, retry: null, usage: ZERO_USAGE },
+  initial: 'idle',
+  states: {
+    idle: {
+      on: {
+        'PLANNER.PLAN': {
+          target: 'thinking',
+          actions: assign(({ event }) => ({ request: event, retry: null, usage: ZERO_USAGE })),
+        },
+      },
+    },
+    thinking: {
+      invoke: {
+        id: 'planStep',
+        src: 'planStep',
+        input: ({ context }): PlanStepInput => {
+          const r = context.request!;
+          return {
+            goal: r.goal,
+            tasks: r.tasks,
+            history: r.history,
+            iteration: r.iteration,
+            plannerPrompt: r.plannerPrompt,
+            ...(context.retry ? { retry: context.retry } : {}),
+          };
+        },
+        onDone: [
+          {
+            guard: { type: 'isValidDecision', params: ({ event }) => event.output },
+            target: 'idle',
+            actions: { type: 'announceDecision', params: ({ event }) => event.output as Extract<PlanStepResult, { ok: true }> },
+          },
+          {
+            guard: 'canReask',
+            target: 'thinking',
+            reenter: true,
+            actions: assign(({ context, event }) => {
+              const out = event.output as Extract<PlanStepResult, { ok: false }>;
+              return { retry: { raw: out.raw, errors: out.errors }, usage: addUsage(context.usage, out.usage) };
+            }),
+          },
+          {
+            target: 'idle',
+            actions: {
+              type: 'announceFailure',
+              params: ({ event }) => {
+                const out = event.output as Extract<PlanStepResult, { ok: false }>;
+                return { reason: `planner output did not match the schema after one re-ask: ${out.errors.join('; ')}`, usage: out.usage };
+              },
+            },
+          },
+        ],
+        onError: {
+          target: 'idle',
+          actions: {
+            type: 'announceFailure',
+            params: ({ event }) => ({ reason: `planner model call failed: ${errorMessage(event.error)}`, usage: ZERO_USAGE }),
+          },
+        },
+      },
+    },
+  },
+});

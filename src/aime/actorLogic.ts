@@ -1,0 +1,104 @@
+/**
+ * The effects behind a dynamic actor's ReAct substates: one model call
+ * (`think`) and the execution of the tool calls it asked for (`runTools`).
+ * Everything the model says is untrusted: unknown tools, broken JSON and
+ * schema violations become observations, never exceptions.
+ */
+import { z } from 'zod';
+import type { ActorToolOutcome, RunToolsInput } from '../../machines/actor.js';
+import type { ChatModel } from '../llm/types.js';
+import { invokeTool } from '../tools/invoke.js';
+import { updateProgressParams } from '../tools/builtin/updateProgress.js';
+import type { Tool, ToolContext } from '../tools/types.js';
+import { errorMessage } from '../util/errors.js';
+import { extractJsonObject } from './jsonText.js';
+import type { ActorReport, ThinkInput, ThinkResult } from './types.js';
+
+export const UPDATE_PROGRESS = 'update_progress';
+/** Observations longer than this are cut so one tool result cannot flood the context. */
+export const MAX_OBSERVATION_CHARS = 16_000;
+
+const reportSchema = z.object({
+  status: z.enum(['completed', 'failed']),
+  summary: z.string(),
+  references: z.array(z.string()).default([]),
+});
+
+/** The final reply of an actor as its report o_t; prose without JSON still counts as a completed summary. */
+export function parseActorReport(taskId: string, content: string): ActorReport {
+  const extracted = extractJsonObject(content);
+  if ('value' in extracted) {
+    const parsed = reportSchema.safeParse(extracted.value);
+    if (parsed.success) return { taskId, ...parsed.data };
+  }
+  const text = content.trim();
+  if (!text) return { taskId, status: 'failed', summary: 'the actor ended with an empty reply and no report', references: [] };
+  return { taskId, status: 'completed', summary: text, references: [] };
+}
+
+export async function think(model: ChatModel, input: ThinkInput, signal?: AbortSignal): Promise<ThinkResult> {
+  const response = await model.complete({
+    messages: input.messages,
+    tools: input.spec.tools,
+    toolChoice: 'auto',
+    purpose: 'actor',
+    ...(signal ? { signal } : {}),
+  });
+  const message = {
+    role: 'assistant' as const,
+    content: response.content,
+    ...(response.toolCalls.length ? { toolCalls: response.toolCalls } : {}),
+  };
+  const result: ThinkResult = { message, usage: response.usage, ...(response.reasoning ? { reasoning: response.reasoning } : {}) };
+  if (!response.toolCalls.length) result.final = parseActorReport(input.spec.taskId, response.content);
+  return result;
+}
+
+/**
+ * Runs the calls one after another (a later call may depend on an earlier
+ * write). Only the tools the factory gave this actor can be called.
+ */
+export async function runTools(input: RunToolsInput, allTools: Map<string, Tool>, ctx: ToolContext): Promise<ActorToolOutcome[]> {
+  const granted = new Map<string, Tool>();
+  for (const spec of input.spec.tools) {
+    const tool = allTools.get(spec.name);
+    if (tool) granted.set(spec.name, tool);
+  }
+  const outcomes: ActorToolOutcome[] = [];
+  for (const call of input.calls) {
+    if (call.name === UPDATE_PROGRESS) {
+      outcomes.push(progressOutcome(call));
+      continue;
+    }
+    let result;
+    try {
+      result = await invokeTool(granted, call, ctx);
+    } catch (err) {
+      result = { ok: false, output: `${call.name} failed: ${errorMessage(err)}` };
+    }
+    outcomes.push({
+      id: call.id,
+      name: call.name,
+      arguments: call.arguments,
+      ok: result.ok,
+      observation: truncate(result.output),
+      references: result.references ?? [],
+    });
+  }
+  return outcomes;
+}
+
+function progressOutcome(call: { id: string; name: string; arguments: string }): ActorToolOutcome {
+  const base = { id: call.id, name: call.name, arguments: call.arguments, references: [] };
+  const extracted = extractJsonObject(call.arguments);
+  const parsed = 'value' in extracted ? updateProgressParams.safeParse(extracted.value) : null;
+  if (!parsed?.success) {
+    const why = parsed ? parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : (extracted as { error: string }).error;
+    return { ...base, ok: false, observation: `update_progress: invalid arguments (${why}); expected {"status": "in_progress"|"completed"|"failed"|"blocked", "message": string}` };
+  }
+  return { ...base, ok: true, observation: 'progress recorded', progress: parsed.data };
+}
+
+function truncate(text: string): string {
+  return text.length <= MAX_OBSERVATION_CHARS ? text : `${text.slice(0, MAX_OBSERVATION_CHARS)}\n[observation truncated: ${text.length - MAX_OBSERVATION_CHARS} more characters]`;
+}

@@ -1,0 +1,23 @@
+/**
+ * The hierarchical task list (AIME §4.4). Nesting means dependency: a parent is
+ * done when its children are. This file holds the data model; markdown.ts holds
+ * its human-readable, machine-parsable form.
+ */
+
+export type TaskStatus = 'pending' | 'in_progress' | 'completed' | 'failed' | 'skipped';
+
+export const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'in_progress', 'completed', 'failed', 'skipped'];
+
+export interface TaskItem {
+  /** Dotted path-like id, e.g. "2" or "2.1". Unique within the list. */
+  id: string;
+  title: string;
+  status: TaskStatus;
+  /** Completion criteria: how the actor knows it is done. */
+  criteria: string;
+  /** Latest progress message (from update_progress or the final report). */
+  note?: string;
+  children: TaskItem[];
+}
+
+export type TaskList = TaskItem[];

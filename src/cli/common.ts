@@ -1,0 +1,69 @@
+/**
+ * What every CLI command shares: finding and loading the config, applying
+ * flag overrides, exit codes, and turning errors into one clear line.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError } from 'commander';
+import { applyOverrides, ConfigError, loadConfig, type LoadedConfig } from '../config/index.js';
+import { errorMessage } from '../util/errors.js';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+/** The config shipped with the package: used when the current directory has none. */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface ModelFlags {
+  config?: string;
+  provider?: string;
+  apiBase?: string;
+  model?: string;
+  apiKey?: string;
+}
+
+export function defaultConfigDir(): string {
+  const local = path.resolve('config');
+  return fs.existsSync(path.join(local, 'model_config.yaml')) ? local : path.join(PACKAGE_ROOT, 'config');
+}
+
+export async function loadCliConfig(flags: ModelFlags): Promise<LoadedConfig> {
+  const config = await loadConfig(flags.config ? path.resolve(flags.config) : defaultConfigDir());
+  const overrides = {
+    ...(flags.provider ? { provider: flags.provider } : {}),
+    ...(flags.apiBase ? { api_base: flags.apiBase } : {}),
+    ...(flags.model ? { model: flags.model } : {}),
+    ...(flags.apiKey ? { api_key: flags.apiKey } : {}),
+  };
+  return Object.keys(overrides).length ? { ...config, model: applyOverrides(config.model, overrides) } : config;
+}
+
+export function parsePositiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number of at least 1, got "${value}"`);
+    return n;
+  };
+}
+
+/** One line for the user, and the exit code that goes with the error's kind. */
+export function describeError(err: unknown): { message: string; code: number } {
+  if (err instanceof ConfigError) return { message: err.message, code: EXIT.usage };
+  if (err instanceof UsageError || (err instanceof Error && err.name === 'RunInputError')) return { message: err.message, code: EXIT.usage };
+  if (err instanceof Error && err.name === 'ToolConfigError') return { message: err.message, code: EXIT.usage };
+  return { message: errorMessage(err), code: EXIT.failed };
+}
+
+export function fail(err: unknown): never {
+  const { message, code } = describeError(err);
+  process.stderr.write(`gepa-aime: ${message}\n`);
+  if (process.env['GEPA_AIME_DEBUG'] && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  process.exit(code);
+}

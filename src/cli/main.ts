@@ -1,0 +1,63 @@
+/**
+ * The gepa-aime command line. Commands live in their own modules; this file
+ * only declares them. Exit codes: 0 done, 1 failed, 2 bad usage or config,
+ * 130 interrupted.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { chatCommand } from './chat.js';
+import { EXIT, fail, parsePositiveInt } from './common.js';
+import { runCommand, type RunFlags } from './run.js';
+
+function modelOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <dir>', 'config directory (default: ./config if present, else the packaged one)')
+    .addOption(new Option('--provider <name>', 'model provider, overrides the config').choices(['offline', 'vllm', 'openai', 'replay']))
+    .option('--api-base <url>', 'OpenAI-compatible endpoint base URL, e.g. http://127.0.0.1:8000/v1')
+    .option('--model <name>', 'model name on the server')
+    .option('--api-key <key>', 'bearer key (prefer the GEPA_AIME_API_KEY environment variable)');
+}
+
+function runOptions(cmd: Command): Command {
+  return modelOptions(cmd)
+    .option('--workspace <dir>', 'directory the agents work in (default: current directory)')
+    .option('--traces <dir>', 'where runs are recorded (default: ./traces)')
+    .option('--max-iterations <n>', 'planner iterations before giving up', parsePositiveInt('--max-iterations'))
+    .option('--max-parallel <n>', 'actors running at once (default 1, as in the AIME paper)', parsePositiveInt('--max-parallel'))
+    .option('--max-steps <n>', 'ReAct steps per actor', parsePositiveInt('--max-steps'))
+    .option('--token-budget <n>', 'stop when the run has used this many tokens', parsePositiveInt('--token-budget'))
+    .option('--deadline <seconds>', 'stop after this many seconds of wall-clock time', parsePositiveInt('--deadline'));
+}
+
+export function buildProgram(): Command {
+  const program = new Command('gepa-aime')
+    .description('Run goals with a team of LLM agents (AIME) that improves its own prompts (GEPA).')
+    .showHelpAfterError()
+    .exitOverride();
+
+  runOptions(program.command('run').description('run a goal with the planner and a team of actors').argument('<goal...>', 'what you want done'))
+    .option('--json', 'print the full JSON report on stdout and nothing else')
+    .action(async (goal: string[], flags: RunFlags) => {
+      process.exitCode = await runCommand(goal, flags);
+    });
+
+  runOptions(program.command('chat').description('chat with the configured model; /goal <text> runs a goal')).action(async (flags: RunFlags) => {
+    process.exitCode = await chatCommand(flags);
+  });
+
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are not errors; everything else commander rejects is bad usage.
+      process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
+    }
+    fail(err);
+  }
+}
+
+void main(process.argv);

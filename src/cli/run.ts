@@ -1,0 +1,91 @@
+/**
+ * `gepa-aime run "<goal>"`: runs a goal and prints the live checklist on a
+ * TTY, then the outcome; `--json` prints only the report.
+ */
+import path from 'node:path';
+import type { WorkflowLimits } from '../../machines/workflow.js';
+import type { RunReport } from '../runtime/report.js';
+import { runGoal, type RunOptions } from '../runtime/runGoal.js';
+import { EXIT, loadCliConfig, type ModelFlags } from './common.js';
+import { LiveChecklist, safeText } from './terminal.js';
+
+export interface RunFlags extends ModelFlags {
+  workspace?: string;
+  traces?: string;
+  maxIterations?: number;
+  maxParallel?: number;
+  maxSteps?: number;
+  tokenBudget?: number;
+  deadline?: number;
+  json?: boolean;
+}
+
+export function limitsFrom(flags: RunFlags): Partial<WorkflowLimits> {
+  return {
+    ...(flags.maxIterations ? { maxIterations: flags.maxIterations } : {}),
+    ...(flags.maxParallel ? { maxParallelActors: flags.maxParallel } : {}),
+    ...(flags.maxSteps ? { maxActorSteps: flags.maxSteps } : {}),
+    ...(flags.tokenBudget ? { tokenBudget: flags.tokenBudget } : {}),
+    ...(flags.deadline ? { deadlineMs: flags.deadline * 1000 } : {}),
+  };
+}
+
+export function exitCodeFor(report: RunReport): number {
+  if (report.status === 'completed') return EXIT.ok;
+  if (report.status === 'cancelled') return EXIT.interrupted;
+  return EXIT.failed;
+}
+
+/** Ctrl-C once cancels cleanly (the report is still written); twice quits at once. */
+export function interruptController(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    process.stderr.write('\ncancelling (Ctrl-C again to quit at once)…\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+export async function executeGoal(goal: string, flags: RunFlags, extra: Partial<RunOptions> = {}): Promise<RunReport> {
+  const config = await loadCliConfig(flags);
+  const interrupt = interruptController();
+  const checklist = flags.json ? null : new LiveChecklist(process.stdout);
+  try {
+    return await runGoal({
+      goal,
+      config,
+      workspace: path.resolve(flags.workspace ?? '.'),
+      tracesDir: path.resolve(flags.traces ?? 'traces'),
+      limits: limitsFrom(flags),
+      signal: interrupt.signal,
+      ...(checklist ? { onTasks: (tasks) => checklist.draw(tasks) } : {}),
+      ...extra,
+    });
+  } finally {
+    checklist?.release();
+    interrupt.dispose();
+  }
+}
+
+export function printReport(report: RunReport, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
+  const out: string[] = [];
+  if (!process.stdout.isTTY) out.push(safeText(report.ledger.markdown).trimEnd());
+  out.push(`status: ${report.status}${report.reason ? ` (${safeText(report.reason)})` : ''}`);
+  if (report.answer) out.push(`answer:\n${safeText(report.answer)}`);
+  if (report.model.note) out.push(report.model.note);
+  out.push(`tokens: ${report.usage.totalTokens}, iterations: ${report.iterations}, time: ${report.timings.durationMs} ms`);
+  out.push(`report: ${report.paths.report}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+export async function runCommand(goalWords: string[], flags: RunFlags): Promise<number> {
+  const report = await executeGoal(goalWords.join(' '), flags);
+  printReport(report, Boolean(flags.json));
+  return exitCodeFor(report);
+}

@@ -1,0 +1,98 @@
+/**
+ * gepa_config.yaml: when and how prompts evolve — `online` (during normal runs, driven by
+ * goal outcomes) and `offline` (a GEPA optimisation run). Every key is optional; unknown
+ * keys are errors so a typo cannot silently leave a default in force.
+ */
+import { z } from 'zod';
+import { flag, int, mapping, num, oneOf, text } from './fields.js';
+import type { ParsedSource } from './source.js';
+import { validate } from './validate.js';
+
+export const CANDIDATE_SELECTIONS = ['pareto', 'current_best', 'epsilon_greedy'] as const;
+export const COMPONENT_SELECTIONS = ['round_robin', 'all'] as const;
+
+export interface GepaOnlineConfig {
+  enabled: boolean;
+  trace_path: string;
+  /** Rolling window of goal outcomes considered. */
+  window: number;
+  /** Weight multiplier per step back in time, (0, 1]. */
+  recency_decay: number;
+  /** Mutate when the weighted composite score falls below this, [0, 1]. */
+  threshold: number;
+  /** Also mutate every N goals; 0 = only on threshold. */
+  every_n_goals: number;
+  /** Candidates kept. */
+  pool_size: number;
+  /** Outcomes needed before judging. */
+  min_outcomes: number;
+}
+
+export interface GepaOfflineConfig {
+  max_metric_calls: number;
+  minibatch_size: number;
+  candidate_selection: (typeof CANDIDATE_SELECTIONS)[number];
+  epsilon: number;
+  component_selection: (typeof COMPONENT_SELECTIONS)[number];
+  use_merge: boolean;
+  max_merge_invocations: number;
+  max_concurrency: number;
+  seed: number;
+  perfect_score: number;
+  /** Must contain <curr_param> and <side_info>; null = built-in template. */
+  reflection_prompt_template: string | null;
+}
+
+export interface GepaConfig {
+  online: GepaOnlineConfig;
+  offline: GepaOfflineConfig;
+}
+
+const TEMPLATE_EXPECTED = 'a template containing <curr_param> and <side_info>, or null';
+
+export const gepaConfigSchema = mapping(
+  {
+    online: mapping(
+      {
+        enabled: flag().default(true),
+        trace_path: text('a file path').default('traces/gepa_history.jsonl'),
+        window: int('an integer >= 1', { gte: 1 }).default(20),
+        recency_decay: num('a number greater than 0 and at most 1', { gt: 0, lte: 1 }).default(0.85),
+        threshold: num('a number from 0 to 1', { gte: 0, lte: 1 }).default(0.5),
+        every_n_goals: int('an integer >= 0 (0 = only on threshold)', { gte: 0 }).default(5),
+        pool_size: int('an integer >= 1', { gte: 1 }).default(4),
+        min_outcomes: int('an integer >= 1', { gte: 1 }).default(3),
+      },
+      'a mapping of online evolution settings',
+    ).prefault(() => ({})),
+    offline: mapping(
+      {
+        max_metric_calls: int('an integer >= 1', { gte: 1 }).default(200),
+        minibatch_size: int('an integer >= 1', { gte: 1 }).default(3),
+        candidate_selection: oneOf(CANDIDATE_SELECTIONS).default('pareto'),
+        epsilon: num('a number from 0 to 1', { gte: 0, lte: 1 }).default(0.1),
+        component_selection: oneOf(COMPONENT_SELECTIONS).default('round_robin'),
+        use_merge: flag().default(false),
+        max_merge_invocations: int('an integer >= 0', { gte: 0 }).default(5),
+        max_concurrency: int('an integer >= 1', { gte: 1 }).default(4),
+        seed: int('an integer').default(0),
+        perfect_score: num('a number').default(1),
+        reflection_prompt_template: z
+          .string({ error: TEMPLATE_EXPECTED })
+          .refine((s) => s.includes('<curr_param>') && s.includes('<side_info>'), { error: TEMPLATE_EXPECTED })
+          .nullable()
+          .default(null),
+      },
+      'a mapping of offline optimisation settings',
+    ).prefault(() => ({})),
+  },
+  'a mapping with online and offline sections',
+);
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _gepaConfigMatches: Same<GepaConfig, z.output<typeof gepaConfigSchema>> = true;
+void _gepaConfigMatches;
+
+export function parseGepaConfig(src: ParsedSource): GepaConfig {
+  return validate(gepaConfigSchema, src.value ?? {}, src); // empty file = all defaults
+}

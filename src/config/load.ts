@@ -1,0 +1,149 @@
+/**
+ * Entry points: parse config text (no disk, for tests and fuzzers), load one file, or load
+ * a whole config dir. Whatever the content, the only error that escapes is ConfigError.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from './errors.js';
+import { parseGepaConfig, type GepaConfig } from './gepaConfig.js';
+import { parseModelConfig, type Env, type ModelConfig } from './modelConfig.js';
+import { defaultPersonasConfig, parsePersonasConfig, type PersonasConfig } from './personasConfig.js';
+import { parseSource, readConfigText } from './source.js';
+import { parseToolBundlesConfig, type ToolBundlesConfig } from './toolBundlesConfig.js';
+
+export const CONFIG_FILES = {
+  model: 'model_config.yaml',
+  gepa: 'gepa_config.yaml',
+  tools: 'tool_bundles.json',
+  personas: 'personas.yaml',
+} as const;
+
+export type ConfigKind = keyof typeof CONFIG_FILES;
+
+export interface ConfigByKind {
+  model: ModelConfig;
+  gepa: GepaConfig;
+  tools: ToolBundlesConfig;
+  personas: PersonasConfig;
+}
+
+export interface ParseOptions {
+  /** For `model`: the environment for GEPA_AIME_* overrides. Default: none (pure). */
+  env?: Env;
+  /** For `personas`: bundle names that exist. */
+  knownBundles?: readonly string[];
+  /** For `model`: persona names that roles.personas may name. */
+  knownPersonas?: readonly string[];
+}
+
+export interface LoadedConfig {
+  model: ModelConfig;
+  gepa: GepaConfig;
+  tools: ToolBundlesConfig;
+  personas: PersonasConfig;
+  /** Absolute config dir; custom_tools modules are relative to it. */
+  dir: string;
+  /** Paths read (as built from the dir given); personas is null when the built-in defaults were used. */
+  files: { model: string; gepa: string; tools: string; personas: string | null };
+}
+
+/** Parse and validate config text of one kind. `fileName` is only used in error messages. */
+export function parseConfigText<K extends ConfigKind>(kind: K, text: string, fileName: string = CONFIG_FILES[kind], opts: ParseOptions = {}): ConfigByKind[K] {
+  return contain(fileName, () => {
+    const src = parseSource(text, fileName, kind === 'tools' ? 'json' : 'yaml');
+    const parsers: { [P in ConfigKind]: () => ConfigByKind[P] } = {
+      model: () => parseModelConfig(src, opts.env ?? {}, opts.knownPersonas ? { knownPersonas: opts.knownPersonas } : {}),
+      gepa: () => parseGepaConfig(src),
+      tools: () => parseToolBundlesConfig(src),
+      personas: () => parsePersonasConfig(src, opts.knownBundles ? { knownBundles: opts.knownBundles } : {}),
+    };
+    return parsers[kind]() as ConfigByKind[K];
+  });
+}
+
+export function loadModelConfig(path: string, env: Env = process.env, opts: { knownPersonas?: readonly string[] } = {}): ModelConfig {
+  return parseConfigText('model', readConfigText(path)!, path, { ...opts, env });
+}
+
+export function loadGepaConfig(path: string): GepaConfig {
+  return parseConfigText('gepa', readConfigText(path)!, path);
+}
+
+export function loadToolBundlesConfig(path: string): ToolBundlesConfig {
+  return parseConfigText('tools', readConfigText(path)!, path);
+}
+
+/** The file is optional: when it does not exist, the built-in personas are returned. */
+export function loadPersonasConfig(path: string, opts: { knownBundles?: readonly string[] } = {}): PersonasConfig {
+  const text = readConfigText(path, { optional: true });
+  return text === undefined ? defaultPersonasConfig(opts.knownBundles) : parseConfigText('personas', text, path, opts);
+}
+
+/**
+ * Load every file of a config dir and check them against each other (persona bundles
+ * exist, persona overrides name real personas). Problems in all files are reported together.
+ */
+export function loadConfig(dir: string = defaultConfigDir(), { env = process.env }: { env?: Env } = {}): LoadedConfig {
+  if (!isDirectory(dir)) {
+    throw new ConfigError({ file: dir, expected: 'a config directory', found: 'nothing there', text: 'config directory not found' });
+  }
+  const files = {
+    model: join(dir, CONFIG_FILES.model),
+    gepa: join(dir, CONFIG_FILES.gepa),
+    tools: join(dir, CONFIG_FILES.tools),
+    personas: join(dir, CONFIG_FILES.personas),
+  };
+  const errors: ConfigError[] = [];
+  const attempt = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      errors.push(error);
+      return undefined;
+    }
+  };
+
+  // Order matters: each file is checked against the ones before it when they loaded.
+  const tools = attempt(() => loadToolBundlesConfig(files.tools));
+  const knownBundles = tools ? Object.keys(tools.bundles) : undefined;
+  const personasPresent = existsSync(files.personas);
+  const personas = attempt(() => loadPersonasConfig(files.personas, knownBundles ? { knownBundles } : {}));
+  const knownPersonas = personas ? Object.keys(personas.personas) : undefined;
+  const model = attempt(() => loadModelConfig(files.model, env, knownPersonas ? { knownPersonas } : {}));
+  const gepa = attempt(() => loadGepaConfig(files.gepa));
+
+  if (errors.length > 0 || !tools || !personas || !model || !gepa) throw ConfigError.merge(errors);
+  return { model, gepa, tools, personas, dir: resolve(dir), files: { ...files, personas: personasPresent ? files.personas : null } };
+}
+
+/** The repository's config/ dir, found from this module's location (works from src/ and dist/). */
+export function defaultConfigDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'config', CONFIG_FILES.model))) return join(dir, 'config');
+    const parent = dirname(dir);
+    if (parent === dir) return resolve('config');
+    dir = parent;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Last line of defence: a bug or a library surprise still reaches the user as a ConfigError. */
+function contain<T>(file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    const reason = error instanceof RangeError ? 'content is nested too deeply' : `cannot process file: ${String((error as Error)?.message ?? error).slice(0, 200)}`;
+    throw new ConfigError({ file, expected: 'a valid config file', found: 'an unexpected failure', text: reason });
+  }
+}

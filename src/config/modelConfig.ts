@@ -1,0 +1,239 @@
+/**
+ * model_config.yaml: which LLM provider/model to call and how, with per-role and
+ * per-persona overrides. Precedence, lowest to highest:
+ *   file < environment (GEPA_AIME_*) < CLI flags (applyOverrides)   — for the base settings
+ *   base < roles.<role> < roles.personas.<persona>                   — in resolveRole
+ * Env vars and CLI flags set the base (top-level) settings; a role or persona that names
+ * its own value in the file keeps it, since the file said so for that role explicitly.
+ */
+import { z } from 'zod';
+import { ConfigError, renderValue } from './errors.js';
+import { flag, httpUrl, int, isPlainObject, mapping, name, num, oneOf, text } from './fields.js';
+import type { Located, ParsedSource } from './source.js';
+import { validate, valueAt, type CheckIssue } from './validate.js';
+
+export const PROVIDERS = ['offline', 'vllm', 'openai', 'replay'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+export const ENDPOINTS = ['/v1/chat/completions', '/v1/completions', '/generate'] as const;
+export type Endpoint = (typeof ENDPOINTS)[number];
+export type AgentRole = 'planner' | 'actor' | 'reflection';
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Env var → the top-level key it sets. Empty values count as unset. */
+export const MODEL_ENV_VARS = {
+  GEPA_AIME_PROVIDER: 'provider',
+  GEPA_AIME_API_BASE: 'api_base',
+  GEPA_AIME_MODEL: 'model',
+  GEPA_AIME_API_KEY: 'api_key',
+} as const;
+/** Used for api_key only when neither the file nor GEPA_AIME_API_KEY sets one. */
+export const API_KEY_FALLBACK_ENV = 'OPENAI_API_KEY';
+
+/** What a role or persona may override. `null` clears a base value; absent inherits it. */
+export interface RoleOverride {
+  provider?: Provider;
+  model?: string;
+  api_base?: string;
+  api_key?: string | null;
+  endpoint?: Endpoint;
+  temperature?: number | null;
+  top_p?: number | null;
+  max_tokens?: number | null;
+  seed?: number | null;
+  extra_params?: Record<string, unknown>;
+}
+
+export interface ModelConfig {
+  provider: Provider;
+  model: string;
+  api_base: string;
+  api_key: string | null;
+  endpoint: Endpoint;
+  /** Seconds. */
+  request_timeout: number;
+  max_retries: number;
+  /** Concurrent requests per endpoint. */
+  max_concurrency: number;
+  stream: boolean;
+  temperature: number | null;
+  top_p: number | null;
+  max_tokens: number | null;
+  seed: number | null;
+  replay_file: string | null;
+  /** Passed to the provider untouched; unknown top-level keys of the file land here too. */
+  extra_params: Record<string, unknown>;
+  roles: {
+    planner: RoleOverride;
+    actor: RoleOverride;
+    reflection: RoleOverride;
+    personas: Record<string, RoleOverride>;
+  };
+}
+
+/** Everything one agent role needs to make calls, overrides applied. */
+export interface ResolvedRole {
+  role: AgentRole;
+  persona: string | null;
+  provider: Provider;
+  model: string;
+  api_base: string;
+  api_key: string | null;
+  endpoint: Endpoint;
+  request_timeout: number;
+  max_retries: number;
+  max_concurrency: number;
+  stream: boolean;
+  temperature: number | null;
+  top_p: number | null;
+  max_tokens: number | null;
+  seed: number | null;
+  replay_file: string | null;
+  extra_params: Record<string, unknown>;
+}
+
+/** CLI flags; undefined means "not given". */
+export interface ModelOverrides {
+  provider?: string;
+  api_base?: string;
+  model?: string;
+  api_key?: string;
+}
+
+const extraParams = z.record(z.string(), z.unknown(), { error: 'a mapping of extra provider parameters' });
+const temperature = num('a number from 0 to 2, or null', { gte: 0, lte: 2 }).nullable();
+const topP = num('a number greater than 0 and at most 1, or null', { gt: 0, lte: 1 }).nullable();
+const maxTokens = int('an integer >= 1, or null', { gte: 1 }).nullable();
+const seed = int('an integer, or null').nullable();
+const apiKey = text('an API key string, or null').nullable();
+
+const roleOverride = mapping(
+  {
+    provider: oneOf(PROVIDERS).optional(),
+    model: text('a model name').optional(),
+    api_base: httpUrl().optional(),
+    api_key: apiKey.optional(),
+    endpoint: oneOf(ENDPOINTS).optional(),
+    temperature: temperature.optional(),
+    top_p: topP.optional(),
+    max_tokens: maxTokens.optional(),
+    seed: seed.optional(),
+    extra_params: extraParams.optional(),
+  },
+  'a mapping of settings to override (or {})',
+);
+
+export const modelConfigSchema = mapping(
+  {
+    provider: oneOf(PROVIDERS).default('offline'),
+    model: text('a model name').default('gepa-aime-offline'),
+    api_base: httpUrl().default('http://127.0.0.1:8000/v1'),
+    api_key: apiKey.default(null),
+    endpoint: oneOf(ENDPOINTS).default('/v1/chat/completions'),
+    request_timeout: num('a positive number', { gt: 0 }).default(60),
+    max_retries: int('an integer >= 0', { gte: 0 }).default(4),
+    max_concurrency: int('an integer >= 1', { gte: 1 }).default(8),
+    stream: flag().default(true),
+    temperature: temperature.default(0.2),
+    top_p: topP.default(null),
+    max_tokens: maxTokens.default(2048),
+    seed: seed.default(null),
+    replay_file: text('a file path, or null').nullable().default(null),
+    extra_params: extraParams.default(() => ({})),
+    roles: mapping(
+      {
+        planner: roleOverride.prefault(() => ({})),
+        actor: roleOverride.prefault(() => ({})),
+        reflection: roleOverride.prefault(() => ({})),
+        personas: z.record(name(), roleOverride, { error: 'a mapping of persona name to overrides' }).default(() => ({})),
+      },
+      'a mapping with planner, actor, reflection and personas',
+    ).prefault(() => ({})),
+  },
+  'a mapping of model settings',
+);
+
+// Keep the hand-written interface and the schema in step (compile-time only).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _modelConfigMatches: Same<ModelConfig, z.output<typeof modelConfigSchema>> = true;
+void _modelConfigMatches;
+
+const OVERRIDE_KEYS = Object.keys(roleOverride.shape) as (keyof RoleOverride)[];
+
+/** Validate parsed model_config.yaml, after env overrides. */
+export function parseModelConfig(src: ParsedSource, env: Env = process.env, opts: { knownPersonas?: readonly string[] } = {}): ModelConfig {
+  const raw = src.value ?? {}; // an empty file means "all defaults"
+  if (!isPlainObject(raw)) {
+    throw new ConfigError({ file: src.file, keyPath: '', line: src.lineOf([]) ?? 1, expected: 'a mapping of model settings (key: value lines)', found: renderValue(raw) });
+  }
+  const input = foldUnknownKeys(raw);
+  const origins: Record<string, string> = {};
+  for (const [variable, key] of Object.entries(MODEL_ENV_VARS)) {
+    const value = env[variable];
+    if (value) [input[key], origins[key]] = [value, `$${variable}`];
+  }
+  const fallbackKey = env[API_KEY_FALLBACK_ENV];
+  if ((input.api_key === undefined || input.api_key === null) && fallbackKey) {
+    [input.api_key, origins.api_key] = [fallbackKey, `$${API_KEY_FALLBACK_ENV}`];
+  }
+  return validate(modelConfigSchema, input, src, { origins, checks: (v) => modelChecks(v, opts.knownPersonas) });
+}
+
+/** CLI flags over a loaded config (highest precedence), validated again. */
+export function applyOverrides(config: ModelConfig, overrides: ModelOverrides, source = 'command line'): ModelConfig {
+  const input: Record<string, unknown> = { ...config };
+  for (const key of ['provider', 'api_base', 'model', 'api_key'] as const) {
+    if (overrides[key] !== undefined) input[key] = overrides[key];
+  }
+  const at: Located = { file: source, lineOf: () => undefined };
+  return validate(modelConfigSchema, input, at, { checks: (v) => modelChecks(v) });
+}
+
+/** Settings for one role: persona override over role override over base; extra_params merged shallowly. */
+export function resolveRole(config: ModelConfig, role: AgentRole, persona?: string): ResolvedRole {
+  const { roles, extra_params, ...base } = config;
+  const out: ResolvedRole = { ...base, extra_params: { ...extra_params }, role, persona: persona ?? null };
+  const personaOverride = persona !== undefined && Object.hasOwn(roles.personas, persona) ? roles.personas[persona] : undefined;
+  for (const layer of [roles[role], personaOverride]) {
+    if (!layer) continue;
+    for (const key of OVERRIDE_KEYS) {
+      const value = layer[key];
+      if (value === undefined) continue;
+      if (key === 'extra_params') out.extra_params = { ...out.extra_params, ...(value as Record<string, unknown>) };
+      else (out as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+  return out;
+}
+
+/** Unknown top-level keys become extra_params; an explicit extra_params wins on conflict. */
+function foldUnknownKeys(raw: Record<string, unknown>): Record<string, unknown> {
+  const known = new Set(Object.keys(modelConfigSchema.shape));
+  // fromEntries defines own properties, so a "__proto__" key stays an ordinary key.
+  const input = Object.fromEntries(Object.entries(raw).filter(([k]) => known.has(k)));
+  const unknown = Object.fromEntries(Object.entries(raw).filter(([k]) => !known.has(k)));
+  if (Object.keys(unknown).length > 0 && (raw.extra_params === undefined || isPlainObject(raw.extra_params))) {
+    input.extra_params = { ...unknown, ...(raw.extra_params ?? {}) };
+  }
+  return input;
+}
+
+function modelChecks(v: unknown, knownPersonas?: readonly string[]): CheckIssue[] {
+  const issues: CheckIssue[] = [];
+  if (valueAt(v, ['provider']) === 'replay' && (valueAt(v, ['replay_file']) ?? null) === null) {
+    issues.push({ path: ['replay_file'], expected: 'a replay file path (required when provider is replay)' });
+  }
+  const personas = valueAt(v, ['roles', 'personas']);
+  if (knownPersonas && isPlainObject(personas)) {
+    for (const p of Object.keys(personas)) {
+      if (!knownPersonas.includes(p)) {
+        issues.push({
+          path: ['roles', 'personas', p],
+          expected: `the name of a defined persona (${knownPersonas.join(', ')})`,
+          found: `unknown persona ${JSON.stringify(p)}`,
+        });
+      }
+    }
+  }
+  return issues;
+}
+

@@ -1,0 +1,101 @@
+/**
+ * personas.yaml (optional): the kinds of actor the planner can hand a task to, each with a
+ * system prompt, tool bundles, background knowledge and keywords that suggest it.
+ */
+import { z } from 'zod';
+import { DEFAULT_PERSONAS } from './defaultPersonas.js';
+import { isPlainObject, list, mapping, name, text } from './fields.js';
+import type { ParsedSource } from './source.js';
+import { validate, valueAt, type CheckIssue } from './validate.js';
+
+export interface PersonaConfig {
+  description: string;
+  /** The persona's system-prompt text. */
+  prompt: string;
+  /** Tool bundle names (see tool_bundles.json). */
+  bundles: string[];
+  /** Short facts or guidelines given to the persona. */
+  knowledge: string[];
+  /** Keywords in a task that suggest this persona. */
+  when: string[];
+}
+
+export interface PersonasConfig {
+  personas: Record<string, PersonaConfig>;
+  default_persona: string;
+}
+
+const persona = mapping(
+  {
+    description: text('a description'),
+    prompt: text('the persona prompt text'),
+    bundles: list(name(), 'a list of bundle names'),
+    knowledge: list(text('a short fact or guideline'), 'a list of facts or guidelines').default(() => []),
+    when: list(text('a keyword'), 'a list of keywords').default(() => []),
+  },
+  'a persona: description, prompt, bundles, optional knowledge and when',
+);
+
+export const personasConfigSchema = mapping(
+  {
+    personas: z.record(name(), persona, { error: 'a mapping of persona name to persona' }),
+    default_persona: name(),
+  },
+  'a mapping with personas and default_persona',
+);
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _personasConfigMatches: Same<PersonasConfig, z.output<typeof personasConfigSchema>> = true;
+void _personasConfigMatches;
+
+export interface PersonaOptions {
+  /** Bundle names from tool_bundles.json; when given, persona bundles must be among them. */
+  knownBundles?: readonly string[];
+}
+
+export function parsePersonasConfig(src: ParsedSource, opts: PersonaOptions = {}): PersonasConfig {
+  if (src.value === null) return defaultPersonasConfig(opts.knownBundles); // an empty file, like a missing one
+  return validate(personasConfigSchema, src.value, src, { checks: (raw) => personaChecks(raw, opts.knownBundles) });
+}
+
+/**
+ * A fresh copy of the built-in personas. Given the known bundles, bundles that the tool
+ * config does not define are dropped: defaults must not break a trimmed tool_bundles.json.
+ */
+export function defaultPersonasConfig(knownBundles?: readonly string[]): PersonasConfig {
+  const copy = structuredClone(DEFAULT_PERSONAS);
+  if (knownBundles) for (const p of Object.values(copy.personas)) p.bundles = p.bundles.filter((b) => knownBundles.includes(b));
+  return copy;
+}
+
+function personaChecks(raw: unknown, knownBundles?: readonly string[]): CheckIssue[] {
+  const issues: CheckIssue[] = [];
+  const personas = valueAt(raw, ['personas']);
+  if (!isPlainObject(personas)) return issues;
+  const names = Object.keys(personas);
+  if (names.length === 0) issues.push({ path: ['personas'], expected: 'at least one persona' });
+  const def = valueAt(raw, ['default_persona']);
+  if (typeof def === 'string' && names.length > 0 && !names.includes(def)) {
+    issues.push({
+      path: ['default_persona'],
+      expected: `the name of a persona defined under personas (${names.join(', ')})`,
+      found: `unknown persona ${JSON.stringify(def)}`,
+    });
+  }
+  if (knownBundles) {
+    for (const p of names) {
+      const bundles = valueAt(personas, [p, 'bundles']);
+      if (!Array.isArray(bundles)) continue;
+      bundles.forEach((b, i) => {
+        if (typeof b === 'string' && !knownBundles.includes(b)) {
+          issues.push({
+            path: ['personas', p, 'bundles', i],
+            expected: `a bundle defined in tool_bundles.json (${knownBundles.join(', ')})`,
+            found: `unknown bundle ${JSON.stringify(b)}`,
+          });
+        }
+      });
+    }
+  }
+  return issues;
+}

@@ -1,0 +1,127 @@
+/**
+ * tool_bundles.json: named groups of tools that personas switch on, extra tool modules,
+ * web search settings and I/O limits. Tool names are not checked here: only the tool
+ * registry knows which tools exist.
+ */
+import { z } from 'zod';
+import { httpUrl, int, isPlainObject, list, mapping, name, oneOf, text } from './fields.js';
+import type { ParsedSource } from './source.js';
+import { validate, valueAt, type CheckIssue } from './validate.js';
+
+export const WEB_SEARCH_PROVIDERS = ['searxng', 'brave', 'tavily'] as const;
+
+export interface ToolBundleConfig {
+  description: string;
+  tools: string[];
+}
+
+export interface CustomToolConfig {
+  /** Module path, relative to the config dir. */
+  module: string;
+  /** Export to load; "default" unless given. */
+  export: string;
+}
+
+export interface WebSearchConfig {
+  provider: (typeof WEB_SEARCH_PROVIDERS)[number];
+  url?: string;
+  api_key?: string;
+  /** Name of an env var holding the key. */
+  api_key_env?: string;
+  max_results?: number;
+  timeout_ms?: number;
+}
+
+export interface ToolBundlesConfig {
+  bundles: Record<string, ToolBundleConfig>;
+  default_bundles: string[];
+  custom_tools: CustomToolConfig[];
+  web_search: WebSearchConfig | null;
+  limits: { max_write_bytes: number; max_read_bytes: number };
+}
+
+/** Used when the file leaves `bundles` out; mirrored by config/tool_bundles.json. */
+export const DEFAULT_TOOL_BUNDLES: Readonly<Record<string, ToolBundleConfig>> = {
+  filesystem: {
+    description: 'Read, list, search and write files inside the workspace.',
+    tools: ['read_file', 'list_dir', 'write_file', 'search_files'],
+  },
+  web: { description: 'Search the web through the configured provider.', tools: ['web_search'] },
+};
+
+const bundle = mapping(
+  { description: text('a description'), tools: list(text('a tool name'), 'a list of tool names') },
+  'a bundle: {"description": …, "tools": […]}',
+);
+
+export const toolBundlesConfigSchema = mapping(
+  {
+    bundles: z
+      .record(name(), bundle, { error: 'a mapping of bundle name to bundle' })
+      .default(() => structuredClone(DEFAULT_TOOL_BUNDLES) as Record<string, ToolBundleConfig>),
+    default_bundles: list(name(), 'a list of bundle names').default(() => ['filesystem']),
+    custom_tools: list(
+      mapping(
+        { module: text('a module path relative to the config dir'), export: text('an export name').default('default') },
+        'a custom tool: {"module": …, "export"?: …}',
+      ),
+      'a list of custom tools',
+    ).default(() => []),
+    web_search: mapping(
+      {
+        provider: oneOf(WEB_SEARCH_PROVIDERS),
+        url: httpUrl().optional(),
+        api_key: text('an API key string').optional(),
+        api_key_env: z
+          .string({ error: 'an environment variable name' })
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'an environment variable name' })
+          .optional(),
+        max_results: int('an integer from 1 to 20', { gte: 1, lte: 20 }).optional(),
+        timeout_ms: int('a positive integer (milliseconds)', { gte: 1 }).optional(),
+      },
+      'a web search mapping {"provider": …} or null',
+    )
+      .nullable()
+      .default(null),
+    limits: mapping(
+      {
+        max_write_bytes: int('a positive integer (bytes)', { gte: 1 }).default(1048576),
+        max_read_bytes: int('a positive integer (bytes)', { gte: 1 }).default(262144),
+      },
+      'a mapping with max_write_bytes and max_read_bytes',
+    ).prefault(() => ({})),
+  },
+  'a JSON object with bundles, default_bundles, custom_tools, web_search and limits',
+);
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _toolBundlesConfigMatches: Same<ToolBundlesConfig, z.output<typeof toolBundlesConfigSchema>> = true;
+void _toolBundlesConfigMatches;
+
+export function parseToolBundlesConfig(src: ParsedSource): ToolBundlesConfig {
+  return validate(toolBundlesConfigSchema, src.value, src, { checks: toolChecks });
+}
+
+function toolChecks(raw: unknown): CheckIssue[] {
+  const issues: CheckIssue[] = [];
+  const bundles = valueAt(raw, ['bundles']);
+  const defaults = valueAt(raw, ['default_bundles']);
+  const known = bundles === undefined ? Object.keys(DEFAULT_TOOL_BUNDLES) : isPlainObject(bundles) ? Object.keys(bundles) : undefined;
+  const wanted = defaults === undefined ? ['filesystem'] : defaults;
+  if (known && Array.isArray(wanted)) {
+    wanted.forEach((b, i) => {
+      if (typeof b === 'string' && !known.includes(b)) {
+        issues.push({
+          path: defaults === undefined ? ['default_bundles'] : ['default_bundles', i],
+          expected: known.length ? `a bundle defined in "bundles" (${known.join(', ')})` : 'a bundle defined in "bundles" (none are)',
+          found: `unknown bundle ${JSON.stringify(b)}`,
+        });
+      }
+    });
+  }
+  const ws = valueAt(raw, ['web_search']);
+  if (isPlainObject(ws) && ws.provider === 'searxng' && ws.url === undefined) {
+    issues.push({ path: ['web_search', 'url'], expected: 'the URL of the SearXNG instance (required for searxng)' });
+  }
+  return issues;
+}

@@ -1,0 +1,107 @@
+/**
+ * Wires the pure statecharts to their effects: the planner's model call, the
+ * actor factory, each actor's model call and tool execution. The result is a
+ * workflow machine ready for createActor.
+ */
+import os from 'node:os';
+import { fromPromise } from 'xstate';
+import { actorMachine, type ActorToolOutcome, type RunToolsInput } from '../../machines/actor.js';
+import { plannerMachine } from '../../machines/planner.js';
+import { workflowMachine, type ComposeActorsInput } from '../../machines/workflow.js';
+import { runTools, think } from '../aime/actorLogic.js';
+import { composeActor, type FactoryResources, type PersonaDefinition } from '../aime/factory.js';
+import { planStep, type PlannerTeamInfo } from '../aime/planner.js';
+import type { ActorSpec, PlanStepInput, PlanStepResult, ThinkInput, ThinkResult } from '../aime/types.js';
+import type { Tool, ToolBundle } from '../tools/types.js';
+import { toolSpec } from '../tools/invoke.js';
+import type { ModelSet } from './models.js';
+
+export interface RuntimeResources {
+  models: ModelSet;
+  tools: Map<string, Tool>;
+  bundles: Map<string, ToolBundle>;
+  personas: Record<string, PersonaDefinition>;
+  defaultPersona: string;
+  workspace: string;
+  /** Wall clock for the environment section; injectable so tests are deterministic. */
+  now?: () => Date;
+  /** Loads warm-start prompt components (online GEPA); identity when absent. */
+  initialize?: (prompts: Record<string, string>) => Promise<Record<string, string>>;
+}
+
+export function factoryResources(res: Pick<RuntimeResources, 'tools' | 'bundles' | 'personas' | 'defaultPersona'>): FactoryResources {
+  const updateProgress = res.tools.get('update_progress');
+  return {
+    personas: res.personas,
+    defaultPersona: res.defaultPersona,
+    bundles: res.bundles,
+    toolSpecsFor(names) {
+      const seen = new Map<string, Tool>();
+      for (const name of names) for (const tool of res.bundles.get(name)?.tools ?? []) seen.set(tool.name, tool);
+      if (updateProgress) seen.set(updateProgress.name, updateProgress);
+      return [...seen.values()].map(toolSpec);
+    },
+  };
+}
+
+export function teamInfo(res: Pick<RuntimeResources, 'bundles' | 'personas'>): PlannerTeamInfo {
+  return {
+    personas: Object.entries(res.personas).map(([name, p]) => ({ name, description: p.description })),
+    bundles: [...res.bundles.values()].map((b) => ({ name: b.name, description: b.description })),
+  };
+}
+
+export function environmentFor(workspace: string, now: Date) {
+  return {
+    os: `${os.type()} ${os.release()} (${process.platform}/${process.arch}), Node ${process.version}`,
+    time: now.toISOString(),
+    workspace,
+    permissions: 'read and write files inside the workspace only; paths outside it, `..` and symlinks leading out are refused; no shell',
+  };
+}
+
+export function wireWorkflow(res: RuntimeResources) {
+  const factory = factoryResources(res);
+  const team = teamInfo(res);
+  const now = res.now ?? (() => new Date());
+  const toolCtx = { workspace: res.workspace };
+
+  const planner = plannerMachine.provide({
+    actors: {
+      planStep: fromPromise<PlanStepResult, PlanStepInput>(({ input, signal }) => planStep(res.models.planner, input, team, signal)),
+    },
+  });
+  const dynamicActor = actorMachine.provide({
+    actors: {
+      think: fromPromise<ThinkResult, ThinkInput>(({ input, signal }) => think(res.models.actorFor(input.spec.persona), input, signal)),
+      runTools: fromPromise<ActorToolOutcome[], RunToolsInput>(({ input, signal }) => runTools(input, res.tools, { ...toolCtx, signal })),
+    },
+  });
+  return workflowMachine.provide({
+    actors: {
+      planner,
+      dynamicActor,
+      initialize: fromPromise<{ prompts: Record<string, string> }, { prompts: Record<string, string> }>(async ({ input }) => ({
+        prompts: res.initialize ? await res.initialize(input.prompts) : input.prompts,
+      })),
+      composeActors: fromPromise<ActorSpec[], ComposeActorsInput>(async ({ input }) => {
+        const environment = environmentFor(res.workspace, now());
+        return input.taskIds.map((taskId) =>
+          composeActor(
+            {
+              goal: input.goal,
+              tasks: input.tasks,
+              taskId,
+              ...(input.assignments?.[taskId] ? { assignment: input.assignments[taskId] } : {}),
+              prompts: input.prompts,
+              history: input.history,
+              maxSteps: input.maxSteps,
+              environment,
+            },
+            factory,
+          ),
+        );
+      }),
+    },
+  });
+}

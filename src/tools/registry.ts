@@ -1,0 +1,92 @@
+/**
+ * The tool registry: every tool the installation offers (built-ins plus the
+ * custom tools in the bundles config) and the named bundles that group them.
+ * The actor factory grants an actor a set of bundles; bundleFor turns those
+ * names into the actor's toolkit, with the update_progress system tool.
+ */
+import path from 'node:path';
+import { createBuiltinTools } from './builtin/index.js';
+import { UPDATE_PROGRESS_TOOL } from './builtin/updateProgress.js';
+import type { WebSearchConfig } from './builtin/webSearch.js';
+import { ToolConfigError } from './configError.js';
+import { loadCustomTool, type CustomToolEntry } from './customTools.js';
+import { toolSpec, type ToolSpecJson } from './invoke.js';
+import type { Tool, ToolBundle } from './types.js';
+
+export { ToolConfigError } from './configError.js';
+
+/** The parsed config/tool_bundles.json (validated elsewhere). */
+export interface ToolBundlesConfig {
+  bundles: Record<string, { description: string; tools: string[] }>;
+  default_bundles?: string[];
+  custom_tools?: CustomToolEntry[];
+  web_search?: WebSearchConfig | null;
+  limits?: { max_write_bytes?: number; max_read_bytes?: number };
+}
+
+export interface LoadRegistryOptions {
+  /** Directory custom tool modules are resolved against (that of the bundles file). */
+  configDir: string;
+  /** The bundles file, for error messages; defaults to `<configDir>/tool_bundles.json`. */
+  configFile?: string;
+}
+
+export interface ToolRegistry {
+  tools: Map<string, Tool>;
+  bundles: Map<string, ToolBundle>;
+  defaultBundles: string[];
+  /** The tools of the named bundles, deduplicated, always ending with update_progress. Unknown bundle names are ignored. */
+  bundleFor(names: string[]): Tool[];
+  /** bundleFor, as the specs the model sees. */
+  specsFor(names: string[]): ToolSpecJson[];
+}
+
+export async function loadToolRegistry(config: ToolBundlesConfig, options: LoadRegistryOptions): Promise<ToolRegistry> {
+  const configFile = options.configFile ?? path.join(options.configDir, 'tool_bundles.json');
+  const tools = new Map<string, Tool>();
+  const builtins = createBuiltinTools({
+    maxReadBytes: config.limits?.max_read_bytes,
+    maxWriteBytes: config.limits?.max_write_bytes,
+    webSearch: config.web_search ?? null,
+  });
+  for (const tool of builtins) tools.set(tool.name, tool);
+
+  for (const entry of config.custom_tools ?? []) {
+    const tool = await loadCustomTool(entry, options.configDir, configFile);
+    if (tools.has(tool.name)) {
+      const what = builtins.some((b) => b.name === tool.name) ? 'a built-in tool' : 'another custom tool';
+      throw new ToolConfigError(`custom tool module ${JSON.stringify(entry.module)} (listed in ${configFile}) defines "${tool.name}", which is already ${what}; rename it`);
+    }
+    tools.set(tool.name, tool);
+  }
+
+  const bundles = new Map<string, ToolBundle>();
+  for (const [name, def] of Object.entries(config.bundles ?? {})) {
+    const members = (def.tools ?? []).map((toolName) => {
+      const tool = tools.get(toolName);
+      if (!tool) {
+        throw new ToolConfigError(
+          `bundle "${name}" in ${configFile} names unknown tool "${toolName}"; known tools: ${[...tools.keys()].sort().join(', ')}`,
+        );
+      }
+      return tool;
+    });
+    bundles.set(name, { name, description: def.description ?? '', tools: members });
+  }
+
+  const defaultBundles = config.default_bundles ?? [];
+  for (const name of defaultBundles) {
+    if (!bundles.has(name)) {
+      throw new ToolConfigError(`default_bundles in ${configFile} names unknown bundle "${name}"; bundles: ${[...bundles.keys()].sort().join(', ') || '(none)'}`);
+    }
+  }
+
+  const progress = tools.get(UPDATE_PROGRESS_TOOL)!;
+  const bundleFor = (names: string[]): Tool[] => {
+    const picked = new Map<string, Tool>();
+    for (const name of names) for (const tool of bundles.get(name)?.tools ?? []) picked.set(tool.name, tool);
+    picked.delete(UPDATE_PROGRESS_TOOL); // re-added last, where the system tool always sits
+    return [...picked.values(), progress];
+  };
+  return { tools, bundles, defaultBundles, bundleFor, specsFor: (names) => bundleFor(names).map(toolSpec) };
+}

@@ -1,0 +1,31 @@
+import type { z } from 'zod';
+
+/** What a tool gets besides its arguments. */
+export interface ToolContext {
+  /** Absolute, real path of the workspace root; file tools never leave it. */
+  workspace: string;
+  signal?: AbortSignal;
+}
+
+export interface ToolResult {
+  ok: boolean;
+  /** Text shown to the model as the observation. */
+  output: string;
+  /** Files, ids or URLs the call produced or used, for the actor's report. */
+  references?: string[];
+}
+
+export interface Tool<P = any> {
+  name: string;
+  description: string;
+  parameters: z.ZodType<P>;
+  /** True when the tool changes the world (writes a file, posts...). Used on resume: never repeat blindly. */
+  sideEffect: boolean;
+  run(args: P, ctx: ToolContext): Promise<ToolResult>;
+}
+
+export interface ToolBundle {
+  name: string;
+  description: string;
+  tools: Tool[];
+}

@@ -1,0 +1,86 @@
+/**
+ * JSON Lines on disk: one record per line, appended whole. A crash can leave
+ * a torn last line; readers skip and report it. A broken line anywhere else
+ * is an error that names the line, never silently dropped.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+
+export interface JsonlReadResult<T> {
+  records: T[];
+  /** The last line was incomplete (no trailing newline and not valid JSON): a crash mid-write. */
+  tornTail: boolean;
+}
+
+export class JsonlError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    reason: string,
+  ) {
+    super(`${file}:${line}: ${reason}`);
+    this.name = 'JsonlError';
+  }
+}
+
+export function parseJsonl<T = unknown>(text: string, file: string): JsonlReadResult<T> {
+  const records: T[] = [];
+  const lines = text.split('\n');
+  const endsClean = text.endsWith('\n') || text === '';
+  let tornTail = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!line.trim()) continue;
+    try {
+      records.push(JSON.parse(line) as T);
+    } catch (err) {
+      const isLast = i === lines.length - 1 && !endsClean;
+      if (isLast) {
+        tornTail = true;
+        continue;
+      }
+      throw new JsonlError(file, i + 1, `not a JSON record (${(err as Error).message})`);
+    }
+  }
+  return { records, tornTail };
+}
+
+export async function readJsonl<T = unknown>(file: string): Promise<JsonlReadResult<T>> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], tornTail: false };
+    throw err;
+  }
+  return parseJsonl<T>(text, file);
+}
+
+/**
+ * Appends records with one write per record to a file opened O_APPEND, so two
+ * processes appending at once interleave whole lines, never parts of them.
+ */
+export class JsonlAppender {
+  private fd: number | null;
+
+  constructor(readonly file: string) {
+    this.fd = fs.openSync(file, 'a');
+  }
+
+  append(record: unknown): void {
+    if (this.fd === null) throw new Error(`${this.file} is closed`);
+    fs.writeSync(this.fd, `${JSON.stringify(record)}\n`);
+  }
+
+  close(): void {
+    if (this.fd !== null) fs.closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+/** Write a file so readers see the old or the new content, never a mix: temp file + rename. */
+export async function writeFileAtomic(file: string, content: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await fsp.writeFile(tmp, content);
+  await fsp.rename(tmp, file);
+}
