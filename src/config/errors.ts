@@ -29,6 +29,9 @@ export interface IssueInit {
   text?: string;
 }
 
+/** Past this many, problems are counted rather than listed, to keep the message readable. */
+export const MAX_LISTED_ISSUES = 50;
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
   readonly file: string;
@@ -36,16 +39,17 @@ export class ConfigError extends Error {
   readonly line?: number;
   readonly expected: string;
   readonly found: string;
-  /** The problems found (at most a few dozen), sorted by file then line; the fields above repeat the first. */
+  /** The problems found (at most MAX_LISTED_ISSUES), sorted by file then line; the fields above repeat the first. */
   readonly issues: readonly ConfigIssue[];
   /** Further problems found but not listed, to keep the message readable. */
   readonly omitted: number;
 
   constructor(init: IssueInit | readonly (IssueInit | ConfigIssue)[], omitted = 0) {
     const list = (Array.isArray(init) ? init : [init]) as readonly (IssueInit | ConfigIssue)[];
-    const issues = sortIssues(list.map(toIssue));
-    if (issues.length === 0) throw new TypeError('ConfigError needs at least one issue');
-    omitted = Math.max(0, omitted);
+    const all = sortIssues(list.map(toIssue));
+    if (all.length === 0) throw new TypeError('ConfigError needs at least one issue');
+    const issues = all.slice(0, MAX_LISTED_ISSUES);
+    omitted = Math.max(0, omitted) + all.length - issues.length;
     const more = omitted > 0 ? `\n  … and ${plural(omitted, 'more problem')}` : '';
     super(
       issues.length === 1 && omitted === 0

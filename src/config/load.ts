@@ -114,8 +114,15 @@ export function loadConfig(dir: string = defaultConfigDir(), { env = process.env
   const model = attempt(() => loadModelConfig(files.model, env, knownPersonas ? { knownPersonas } : {}));
   const gepa = attempt(() => loadGepaConfig(files.gepa));
 
-  if (errors.length > 0 || !tools || !personas || !model || !gepa) throw ConfigError.merge(errors);
-  return { model, gepa, tools, personas, dir: resolve(dir), files: { ...files, personas: personasPresent ? files.personas : null } };
+  if (errors.length > 0) throw ConfigError.merge(errors);
+  return {
+    model: model!,
+    gepa: gepa!,
+    tools: tools!,
+    personas: personas!,
+    dir: resolve(dir),
+    files: { ...files, personas: personasPresent ? files.personas : null },
+  };
 }
 
 /** The repository's config/ dir, found from this module's location (works from src/ and dist/). */

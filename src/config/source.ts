@@ -104,27 +104,36 @@ function yamlDocument(text: string) {
   // 'core' pins YAML 1.2 types even under a `%YAML 1.1` directive, so values stay JSON-like
   // (no Dates, Sets or binary buffers sneaking into extra_params). The library's own
   // unique-key check is quadratic (minutes on 1 MiB of keys), and pretty errors copy
-  // context per error; duplicateKeys() and lineCounter do those jobs in linear time.
-  const doc = parseDocument(text, { lineCounter, schema: 'core', uniqueKeys: false, prettyErrors: false });
+  // context per error; keyProblems() and lineCounter do those jobs in linear time.
+  const doc = parseDocument(text, { lineCounter, schema: 'core', uniqueKeys: false, prettyErrors: false, logLevel: 'error' });
   return { doc, lineCounter };
 }
 
-/** Keys that repeat within one mapping: JS objects would silently keep only the last. */
-function duplicateKeys(doc: Document, lc: LineCounter, file: string): IssueInit[] {
+/**
+ * Key problems the library would let through: keys repeated within one mapping (a JS
+ * object would silently keep the last) and list/mapping keys (stringified into nonsense).
+ */
+function keyProblems(doc: Document, lc: LineCounter, file: string): IssueInit[] {
   const issues: IssueInit[] = [];
+  const at = (node: Node | null, issue: IssueInit) => {
+    if (node?.range) issue.line = lc.linePos(node.range[0]).line;
+    issues.push(issue);
+  };
   visit(doc, {
     Map(_, map) {
       const seen = new Set<string>();
       for (const pair of map.items) {
-        if (!isScalar(pair.key)) continue;
-        const key = String(pair.key.value);
-        if (!seen.has(key)) {
-          seen.add(key);
+        const keyNode = pair.key as Node | null;
+        if (keyNode !== null && !isScalar(keyNode)) {
+          at(keyNode, { file, expected: 'a plain key', found: 'a list or mapping used as a key', text: 'invalid YAML: a key must be plain text, not a list or mapping' });
           continue;
         }
-        const issue: IssueInit = { file, expected: 'each key once per mapping', found: `a second ${JSON.stringify(key.slice(0, 40))}`, text: `invalid YAML: duplicate key ${JSON.stringify(key.slice(0, 40))} (map keys must be unique)` };
-        if (pair.key.range) issue.line = lc.linePos(pair.key.range[0]).line;
-        issues.push(issue);
+        const key = String(isScalar(keyNode) ? keyNode.value : null);
+        if (!seen.has(key)) seen.add(key);
+        else {
+          const shown = JSON.stringify(key.slice(0, 40));
+          at(keyNode, { file, expected: 'each key once per mapping', found: `a second ${shown}`, text: `invalid YAML: duplicate key ${shown} (map keys must be unique)` });
+        }
       }
     },
   });
@@ -140,7 +149,7 @@ function parseYaml(text: string, file: string): ParsedSource {
     });
     throw new ConfigError(shown, doc.errors.length - shown.length);
   }
-  const dupes = guard(file, () => duplicateKeys(doc, lineCounter, file));
+  const dupes = guard(file, () => keyProblems(doc, lineCounter, file));
   if (dupes.length > 0) throw new ConfigError(dupes.slice(0, MAX_SYNTAX_ISSUES), dupes.length - MAX_SYNTAX_ISSUES);
   const value = guard(file, () => {
     try {

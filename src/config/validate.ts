@@ -28,8 +28,7 @@ export interface ValidateOptions {
   checks?: (raw: unknown) => CheckIssue[];
 }
 
-/** Issues listed in one error; the rest are counted. */
-const MAX_REPORTED_ISSUES = 50;
+/** Past this many, issues are only counted (each costs a line lookup). */
 const MAX_COLLECTED_ISSUES = 200;
 
 export function validate<S extends z.ZodType>(schema: S, raw: unknown, at: Located, opts: ValidateOptions = {}): z.output<S> {
@@ -40,7 +39,6 @@ export function validate<S extends z.ZodType>(schema: S, raw: unknown, at: Locat
   const issues: IssueInit[] = [];
   let dropped = 0;
   const add = (path: PathSegment[], expected: string, found: string, text?: string) => {
-    // A pasted novel should not cost a line lookup per key: past a cap, only count.
     if (issues.length >= MAX_COLLECTED_ISSUES) return void dropped++;
 
     const label = typeof path[0] === 'string' && opts.origins ? opts.origins[path[0]] : undefined;
@@ -75,7 +73,7 @@ export function validate<S extends z.ZodType>(schema: S, raw: unknown, at: Locat
     const id = `${i.keyPath}\u0000${i.expected}`;
     return seen.has(id) ? false : (seen.add(id), true);
   });
-  throw new ConfigError(unique.slice(0, MAX_REPORTED_ISSUES), Math.max(0, unique.length - MAX_REPORTED_ISSUES) + dropped);
+  throw new ConfigError(unique, dropped);
 }
 
 /** The raw value at `path`, own properties only (a key named "constructor" is just a key). */

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -62,6 +62,11 @@ describe('syntax errors', () => {
     expect(err.message).toContain('unique');
   });
 
+  it('YAML: list or mapping keys are refused', () => {
+    const err = configError(() => parseConfigText('model', 'extra_params:\n  ? [a, b]\n  : 1\n', 'm.yaml'));
+    expect(err.message).toBe('m.yaml:2: invalid YAML: a key must be plain text, not a list or mapping');
+  });
+
   it('YAML: several documents are refused', () => {
     expect(configError(() => parseConfigText('gepa', 'online: {}\n---\noffline: {}\n')).line).toBe(2);
   });
@@ -118,14 +123,30 @@ describe('hostile input', () => {
     expect(configError(() => parseConfigText('tools', `"${'é'.repeat(MAX_CONFIG_BYTES / 2)}"`)).message).toContain('too large');
   });
 
+  it('lists a few dozen problems and counts the rest', () => {
+    const text = Array.from({ length: 5000 }, (_, i) => `key_${i}: 1`).join('\n');
+    const start = Date.now();
+    const err = configError(() => parseConfigText('gepa', text, 'g.yaml'));
+    expect(Date.now() - start).toBeLessThan(2000);
+    expect(err.issues).toHaveLength(50);
+    expect(err.omitted).toBe(4950);
+    expect(err.message.split('\n')[0]).toBe('5000 problems in the configuration:');
+    expect(err.message.split('\n').at(-1)).toBe('  … and 4950 more problems');
+  });
+
   it('refuses absurd nesting with a ConfigError', () => {
     for (const [kind, text] of [
       ['gepa', '['.repeat(200_000)],
       ['tools', '['.repeat(200_000) + ']'.repeat(200_000)],
       ['model', `a: ${'['.repeat(50_000)}${']'.repeat(50_000)}`],
     ] as const) {
-      expect(() => parseConfigText(kind, text)).toThrow(ConfigError);
+      const start = Date.now();
+      expect(configError(() => parseConfigText(kind, text)).message).toContain('nested too deeply (more than 100 levels)');
+      expect(Date.now() - start).toBeLessThan(500);
     }
+    expect(configError(() => parseConfigText('model', `x:\n${'- '.repeat(1000)}1\n`)).line).toBe(2);
+    // Brackets inside quoted text are not nesting.
+    expect(parseConfigText('model', `extra_params: {stop: ["${'['.repeat(300)}", '${'{'.repeat(300)}']}\n`).extra_params.stop).toHaveLength(2);
   });
 });
 
@@ -245,6 +266,5 @@ describe('several files at once', () => {
     const err = configError(() => loadConfig(dir, { env: {} }));
     expect(err.issues.map((i) => i.keyPath)).toEqual(['default_bundles', 'stream', 'online.window']);
     expect(err.message.split('\n')).toHaveLength(4);
-    rmSync(dir, { recursive: true, force: true });
   });
 });
