@@ -23,7 +23,7 @@ function withParent(child: any, input?: unknown) {
     on: { '*': { actions: ({ event }) => received.push(event) } },
   });
   const root = createActor(parent).start();
-  return { root, child: root.getSnapshot().children['child']!, received };
+  return { root, child: root.getSnapshot().children['child'] as any, received };
 }
 
 describe('planner statechart, model-based', () => {
@@ -99,7 +99,7 @@ describe('progress statechart', () => {
       const s = withParent(progressMachine, {});
       let accepted = 0;
       for (const st of path.steps) {
-        if (st.event.type === 'xstate.init') continue;
+        if ((st.event.type as string) === 'xstate.init') continue;
         const before = (s.child.getSnapshot() as any).context.revision;
         s.child.send(st.event);
         await flush();
