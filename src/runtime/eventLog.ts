@@ -17,7 +17,9 @@ export interface RunEventRecord {
   data?: unknown;
 }
 
-const MAX_FIELD_CHARS = 500;
+const MAX_FIELD_CHARS = 300;
+const MAX_ITEMS = 10;
+const MAX_DEPTH = 4;
 
 export function actorLabel(ref: unknown): string {
   const r = ref as { systemId?: string; id?: string; src?: unknown } | undefined;
@@ -30,10 +32,10 @@ export function actorLabel(ref: unknown): string {
 export function trimPayload(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return value.length > MAX_FIELD_CHARS ? `${value.slice(0, MAX_FIELD_CHARS)}… [${value.length} chars]` : value;
   if (value === null || typeof value !== 'object') return value;
-  if (depth > 5) return '[…]';
+  if (depth >= MAX_DEPTH) return '[…]';
   if (Array.isArray(value)) {
-    const head = value.slice(0, 20).map((v) => trimPayload(v, depth + 1));
-    return value.length > 20 ? [...head, `[… ${value.length - 20} more]`] : head;
+    const head = value.slice(0, MAX_ITEMS).map((v) => trimPayload(v, depth + 1));
+    return value.length > MAX_ITEMS ? [...head, `[… ${value.length - MAX_ITEMS} more]`] : head;
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {

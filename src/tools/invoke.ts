@@ -70,10 +70,18 @@ function normaliseResult(name: string, result: unknown): ToolResult {
 }
 
 /** The spec sent to the model: name, description and the parameters as JSON Schema (input side, so defaults are optional). */
+/** Specs are derived once per tool: every actor of every run asks for them. */
+const specCache = new WeakMap<Tool, ToolSpecJson>();
+
 export function toolSpec(tool: Tool): ToolSpecJson {
-  const schema = z.toJSONSchema(tool.parameters, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  const { $schema: _ignored, ...parameters } = schema;
-  return { name: tool.name, description: tool.description, parameters: dropSafeIntegerBounds(parameters) as Record<string, unknown> };
+  let spec = specCache.get(tool);
+  if (!spec) {
+    const schema = z.toJSONSchema(tool.parameters, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    const { $schema: _ignored, ...parameters } = schema;
+    spec = { name: tool.name, description: tool.description, parameters: dropSafeIntegerBounds(parameters) as Record<string, unknown> };
+    specCache.set(tool, spec);
+  }
+  return spec;
 }
 
 /** z.int() adds ±MAX_SAFE_INTEGER bounds: noise in every prompt, so they are dropped. */

@@ -57,11 +57,15 @@ export async function readJsonl<T = unknown>(file: string): Promise<JsonlReadRes
 }
 
 /**
- * Appends records with one write per record to a file opened O_APPEND, so two
- * processes appending at once interleave whole lines, never parts of them.
+ * Appends records to a file opened O_APPEND. Records are buffered within one
+ * turn of the event loop and written with a single write call of whole lines,
+ * so two processes appending at once interleave whole lines, never parts of
+ * them. `flush()` forces the buffer out (done on close).
  */
 export class JsonlAppender {
   private fd: number | null;
+  private buffer: string[] = [];
+  private scheduled = false;
 
   constructor(readonly file: string) {
     this.fd = fs.openSync(file, 'a');
@@ -69,10 +73,23 @@ export class JsonlAppender {
 
   append(record: unknown): void {
     if (this.fd === null) throw new Error(`${this.file} is closed`);
-    fs.writeSync(this.fd, `${JSON.stringify(record)}\n`);
+    this.buffer.push(`${JSON.stringify(record)}\n`);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.fd === null || this.buffer.length === 0) return;
+    const text = this.buffer.join('');
+    this.buffer = [];
+    fs.writeSync(this.fd, text);
   }
 
   close(): void {
+    this.flush();
     if (this.fd !== null) fs.closeSync(this.fd);
     this.fd = null;
   }

@@ -1,0 +1,99 @@
+/**
+ * Framework overhead of the AIME runtime with an instant model: per ReAct
+ * step, per planner iteration, and heap after 10,000 steps.
+ * Run: npm run build && node --expose-gc dist/bench/runtime.js
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadConfig } from '../src/config/index.js';
+import type { ChatModel, ChatRequest, ChatResponse } from '../src/llm/types.js';
+import type { ModelSet } from '../src/runtime/models.js';
+import { runGoal } from '../src/runtime/runGoal.js';
+import { PLANNER_SCHEMA_NAME } from '../src/aime/planner.js';
+
+const USAGE = { promptTokens: 1, completionTokens: 1, totalTokens: 2 };
+
+/** Planner: dispatch tasks 1..tasks one by one, then finish. Actor: `steps` update_progress calls, then report. */
+class InstantModel implements ChatModel {
+  readonly id = 'instant';
+  constructor(
+    private readonly tasks: number,
+    private readonly steps: number,
+  ) {}
+  async complete(req: ChatRequest): Promise<ChatResponse> {
+    if (req.responseFormat?.name === PLANNER_SCHEMA_NAME) {
+      const done = (req.messages[1]!.content.match(/^- \[x\]/gm) ?? []).length;
+      const tasks = Array.from({ length: this.tasks }, (_, i) => ({ id: String(i + 1), title: `T${i + 1}`, status: 'pending', criteria: '', children: [] }));
+      const action = done < this.tasks ? { type: 'dispatch', taskIds: [String(done + 1)] } : { type: 'finish', answer: 'ok' };
+      return this.reply(JSON.stringify({ rationale: 'next', tasks, action }));
+    }
+    const made = req.messages.filter((m) => m.role === 'assistant').length;
+    if (made < this.steps) {
+      return { ...this.reply(''), toolCalls: [{ id: `c${made}`, name: 'update_progress', arguments: '{"status":"in_progress","message":"step"}' }] };
+    }
+    return this.reply('{"status":"completed","summary":"done","references":[]}');
+  }
+  private reply(content: string): ChatResponse {
+    return { content, toolCalls: [], usage: USAGE, finishReason: 'stop', model: this.id };
+  }
+}
+
+function models(tasks: number, steps: number): ModelSet {
+  const m = new InstantModel(tasks, steps);
+  return { planner: m, actorFor: () => m, reflection: m, chat: m, describe: () => ({ provider: 'bench', model: 'instant', offline: false }) };
+}
+
+async function timeRun(tasks: number, steps: number, dirs: { ws: string; traces: string }) {
+  const config = loadConfig(path.resolve('config'), { env: {} });
+  const start = performance.now();
+  const report = await runGoal({
+    goal: 'bench',
+    config,
+    workspace: dirs.ws,
+    tracesDir: dirs.traces,
+    models: models(tasks, steps),
+    limits: { maxIterations: tasks + 2, maxActorSteps: steps + 1 },
+  });
+  if (report.status !== 'completed') throw new Error(`bench run ${report.status}: ${report.reason}`);
+  return performance.now() - start;
+}
+
+function heapMiB(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+}
+
+async function main() {
+  const ws = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-ws-'));
+  const traces = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-traces-'));
+  const dirs = { ws, traces };
+  await timeRun(5, 5, dirs); // warm up the JIT
+
+  // Per step: one task, many steps; per iteration: many tasks, no tool steps.
+  const stepsPerRun = 500;
+  const stepRun = await timeRun(1, stepsPerRun, dirs);
+  const iterations = 200;
+  const iterRun = await timeRun(iterations, 0, dirs);
+  const perStep = stepRun / (stepsPerRun + 1);
+  const perIteration = iterRun / iterations;
+
+  // Memory: 10 runs x 1,000 steps (10 tasks x 100 steps), heap after GC between runs.
+  const heaps: number[] = [heapMiB()];
+  for (let i = 0; i < 10; i++) {
+    await timeRun(10, 100, dirs);
+    heaps.push(heapMiB());
+  }
+  const growth = heaps.at(-1)! - heaps[1]!;
+
+  console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  console.log(`ReAct step overhead: ${perStep.toFixed(3)} ms/step (${stepsPerRun} steps in ${stepRun.toFixed(1)} ms; target < 0.5 ms, ratio ${(perStep / 0.5).toFixed(2)} of target)`);
+  console.log(`planner iteration overhead: ${perIteration.toFixed(3)} ms/iteration (${iterations} iterations with one actor each in ${iterRun.toFixed(1)} ms)`);
+  console.log(`heap after GC over 10,000 steps (10 runs x 1,000): ${heaps.map((h) => h.toFixed(1)).join(', ')} MiB; growth from run 1 to run 10: ${growth.toFixed(2)} MiB (${((growth / heaps[1]!) * 100).toFixed(1)}%)`);
+  if (!(globalThis as { gc?: unknown }).gc) console.log('(run with node --expose-gc for exact heap figures)');
+  await fs.rm(ws, { recursive: true, force: true });
+  await fs.rm(traces, { recursive: true, force: true });
+}
+
+void main();
