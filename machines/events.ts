@@ -8,8 +8,8 @@
  *   actor:<id> --PROGRESS.UPDATE-->    progress        (the update_progress system tool)
  *   workflow  --PROGRESS.REPORT / PROGRESS.ROLLUP--> progress
  *   actor:<id> --ACTOR.USAGE / ACTOR.STEP / ACTOR.REPORTED--> workflow
- *   workflow  --OPTIMIZER.OUTCOME-->   optimizer --OPTIMIZER.PROMPTS-->               workflow
- *   outside   --WORKFLOW.CANCEL-->     workflow
+ *   workflow  --OPTIMIZER.OUTCOME-->   optimizer --OPTIMIZER.PROMPTS / OPTIMIZER.SETTLED--> workflow
+ *   outside   --WORKFLOW.CANCEL / WORKFLOW.DEADLINE--> workflow
  */
 import type { TokenUsage } from '../src/llm/types.js';
 import type { ActorReport, ActorStep, PlannerDecision } from '../src/aime/types.js';
@@ -78,11 +78,23 @@ export type OptimizerOutcomeEvent = {
   score: number;
   feedback: string;
 };
-export type OptimizerPromptsEvent = { type: 'OPTIMIZER.PROMPTS'; prompts: Record<string, string>; reason: string };
+export type OptimizerPromptsEvent = { type: 'OPTIMIZER.PROMPTS'; prompts: Record<string, string>; candidateId: string; reason: string };
+/** The answer to a goal outcome: learning for this goal is done (and persisted). */
+export type OptimizerSettledEvent = {
+  type: 'OPTIMIZER.SETTLED';
+  activeId: string;
+  composite: number | null;
+  /** What changed because of this goal, if anything (a mutation, a switch). */
+  change: string | null;
+};
+
+export type OptimizerInbound = OptimizerOutcomeEvent;
 
 // ---- control ----------------------------------------------------------------
 
 export type WorkflowCancelEvent = { type: 'WORKFLOW.CANCEL'; reason?: string };
+/** The wall-clock deadline passed (sent by the runtime for resumed runs, whose delayed events XState does not persist). */
+export type WorkflowDeadlineEvent = { type: 'WORKFLOW.DEADLINE' };
 
 /** Everything the workflow (root) actor can receive. */
 export type WorkflowEvent =
@@ -93,4 +105,6 @@ export type WorkflowEvent =
   | ActorStepEvent
   | ActorReportedEvent
   | OptimizerPromptsEvent
-  | WorkflowCancelEvent;
+  | OptimizerSettledEvent
+  | WorkflowCancelEvent
+  | WorkflowDeadlineEvent;

@@ -10,9 +10,10 @@
  * events.ts. Limits: iterations, token budget and a wall-clock deadline (on
  * XState's clock, so tests can simulate it). All effects are provided by name.
  */
-import { assign, enqueueActions, fromPromise, sendTo, setup } from 'xstate';
+import { and, assign, enqueueActions, fromPromise, not, sendTo, setup } from 'xstate';
 import type {
   ActorReportedEvent,
+  OptimizerOutcomeEvent,
   PlannerDecidedEvent,
   PlannerPlanEvent,
   ProgressPlanEvent,
@@ -22,7 +23,9 @@ import type {
 } from './events.js';
 import { actorMachine } from './actor.js';
 import { plannerMachine } from './planner.js';
+import { optimizerMachine, type OptimizerInput } from './optimizer.js';
 import { progressMachine } from './progress.js';
+import { PLANNER_COMPONENT, personaComponent } from '../src/aime/prompts.js';
 import type { ActorReport, ActorSpec, ActorStep, PlannerDecision } from '../src/aime/types.js';
 import type { TaskList } from '../src/aime/taskList.js';
 import { findTask, isDispatchable } from '../src/aime/taskListOps.js';
@@ -44,6 +47,8 @@ export interface WorkflowInput {
   limits: WorkflowLimits;
   /** Prompt components by name: `planner`, `persona.<name>`. */
   prompts: Record<string, string>;
+  /** Online GEPA: the optimizer's start state, or null to run without learning. */
+  optimizer: OptimizerInput | null;
 }
 
 export interface PlannerRecord {
@@ -88,8 +93,17 @@ export interface WorkflowContext {
   actorRuns: ActorRun[];
   usage: TokenUsage;
   status: WorkflowStatus;
+  /** How the goal ended, decided before learning from it (concluding). */
+  outcome: 'completed' | 'failed' | null;
   answer: string;
   reason: string;
+  /** Online GEPA: the optimizer's start state when it is on (null = no learning). */
+  optimizerInput: OptimizerInput | null;
+  /** Which persona ran each task, for attributing outcomes to prompt components. */
+  personaOf: Record<string, string>;
+  /** The prompt candidate in use, and what the optimizer changed after this goal. */
+  candidateId: string | null;
+  learningNote: string | null;
 }
 
 export interface WorkflowOutput {
@@ -112,6 +126,7 @@ export const workflowMachine = setup({
   },
   actors: {
     planner: plannerMachine,
+    optimizer: optimizerMachine,
     progress: progressMachine,
     dynamicActor: actorMachine,
     initialize: fromPromise<{ prompts: Record<string, string> }, { prompts: Record<string, string> }>(async ({ input }) => ({
@@ -133,6 +148,8 @@ export const workflowMachine = setup({
     nothingToDispatch: ({ context }) => selectTasks(context).length === 0,
     allReported: ({ context }) => context.inFlight.length === 0,
     iterationLimitReached: ({ context }) => context.iteration >= context.limits.maxIterations,
+    isLearning: ({ context }) => context.optimizerInput !== null,
+    goalCompleted: ({ context }) => context.outcome === 'completed',
     tokenBudgetExceeded: ({ context }) =>
       context.limits.tokenBudget !== null && context.usage.totalTokens > context.limits.tokenBudget,
   },
@@ -142,9 +159,39 @@ export const workflowMachine = setup({
       'usage' in event ? { usage: addUsage(context.usage, event.usage) } : {},
     ),
     // ---- messages to other actors ----
-    spawnCollaborators: enqueueActions(({ enqueue }) => {
+    spawnCollaborators: enqueueActions(({ enqueue }, optimizer: OptimizerInput | null) => {
       enqueue.spawnChild('progress', { id: 'progress', systemId: 'progress', input: {} });
       enqueue.spawnChild('planner', { id: 'planner', systemId: 'planner' });
+      if (optimizer) enqueue.spawnChild('optimizer', { id: 'optimizer', systemId: 'optimizer', input: optimizer });
+    }),
+    reportSubtaskOutcome: sendTo('optimizer', ({ context }, report: ActorReport): OptimizerOutcomeEvent => {
+      const persona = context.personaOf[report.taskId] ?? '';
+      const task = findTask(context.tasks, report.taskId);
+      return {
+        type: 'OPTIMIZER.OUTCOME',
+        kind: 'subtask',
+        components: pick(context.prompts, [PLANNER_COMPONENT, personaComponent(persona)]),
+        input: `Goal: ${context.goal}\nSubtask [${report.taskId}] ${task?.title ?? ''} (done when: ${task?.criteria ?? ''})`,
+        output: report.summary,
+        score: report.status === 'completed' ? 1 : 0,
+        feedback: report.status === 'completed' ? 'The subtask was completed.' : `The subtask failed: ${report.summary}`,
+      };
+    }),
+    reportGoalOutcome: sendTo('optimizer', ({ context }): OptimizerOutcomeEvent => {
+      const personas = [...new Set(Object.values(context.personaOf))].map(personaComponent);
+      const failures = context.history.filter((r) => r.status === 'failed').map((r) => `[${r.taskId}] ${r.summary}`);
+      return {
+        type: 'OPTIMIZER.OUTCOME',
+        kind: 'goal',
+        components: pick(context.prompts, [PLANNER_COMPONENT, ...personas]),
+        input: `Goal: ${context.goal}`,
+        output: context.outcome === 'completed' ? context.answer : context.reason,
+        score: context.outcome === 'completed' ? 1 : 0,
+        feedback:
+          context.outcome === 'completed'
+            ? `The goal was completed in ${context.iteration} planner iterations.`
+            : `The goal failed: ${context.reason}.${failures.length ? ` Failed subtasks: ${failures.join('; ')}` : ''}`,
+      };
     }),
     askPlanner: sendTo('planner', ({ context }): PlannerPlanEvent => ({
       type: 'PLANNER.PLAN',
@@ -172,6 +219,10 @@ export const workflowMachine = setup({
       type: 'PROGRESS.PLAN',
       tasks: context.decision!.tasks,
     })),
+    deadlinePassed: assign(({ context }) => ({ reason: `deadline of ${context.limits.deadlineMs} ms exceeded` })),
+    recordLearning: assign(({ event }) =>
+      event.type === 'OPTIMIZER.SETTLED' ? { candidateId: event.activeId, learningNote: event.change } : {},
+    ),
     recordDecision: assign(({ context, event }) => {
       const { decision } = event as PlannerDecidedEvent;
       return {
@@ -186,6 +237,11 @@ export const workflowMachine = setup({
     goal: input.goal,
     limits: input.limits,
     prompts: input.prompts,
+    optimizerInput: input.optimizer,
+    candidateId: input.optimizer?.state.activeId ?? null,
+    learningNote: null,
+    personaOf: {},
+    outcome: null,
     iteration: 0,
     tasks: [],
     history: [],
@@ -198,18 +254,15 @@ export const workflowMachine = setup({
     answer: '',
     reason: '',
   }),
-  entry: 'spawnCollaborators',
+  entry: { type: 'spawnCollaborators', params: ({ context }) => context.optimizerInput },
   initial: 'running',
   states: {
     running: {
       after: {
-        deadline: {
-          guard: 'hasDeadline',
-          target: 'failed',
-          actions: assign(({ context }) => ({ reason: `deadline of ${context.limits.deadlineMs} ms exceeded` })),
-        },
+        deadline: { guard: 'hasDeadline', target: 'failed', actions: 'deadlinePassed' },
       },
       on: {
+        'WORKFLOW.DEADLINE': { target: 'failed', actions: 'deadlinePassed' },
         'WORKFLOW.CANCEL': {
           target: 'cancelled',
           actions: assign(({ event }) => ({ reason: event.reason ?? 'cancelled by the user' })),
@@ -217,7 +270,9 @@ export const workflowMachine = setup({
         'PROGRESS.CHANGED': { actions: 'storeTasks' },
         'ACTOR.USAGE': { actions: 'addUsage' },
         'ACTOR.STEP': {},
-        'OPTIMIZER.PROMPTS': { actions: assign(({ context, event }) => ({ prompts: { ...context.prompts, ...event.prompts } })) },
+        'OPTIMIZER.PROMPTS': {
+          actions: assign(({ context, event }) => ({ prompts: { ...context.prompts, ...event.prompts }, candidateId: event.candidateId })),
+        },
       },
       always: {
         guard: 'tokenBudgetExceeded',
@@ -256,25 +311,43 @@ export const workflowMachine = setup({
               },
               {
                 guard: 'decidedFail',
-                target: '#workflow.failed',
+                target: 'concluding',
                 actions: [
                   'addUsage',
                   'recordDecision',
                   'sendPlanToProgress',
-                  assign(({ event }) => ({ reason: `planner gave up: ${actionField(event.decision, 'reason')}` })),
+                  assign(({ event }) => ({ outcome: 'failed' as const, reason: `planner gave up: ${actionField(event.decision, 'reason')}` })),
                 ],
               },
               { target: 'dispatching', actions: ['addUsage', 'recordDecision', 'sendPlanToProgress'] },
             ],
             'PLANNER.FAILED': {
-              target: '#workflow.failed',
-              actions: ['addUsage', assign(({ event }) => ({ reason: event.reason }))],
+              target: 'concluding',
+              actions: ['addUsage', assign(({ event }) => ({ outcome: 'failed' as const, reason: event.reason }))],
             },
           },
         },
         finishing: {
           // Wait until the progress manager has the final list, so the report shows it.
-          on: { 'PROGRESS.CHANGED': { guard: 'isPlanAck', target: '#workflow.done', actions: 'storeTasks' } },
+          on: {
+            'PROGRESS.CHANGED': { guard: 'isPlanAck', target: 'concluding', actions: ['storeTasks', assign({ outcome: 'completed' as const })] },
+          },
+        },
+        concluding: {
+          // Online GEPA learns from the goal's outcome before the run ends.
+          entry: enqueueActions(({ context, enqueue }) => {
+            if (context.optimizerInput) enqueue('reportGoalOutcome');
+          }),
+          always: [
+            { guard: and([not('isLearning'), 'goalCompleted']), target: '#workflow.done' },
+            { guard: not('isLearning'), target: '#workflow.failed' },
+          ],
+          on: {
+            'OPTIMIZER.SETTLED': [
+              { guard: 'goalCompleted', target: '#workflow.done', actions: 'recordLearning' },
+              { target: '#workflow.failed', actions: 'recordLearning' },
+            ],
+          },
         },
         dispatching: {
           initial: 'awaitingPlan',
@@ -314,13 +387,16 @@ export const workflowMachine = setup({
                 onDone: {
                   target: '#workflow.running.executing',
                   actions: [
-                    assign(({ event }) => ({ inFlight: event.output.map((s) => s.taskId) })),
+                    assign(({ context, event }) => ({
+                      inFlight: event.output.map((s) => s.taskId),
+                      personaOf: { ...context.personaOf, ...Object.fromEntries(event.output.map((s) => [s.taskId, s.persona])) },
+                    })),
                     { type: 'startActors', params: ({ event }) => event.output },
                   ],
                 },
                 onError: {
-                  target: '#workflow.failed',
-                  actions: assign(({ event }) => ({ reason: `actor factory failed: ${errorMessage(event.error)}` })),
+                  target: '#workflow.running.concluding',
+                  actions: assign(({ event }) => ({ outcome: 'failed' as const, reason: `actor factory failed: ${errorMessage(event.error)}` })),
                 },
               },
             },
@@ -337,6 +413,9 @@ export const workflowMachine = setup({
                   actorRuns: [...context.actorRuns, toActorRun(event, context.iteration)],
                 })),
                 { type: 'forwardReport', params: ({ event }) => event.report },
+                enqueueActions(({ context, event, enqueue }) => {
+                  if (context.optimizerInput) enqueue({ type: 'reportSubtaskOutcome', params: event.report });
+                }),
               ],
             },
           },
@@ -346,8 +425,9 @@ export const workflowMachine = setup({
           always: [
             {
               guard: 'iterationLimitReached',
-              target: '#workflow.failed',
+              target: 'concluding',
               actions: assign(({ context }) => ({
+                outcome: 'failed' as const,
                 reason: `iteration limit (${context.limits.maxIterations}) reached before the planner finished`,
               })),
             },
@@ -389,6 +469,10 @@ function selectTasks(context: WorkflowContext): string[] {
   return unique
     .filter((id) => findTask(context.tasks, id) !== undefined && isDispatchable(context.tasks, id))
     .slice(0, Math.max(1, context.limits.maxParallelActors));
+}
+
+function pick(prompts: Record<string, string>, names: string[]): Record<string, string> {
+  return Object.fromEntries(names.filter((n) => prompts[n] !== undefined).map((n) => [n, prompts[n]!]));
 }
 
 function toActorRun(event: ActorReportedEvent, iteration: number): ActorRun {

@@ -9,10 +9,10 @@ import type { ActorToolOutcome, RunToolsInput } from '../../machines/actor.js';
 import type { ChatModel } from '../llm/types.js';
 import { invokeTool } from '../tools/invoke.js';
 import { updateProgressParams } from '../tools/builtin/updateProgress.js';
-import type { Tool, ToolContext } from '../tools/types.js';
+import type { Tool, ToolContext, ToolResult } from '../tools/types.js';
 import { errorMessage } from '../util/errors.js';
 import { extractJsonObject } from './jsonText.js';
-import type { ActorReport, ThinkInput, ThinkResult } from './types.js';
+import type { ActorReport, ThinkInput, ThinkResult, ToolCallRequest } from './types.js';
 
 export const UPDATE_PROGRESS = 'update_progress';
 /** Observations longer than this are cut so one tool result cannot flood the context. */
@@ -54,11 +54,14 @@ export async function think(model: ChatModel, input: ThinkInput, signal?: AbortS
   return result;
 }
 
+/** Runs one tool call exactly once across crashes (the run journal); absent, the call just runs. */
+export type ToolCallGuard = (call: ToolCallRequest, sideEffect: boolean, execute: () => Promise<ToolResult>) => Promise<ToolResult>;
+
 /**
  * Runs the calls one after another (a later call may depend on an earlier
  * write). Only the tools the factory gave this actor can be called.
  */
-export async function runTools(input: RunToolsInput, allTools: Map<string, Tool>, ctx: ToolContext): Promise<ActorToolOutcome[]> {
+export async function runTools(input: RunToolsInput, allTools: Map<string, Tool>, ctx: ToolContext, guard?: ToolCallGuard): Promise<ActorToolOutcome[]> {
   const granted = new Map<string, Tool>();
   for (const spec of input.spec.tools) {
     const tool = allTools.get(spec.name);
@@ -70,12 +73,15 @@ export async function runTools(input: RunToolsInput, allTools: Map<string, Tool>
       outcomes.push(progressOutcome(call));
       continue;
     }
-    let result;
-    try {
-      result = await invokeTool(granted, call, ctx);
-    } catch (err) {
-      result = { ok: false, output: `${call.name} failed: ${errorMessage(err)}` };
-    }
+    const execute = async (): Promise<ToolResult> => {
+      try {
+        return await invokeTool(granted, call, ctx);
+      } catch (err) {
+        return { ok: false, output: `${call.name} failed: ${errorMessage(err)}` };
+      }
+    };
+    const sideEffect = granted.get(call.name)?.sideEffect ?? false;
+    const result = guard ? await guard(call, sideEffect, execute) : await execute();
     outcomes.push({
       id: call.id,
       name: call.name,

@@ -6,7 +6,7 @@ import readline from 'node:readline';
 import type { ChatMessage } from '../llm/types.js';
 import { createModelSet } from '../runtime/models.js';
 import { describeError, loadCliConfig } from './common.js';
-import { executeGoal, printReport, type RunFlags } from './run.js';
+import { executeGoal, modelSetFor, printReport, type RunFlags } from './run.js';
 import { safeText } from './terminal.js';
 
 const HELP = 'Type a message to chat, /goal <text> to run a goal, /help for this, /quit or /exit to leave.';
@@ -15,7 +15,7 @@ const MAX_TURNS = 40;
 
 export async function chatCommand(flags: RunFlags): Promise<number> {
   const config = await loadCliConfig(flags);
-  const model = createModelSet(config.model).chat;
+  const model = (modelSetFor(config.model, flags) ?? createModelSet(config.model)).chat;
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
   const history: ChatMessage[] = [];
   const say = (text: string) => process.stdout.write(`${text}\n`);

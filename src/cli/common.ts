@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from 'commander';
 import { applyOverrides, ConfigError, loadConfig, type LoadedConfig } from '../config/index.js';
+import { ModelError } from '../llm/types.js';
 import { errorMessage } from '../util/errors.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -27,6 +28,8 @@ export interface ModelFlags {
   apiBase?: string;
   model?: string;
   apiKey?: string;
+  /** --replay FILE (run, chat): it sets the provider itself. */
+  replay?: string;
 }
 
 export function defaultConfigDir(): string {
@@ -37,7 +40,8 @@ export function defaultConfigDir(): string {
 export async function loadCliConfig(flags: ModelFlags): Promise<LoadedConfig> {
   const config = await loadConfig(flags.config ? path.resolve(flags.config) : defaultConfigDir());
   const overrides = {
-    ...(flags.provider ? { provider: flags.provider } : {}),
+    // `--provider replay --replay FILE` must not be validated as replay without a replay_file.
+    ...(flags.provider && !(flags.provider === 'replay' && flags.replay) ? { provider: flags.provider } : {}),
     ...(flags.apiBase ? { api_base: flags.apiBase } : {}),
     ...(flags.model ? { model: flags.model } : {}),
     ...(flags.apiKey ? { api_key: flags.apiKey } : {}),
@@ -58,6 +62,8 @@ export function describeError(err: unknown): { message: string; code: number } {
   if (err instanceof ConfigError) return { message: err.message, code: EXIT.usage };
   if (err instanceof UsageError || (err instanceof Error && err.name === 'RunInputError')) return { message: err.message, code: EXIT.usage };
   if (err instanceof Error && err.name === 'ToolConfigError') return { message: err.message, code: EXIT.usage };
+  // A model that cannot be built (missing replay file, bad extra_params.endpoint) is bad config.
+  if (err instanceof ModelError && err.kind === 'config') return { message: err.message, code: EXIT.usage };
   return { message: errorMessage(err), code: EXIT.failed };
 }
 

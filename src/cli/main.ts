@@ -5,7 +5,10 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { chatCommand } from './chat.js';
-import { EXIT, fail, parsePositiveInt } from './common.js';
+import { dashboardCommand, runWithDashboard, vizOptions, wantsServer, type VizFlags } from './dashboard.js';
+import { EXIT, fail, parsePositiveInt, type ModelFlags } from './common.js';
+import { doctorCommand } from './doctor.js';
+import { resumeCommand, runsCommand, type ResumeFlags } from './resume.js';
 import { runCommand, type RunFlags } from './run.js';
 
 function modelOptions(cmd: Command): Command {
@@ -25,7 +28,9 @@ function runOptions(cmd: Command): Command {
     .option('--max-parallel <n>', 'actors running at once (default 1, as in the AIME paper)', parsePositiveInt('--max-parallel'))
     .option('--max-steps <n>', 'ReAct steps per actor', parsePositiveInt('--max-steps'))
     .option('--token-budget <n>', 'stop when the run has used this many tokens', parsePositiveInt('--token-budget'))
-    .option('--deadline <seconds>', 'stop after this many seconds of wall-clock time', parsePositiveInt('--deadline'));
+    .option('--deadline <seconds>', 'stop after this many seconds of wall-clock time', parsePositiveInt('--deadline'))
+    .option('--record <file>', 'append every model exchange to this JSONL file')
+    .option('--replay <file>', 'answer every model call from a --record file, with no network');
 }
 
 export function buildProgram(): Command {
@@ -34,15 +39,40 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  runOptions(program.command('run').description('run a goal with the planner and a team of actors').argument('<goal...>', 'what you want done'))
+  vizOptions(runOptions(program.command('run').description('run a goal with the planner and a team of actors').argument('<goal...>', 'what you want done')))
     .option('--json', 'print the full JSON report on stdout and nothing else')
-    .action(async (goal: string[], flags: RunFlags) => {
-      process.exitCode = await runCommand(goal, flags);
+    .action(async (goal: string[], flags: VizFlags) => {
+      process.exitCode = wantsServer(flags) ? await runWithDashboard(goal, flags) : await runCommand(goal, flags);
     });
 
   runOptions(program.command('chat').description('chat with the configured model; /goal <text> runs a goal')).action(async (flags: RunFlags) => {
     process.exitCode = await chatCommand(flags);
   });
+
+  modelOptions(program.command('doctor').description('check the configured model endpoint: health, models, tool calls, JSON-schema output')).action(
+    async (flags: ModelFlags) => {
+      process.exitCode = await doctorCommand(flags);
+    },
+  );
+
+  modelOptions(program.command('resume').description('finish a run that a crash or kill cut short').argument('<runId>', 'the run to resume (see: gepa-aime runs)'))
+    .option('--workspace <dir>', 'workspace, if not the one the run started in')
+    .option('--traces <dir>', 'where runs are recorded (default: ./traces)')
+    .option('--json', 'print the full JSON report on stdout and nothing else')
+    .action(async (runId: string, flags: ResumeFlags) => {
+      process.exitCode = await resumeCommand(runId, flags);
+    });
+
+  program
+    .command('runs')
+    .description('list recorded runs with their id and status')
+    .option('--traces <dir>', 'where runs are recorded (default: ./traces)')
+    .option('--json', 'print the list as JSON')
+    .action(async (flags: { traces?: string; json?: boolean }) => {
+      process.exitCode = await runsCommand(flags);
+    });
+
+  dashboardCommand(program);
 
   return program;
 }

@@ -4,8 +4,10 @@
  */
 import path from 'node:path';
 import type { WorkflowLimits } from '../../machines/workflow.js';
+import { createModelSet } from '../runtime/models.js';
 import type { RunReport } from '../runtime/report.js';
 import { runGoal, type RunOptions } from '../runtime/runGoal.js';
+import type { LoadedConfig } from '../config/index.js';
 import { EXIT, loadCliConfig, type ModelFlags } from './common.js';
 import { LiveChecklist, safeText } from './terminal.js';
 
@@ -18,6 +20,16 @@ export interface RunFlags extends ModelFlags {
   tokenBudget?: number;
   deadline?: number;
   json?: boolean;
+  /** Append every model exchange to this file. */
+  record?: string;
+  /** Answer every model call from this recording. */
+  replay?: string;
+}
+
+/** The models for --record / --replay; undefined lets runGoal build them from config. */
+export function modelSetFor(config: LoadedConfig['model'], flags: Pick<RunFlags, 'record' | 'replay'>) {
+  if (!flags.record && !flags.replay) return undefined;
+  return createModelSet(config, { ...(flags.record ? { record: flags.record } : {}), ...(flags.replay ? { replay: flags.replay } : {}) });
 }
 
 export function limitsFrom(flags: RunFlags): Partial<WorkflowLimits> {
@@ -50,6 +62,7 @@ export function interruptController(): { signal: AbortSignal; dispose(): void } 
 
 export async function executeGoal(goal: string, flags: RunFlags, extra: Partial<RunOptions> = {}): Promise<RunReport> {
   const config = await loadCliConfig(flags);
+  const models = modelSetFor(config.model, flags);
   const interrupt = interruptController();
   const checklist = flags.json ? null : new LiveChecklist(process.stdout);
   try {
@@ -60,6 +73,7 @@ export async function executeGoal(goal: string, flags: RunFlags, extra: Partial<
       tracesDir: path.resolve(flags.traces ?? 'traces'),
       limits: limitsFrom(flags),
       signal: interrupt.signal,
+      ...(models ? { models } : {}),
       ...(checklist ? { onTasks: (tasks) => checklist.draw(tasks) } : {}),
       ...extra,
     });

@@ -1,10 +1,15 @@
 /**
  * Chooses the chat model for each role from the model config. Planner,
  * actors (per persona) and the reflection model may each have their own.
+ * `--record` wraps every model; `--replay` answers every role from a file.
  */
+import path from 'node:path';
 import { OfflineModel } from '../aime/offline/index.js';
-import type { ModelConfig } from '../config/index.js';
+import type { ModelConfig, ResolvedRole } from '../config/index.js';
 import { resolveRole } from '../config/index.js';
+import { OpenAICompatibleModel, type OpenAIProviderOptions } from '../llm/openai/index.js';
+import { RecordingModel, RecordingSink } from '../llm/record.js';
+import { ReplayModel, ReplayStore } from '../llm/replay.js';
 import type { ChatModel } from '../llm/types.js';
 import { ModelError } from '../llm/types.js';
 
@@ -19,35 +24,59 @@ export interface ModelSet {
   describe(): { provider: string; model: string; offline: boolean };
 }
 
-export function createModelSet(config: ModelConfig): ModelSet {
+export interface ModelSetOptions {
+  /** Append every exchange of every role to this JSONL file. */
+  record?: string;
+  /** Answer every role from this recording, whatever the config says. */
+  replay?: string;
+  /** For tests: the HTTP provider's injectable sleep/random/endpoints. */
+  http?: OpenAIProviderOptions;
+}
+
+export function createModelSet(config: ModelConfig, options: ModelSetOptions = {}): ModelSet {
   const cache = new Map<string, ChatModel>();
+  // One store per file, so all roles consume the same recording.
+  const stores = new Map<string, ReplayStore>();
+  const storeFor = (file: string) => {
+    const full = path.resolve(file);
+    let store = stores.get(full);
+    if (!store) stores.set(full, (store = ReplayStore.load(full)));
+    return store;
+  };
+  const sink = options.record ? new RecordingSink(path.resolve(options.record)) : undefined;
   const build = (role: 'planner' | 'actor' | 'reflection', persona?: string): ChatModel => {
-    const settings = resolveRole(config, role, persona);
+    const resolved = resolveRole(config, role, persona);
+    const settings: ResolvedRole = options.replay ? { ...resolved, provider: 'replay', replay_file: options.replay } : resolved;
     const key = JSON.stringify(settings);
     let model = cache.get(key);
     if (!model) {
-      model = createModel(settings.provider, settings);
+      model = createModel(settings, storeFor, options.http);
+      if (sink) model = new RecordingModel(model, sink);
       cache.set(key, model);
     }
     return model;
   };
+  const provider = options.replay ? 'replay' : config.provider;
   return {
     planner: build('planner'),
     actorFor: (persona) => build('actor', persona),
     reflection: build('reflection'),
     chat: build('actor'),
-    describe: () => ({ provider: config.provider, model: config.model, offline: config.provider === 'offline' }),
+    describe: () => ({ provider, model: config.model, offline: provider === 'offline' }),
   };
 }
 
-function createModel(provider: string, settings: { model: string; api_base?: string | null }): ChatModel {
-  switch (provider) {
+function createModel(settings: ResolvedRole, storeFor: (file: string) => ReplayStore, http?: OpenAIProviderOptions): ChatModel {
+  switch (settings.provider) {
     case 'offline':
       return new OfflineModel();
+    case 'vllm':
+    case 'openai':
+      return new OpenAICompatibleModel(settings, http);
+    case 'replay':
+      if (!settings.replay_file) throw new ModelError('provider replay needs replay_file (or --replay FILE)', 'config');
+      return new ReplayModel(storeFor(settings.replay_file));
     default:
-      throw new ModelError(
-        `provider "${provider}" is not available yet in this build (model "${settings.model}"); use provider: offline`,
-        'config',
-      );
+      throw new ModelError(`provider "${String(settings.provider)}" is not known (model "${settings.model}")`, 'config');
   }
 }

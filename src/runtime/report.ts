@@ -6,6 +6,7 @@ import { flattenTasks } from '../aime/taskListOps.js';
 import type { TaskStatus } from '../aime/taskList.js';
 import type { ActorReport, ActorStep, PlannerDecision } from '../aime/types.js';
 import type { TokenUsage } from '../llm/types.js';
+import type { JournalStats } from './journal.js';
 import type { WorkflowContext } from '../../machines/workflow.js';
 
 export type RunStatus = 'completed' | 'failed' | 'cancelled';
@@ -36,6 +37,18 @@ export interface RunReport {
   iterations: number;
   timings: { startedAt: string; endedAt: string; durationMs: number };
   paths: { runDir: string; events: string; report: string };
+  /** Online GEPA: which prompt candidate ran, and what the optimizer changed after this goal. */
+  learning: {
+    enabled: boolean;
+    candidateId: string | null;
+    change: string | null;
+    historyFile: string | null;
+    tornHistoryTail: boolean;
+    /** The prompt components live at the end of the run. */
+    prompts: Record<string, string>;
+  };
+  /** Whether this report comes from a resumed run, and what the journal answered instead of paying or acting again. */
+  durability: { resumed: boolean } & JournalStats;
 }
 
 export function buildReport(args: {
@@ -45,6 +58,8 @@ export function buildReport(args: {
   startedAt: Date;
   endedAt: Date;
   paths: RunReport['paths'];
+  learning: RunReport['learning'];
+  durability: RunReport['durability'];
 }): RunReport {
   const { context } = args;
   const depthOf = new Map<string, number>();
@@ -92,5 +107,7 @@ export function buildReport(args: {
       durationMs: args.endedAt.getTime() - args.startedAt.getTime(),
     },
     paths: args.paths,
+    learning: args.learning,
+    durability: args.durability,
   };
 }

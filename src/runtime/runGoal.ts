@@ -1,20 +1,27 @@
 /**
  * Runs one goal: builds the actor system from config, starts the workflow,
  * records its events, and writes the final report. Every run leaves
- * traces/runs/<runId>/events.jsonl and report.json, whatever happens.
+ * traces/runs/<runId>/ with run.json (how to rebuild it), journal.jsonl
+ * (every model exchange and tool result), snapshot.json (the persisted actor
+ * system), events.jsonl and report.json, whatever happens; `resumeRun`
+ * finishes a run that a crash cut short.
  */
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { createActor, type ActorOptions, type AnyActorLogic, type InspectionEvent } from 'xstate';
-import type { WorkflowContext, WorkflowLimits } from '../../machines/workflow.js';
+import { createActor, type ActorOptions, type AnyActorLogic, type InspectionEvent, type Snapshot } from 'xstate';
+import type { WorkflowContext, WorkflowInput, WorkflowLimits } from '../../machines/workflow.js';
 import { DEFAULT_PLANNER_PROMPT, PLANNER_COMPONENT, personaComponent } from '../aime/prompts.js';
 import type { TaskList } from '../aime/taskList.js';
 import type { LoadedConfig } from '../config/index.js';
+import type { ChatModel } from '../llm/types.js';
 import { loadToolRegistry } from '../tools/registry.js';
 import { errorMessage } from '../util/errors.js';
 import { JsonlAppender, writeFileAtomic } from '../util/jsonl.js';
 import { EventRecorder, type RunEventRecord } from './eventLog.js';
+import { RunJournal } from './journal.js';
+import { startLearning, type RunLearning } from './learning.js';
+import { SnapshotWriter } from './snapshots.js';
 import { createModelSet, type ModelSet } from './models.js';
 import { buildReport, type RunReport } from './report.js';
 import { wireWorkflow } from './wiring.js';
@@ -54,6 +61,8 @@ export interface RunOptions {
   onEvent?: (record: RunEventRecord) => void;
   /** Extra inspection observer (dashboard, Stately inspector). */
   inspect?: (event: InspectionEvent) => void;
+  /** Online GEPA; defaults to `online.enabled` in gepa_config.yaml. */
+  learn?: boolean;
 }
 
 export function newRunId(now: Date): string {
@@ -90,38 +99,121 @@ export async function runGoal(opts: RunOptions): Promise<RunReport> {
   const now = opts.now ?? (() => new Date());
   const startedAt = now();
   const runId = opts.runId ?? newRunId(startedAt);
-  const runDir = path.join(opts.tracesDir, 'runs', runId);
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const learn = opts.learn ?? opts.config.gepa.online.enabled;
+  const meta: RunMeta = {
+    version: 1,
+    runId,
+    goal,
+    workspace,
+    tracesDir: path.resolve(opts.tracesDir),
+    configDir: opts.config.dir,
+    model: { provider: opts.config.model.provider, model: opts.config.model.model, api_base: opts.config.model.api_base },
+    limits,
+    learn,
+    startedAt: startedAt.toISOString(),
+  };
+  const run = await openRun(meta, opts, now);
+  await writeFileAtomic(path.join(run.paths.runDir, RUN_META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
+  return executeRun(run, opts, {
+    input: { goal, limits, prompts: run.learning?.prompts ?? run.seedPrompts, optimizer: run.learning?.optimizer ?? null },
+  });
+}
+
+/** What resume needs to rebuild a run: written once at the start as run.json. */
+export interface RunMeta {
+  version: 1;
+  runId: string;
+  goal: string;
+  workspace: string;
+  tracesDir: string;
+  configDir: string;
+  /** The effective model settings (never the key). */
+  model: { provider: string; model: string; api_base: string };
+  limits: WorkflowLimits;
+  learn: boolean;
+  startedAt: string;
+}
+
+export const RUN_META_FILE = 'run.json';
+export const SNAPSHOT_FILE = 'snapshot.json';
+export const JOURNAL_FILE = 'journal.jsonl';
+
+interface OpenRun {
+  meta: RunMeta;
+  paths: RunReport['paths'];
+  models: ModelSet;
+  journal: RunJournal;
+  learning: RunLearning | null;
+  seedPrompts: Record<string, string>;
+  machine: ReturnType<typeof wireWorkflow>;
+}
+
+/** Everything a run needs besides the actor itself: directory, journal-backed models, tools, learning. */
+async function openRun(meta: RunMeta, opts: RunOptions, now: () => Date): Promise<OpenRun> {
+  const runDir = path.join(meta.tracesDir, 'runs', meta.runId);
   await fsp.mkdir(runDir, { recursive: true });
   const paths = { runDir, events: path.join(runDir, 'events.jsonl'), report: path.join(runDir, 'report.json') };
-
   const { config } = opts;
-  const models = opts.models ?? createModelSet(config.model);
+  const journal = await RunJournal.open(path.join(runDir, JOURNAL_FILE));
+  const models = journaled(opts.models ?? createModelSet(config.model), journal);
   const registry = await loadToolRegistry(config.tools, { configDir: config.dir });
   const personas = config.personas.personas;
+  const seedPrompts = initialPrompts(personas);
+  const learning = meta.learn
+    ? await startLearning({ gepa: config.gepa, tracesDir: meta.tracesDir, runId: meta.runId, seedPrompts, reflectionModel: models.reflection, now })
+    : null;
   const machine = wireWorkflow({
     models,
     tools: registry.tools,
     bundles: registry.bundles,
     personas,
     defaultPersona: config.personas.default_persona,
-    workspace,
+    workspace: meta.workspace,
     now,
+    journal,
+    ...(learning ? { learning: learning.effects } : {}),
   });
+  return { meta, paths, models, journal, learning, seedPrompts, machine };
+}
 
-  const log = new JsonlAppender(paths.events);
+function journaled(set: ModelSet, journal: RunJournal): ModelSet {
+  const cache = new Map<ChatModel, ChatModel>();
+  const wrap = (m: ChatModel) => {
+    let w = cache.get(m);
+    if (!w) cache.set(m, (w = journal.wrapModel(m)));
+    return w;
+  };
+  return { ...set, planner: wrap(set.planner), actorFor: (p) => wrap(set.actorFor(p)), reflection: wrap(set.reflection), chat: set.chat };
+}
+
+/** Starts the workflow (fresh from input, or restored from a snapshot), persists it as it goes, and reports. */
+async function executeRun(
+  run: OpenRun,
+  opts: Pick<RunOptions, 'signal' | 'clock' | 'now' | 'onTasks' | 'onEvent' | 'inspect'>,
+  start: { input: WorkflowInput; snapshot?: Snapshot<unknown> },
+): Promise<RunReport> {
+  const now = opts.now ?? (() => new Date());
+  const startedAt = new Date(run.meta.startedAt);
+  const resumed = start.snapshot !== undefined;
+  const log = new JsonlAppender(run.paths.events);
   const recorder = new EventRecorder(startedAt.getTime(), () => now().getTime());
   const record = (r: RunEventRecord) => {
     log.append(r);
     opts.onEvent?.(r);
   };
-  record({ seq: -1, t: 0, kind: 'actor', actor: 'run', data: { runId, goal, workspace, model: models.describe() } });
+  record({ seq: -1, t: now().getTime() - startedAt.getTime(), kind: 'actor', actor: 'run', data: { runId: run.meta.runId, goal: run.meta.goal, workspace: run.meta.workspace, model: run.models.describe(), resumed } });
 
-  const actor = createActor(machine, {
+  const snapshots = new SnapshotWriter(path.join(run.paths.runDir, SNAPSHOT_FILE));
+  const actor = createActor(run.machine, {
     systemId: 'workflow',
-    input: { goal, limits: { ...DEFAULT_LIMITS, ...opts.limits }, prompts: initialPrompts(personas) },
+    // On restore XState takes the context from the snapshot; the input is only for a fresh start.
+    input: start.input,
+    ...(start.snapshot ? { snapshot: start.snapshot } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
     inspect: (ev) => {
       for (const r of recorder.fromInspection(ev)) record(r);
+      if (ev.type === '@xstate.snapshot') snapshots.schedule(actor);
       opts.inspect?.(ev);
     },
   });
@@ -142,32 +234,95 @@ export async function runGoal(opts: RunOptions): Promise<RunReport> {
   const cancel = () => actor.send({ type: 'WORKFLOW.CANCEL', reason: 'interrupted by the user' });
   if (opts.signal?.aborted) queueMicrotask(cancel);
   opts.signal?.addEventListener('abort', cancel, { once: true });
+  // Delayed events are not persisted by XState: a resumed run's deadline is kept by a timer here.
+  const deadline = resumed ? resumedDeadline(run.meta, now(), () => actor.send({ type: 'WORKFLOW.DEADLINE' })) : null;
 
   let context: WorkflowContext;
   try {
     actor.start();
-    context = await finished;
+    const snap = actor.getSnapshot();
+    context = snap.status === 'done' ? snap.context : await finished;
   } catch (err) {
     // A bug in the runtime must still leave a report that says what happened.
     context = { ...actor.getSnapshot().context, status: 'failed', reason: `internal error: ${errorMessage(err)}` };
   } finally {
+    if (deadline) clearTimeout(deadline);
     opts.signal?.removeEventListener('abort', cancel);
+    snapshots.flush(actor);
     actor.stop();
+    run.learning?.close();
+    run.journal.close();
   }
 
-  const model = models.describe();
+  const model = run.models.describe();
   const report = buildReport({
-    runId,
+    runId: run.meta.runId,
     context,
-    model: model.offline
-      ? { ...model, note: 'This run used the embedded offline model: deterministic rules, no language model.' }
-      : model,
+    model: model.offline ? { ...model, note: 'This run used the embedded offline model: deterministic rules, no language model.' } : model,
     startedAt,
     endedAt: now(),
-    paths,
+    paths: run.paths,
+    learning: {
+      enabled: run.learning !== null,
+      candidateId: context.candidateId,
+      change: context.learningNote,
+      historyFile: run.learning?.historyFile ?? null,
+      tornHistoryTail: run.learning?.tornTail ?? false,
+      prompts: context.prompts,
+    },
+    durability: { resumed, ...run.journal.stats },
   });
   record({ seq: -1, t: now().getTime() - startedAt.getTime(), kind: 'actor', actor: 'run', data: { status: report.status, reason: report.reason } });
   log.close();
-  await writeFileAtomic(paths.report, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFileAtomic(run.paths.report, `${JSON.stringify(report, null, 2)}\n`);
   return report;
+}
+
+function resumedDeadline(meta: RunMeta, now: Date, fire: () => void): NodeJS.Timeout | null {
+  if (meta.limits.deadlineMs === null) return null;
+  const left = meta.limits.deadlineMs - (now.getTime() - new Date(meta.startedAt).getTime());
+  return setTimeout(fire, Math.max(0, left));
+}
+
+export interface ResumeOptions extends Omit<RunOptions, 'goal' | 'workspace' | 'runId' | 'limits' | 'learn'> {
+  runId: string;
+  /** Another workspace than the one recorded (e.g. the run was moved). */
+  workspace?: string;
+}
+
+/** Reads what a run left on disk (run.json, snapshot.json, journal) and finishes it. */
+export async function resumeRun(opts: ResumeOptions): Promise<RunReport> {
+  const runDir = path.join(opts.tracesDir, 'runs', opts.runId);
+  const meta = await readRunMeta(runDir);
+  if (opts.workspace) meta.workspace = await checkWorkspace(opts.workspace);
+  const now = opts.now ?? (() => new Date());
+  const run = await openRun(meta, { ...opts, goal: meta.goal, workspace: meta.workspace }, now);
+  // No snapshot yet: the run died before its first transition was saved; it starts again (the journal still answers).
+  const snapshot = await readSnapshot(path.join(runDir, SNAPSHOT_FILE));
+  const input = { goal: meta.goal, limits: meta.limits, prompts: run.learning?.prompts ?? run.seedPrompts, optimizer: run.learning?.optimizer ?? null };
+  return executeRun(run, opts, snapshot ? { input, snapshot } : { input });
+}
+
+export async function readRunMeta(runDir: string): Promise<RunMeta> {
+  const file = path.join(runDir, RUN_META_FILE);
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch {
+    throw new RunInputError(`no run at ${runDir} (missing ${RUN_META_FILE}); list runs with: gepa-aime runs`);
+  }
+  try {
+    return JSON.parse(text) as RunMeta;
+  } catch (err) {
+    throw new RunInputError(`${file} is not valid JSON (${errorMessage(err)})`);
+  }
+}
+
+async function readSnapshot(file: string): Promise<Snapshot<unknown> | null> {
+  try {
+    return JSON.parse(await fsp.readFile(file, 'utf8')) as Snapshot<unknown>;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new RunInputError(`${file} cannot be read (${errorMessage(err)}); it is written atomically, so this file was changed by hand`);
+  }
 }

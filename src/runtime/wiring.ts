@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { fromPromise } from 'xstate';
 import { actorMachine, type ActorToolOutcome, type RunToolsInput } from '../../machines/actor.js';
+import { optimizerMachine, type PersistRequest, type ReflectInput, type ReflectOutput } from '../../machines/optimizer.js';
 import { plannerMachine } from '../../machines/planner.js';
 import { workflowMachine, type ComposeActorsInput } from '../../machines/workflow.js';
 import { runTools, think } from '../aime/actorLogic.js';
@@ -14,6 +15,7 @@ import { planStep, type PlannerTeamInfo } from '../aime/planner.js';
 import type { ActorSpec, PlanStepInput, PlanStepResult, ThinkInput, ThinkResult } from '../aime/types.js';
 import type { Tool, ToolBundle } from '../tools/types.js';
 import { toolSpec } from '../tools/invoke.js';
+import { RunJournal } from './journal.js';
 import type { ModelSet } from './models.js';
 
 export interface RuntimeResources {
@@ -25,8 +27,13 @@ export interface RuntimeResources {
   workspace: string;
   /** Wall clock for the environment section; injectable so tests are deterministic. */
   now?: () => Date;
-  /** Loads warm-start prompt components (online GEPA); identity when absent. */
-  initialize?: (prompts: Record<string, string>) => Promise<Record<string, string>>;
+  /** Journals tool results so a resumed run never acts twice. */
+  journal?: Pick<RunJournal, 'runTool'>;
+  /** Online GEPA effects: the reflection call and the history file. */
+  learning?: {
+    reflect(input: ReflectInput, signal: AbortSignal): Promise<ReflectOutput>;
+    persist(request: PersistRequest): void;
+  };
 }
 
 export function factoryResources(res: Pick<RuntimeResources, 'tools' | 'bundles' | 'personas' | 'defaultPersona'>): FactoryResources {
@@ -65,6 +72,7 @@ export function wireWorkflow(res: RuntimeResources) {
   const team = teamInfo(res);
   const now = res.now ?? (() => new Date());
   const toolCtx = { workspace: res.workspace };
+  const journal = res.journal;
 
   const planner = plannerMachine.provide({
     actors: {
@@ -74,16 +82,23 @@ export function wireWorkflow(res: RuntimeResources) {
   const dynamicActor = actorMachine.provide({
     actors: {
       think: fromPromise<ThinkResult, ThinkInput>(({ input, signal }) => think(res.models.actorFor(input.spec.persona), input, signal)),
-      runTools: fromPromise<ActorToolOutcome[], RunToolsInput>(({ input, signal }) => runTools(input, res.tools, { ...toolCtx, signal })),
+      runTools: fromPromise<ActorToolOutcome[], RunToolsInput>(({ input, signal }) =>
+        runTools(input, res.tools, { ...toolCtx, signal }, journal ? (call, sideEffect, exec) => journal.runTool(RunJournal.toolKey(input.spec.taskId, call), sideEffect, exec) : undefined),
+      ),
     },
   });
+  const learning = res.learning;
+  const optimizer = learning
+    ? optimizerMachine.provide({
+        actors: { reflect: fromPromise<ReflectOutput, ReflectInput>(({ input, signal }) => learning.reflect(input, signal)) },
+        actions: { persist: (_, request: PersistRequest) => learning.persist(request) },
+      })
+    : optimizerMachine;
   return workflowMachine.provide({
     actors: {
       planner,
       dynamicActor,
-      initialize: fromPromise<{ prompts: Record<string, string> }, { prompts: Record<string, string> }>(async ({ input }) => ({
-        prompts: res.initialize ? await res.initialize(input.prompts) : input.prompts,
-      })),
+      optimizer,
       composeActors: fromPromise<ActorSpec[], ComposeActorsInput>(async ({ input }) => {
         const environment = environmentFor(res.workspace, now());
         return input.taskIds.map((taskId) =>

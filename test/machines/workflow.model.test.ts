@@ -11,13 +11,15 @@ import { workflowMachine, type ComposeActorsInput, type WorkflowInput } from '..
 import type { ActorSpec, PlannerDecision } from '../../src/aime/types.js';
 import { deferredLogic, flush, silenced } from '../support/deferred.js';
 import { spec, task, USAGE } from '../support/fixtures.js';
+import { seedState } from '../../src/gepa/online/state.js';
 
-const MESSAGING = ['spawnCollaborators', 'askPlanner', 'startActors', 'forwardReport', 'requestRollup', 'sendPlanToProgress'];
+const MESSAGING = ['spawnCollaborators', 'askPlanner', 'startActors', 'forwardReport', 'requestRollup', 'sendPlanToProgress', 'reportSubtaskOutcome', 'reportGoalOutcome'];
 
 const input: WorkflowInput = {
   goal: 'do the thing',
   limits: { maxIterations: 2, maxActorSteps: 3, maxParallelActors: 1, tokenBudget: 100, deadlineMs: null },
   prompts: { planner: 'plan well' },
+  optimizer: null,
 };
 
 const decision = (action: PlannerDecision['action']): PlannerDecision => ({ rationale: 'because', tasks: [task('1')], action });
@@ -118,6 +120,73 @@ describe('workflow statechart, model-based', () => {
       s.actor.stop();
     },
   );
+});
+
+describe('workflow with online learning', () => {
+  const learningInput = { ...input, optimizer: { runId: 'r', settings: { window: 5, recency_decay: 0.9, threshold: 0.5, every_n_goals: 0, pool_size: 2, min_outcomes: 2 }, state: seedState({ planner: 'plan well' }) } };
+  const learningEvents = [
+    ...events,
+    { type: 'OPTIMIZER.PROMPTS', prompts: { planner: 'evolved' }, candidateId: 'r.1', reason: 'low' },
+    { type: 'OPTIMIZER.SETTLED', activeId: 'r.1', composite: 0.2, change: 'new candidate r.1' },
+  ] as unknown as AnyEventObject[];
+  const paths = getShortestPaths(workflowMachine.provide({ actions: silenced(MESSAGING) }), {
+    input: learningInput,
+    events: learningEvents,
+    serializeState: (s: any) => JSON.stringify([s.value, s.context.iteration, s.context.inFlight.length, s.context.outcome, s.context.prompts.planner]),
+  } as any);
+
+  it('waits in concluding for the optimizer to settle before ending', () => {
+    const concluding = paths.find((p) => JSON.stringify(p.state.value) === JSON.stringify({ running: 'concluding' }));
+    expect(concluding).toBeDefined();
+    const ends = paths.filter((p) => p.state.value === 'done' || p.state.value === 'failed');
+    for (const p of ends) {
+      const types = p.steps.map((s) => s.event.type);
+      // Planner-driven endings pass through OPTIMIZER.SETTLED; only the token budget (or deadline) cuts learning short.
+      if (p.state.context.outcome && !/token budget/.test(p.state.context.reason)) expect(types).toContain('OPTIMIZER.SETTLED');
+    }
+  });
+
+  it('sends each subtask and the goal outcome to the optimizer, and takes its new prompts', async () => {
+    const toOptimizer: AnyEventObject[] = [];
+    const initialize = deferredLogic<{ prompts: Record<string, string> }, { prompts: Record<string, string> }>();
+    const compose = deferredLogic<ActorSpec[], ComposeActorsInput>();
+    const toPlanner: AnyEventObject[] = [];
+    const machine = workflowMachine.provide({
+      actors: {
+        planner: recorder(toPlanner) as any,
+        progress: recorder([]) as any,
+        optimizer: recorder(toOptimizer) as any,
+        dynamicActor: fromCallback(() => {}) as any,
+        initialize: initialize.logic,
+        composeActors: compose.logic,
+      },
+    });
+    const actor = createActor(machine, { input: learningInput, systemId: 'workflow' }).start();
+    initialize.next().resolve({ prompts: { planner: 'plan well' } });
+    await flush();
+    actor.send({ type: 'PLANNER.DECIDED', decision: decision({ type: 'dispatch', taskIds: ['1'] }), usage: USAGE, raw: '' });
+    actor.send({ type: 'PROGRESS.CHANGED', cause: 'plan', revision: 1, tasks: [task('1')] });
+    await flush();
+    compose.next().resolve([spec('1')]);
+    await flush();
+    actor.send({ type: 'OPTIMIZER.PROMPTS', prompts: { planner: 'evolved' }, candidateId: 'r.1', reason: 'low' });
+    actor.send({ type: 'ACTOR.REPORTED', report: { taskId: '1', status: 'failed', summary: 'broke', references: [] }, steps: [], usage: USAGE });
+    actor.send({ type: 'PROGRESS.CHANGED', cause: 'rollup', revision: 2, tasks: [task('1', 'failed')] });
+    await flush();
+    expect(toPlanner.at(-1)!['plannerPrompt']).toBe('evolved');
+    actor.send({ type: 'PLANNER.DECIDED', decision: decision({ type: 'fail', reason: 'cannot' }), usage: USAGE, raw: '' });
+    await flush();
+    expect(actor.getSnapshot().value).toEqual({ running: 'concluding' });
+    expect(toOptimizer.map((e) => [e['kind'], e['score']])).toEqual([
+      ['subtask', 0],
+      ['goal', 0],
+    ]);
+    expect(toOptimizer[0]!['components']).toEqual({ planner: 'evolved' });
+    expect(toOptimizer[1]!['feedback']).toMatch(/The goal failed: planner gave up: cannot\. Failed subtasks: \[1\] broke/);
+    actor.send({ type: 'OPTIMIZER.SETTLED', activeId: 'r.1', composite: 0, change: 'nothing' });
+    expect(actor.getSnapshot().output).toMatchObject({ status: 'failed' });
+    expect(actor.getSnapshot().context.learningNote).toBe('nothing');
+  });
 });
 
 describe('workflow limits', () => {

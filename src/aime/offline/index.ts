@@ -31,7 +31,7 @@ export class OfflineModel implements ChatModel {
       const toolCalls = move.calls.map((c, i) => ({ id: `offline_${step}_${i}`, name: c.name, arguments: JSON.stringify(c.args) }));
       return this.respond(prompt, '', toolCalls);
     }
-    if (request.purpose === 'reflection') return this.respond(prompt, reflect(lastUser));
+    if (request.purpose?.includes('reflection')) return this.respond(prompt, reflect(lastUser));
     return this.respond(prompt, chatReply(lastUser));
   }
 

@@ -1,0 +1,308 @@
+/**
+ * The GEPA optimisation loop (arXiv 2507.19457, Algorithm 1) as a statechart.
+ *
+ *   initializing -> evaluatingSeed -> updatingFrontier -> persisting -> checking
+ *   checking -> planning -> selecting -> sampling -> evaluatingParent -> judgingParent
+ *     judgingParent -> persisting                     (parent perfect on the minibatch: skip)
+ *     judgingParent -> reflecting -> evaluatingChild -> judgingChild
+ *       judgingChild -> validating -> updatingFrontier -> persisting   (strict improvement)
+ *       judgingChild -> persisting                                      (rejected)
+ *   planning -> merging -> evaluatingMerge -> judgingMerge -> validating | persisting
+ *   persisting -> checking -> done     (budget, target, time, stop file, GEPA.STOP, no progress)
+ *
+ * The whole search state is `context.run`: plain JSON, persisted after every
+ * iteration, so a run can be resumed from it. Every random draw uses the PRNG
+ * state kept there. Effects (evaluation, reflection, persistence, the stop
+ * probe) are promise actors provided by name; the machine itself does no I/O.
+ */
+import { assign, emit, fromPromise, setup } from 'xstate';
+import type { GepaEmitted, GepaInbound } from './gepaEvents.js';
+import {
+  applyProposal,
+  beginIteration,
+  childImproved,
+  chooseComponents,
+  commitChild,
+  finishIteration,
+  stalled,
+  iterationRecord,
+  mergeAccepted,
+  mergeScheduled,
+  parentPerfect,
+  recordChildScores,
+  recordParentScores,
+  reflectRequest,
+  sampleStep,
+  seedWork,
+  selectParentStep,
+  startMerge,
+  parentOf,
+  type IterationWork,
+  type ReflectOutput,
+  type ReflectRequest,
+} from '../src/gepa/iteration.js';
+import { applyEvaluation, bestValScore, evalRequest, valIndices, type EvalOutput, type EvalRequest } from '../src/gepa/state.js';
+import type { GepaRunState, IterationRecord, StopReason } from '../src/gepa/types.js';
+import { errorMessage } from '../src/util/errors.js';
+
+export interface GepaLimits {
+  maxMetricCalls: number;
+  targetScore: number | null;
+}
+
+export interface GepaMachineInput {
+  run: GepaRunState;
+  limits: GepaLimits;
+}
+
+export interface GepaContext {
+  run: GepaRunState;
+  limits: GepaLimits;
+  /** The iteration in progress. */
+  work: IterationWork | null;
+  /** The evaluation the current evaluating* state asks for. */
+  pending: EvalRequest | null;
+  /** The record of the iteration being persisted / last persisted. */
+  record: IterationRecord | null;
+  stopRequested: boolean;
+  stopReason: StopReason | null;
+  error: string | null;
+}
+
+export interface PersistInput {
+  run: GepaRunState;
+  record: IterationRecord;
+}
+
+export interface CheckStopInput {
+  run: GepaRunState;
+}
+
+export interface GepaOutput {
+  status: 'done' | 'failed';
+  stopReason: StopReason | null;
+  error: string | null;
+  run: GepaRunState;
+}
+
+const notProvided = (name: string) => async (): Promise<never> => {
+  throw new Error(`${name} is not provided: the runtime must supply it (see src/gepa/optimize.ts)`);
+};
+
+interface EvalPick {
+  split: 'train' | 'val';
+  indices: number[];
+  /** Evaluate the work's child (true) or its parent. */
+  child: boolean;
+}
+
+export const gepaMachine = setup({
+  types: {
+    context: {} as GepaContext,
+    events: {} as GepaInbound,
+    input: {} as GepaMachineInput,
+    output: {} as GepaOutput,
+    emitted: {} as GepaEmitted,
+  },
+  actors: {
+    evaluate: fromPromise<EvalOutput, EvalRequest>(notProvided('evaluate')),
+    reflect: fromPromise<ReflectOutput, ReflectRequest>(notProvided('reflect')),
+    persist: fromPromise<void, PersistInput>(notProvided('persist')),
+    checkStop: fromPromise<StopReason | null, CheckStopInput>(notProvided('checkStop')),
+  },
+  guards: {
+    isFresh: ({ context }) => context.run.candidates.length === 0,
+    stopRequested: ({ context }) => context.stopRequested,
+    budgetExhausted: ({ context }) => context.run.metricCalls >= context.limits.maxMetricCalls,
+    targetReached: ({ context }) => context.limits.targetScore !== null && bestValScore(context.run) >= context.limits.targetScore,
+    stalled: ({ context }) => stalled(context.run),
+    mergeScheduled: ({ context }) => mergeScheduled(context.run),
+    hasWork: ({ context }) => context.work !== null,
+    parentPerfect: ({ context }) => parentPerfect(context.run, context.work!),
+    childImproved: ({ context }) => childImproved(context.work!),
+    mergeAccepted: ({ context }) => mergeAccepted(context.work!),
+  },
+  actions: {
+    announceIteration: emit(({ context }) => ({ type: 'GEPA.ITERATION' as const, record: context.record! })),
+    setOutcome: assign(({ context }, outcome: NonNullable<IterationWork['outcome']>) => ({ work: { ...context.work!, outcome } })),
+    /** Entry of every evaluating state: what to evaluate, minus what the cache already holds. */
+    requestEval: assign(({ context }, p: EvalPick) => {
+      const candidate = p.child ? context.work!.child! : parentOf(context.run, context.work!);
+      return { pending: evalRequest(context.run, p.split, candidate, p.indices) };
+    }),
+    applyEval: assign(({ context }, output: EvalOutput) => ({ run: applyEvaluation(context.run, output), pending: null })),
+    fail: assign((_, message: string) => ({ error: message })),
+    stopWith: assign((_, reason: StopReason) => ({ stopReason: reason })),
+  },
+}).createMachine({
+  id: 'gepa',
+  context: ({ input }) => ({
+    run: input.run,
+    limits: input.limits,
+    work: null,
+    pending: null,
+    record: null,
+    stopRequested: false,
+    stopReason: null,
+    error: null,
+  }),
+  on: {
+    'GEPA.STOP': { actions: assign({ stopRequested: true }) },
+  },
+  initial: 'initializing',
+  states: {
+    initializing: {
+      always: [{ guard: 'isFresh', target: 'evaluatingSeed' }, { target: 'checking' }],
+    },
+    evaluatingSeed: {
+      entry: [
+        assign(({ context }) => ({ work: seedWork(context.run) })),
+        { type: 'requestEval', params: ({ context }) => ({ split: 'val', indices: valIndices(context.run), child: true }) },
+      ],
+      invoke: {
+        id: 'evaluateSeed',
+        src: 'evaluate',
+        input: ({ context }) => context.pending!,
+        onDone: { target: 'updatingFrontier', actions: { type: 'applyEval', params: ({ event }) => event.output } },
+        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => `evaluating the seed candidate failed: ${errorMessage(event.error)}` } },
+      },
+    },
+    checking: {
+      invoke: {
+        id: 'checkStop',
+        src: 'checkStop',
+        input: ({ context }) => ({ run: context.run }),
+        onDone: [
+          { guard: ({ event }) => event.output !== null, target: 'done', actions: assign(({ event }) => ({ stopReason: event.output })) },
+          { guard: 'stopRequested', target: 'done', actions: { type: 'stopWith', params: 'stop_requested' as const } },
+          { guard: 'budgetExhausted', target: 'done', actions: { type: 'stopWith', params: 'max_metric_calls' as const } },
+          { guard: 'targetReached', target: 'done', actions: { type: 'stopWith', params: 'target_score' as const } },
+          { guard: 'stalled', target: 'done', actions: { type: 'stopWith', params: 'no_progress' as const } },
+          { target: 'planning' },
+        ],
+        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => `checking the stop conditions failed: ${errorMessage(event.error)}` } },
+      },
+    },
+    planning: {
+      entry: assign(({ context }) => ({ run: beginIteration(context.run), work: null, record: null })),
+      always: [{ guard: 'mergeScheduled', target: 'merging' }, { target: 'selecting' }],
+    },
+    merging: {
+      entry: assign(({ context }) => startMerge(context.run)),
+      // No mergeable pair: this iteration does a reflective mutation instead.
+      always: [{ guard: 'hasWork', target: 'evaluatingMerge' }, { target: 'selecting' }],
+    },
+    evaluatingMerge: {
+      entry: { type: 'requestEval', params: ({ context }) => ({ split: 'val', indices: context.work!.batch, child: true }) },
+      invoke: {
+        id: 'evaluateMerge',
+        src: 'evaluate',
+        input: ({ context }) => context.pending!,
+        onDone: { target: 'judgingMerge', actions: [{ type: 'applyEval', params: ({ event }) => event.output }, assign(({ context }) => ({ work: recordChildScores(context.run, context.work!) }))] },
+        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => `evaluating a merged candidate failed: ${errorMessage(event.error)}` } },
+      },
+    },
+    judgingMerge: {
+      always: [
+        { guard: 'mergeAccepted', target: 'validating' },
+        { target: 'persisting', actions: { type: 'setOutcome', params: 'merge_rejected' } },
+      ],
+    },
+    selecting: {
+      entry: assign(({ context }) => selectParentStep(context.run)),
+      always: 'sampling',
+    },
+    sampling: {
+      entry: assign(({ context }) => sampleStep(context.run, context.work!)),
+      always: 'evaluatingParent',
+    },
+    evaluatingParent: {
+      entry: { type: 'requestEval', params: ({ context }) => ({ split: 'train', indices: context.work!.batch, child: false }) },
+      invoke: {
+        id: 'evaluateParent',
+        src: 'evaluate',
+        input: ({ context }) => context.pending!,
+        onDone: { target: 'judgingParent', actions: [{ type: 'applyEval', params: ({ event }) => event.output }, assign(({ context }) => ({ work: recordParentScores(context.run, context.work!) }))] },
+        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => `evaluating the parent on the minibatch failed: ${errorMessage(event.error)}` } },
+      },
+    },
+    judgingParent: {
+      always: [
+        { guard: 'parentPerfect', target: 'persisting', actions: { type: 'setOutcome', params: 'skipped_perfect' } },
+        { target: 'reflecting' },
+      ],
+    },
+    reflecting: {
+      entry: assign(({ context }) => chooseComponents(context.run, context.work!)),
+      invoke: {
+        id: 'reflect',
+        src: 'reflect',
+        input: ({ context }) => reflectRequest(context.run, context.work!),
+        onDone: [
+          {
+            guard: ({ context, event }) => applyProposal(context.run, context.work!, event.output).outcome === 'no_change',
+            target: 'persisting',
+            actions: { type: 'setOutcome', params: 'no_change' },
+          },
+          { target: 'evaluatingChild', actions: assign(({ context, event }) => ({ work: applyProposal(context.run, context.work!, event.output) })) },
+        ],
+        // A failed reflection costs the iteration, not the run (as in the reference).
+        onError: {
+          target: 'persisting',
+          actions: assign(({ context, event }) => ({ work: { ...context.work!, outcome: 'reflection_failed' as const, error: errorMessage(event.error) } })),
+        },
+      },
+    },
+    evaluatingChild: {
+      entry: { type: 'requestEval', params: ({ context }) => ({ split: 'train', indices: context.work!.batch, child: true }) },
+      invoke: {
+        id: 'evaluateChild',
+        src: 'evaluate',
+        input: ({ context }) => context.pending!,
+        onDone: { target: 'judgingChild', actions: [{ type: 'applyEval', params: ({ event }) => event.output }, assign(({ context }) => ({ work: recordChildScores(context.run, context.work!) }))] },
+        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => `evaluating the child on the minibatch failed: ${errorMessage(event.error)}` } },
+      },
+    },
+    judgingChild: {
+      always: [
+        { guard: 'childImproved', target: 'validating' },
+        { target: 'persisting', actions: { type: 'setOutcome', params: 'rejected' } },
+      ],
+    },
+    validating: {
+      entry: { type: 'requestEval', params: ({ context }) => ({ split: 'val', indices: valIndices(context.run), child: true }) },
+      invoke: {
+        id: 'validate',
+        src: 'evaluate',
+        input: ({ context }) => context.pending!,
+        onDone: { target: 'updatingFrontier', actions: { type: 'applyEval', params: ({ event }) => event.output } },
+        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => `validating a candidate failed: ${errorMessage(event.error)}` } },
+      },
+    },
+    updatingFrontier: {
+      entry: assign(({ context }) => commitChild(context.run, context.work!)),
+      always: 'persisting',
+    },
+    persisting: {
+      entry: assign(({ context }) => {
+        const run = finishIteration(context.run, context.work!);
+        return { run, record: iterationRecord(run, context.work!) };
+      }),
+      invoke: {
+        id: 'persist',
+        src: 'persist',
+        input: ({ context }) => ({ run: context.run, record: context.record! }),
+        onDone: { target: 'checking', actions: 'announceIteration' },
+        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => `saving the run state failed: ${errorMessage(event.error)}` } },
+      },
+    },
+    done: { type: 'final' },
+    failed: { type: 'final' },
+  },
+  output: ({ context }) => ({
+    status: context.error ? 'failed' : 'done',
+    stopReason: context.stopReason,
+    error: context.error,
+    run: context.run,
+  }),
+});

@@ -1,0 +1,96 @@
+/**
+ * `gepa-aime resume <runId>` finishes a run that a crash or kill cut short,
+ * from its snapshot and journal; `gepa-aime runs` lists the runs and where
+ * each one stands.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { readRunMeta, resumeRun } from '../runtime/runGoal.js';
+import { loadCliConfig, type ModelFlags } from './common.js';
+import { exitCodeFor, interruptController, printReport } from './run.js';
+import { LiveChecklist, safeText } from './terminal.js';
+
+export interface ResumeFlags extends ModelFlags {
+  workspace?: string;
+  traces?: string;
+  json?: boolean;
+}
+
+export async function resumeCommand(runId: string, flags: ResumeFlags): Promise<number> {
+  const tracesDir = path.resolve(flags.traces ?? 'traces');
+  const meta = await readRunMeta(path.join(tracesDir, 'runs', runId));
+  // The run's own settings are the defaults; flags override them (the key never was recorded).
+  const config = await loadCliConfig({
+    ...flags,
+    config: flags.config ?? (fs.existsSync(meta.configDir) ? meta.configDir : undefined),
+    provider: flags.provider ?? meta.model.provider,
+    apiBase: flags.apiBase ?? meta.model.api_base,
+    model: flags.model ?? meta.model.model,
+  });
+  const interrupt = interruptController();
+  const checklist = flags.json ? null : new LiveChecklist(process.stdout);
+  try {
+    const report = await resumeRun({
+      runId,
+      config,
+      tracesDir,
+      signal: interrupt.signal,
+      ...(flags.workspace ? { workspace: path.resolve(flags.workspace) } : {}),
+      ...(checklist ? { onTasks: (tasks) => checklist.draw(tasks) } : {}),
+    });
+    printReport(report, Boolean(flags.json));
+    return exitCodeFor(report);
+  } finally {
+    checklist?.release();
+    interrupt.dispose();
+  }
+}
+
+export interface RunListing {
+  runId: string;
+  status: string;
+  goal: string;
+  startedAt: string;
+}
+
+/** Every run under traces/runs: its report's status, or `interrupted` when it has none (resume it). */
+export async function listRuns(tracesDir: string): Promise<RunListing[]> {
+  const dir = path.join(tracesDir, 'runs');
+  let ids: string[];
+  try {
+    ids = (await fsp.readdir(dir)).sort();
+  } catch {
+    return [];
+  }
+  const runs: RunListing[] = [];
+  for (const runId of ids) {
+    const runDir = path.join(dir, runId);
+    const meta = await readRunMeta(runDir).catch(() => null);
+    const report = await fsp
+      .readFile(path.join(runDir, 'report.json'), 'utf8')
+      .then((t) => JSON.parse(t) as { status: string; goal: string; timings?: { startedAt: string } })
+      .catch(() => null);
+    if (!meta && !report) continue;
+    runs.push({
+      runId,
+      status: report?.status ?? 'interrupted',
+      goal: meta?.goal ?? report?.goal ?? '',
+      startedAt: meta?.startedAt ?? report?.timings?.startedAt ?? '',
+    });
+  }
+  return runs;
+}
+
+export async function runsCommand(flags: { traces?: string; json?: boolean }): Promise<number> {
+  const runs = await listRuns(path.resolve(flags.traces ?? 'traces'));
+  if (flags.json) process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
+  else if (!runs.length) process.stdout.write('no runs yet\n');
+  else {
+    for (const r of runs) {
+      const goal = safeText(r.goal.replace(/\s+/g, ' '));
+      process.stdout.write(`${r.runId}  ${r.status.padEnd(11)}  ${goal.length > 70 ? `${goal.slice(0, 69)}…` : goal}\n`);
+    }
+  }
+  return 0;
+}

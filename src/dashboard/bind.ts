@@ -1,0 +1,84 @@
+/**
+ * Where the dashboard may listen. It shows prompts, model output and file
+ * contents and has no login, so it binds loopback unless the caller says
+ * otherwise explicitly; binding errors become one clear sentence.
+ */
+import type http from 'node:http';
+import net from 'node:net';
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 8765;
+
+export type DashboardErrorCode = 'not_loopback' | 'port_in_use' | 'listen_failed';
+
+export class DashboardError extends Error {
+  constructor(
+    readonly code: DashboardErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DashboardError';
+  }
+}
+
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h === '::1') return true;
+  if (net.isIPv4(h)) return h.startsWith('127.');
+  // IPv4-mapped IPv6 loopback, e.g. ::ffff:127.0.0.1
+  return /^::ffff:127\./.test(h);
+}
+
+export function checkHost(host: string, allowRemote: boolean): void {
+  if (isLoopback(host) || allowRemote) return;
+  throw new DashboardError(
+    'not_loopback',
+    `refusing to serve the dashboard on ${host}: it shows prompts and model output to anyone who can reach it, with no login. ` +
+      `Pass --host ${host} explicitly to allow it.`,
+  );
+}
+
+/** Listens, or explains in one sentence why not. Resolves with the bound port (useful with port 0). */
+export function listen(server: http.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      const where = `${host}:${port}`;
+      if (err.code === 'EADDRINUSE') {
+        reject(new DashboardError('port_in_use', `port ${port} on ${host} is already in use: pick another with --port N (--port 0 takes any free port)`));
+      } else if (err.code === 'EACCES') {
+        reject(new DashboardError('listen_failed', `not allowed to listen on ${where} (ports below 1024 need privileges): pick another with --port N`));
+      } else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
+        reject(new DashboardError('listen_failed', `cannot listen on ${where}: this machine has no such address`));
+      } else {
+        reject(new DashboardError('listen_failed', `cannot listen on ${where}: ${err.message}`));
+      }
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+/** The URL to print: a wildcard bind is reached through loopback on this machine. */
+export function urlFor(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? DEFAULT_HOST : host;
+  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}/`;
+}
+
+/**
+ * Host header check against DNS rebinding: a page on evil.example that
+ * resolves to 127.0.0.1 must not read the dashboard. Only loopback binds are
+ * checked; an explicit remote bind accepts whatever name it is reached by.
+ */
+export function hostAllowed(header: string | undefined, bindHost: string, port: number): boolean {
+  if (!isLoopback(bindHost)) return true;
+  if (!header) return false;
+  const names = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${bindHost}:${port}`]);
+  return names.has(header.toLowerCase());
+}

@@ -1,0 +1,81 @@
+/**
+ * The default adapter: the candidate has one component, the system prompt of
+ * a task model; each example's `input` is the user message; a metric scores
+ * the reply and explains the score. A model error scores 0 with the error as
+ * feedback and the batch goes on; only a cancellation propagates.
+ */
+import type { ChatModel, SamplingSettings } from '../llm/types.js';
+import { errorMessage } from '../util/errors.js';
+import type { EvaluationBatch, GepaAdapter, ReflectiveDataset, ReflectiveRecord } from './adapter.js';
+import type { DefaultExample } from './dataset.js';
+import { containsAnswer, normalizeMetricValue, type Metric, type MetricResult } from './metric.js';
+
+export const DEFAULT_COMPONENT = 'system_prompt';
+
+export interface DefaultTrajectory {
+  input: string;
+  response: string;
+  score: number;
+  feedback: string;
+  error?: string;
+}
+
+export interface DefaultAdapterOptions {
+  model: ChatModel;
+  componentName?: string;
+  metric?: Metric<DefaultExample>;
+  sampling?: SamplingSettings;
+}
+
+export function createDefaultAdapter(opts: DefaultAdapterOptions): GepaAdapter<DefaultExample, string, DefaultTrajectory> {
+  const component = opts.componentName ?? DEFAULT_COMPONENT;
+  const metric = async (example: DefaultExample, output: string): Promise<MetricResult> =>
+    opts.metric ? normalizeMetricValue(await opts.metric(example, output), example, 'the metric') : containsAnswer(example, output);
+
+  return {
+    async evaluate(batch, candidate, captureTraces, options) {
+      const system = candidate[component];
+      if (system === undefined) throw new Error(`the candidate has no component "${component}" (it has: ${Object.keys(candidate).join(', ') || 'none'})`);
+      const outputs: string[] = [];
+      const scores: number[] = [];
+      const trajectories: DefaultTrajectory[] = [];
+      for (const example of batch) {
+        let response = '';
+        let error: string | undefined;
+        try {
+          const reply = await opts.model.complete({
+            messages: [
+              { role: 'system', content: system },
+              { role: 'user', content: example.input },
+            ],
+            purpose: 'gepa.task',
+            ...(opts.sampling ? { sampling: opts.sampling } : {}),
+            ...(options?.signal ? { signal: options.signal } : {}),
+          });
+          response = reply.content;
+        } catch (err) {
+          if (options?.signal?.aborted) throw err;
+          error = errorMessage(err);
+        }
+        const result: MetricResult =
+          error === undefined ? await metric(example, response) : { score: 0, feedback: `The model call failed (${error}), so there is no response to judge.` };
+        outputs.push(response);
+        scores.push(result.score);
+        if (captureTraces) trajectories.push({ input: example.input, response, score: result.score, feedback: result.feedback, ...(error ? { error } : {}) });
+      }
+      const out: EvaluationBatch<string, DefaultTrajectory> = { outputs, scores };
+      return captureTraces ? { ...out, trajectories } : out;
+    },
+
+    makeReflectiveDataset(_candidate, evalBatch, components): ReflectiveDataset {
+      const records: ReflectiveRecord[] = (evalBatch.trajectories ?? []).map((t) => ({
+        Inputs: t.input,
+        'Generated Outputs': t.error ? `(no output: ${t.error})` : t.response,
+        Feedback: t.feedback,
+      }));
+      if (!records.length) throw new Error('no traces to reflect on: the evaluation kept no trajectories');
+      // One system prompt: every requested component (normally just it) learns from the same records.
+      return Object.fromEntries(components.map((c) => [c, records]));
+    },
+  };
+}

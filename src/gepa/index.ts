@@ -1,0 +1,54 @@
+/**
+ * Public API of the GEPA engine. `optimize` runs any adapter; `optimizeFiles`
+ * is the default-adapter path a CLI needs (JSONL data, one system prompt,
+ * contains-answer or custom metric).
+ */
+import type { ChatModel, SamplingSettings } from '../llm/types.js';
+import { loadDataset, type DefaultExample } from './dataset.js';
+import { createDefaultAdapter, DEFAULT_COMPONENT } from './defaultAdapter.js';
+import { loadMetric } from './metric.js';
+import { optimize, type OptimizeOptions } from './optimize.js';
+import type { GepaResult } from './result.js';
+
+export { optimize, GepaInputError, GepaRunError, type GepaProgressEvent, type OptimizeOptions } from './optimize.js';
+export { resultToJson, type GepaCandidateSummary, type GepaResult, type GepaResultJson } from './result.js';
+export { resolveSettings, GepaSettingsError, type GepaSettings, type GepaSettingsInput, type GepaStopSettings } from './settings.js';
+export type { EvaluationBatch, EvaluateOptions, GepaAdapter, ReflectiveDataset, ReflectiveRecord } from './adapter.js';
+export { createDefaultAdapter, DEFAULT_COMPONENT, type DefaultAdapterOptions, type DefaultTrajectory } from './defaultAdapter.js';
+export { loadDataset, parseDataset, DatasetError, type DefaultExample } from './dataset.js';
+export { containsAnswer, loadMetric, MetricError, type Metric, type MetricResult } from './metric.js';
+export { DEFAULT_REFLECTION_TEMPLATE, extractInstruction, renderReflectionPrompt } from './reflection.js';
+export { loadRun, readIterations, RunDirError, ITERATIONS_FILE, RESULT_FILE, STATE_FILE } from './runDir.js';
+export { provideGepaMachine, type GepaWiring } from './wiring.js';
+export type { Candidate, GepaRunState, IterationRecord, StopReason } from './types.js';
+
+export interface OptimizeFilesOptions extends Omit<OptimizeOptions<DefaultExample>, 'adapter' | 'trainset' | 'valset' | 'seedCandidate' | 'reflectionModel'> {
+  trainFile: string;
+  valFile: string;
+  seedPrompt: string;
+  taskModel: ChatModel;
+  reflectionModel: ChatModel;
+  /** Module whose default export scores (example, output); default: the answer is contained in the output. */
+  metricModule?: string;
+  /** Name of the one component; default `system_prompt`. */
+  componentName?: string;
+  taskSampling?: SamplingSettings;
+}
+
+/** `gepa-aime optimize --train --val --seed-prompt ...` in one call. */
+export async function optimizeFiles(o: OptimizeFilesOptions): Promise<GepaResult> {
+  const { trainFile, valFile, seedPrompt, taskModel, reflectionModel, metricModule, componentName, taskSampling, ...rest } = o;
+  const [trainset, valset, metric] = await Promise.all([
+    loadDataset(trainFile),
+    loadDataset(valFile),
+    metricModule ? loadMetric(metricModule) : Promise.resolve(undefined),
+  ]);
+  const component = componentName ?? DEFAULT_COMPONENT;
+  const adapter = createDefaultAdapter({
+    model: taskModel,
+    componentName: component,
+    ...(metric ? { metric } : {}),
+    ...(taskSampling ? { sampling: taskSampling } : {}),
+  });
+  return optimize({ ...rest, adapter, trainset, valset, seedCandidate: { [component]: seedPrompt }, reflectionModel });
+}

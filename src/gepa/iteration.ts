@@ -1,0 +1,225 @@
+/**
+ * The steps of one GEPA iteration as pure functions over (run state, work in
+ * progress). The statechart sequences them; keeping them here makes each rule
+ * (skip if perfect, strict improvement, merge acceptance, merge scheduling)
+ * one small, testable function.
+ */
+import { hashCandidate } from './hash.js';
+import { proposeMerge } from './merge.js';
+import { Rng } from './rng.js';
+import { nextMinibatch } from './sampler.js';
+import { selectComponents, selectParent } from './selection.js';
+import { addCandidate, bestCandidateId, bestValScore, cachedRecords, cachedScores } from './state.js';
+import type { Candidate, EvalRecord, GepaRunState, IterationOutcome, IterationRecord, Origin, Split } from './types.js';
+
+export interface IterationWork {
+  iteration: number;
+  kind: Origin;
+  /** Reflective: [parent]. Merge: [i, j]. */
+  parents: number[];
+  ancestor: number | null;
+  /** Where the proposal is judged: the train minibatch, or a validation subsample for a merge. */
+  split: Split;
+  batch: number[];
+  components: string[];
+  /** Reflective: per-example parent scores on the batch. Merge: the two parents' sums on the subsample. */
+  parentScores: number[];
+  child: Candidate | null;
+  childScores: number[];
+  foundAtMetricCalls: number | null;
+  /** Metric calls when the iteration began: an iteration that paid nothing counts as idle. */
+  startMetricCalls: number;
+  outcome: IterationOutcome | null;
+  newCandidateId: number | null;
+  error: string | null;
+}
+
+/** What the reflection step needs: the parent, what to rewrite, and how the parent did on the batch. */
+export interface ReflectRequest {
+  candidate: Candidate;
+  components: string[];
+  batch: number[];
+  records: EvalRecord[];
+  iteration: number;
+}
+
+export interface ReflectOutput {
+  texts: Record<string, string>;
+}
+
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+
+function work(run: GepaRunState, init: Partial<IterationWork> & Pick<IterationWork, 'kind' | 'parents' | 'split' | 'batch'>): IterationWork {
+  return {
+    iteration: run.iteration,
+    ancestor: null,
+    components: [],
+    parentScores: [],
+    child: null,
+    childScores: [],
+    foundAtMetricCalls: null,
+    startMetricCalls: run.metricCalls,
+    outcome: null,
+    newCandidateId: null,
+    error: null,
+    ...init,
+  };
+}
+
+export function seedWork(run: GepaRunState): IterationWork {
+  return work(run, { kind: 'seed', parents: [], split: 'val', batch: [], child: run.seedCandidate, foundAtMetricCalls: 0 });
+}
+
+export const beginIteration = (run: GepaRunState): GepaRunState => ({ ...run, iteration: run.iteration + 1 });
+
+/**
+ * With the cache, an iteration can cost nothing (a parent perfect on a cached
+ * minibatch, a proposal already evaluated). After this many such iterations
+ * in a row, a few epochs per candidate, nothing new is being learned: stop
+ * rather than spin. (The reference pays for every parent evaluation, so its
+ * budget always runs out; ours need not.)
+ */
+export const idleLimit = (run: GepaRunState): number =>
+  Math.max(20, 3 * Math.ceil(run.trainSize / run.settings.minibatch_size) * run.candidates.length);
+
+export const stalled = (run: GepaRunState): boolean => run.idle >= idleLimit(run);
+
+/** Count the finished iteration as idle or not. */
+export function finishIteration(run: GepaRunState, w: IterationWork): GepaRunState {
+  if (w.kind === 'seed') return run;
+  return { ...run, idle: run.metricCalls === w.startMetricCalls ? run.idle + 1 : 0 };
+}
+
+/**
+ * Merges are tried only right after an iteration that found a new candidate,
+ * while some are due; max_merge_invocations is a hard cap on accepted merges
+ * (the reference can overshoot it when merges pile up as due).
+ */
+export const mergeScheduled = (run: GepaRunState): boolean =>
+  run.settings.use_merge && run.merge.due > 0 && run.merge.lastIterFoundNew && run.merge.tested < run.settings.max_merge_invocations;
+
+/** Selection: the parent, drawn from the frontier (or by the configured strategy). */
+export function selectParentStep(run: GepaRunState): { run: GepaRunState; work: IterationWork } {
+  const rng = new Rng(run.rng);
+  const agg = run.candidates.map((c) => c.valScore);
+  const parent = selectParent(run.settings.candidate_selection, run.frontier, agg, rng, run.settings.epsilon);
+  return {
+    run: { ...run, rng: rng.state, merge: { ...run.merge, lastIterFoundNew: false } },
+    work: work(run, { kind: 'reflective', parents: [parent], split: 'train', batch: [] }),
+  };
+}
+
+/** Sampling: the next train minibatch of the epoch-shuffled order. */
+export function sampleStep(run: GepaRunState, w: IterationWork): { run: GepaRunState; work: IterationWork } {
+  const rng = new Rng(run.rng);
+  const { batch, sampler } = nextMinibatch(run.sampler, run.trainSize, run.settings.minibatch_size, rng);
+  return { run: { ...run, rng: rng.state, sampler }, work: { ...w, batch } };
+}
+
+export function startMerge(run: GepaRunState): { run: GepaRunState; work: IterationWork | null } {
+  const rng = new Rng(run.rng);
+  const { proposal, merge } = proposeMerge(run.candidates, run.frontier, run.componentNames, run.merge, rng);
+  const next = { ...run, rng: rng.state, merge: { ...merge, lastIterFoundNew: false } };
+  if (!proposal) return { run: next, work: null };
+  const [i, j] = proposal.parents;
+  const scoresOn = (id: number) => sum(proposal.subsample.map((k) => run.candidates[id]!.valScores[k]!));
+  return {
+    run: next,
+    work: work(run, {
+      kind: 'merge',
+      parents: [i, j],
+      ancestor: proposal.ancestor,
+      split: 'val',
+      batch: proposal.subsample,
+      parentScores: [scoresOn(i), scoresOn(j)],
+      child: proposal.candidate,
+      foundAtMetricCalls: run.metricCalls,
+    }),
+  };
+}
+
+export const parentOf = (run: GepaRunState, w: IterationWork): Candidate => run.candidates[w.parents[0]!]!.components;
+
+export function recordParentScores(run: GepaRunState, w: IterationWork): IterationWork {
+  return { ...w, parentScores: cachedScores(run, parentOf(run, w), 'train', w.batch) };
+}
+
+export const parentPerfect = (run: GepaRunState, w: IterationWork): boolean =>
+  w.parentScores.every((s) => s >= run.settings.perfect_score);
+
+/** Pick the component(s) to rewrite and advance the parent's round-robin pointer. */
+export function chooseComponents(run: GepaRunState, w: IterationWork): { run: GepaRunState; work: IterationWork } {
+  const id = w.parents[0]!;
+  const parent = run.candidates[id]!;
+  const { components, nextPointer } = selectComponents(run.settings.component_selection, run.componentNames, parent.rrNext);
+  const candidates = run.candidates.map((c) => (c.id === id ? { ...c, rrNext: nextPointer } : c));
+  return { run: { ...run, candidates }, work: { ...w, components } };
+}
+
+export function reflectRequest(run: GepaRunState, w: IterationWork): ReflectRequest {
+  const candidate = parentOf(run, w);
+  return { candidate, components: w.components, batch: w.batch, records: cachedRecords(run, candidate, 'train', w.batch), iteration: w.iteration };
+}
+
+/** The child: the parent with the proposed texts of the chosen components; null if nothing changed. */
+export function applyProposal(run: GepaRunState, w: IterationWork, out: ReflectOutput): IterationWork {
+  const parent = parentOf(run, w);
+  const child: Candidate = { ...parent };
+  for (const name of w.components) {
+    const text = out.texts[name];
+    if (typeof text === 'string' && text.trim()) child[name] = text;
+  }
+  if (hashCandidate(child) === hashCandidate(parent)) return { ...w, outcome: 'no_change' };
+  return { ...w, child, foundAtMetricCalls: run.metricCalls };
+}
+
+export function recordChildScores(run: GepaRunState, w: IterationWork): IterationWork {
+  return { ...w, childScores: cachedScores(run, w.child!, w.split, w.batch) };
+}
+
+/** Reflective children must strictly beat the parent's minibatch sum. */
+export const childImproved = (w: IterationWork): boolean => sum(w.childScores) > sum(w.parentScores);
+
+/** A merge must do at least as well as the better parent on the subsample. */
+export const mergeAccepted = (w: IterationWork): boolean => sum(w.childScores) >= Math.max(...w.parentScores);
+
+export function commitChild(run: GepaRunState, w: IterationWork): { run: GepaRunState; work: IterationWork } {
+  const origin: Origin = w.kind;
+  const added = addCandidate(run, { components: w.child!, parents: w.parents, origin, foundAtMetricCalls: w.foundAtMetricCalls ?? run.metricCalls });
+  let merge = added.run.merge;
+  if (origin === 'reflective') {
+    merge = { ...merge, lastIterFoundNew: true, due: merge.due + (merge.tested < run.settings.max_merge_invocations ? 1 : 0) };
+  } else if (origin === 'merge') {
+    merge = { ...merge, due: merge.due - 1, tested: merge.tested + 1 };
+  }
+  return {
+    run: { ...added.run, merge },
+    work: { ...w, outcome: origin === 'seed' ? 'seed' : 'accepted', newCandidateId: added.id },
+  };
+}
+
+export function iterationRecord(run: GepaRunState, w: IterationWork): IterationRecord {
+  const merge = w.kind === 'merge';
+  const added = w.newCandidateId === null ? null : run.candidates[w.newCandidateId]!;
+  return {
+    iteration: w.iteration,
+    kind: w.kind,
+    outcome: w.outcome ?? 'rejected',
+    parents: w.parents,
+    ancestor: w.ancestor,
+    components: w.components,
+    split: w.split,
+    batch: w.batch,
+    parent_scores: w.parentScores,
+    child_scores: w.childScores,
+    parent_sum: w.kind === 'seed' ? null : merge ? Math.max(...w.parentScores) : sum(w.parentScores),
+    child_sum: w.childScores.length ? sum(w.childScores) : null,
+    new_candidate: w.newCandidateId,
+    val_score: added ? added.valScore : null,
+    metric_calls: run.metricCalls,
+    best_candidate: bestCandidateId(run),
+    best_val_score: bestValScore(run),
+    candidates: run.candidates.length,
+    error: w.error,
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * `optimize`: run (or resume) a GEPA optimisation to its end and return the
+ * result. It checks the inputs, opens the run directory, starts the provided
+ * statechart as an actor and turns its events into progress callbacks.
+ *
+ * Cancelling: `stopSignal` asks for a graceful stop (the current iteration
+ * finishes and is saved); `signal` cancels at once (model calls are aborted,
+ * the result is the last saved iteration's, and resume redoes the cut one).
+ */
+import path from 'node:path';
+import { createActor, type InspectionEvent } from 'xstate';
+import type { GepaOutput } from '../../machines/gepa.js';
+import type { ChatModel } from '../llm/types.js';
+import type { GepaAdapter } from './adapter.js';
+import { hashCandidate, hashJson } from './hash.js';
+import { checkTemplate } from './reflection.js';
+import { buildResult, type GepaResult } from './result.js';
+import { ensureRunDir, loadRun, RunDirError, trimIterations, writeResult } from './runDir.js';
+import { algorithmSettings, changedAlgorithmKeys, resolveSettings, type GepaSettings, type GepaSettingsInput } from './settings.js';
+import { createRunState } from './state.js';
+import type { Candidate, GepaRunState, IterationRecord, StopReason } from './types.js';
+import { provideGepaMachine } from './wiring.js';
+
+export type GepaProgressEvent =
+  | { type: 'start'; resumed: boolean; iteration: number; metricCalls: number; maxMetricCalls: number; candidates: number }
+  | { type: 'metric_call'; metricCalls: number; maxMetricCalls: number }
+  | { type: 'iteration'; record: IterationRecord; maxMetricCalls: number }
+  | { type: 'done'; result: GepaResult };
+
+export interface OptimizeOptions<E> {
+  adapter: GepaAdapter<E>;
+  trainset: readonly E[];
+  valset: readonly E[];
+  seedCandidate: Candidate;
+  /** Required unless the adapter has proposeNewTexts. */
+  reflectionModel?: ChatModel;
+  /** `GepaConfig['offline']` plus optional stop conditions; missing keys take the defaults. */
+  settings?: GepaSettingsInput;
+  /** Where state.json, iterations.jsonl and result.json go; none = in memory only. */
+  runDir?: string;
+  /** Continue the run saved in runDir (a fresh start if there is none). */
+  resume?: boolean;
+  onProgress?: (event: GepaProgressEvent) => void;
+  /** Cancel now: the result is the last saved iteration's. */
+  signal?: AbortSignal;
+  /** Stop gracefully after the current iteration. */
+  stopSignal?: AbortSignal;
+  /** Clock in milliseconds (tests pass a fake one). */
+  now?: () => number;
+  inspect?: (event: InspectionEvent) => void;
+}
+
+export class GepaInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GepaInputError';
+  }
+}
+
+/** The run failed; `result` holds what the last saved iteration had, when there was one. */
+export class GepaRunError extends Error {
+  constructor(
+    message: string,
+    readonly result: GepaResult | null,
+  ) {
+    super(message);
+    this.name = 'GepaRunError';
+  }
+}
+
+function checkInputs<E>(o: OptimizeOptions<E>, settings: GepaSettings): void {
+  const names = Object.keys(o.seedCandidate ?? {});
+  if (!names.length) throw new GepaInputError('the seed candidate has no components: give at least one named text, e.g. {system_prompt: "..."}');
+  const bad = names.filter((n) => typeof o.seedCandidate[n] !== 'string');
+  if (bad.length) throw new GepaInputError(`seed candidate components must be strings: ${bad.join(', ')}`);
+  if (!o.trainset.length) throw new GepaInputError('the train set is empty');
+  if (!o.valset.length) throw new GepaInputError('the validation set is empty');
+  if (!o.reflectionModel && !o.adapter.proposeNewTexts) throw new GepaInputError('a reflection model is required (the adapter has no proposeNewTexts)');
+  if (settings.reflection_prompt_template !== null) checkTemplate(settings.reflection_prompt_template);
+}
+
+/** A saved run may only be continued with the same data, seed candidate and search settings. */
+function checkResumable(saved: GepaRunState, fresh: GepaRunState, runDir: string): void {
+  const problems: string[] = [];
+  if (hashJson(saved.exampleIds.train) !== hashJson(fresh.exampleIds.train)) problems.push('the train set differs');
+  if (hashJson(saved.exampleIds.val) !== hashJson(fresh.exampleIds.val)) problems.push('the validation set differs');
+  if (hashCandidate(saved.seedCandidate) !== hashCandidate(fresh.seedCandidate)) problems.push('the seed candidate differs');
+  const changed = changedAlgorithmKeys(saved.settings, fresh.settings);
+  if (changed.length) problems.push(`settings changed: ${changed.join(', ')}`);
+  if (problems.length) throw new RunDirError(`cannot resume the run in ${runDir}: ${problems.join('; ')}. Use the original inputs, or a new --run-dir.`);
+}
+
+async function openRun<E>(o: OptimizeOptions<E>, settings: GepaSettings): Promise<{ run: GepaRunState; wallMs: number; resumed: boolean }> {
+  const fresh = createRunState({
+    seedCandidate: o.seedCandidate,
+    settings: algorithmSettings(settings),
+    exampleIds: { train: o.trainset.map(hashJson), val: o.valset.map(hashJson) },
+  });
+  if (!o.runDir) return { run: fresh, wallMs: 0, resumed: false };
+  await ensureRunDir(o.runDir);
+  const saved = await loadRun(o.runDir);
+  if (saved && !o.resume) throw new RunDirError(`${o.runDir} already holds a GEPA run: pass resume (--resume) to continue it, or choose another run directory`);
+  if (!saved) {
+    await trimIterations(o.runDir, null);
+    return { run: fresh, wallMs: 0, resumed: false };
+  }
+  checkResumable(saved.state, fresh, o.runDir);
+  await trimIterations(o.runDir, saved.state.candidates.length ? saved.state.iteration : null);
+  return { run: saved.state, wallMs: saved.wallMs, resumed: true };
+}
+
+export async function optimize<E>(o: OptimizeOptions<E>): Promise<GepaResult> {
+  const settings = resolveSettings({
+    ...o.settings,
+    stop_file: o.settings?.stop_file ?? (o.runDir ? path.join(o.runDir, 'STOP') : null),
+  });
+  checkInputs(o, settings);
+  const now = o.now ?? Date.now;
+  const { run, wallMs: priorMs, resumed } = await openRun(o, settings);
+  const started = now();
+  const wallMs = () => priorMs + (now() - started);
+  const runDir = o.runDir ?? null;
+  const max = settings.max_metric_calls;
+  const emit = (e: GepaProgressEvent) => o.onProgress?.(e);
+  let saved: GepaRunState | null = run.candidates.length ? run : null;
+
+  const machine = provideGepaMachine({
+    adapter: o.adapter,
+    trainset: o.trainset,
+    valset: o.valset,
+    settings,
+    runDir,
+    wallMs,
+    onMetricCall: (metricCalls) => emit({ type: 'metric_call', metricCalls, maxMetricCalls: max }),
+    onSaved: (r) => (saved = r),
+    ...(o.reflectionModel ? { reflectionModel: o.reflectionModel } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  const finish = async (r: GepaRunState, stopReason: StopReason | null): Promise<GepaResult> => {
+    const result = buildResult(r, { wallS: wallMs() / 1000, stopReason, runDir });
+    if (runDir) await writeResult(runDir, result.toJson());
+    return result;
+  };
+
+  if (o.signal?.aborted) throw new GepaRunError('cancelled before the run started', saved ? await finish(saved, 'aborted') : null);
+  emit({ type: 'start', resumed, iteration: run.iteration, metricCalls: run.metricCalls, maxMetricCalls: max, candidates: run.candidates.length });
+
+  const actor = createActor(machine, {
+    input: { run, limits: { maxMetricCalls: max, targetScore: settings.target_score } },
+    ...(o.inspect ? { inspect: o.inspect } : {}),
+  });
+  actor.on('GEPA.ITERATION', (e) => emit({ type: 'iteration', record: e.record, maxMetricCalls: max }));
+
+  const output = await new Promise<GepaOutput | 'aborted'>((resolve, reject) => {
+    const onAbort = () => {
+      resolve('aborted'); // first: stopping the actor completes it
+      actor.stop();
+    };
+    const onStop = () => actor.send({ type: 'GEPA.STOP' });
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    o.stopSignal?.addEventListener('abort', onStop, { once: true });
+    if (o.stopSignal?.aborted) onStop();
+    actor.subscribe({
+      complete: () => {
+        o.signal?.removeEventListener('abort', onAbort);
+        o.stopSignal?.removeEventListener('abort', onStop);
+        resolve(actor.getSnapshot().output as GepaOutput);
+      },
+      error: reject,
+    });
+    actor.start();
+  });
+
+  if (output === 'aborted') {
+    if (!saved) throw new GepaRunError('cancelled before the seed candidate was evaluated', null);
+    const result = await finish(saved, 'aborted');
+    emit({ type: 'done', result });
+    return result;
+  }
+  if (output.status === 'failed') {
+    throw new GepaRunError(`GEPA optimisation failed: ${output.error}`, saved ? buildResult(saved, { wallS: wallMs() / 1000, stopReason: null, runDir }) : null);
+  }
+  const result = await finish(output.run, output.stopReason);
+  emit({ type: 'done', result });
+  return result;
+}

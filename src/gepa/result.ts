@@ -1,0 +1,88 @@
+/**
+ * The outcome of an optimisation, in camelCase for code and in the snake_case
+ * JSON shape the CLI prints (`best_candidate`, `best_val_score`,
+ * `metric_calls`, `wall_s`, `candidates: [{id, components, val_score,
+ * parents, found_at_metric_calls}]`).
+ */
+import { bestCandidateId } from './state.js';
+import type { Candidate, GepaRunState, Origin, StopReason } from './types.js';
+
+export interface GepaCandidateSummary {
+  id: number;
+  components: Candidate;
+  valScore: number;
+  parents: number[];
+  foundAtMetricCalls: number;
+  origin: Origin;
+}
+
+export interface GepaResultJson {
+  best_candidate: Candidate;
+  best_candidate_id: number;
+  best_val_score: number;
+  metric_calls: number;
+  wall_s: number;
+  iterations: number;
+  stop_reason: StopReason | null;
+  run_dir: string | null;
+  candidates: { id: number; components: Candidate; val_score: number; parents: number[]; found_at_metric_calls: number; origin: Origin }[];
+}
+
+export interface GepaResult {
+  bestCandidate: Candidate;
+  bestCandidateId: number;
+  bestValScore: number;
+  metricCalls: number;
+  wallS: number;
+  iterations: number;
+  stopReason: StopReason | null;
+  runDir: string | null;
+  candidates: GepaCandidateSummary[];
+  /** The snake_case JSON form. */
+  toJson(): GepaResultJson;
+}
+
+export function resultToJson(r: Omit<GepaResult, 'toJson'>): GepaResultJson {
+  return {
+    best_candidate: r.bestCandidate,
+    best_candidate_id: r.bestCandidateId,
+    best_val_score: r.bestValScore,
+    metric_calls: r.metricCalls,
+    wall_s: r.wallS,
+    iterations: r.iterations,
+    stop_reason: r.stopReason,
+    run_dir: r.runDir,
+    candidates: r.candidates.map((c) => ({
+      id: c.id,
+      components: c.components,
+      val_score: c.valScore,
+      parents: c.parents,
+      found_at_metric_calls: c.foundAtMetricCalls,
+      origin: c.origin,
+    })),
+  };
+}
+
+export function buildResult(run: GepaRunState, extra: { wallS: number; stopReason: StopReason | null; runDir: string | null }): GepaResult {
+  if (!run.candidates.length) throw new Error('internal: no candidate has been evaluated yet');
+  const best = run.candidates[bestCandidateId(run)]!;
+  const base = {
+    bestCandidate: best.components,
+    bestCandidateId: best.id,
+    bestValScore: best.valScore,
+    metricCalls: run.metricCalls,
+    wallS: extra.wallS,
+    iterations: run.iteration,
+    stopReason: extra.stopReason,
+    runDir: extra.runDir,
+    candidates: run.candidates.map((c) => ({
+      id: c.id,
+      components: c.components,
+      valScore: c.valScore,
+      parents: c.parents,
+      foundAtMetricCalls: c.foundAtMetricCalls,
+      origin: c.origin,
+    })),
+  };
+  return { ...base, toJson: () => resultToJson(base) };
+}

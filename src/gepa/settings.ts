@@ -1,0 +1,73 @@
+/**
+ * Optimisation settings. The caller passes `GepaConfig['offline']` (snake_case,
+ * as loaded from config/gepa_config.yaml), optionally with stop conditions,
+ * or any part of it: missing keys take the config defaults.
+ *
+ * Settings split in two. Algorithmic ones shape the search and are stored in
+ * the run state: a resume must use the same ones. Runtime ones (budget,
+ * concurrency, stop conditions) only decide when to stop or how fast to go,
+ * so a resume may change them, e.g. to raise the budget.
+ */
+import { gepaConfigSchema, type GepaOfflineConfig } from '../config/gepaConfig.js';
+
+export interface GepaStopSettings {
+  /** Stop once the best mean validation score reaches this. */
+  target_score: number | null;
+  /** Stop after this much wall time, summed over resumed sessions. */
+  max_wall_s: number | null;
+  /** Stop (gracefully, between iterations) once this file exists. */
+  stop_file: string | null;
+}
+
+export type GepaSettings = GepaOfflineConfig & GepaStopSettings;
+export type GepaSettingsInput = Partial<GepaOfflineConfig> & Partial<GepaStopSettings>;
+
+export const ALGORITHM_KEYS = [
+  'minibatch_size',
+  'candidate_selection',
+  'epsilon',
+  'component_selection',
+  'use_merge',
+  'max_merge_invocations',
+  'seed',
+  'perfect_score',
+  'reflection_prompt_template',
+] as const;
+
+export type AlgorithmSettings = Pick<GepaOfflineConfig, (typeof ALGORITHM_KEYS)[number]>;
+
+export class GepaSettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GepaSettingsError';
+  }
+}
+
+const STOP_KEYS = ['target_score', 'max_wall_s', 'stop_file'] as const;
+
+export function resolveSettings(input: GepaSettingsInput = {}): GepaSettings {
+  const offline: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) if (!(STOP_KEYS as readonly string[]).includes(k) && v !== undefined) offline[k] = v;
+  const parsed = gepaConfigSchema.safeParse({ offline });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.slice(1).join('.') || 'settings'}: expected ${i.message}`);
+    throw new GepaSettingsError(`invalid GEPA settings: ${problems.join('; ')}`);
+  }
+  const stop: GepaStopSettings = {
+    target_score: input.target_score ?? null,
+    max_wall_s: input.max_wall_s ?? null,
+    stop_file: input.stop_file ?? null,
+  };
+  if (stop.target_score !== null && !Number.isFinite(stop.target_score)) throw new GepaSettingsError('invalid GEPA settings: target_score: expected a number or null');
+  if (stop.max_wall_s !== null && !(stop.max_wall_s > 0)) throw new GepaSettingsError('invalid GEPA settings: max_wall_s: expected a number > 0 or null');
+  return { ...parsed.data.offline, ...stop };
+}
+
+export function algorithmSettings(s: GepaSettings): AlgorithmSettings {
+  return Object.fromEntries(ALGORITHM_KEYS.map((k) => [k, s[k]])) as AlgorithmSettings;
+}
+
+/** Keys whose values differ, for a resume that must refuse a changed search. */
+export function changedAlgorithmKeys(stored: AlgorithmSettings, given: AlgorithmSettings): string[] {
+  return ALGORITHM_KEYS.filter((k) => stored[k] !== given[k]).map((k) => `${k} (run: ${JSON.stringify(stored[k])}, now: ${JSON.stringify(given[k])})`);
+}

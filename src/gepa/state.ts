@@ -1,0 +1,132 @@
+/**
+ * Pure operations on the run state: the evaluation cache and its metric-call
+ * accounting, and adding a candidate to the pool and the frontier. The
+ * statechart's actions are thin wrappers around these.
+ */
+import { hashCandidate } from './hash.js';
+import { addToFrontier, argmax, emptyFrontier } from './pareto.js';
+import { seedRng } from './rng.js';
+import { emptySampler } from './sampler.js';
+import type { AlgorithmSettings } from './settings.js';
+import type { Candidate, EvalRecord, GepaRunState, Origin, Split } from './types.js';
+
+/**
+ * What to evaluate: only the (candidate, example) pairs the cache does not
+ * hold. Traces are always captured: a result cached from a validation run may
+ * later be the parent's minibatch result that reflection needs.
+ */
+export interface EvalRequest {
+  split: Split;
+  candidate: Candidate;
+  hash: string;
+  /** Indices into the split of distinct, uncached examples. May be empty. */
+  indices: number[];
+  /** Metric calls spent before this request, for progress reporting. */
+  metricCallsBefore: number;
+}
+
+export interface EvalOutput {
+  split: Split;
+  hash: string;
+  entries: { index: number; record: EvalRecord }[];
+}
+
+export function createRunState(init: {
+  seedCandidate: Candidate;
+  settings: AlgorithmSettings;
+  exampleIds: { train: string[]; val: string[] };
+}): GepaRunState {
+  return {
+    version: 1,
+    settings: init.settings,
+    seedCandidate: init.seedCandidate,
+    componentNames: Object.keys(init.seedCandidate),
+    trainSize: init.exampleIds.train.length,
+    valSize: init.exampleIds.val.length,
+    exampleIds: init.exampleIds,
+    candidates: [],
+    frontier: emptyFrontier(),
+    metricCalls: 0,
+    iteration: 0,
+    rng: seedRng(init.settings.seed),
+    sampler: emptySampler(),
+    merge: { due: 0, tested: 0, lastIterFoundNew: false, triplets: [], descriptors: [] },
+    idle: 0,
+    cache: {},
+  };
+}
+
+export function cacheKey(run: GepaRunState, split: Split, index: number): string {
+  const id = run.exampleIds[split][index];
+  if (id === undefined) throw new Error(`internal: no ${split} example ${index}`);
+  return id;
+}
+
+export function evalRequest(run: GepaRunState, split: Split, candidate: Candidate, indices: readonly number[]): EvalRequest {
+  const hash = hashCandidate(candidate);
+  const cached = run.cache[hash] ?? {};
+  const wanted = new Set<string>();
+  const missing = indices.filter((i) => {
+    const key = cacheKey(run, split, i);
+    if (key in cached || wanted.has(key)) return false;
+    wanted.add(key);
+    return true;
+  });
+  return { split, candidate, hash, indices: missing, metricCallsBefore: run.metricCalls };
+}
+
+/** Store fresh evaluations; each one is one metric call. */
+export function applyEvaluation(run: GepaRunState, out: EvalOutput): GepaRunState {
+  if (!out.entries.length) return run;
+  const forCandidate = { ...(run.cache[out.hash] ?? {}) };
+  for (const { index, record } of out.entries) forCandidate[cacheKey(run, out.split, index)] = record;
+  return { ...run, cache: { ...run.cache, [out.hash]: forCandidate }, metricCalls: run.metricCalls + out.entries.length };
+}
+
+export function cachedRecords(run: GepaRunState, candidate: Candidate, split: Split, indices: readonly number[]): EvalRecord[] {
+  const hash = hashCandidate(candidate);
+  return indices.map((i) => {
+    const r = run.cache[hash]?.[cacheKey(run, split, i)];
+    if (!r) throw new Error(`internal: no evaluation cached for ${split} example ${i} of candidate ${hash}`);
+    return r;
+  });
+}
+
+export function cachedScores(run: GepaRunState, candidate: Candidate, split: Split, indices: readonly number[]): number[] {
+  return cachedRecords(run, candidate, split, indices).map((r) => r.score);
+}
+
+export const valIndices = (run: GepaRunState): number[] => Array.from({ length: run.valSize }, (_, i) => i);
+
+/** Add a fully validated candidate to the pool and the frontier. */
+export function addCandidate(
+  run: GepaRunState,
+  c: { components: Candidate; parents: number[]; origin: Origin; foundAtMetricCalls: number },
+): { run: GepaRunState; id: number } {
+  const id = run.candidates.length;
+  const valScores = cachedScores(run, c.components, 'val', valIndices(run));
+  const valScore = valScores.reduce((a, b) => a + b, 0) / Math.max(1, valScores.length);
+  // A child continues the round-robin where its parents had got to.
+  const rrNext = Math.max(0, ...c.parents.map((p) => run.candidates[p]!.rrNext));
+  const record = {
+    id,
+    components: c.components,
+    hash: hashCandidate(c.components),
+    parents: c.parents,
+    origin: c.origin,
+    valScores,
+    valScore,
+    foundAtMetricCalls: c.foundAtMetricCalls,
+    foundAtIteration: run.iteration,
+    rrNext,
+  };
+  return { run: { ...run, candidates: [...run.candidates, record], frontier: addToFrontier(run.frontier, id, valScores) }, id };
+}
+
+export function bestCandidateId(run: GepaRunState): number {
+  return argmax(run.candidates.map((c) => c.valScore));
+}
+
+export function bestValScore(run: GepaRunState): number {
+  return run.candidates.length ? run.candidates[bestCandidateId(run)]!.valScore : 0;
+}

@@ -1,0 +1,76 @@
+/**
+ * Gives the pure GEPA statechart its effects: evaluation through the adapter,
+ * reflection, persistence to the run directory and the stop probe (stop file,
+ * wall-clock limit). Exposed on its own so a runtime or an inspector can run
+ * the machine without going through `optimize`.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import { fromPromise } from 'xstate';
+import { gepaMachine, type CheckStopInput, type PersistInput } from '../../machines/gepa.js';
+import type { ChatModel } from '../llm/types.js';
+import type { GepaAdapter } from './adapter.js';
+import { makeEvaluator } from './evaluation.js';
+import type { ReflectOutput, ReflectRequest } from './iteration.js';
+import { makeReflector } from './reflector.js';
+import { appendIteration, saveRun } from './runDir.js';
+import type { GepaSettings } from './settings.js';
+import type { EvalOutput, EvalRequest } from './state.js';
+import type { GepaRunState, IterationRecord, StopReason } from './types.js';
+
+export interface GepaWiring<E> {
+  adapter: GepaAdapter<E>;
+  trainset: readonly E[];
+  valset: readonly E[];
+  reflectionModel?: ChatModel;
+  settings: GepaSettings;
+  runDir: string | null;
+  signal?: AbortSignal;
+  /** Milliseconds of wall time, this session plus earlier ones. */
+  wallMs: () => number;
+  onMetricCall?: (metricCalls: number) => void;
+  /** After each iteration is saved. */
+  onSaved?: (run: GepaRunState, record: IterationRecord) => void;
+}
+
+export function provideGepaMachine<E>(w: GepaWiring<E>) {
+  const evaluate = makeEvaluator({
+    adapter: w.adapter,
+    trainset: w.trainset,
+    valset: w.valset,
+    maxConcurrency: w.settings.max_concurrency,
+    ...(w.signal ? { signal: w.signal } : {}),
+    ...(w.onMetricCall ? { onMetricCall: w.onMetricCall } : {}),
+  });
+  const reflect = makeReflector({
+    adapter: w.adapter,
+    template: w.settings.reflection_prompt_template,
+    ...(w.reflectionModel ? { reflectionModel: w.reflectionModel } : {}),
+    ...(w.signal ? { signal: w.signal } : {}),
+  });
+
+  return gepaMachine.provide({
+    actors: {
+      evaluate: fromPromise<EvalOutput, EvalRequest>(({ input }) => evaluate(input)),
+      reflect: fromPromise<ReflectOutput, ReflectRequest>(({ input }) => reflect(input)),
+      persist: fromPromise<void, PersistInput>(async ({ input }) => {
+        if (w.runDir) {
+          // Line first, state second: resume trims lines the state does not cover.
+          await appendIteration(w.runDir, { ...input.record, elapsed_s: Math.round(w.wallMs()) / 1000 });
+          await saveRun(w.runDir, { state: input.run, wallMs: w.wallMs() });
+        }
+        w.onSaved?.(input.run, input.record);
+      }),
+      checkStop: fromPromise<StopReason | null, CheckStopInput>(async () => {
+        const stopFile = w.settings.stop_file;
+        if (stopFile && fs.existsSync(stopFile)) {
+          // A stop file is a one-shot request: consume it so a later resume can go on.
+          await fsp.rm(stopFile, { force: true });
+          return 'stop_file';
+        }
+        if (w.settings.max_wall_s !== null && w.wallMs() >= w.settings.max_wall_s * 1000) return 'max_wall_s';
+        return null;
+      }),
+    },
+  });
+}

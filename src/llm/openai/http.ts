@@ -1,0 +1,115 @@
+/**
+ * One HTTP exchange over an undici pool. request_timeout is an idle
+ * watchdog per attempt: the attempt is abandoned when the server sends
+ * nothing (no headers, no body bytes) for that long, however long a healthy
+ * stream runs. Our own timer is used because undici's timeouts have about
+ * one second of resolution.
+ */
+import type { Dispatcher, Pool } from 'undici';
+import { abortedError } from '../retry.js';
+import { ModelError } from '../types.js';
+import { ProviderError, transportError } from './errors.js';
+
+/** Whole (non-streamed) bodies bigger than this are refused. */
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+export type HttpResponse = Dispatcher.ResponseData;
+
+/** The lifetime of one attempt: its abort signal, idle timer and error mapping. */
+export class Attempt {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private timedOut = false;
+  private readonly onOuterAbort = () => this.controller.abort();
+
+  constructor(
+    readonly where: string,
+    private readonly timeoutMs: number,
+    private readonly outer?: AbortSignal,
+  ) {
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort();
+    }, timeoutMs);
+    if (outer?.aborted) this.controller.abort();
+    else outer?.addEventListener('abort', this.onOuterAbort, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Progress: restart the idle timer. */
+  touch(): void {
+    this.timer.refresh();
+  }
+
+  end(): void {
+    clearTimeout(this.timer);
+    this.outer?.removeEventListener('abort', this.onOuterAbort);
+  }
+
+  /** Any error of this attempt as a ModelError: ours pass through, timeouts and aborts are named. */
+  failure(err: unknown): ModelError {
+    if (err instanceof ModelError) return err;
+    if (this.timedOut) return new ProviderError(`${this.where}: no response within request_timeout (${this.timeoutMs / 1000} s)`, 'timeout', true);
+    if (this.outer?.aborted) return abortedError();
+    return transportError(this.where, err);
+  }
+}
+
+export interface SendOptions {
+  method: 'GET' | 'POST';
+  url: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export async function send(pool: Pool, opts: SendOptions, attempt: Attempt): Promise<HttpResponse> {
+  const url = new URL(opts.url);
+  try {
+    const res = await pool.request({
+      path: `${url.pathname}${url.search}`,
+      method: opts.method,
+      headers: {
+        accept: 'application/json, text/event-stream',
+        ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...opts.headers,
+      },
+      ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+      // The watchdog above is the timeout; undici's own are off.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      signal: attempt.signal,
+    });
+    attempt.touch();
+    return res;
+  } catch (err) {
+    throw attempt.failure(err);
+  }
+}
+
+/** Iterate body chunks, touching the idle timer; read errors (cut connections) become ModelErrors. */
+export async function forEachChunk(res: HttpResponse, attempt: Attempt, each: (chunk: Uint8Array) => void): Promise<void> {
+  try {
+    for await (const chunk of res.body) {
+      attempt.touch();
+      each(chunk as Uint8Array);
+    }
+  } catch (err) {
+    res.body.destroy();
+    throw attempt.failure(err);
+  }
+}
+
+/** The whole body as text, capped. */
+export async function readText(res: HttpResponse, attempt: Attempt): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  await forEachChunk(res, attempt, (chunk) => {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new ProviderError(`${attempt.where}: the reply is larger than ${MAX_BODY_BYTES} bytes`, 'protocol', false);
+    chunks.push(chunk);
+  });
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,150 @@
+/**
+ * The run journal (traces/runs/<runId>/journal.jsonl): every completed model
+ * exchange and tool result is written here before the transition that uses
+ * it. On resume, XState restarts the promise actors that were in flight; they
+ * ask the journal first, so a model call is never paid twice and a tool never
+ * acts twice. A side-effecting tool call that started but never finished is
+ * reported to the model as such, not repeated.
+ *
+ * Identical requests are answered in the order they were recorded, so a task
+ * dispatched twice with the same prompt still gets two separate answers.
+ */
+import crypto from 'node:crypto';
+import type { ToolCallRequest } from '../aime/types.js';
+import { recordedRequest, requestHash, stableJson, type RecordedRequest } from '../llm/requestHash.js';
+import type { ChatModel, ChatRequest, ChatResponse } from '../llm/types.js';
+import type { ToolResult } from '../tools/types.js';
+import { JsonlAppender, readJsonl } from '../util/jsonl.js';
+import { failpoint } from './failpoints.js';
+
+type JournalRecord =
+  | { kind: 'model'; hash: string; request: RecordedRequest; response: ChatResponse }
+  | { kind: 'tool-start'; key: string; sideEffect: boolean }
+  | { kind: 'tool-done'; key: string; result: ToolResult };
+
+export interface JournalStats {
+  modelLive: number;
+  modelReplayed: number;
+  toolLive: number;
+  toolReplayed: number;
+  toolInterrupted: number;
+}
+
+export type ToolLookup = { status: 'done'; result: ToolResult } | { status: 'interrupted'; sideEffect: boolean } | null;
+
+class Queues<T> {
+  private readonly map = new Map<string, T[]>();
+  push(key: string, value: T): void {
+    const q = this.map.get(key);
+    if (q) q.push(value);
+    else this.map.set(key, [value]);
+  }
+  shift(key: string): T | undefined {
+    return this.map.get(key)?.shift();
+  }
+}
+
+export class RunJournal {
+  readonly stats: JournalStats = { modelLive: 0, modelReplayed: 0, toolLive: 0, toolReplayed: 0, toolInterrupted: 0 };
+  private readonly models = new Queues<ChatResponse>();
+  private readonly tools = new Queues<ToolLookup>();
+  private readonly appender: JsonlAppender;
+
+  private constructor(
+    readonly file: string,
+    records: JournalRecord[],
+  ) {
+    const started = new Map<string, { sideEffect: boolean }[]>();
+    for (const r of records) {
+      if (r.kind === 'model') this.models.push(r.hash, r.response);
+      else if (r.kind === 'tool-start') {
+        const list = started.get(r.key) ?? [];
+        list.push({ sideEffect: r.sideEffect });
+        started.set(r.key, list);
+      } else {
+        started.get(r.key)?.shift();
+        this.tools.push(r.key, { status: 'done', result: r.result });
+      }
+    }
+    // Starts with no matching result: calls that were running when the process died.
+    for (const [key, list] of started) for (const s of list) this.tools.push(key, { status: 'interrupted', sideEffect: s.sideEffect });
+    this.appender = new JsonlAppender(file);
+  }
+
+  /** Opens (and on resume, reads) a journal; a torn last line is a record the crash cut short, and is skipped. */
+  static async open(file: string): Promise<RunJournal> {
+    const { records } = await readJsonl<JournalRecord>(file);
+    return new RunJournal(file, records);
+  }
+
+  private write(record: JournalRecord): void {
+    this.appender.append(record);
+    this.appender.flush();
+  }
+
+  /** A model that answers from the journal when it can, and journals every live answer before returning it. */
+  wrapModel(inner: ChatModel): ChatModel {
+    const journal = this;
+    return {
+      id: inner.id,
+      async complete(request: ChatRequest): Promise<ChatResponse> {
+        const hash = requestHash(request);
+        const recorded = journal.models.shift(hash);
+        if (recorded) {
+          journal.stats.modelReplayed++;
+          return recorded;
+        }
+        failpoint('model-before');
+        const response = await inner.complete(request);
+        journal.write({ kind: 'model', hash, request: recordedRequest(request), response });
+        journal.stats.modelLive++;
+        failpoint('model-after');
+        return response;
+      },
+    };
+  }
+
+  static toolKey(taskId: string, call: ToolCallRequest): string {
+    const args = crypto.createHash('sha256').update(stableJson(safeParse(call.arguments))).digest('hex').slice(0, 16);
+    return `${taskId}|${call.id}|${call.name}|${args}`;
+  }
+
+  /** Runs a tool call once: a journaled result is returned as it was; an interrupted side effect is not repeated. */
+  async runTool(key: string, sideEffect: boolean, execute: () => Promise<ToolResult>): Promise<ToolResult> {
+    const previous = this.tools.shift(key);
+    if (previous?.status === 'done') {
+      this.stats.toolReplayed++;
+      return previous.result;
+    }
+    if (previous?.status === 'interrupted' && previous.sideEffect) {
+      this.stats.toolInterrupted++;
+      const result = {
+        ok: false,
+        output:
+          'this call was running when the run was interrupted; it may or may not have taken effect, so it was not repeated. Check the current state (e.g. read the file) before doing it again.',
+      };
+      this.write({ kind: 'tool-done', key, result });
+      return result;
+    }
+    this.write({ kind: 'tool-start', key, sideEffect });
+    failpoint('tool-before');
+    const result = await execute();
+    failpoint('tool-after');
+    this.write({ kind: 'tool-done', key, result });
+    this.stats.toolLive++;
+    failpoint('tool-done');
+    return result;
+  }
+
+  close(): void {
+    this.appender.close();
+  }
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Online GEPA for one run: restore the optimizer's state from the history
+ * file (warm start: the live prompts are the active candidate's), and provide
+ * its effects: the reflection model call and appending to the history.
+ */
+import path from 'node:path';
+import type { OptimizerInput, PersistRequest, ReflectInput } from '../../machines/optimizer.js';
+import type { GepaConfig } from '../config/index.js';
+import { HistoryWriter, loadHistory, type HistoryRecord } from '../gepa/online/history.js';
+import { reflectOnline } from '../gepa/online/reflect.js';
+import { activeCandidate, restoreState } from '../gepa/online/state.js';
+import type { ChatModel } from '../llm/types.js';
+
+export interface RunLearning {
+  optimizer: OptimizerInput;
+  /** The live prompts this run starts with. */
+  prompts: Record<string, string>;
+  historyFile: string;
+  /** The history ended in a torn line (a crash mid-write); it was skipped. */
+  tornTail: boolean;
+  effects: {
+    reflect(input: ReflectInput, signal: AbortSignal): Promise<import('../../machines/optimizer.js').ReflectOutput>;
+    persist(request: PersistRequest): void;
+  };
+  close(): void;
+}
+
+/**
+ * A relative `trace_path` that starts with `traces/` lives in the run's traces
+ * directory (so `--traces DIR` moves it too); other relative paths are taken
+ * from the current directory.
+ */
+export function historyPath(tracePath: string, tracesDir: string): string {
+  if (path.isAbsolute(tracePath)) return tracePath;
+  const [first, ...rest] = tracePath.split(/[\\/]/);
+  return first === 'traces' && rest.length ? path.join(tracesDir, ...rest) : path.resolve(tracePath);
+}
+
+export async function startLearning(args: {
+  gepa: GepaConfig;
+  tracesDir: string;
+  runId: string;
+  seedPrompts: Record<string, string>;
+  reflectionModel: ChatModel;
+  now: () => Date;
+}): Promise<RunLearning> {
+  const settings = args.gepa.online;
+  const historyFile = historyPath(settings.trace_path, args.tracesDir);
+  const { records, tornTail } = await loadHistory(historyFile);
+  const state = restoreState(records, args.seedPrompts, settings);
+  const writer = new HistoryWriter(historyFile);
+  await writer.open();
+
+  const stamp = () => ({ ts: args.now().toISOString(), runId: args.runId });
+  const persist = (req: PersistRequest) => {
+    let record: HistoryRecord;
+    if (req.kind === 'outcome') record = { kind: 'outcome', ...stamp(), ...req.outcome, composite: req.composite };
+    else if (req.kind === 'candidate') record = { kind: 'candidate', ...stamp(), id: req.id, parentId: req.parentId, components: req.components, reason: req.reason };
+    else record = { kind: 'switch', ...stamp(), from: req.from, to: req.to, reason: req.reason };
+    writer.append(record);
+  };
+
+  return {
+    optimizer: { runId: args.runId, settings, state },
+    prompts: activeCandidate(state).components,
+    historyFile,
+    tornTail,
+    effects: {
+      reflect: (input, signal) => reflectOnline(args.reflectionModel, input, args.gepa.offline.reflection_prompt_template, signal),
+      persist,
+    },
+    close: () => writer.close(),
+  };
+}
