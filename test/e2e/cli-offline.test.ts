@@ -55,9 +55,9 @@ describe('gepa-aime CLI on the offline model', () => {
     expect(text).toContain('Add continuous integration');
     expect(text).not.toContain('Write user documentation'); // docs/ exists
 
-    // Every run leaves its events and report.
+    // Every run leaves its events, report, and what resume needs.
     const runDir = path.join(traces, 'runs', report.runId);
-    expect((await fs.readdir(runDir)).sort()).toEqual(['events.jsonl', 'report.json']);
+    expect((await fs.readdir(runDir)).sort()).toEqual(expect.arrayContaining(['events.jsonl', 'journal.jsonl', 'report.json', 'run.json', 'snapshot.json']));
   });
 
   it('shows the checklist and outcome in human form without --json', async () => {

@@ -157,11 +157,15 @@ describe('OpenAI-compatible provider: faults', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it('a malformed JSON body is a protocol ModelError, not retried', async () => {
+  it('a malformed JSON body is retried, and a protocol ModelError once attempts run out', async () => {
     server.enqueue(fault.malformedBody());
+    const ok = await model({ stream: false, max_retries: 2 }).complete(ask());
+    expect(ok.content).toBe('ok');
+    expect(server.requests).toHaveLength(2);
+    server.enqueue(fault.malformedBody(), fault.malformedBody(), fault.malformedBody());
     const err = await failure(model({ stream: false, max_retries: 2 }).complete(ask()));
     expect(err.kind).toBe('protocol');
-    expect(server.requests).toHaveLength(1);
+    expect(server.requests).toHaveLength(5);
   });
 
   it('a 404 for the model lists the models the server has', async () => {

@@ -18,7 +18,8 @@ export function parseJsonBody(text: string, where: string): Record<string, unkno
   try {
     value = JSON.parse(text);
   } catch {
-    throw new ProviderError(`${where}: the reply is not JSON: ${oneLine(text, 120) || '(empty body)'}`, 'protocol', false);
+    // A truncated body is what a proxy or a restarting server leaves: worth another attempt.
+    throw new ProviderError(`${where}: the reply is not JSON: ${oneLine(text, 120) || '(empty body)'}`, 'protocol', true);
   }
   if (!isObject(value)) throw new ProviderError(`${where}: the reply is not a JSON object`, 'protocol', false);
   return value;
@@ -134,7 +135,7 @@ export class StreamReader {
     try {
       chunk = JSON.parse(data);
     } catch {
-      throw new ProviderError(`${this.where}: a stream event is not JSON: ${oneLine(data, 120)}`, 'protocol', false);
+      throw new ProviderError(`${this.where}: a stream event is not JSON: ${oneLine(data, 120)}`, 'protocol', true);
     }
     if (!isObject(chunk)) throw new ProviderError(`${this.where}: a stream event is not a JSON object`, 'protocol', false);
     const error = errorIn(chunk, this.where);
