@@ -4,11 +4,12 @@
  *   initializing -> evaluatingSeed -> updatingFrontier -> persisting -> checking
  *   checking -> planning -> selecting -> sampling -> evaluatingParent -> judgingParent
  *     judgingParent -> persisting                     (parent perfect on the minibatch: skip)
+ *     judgingParent -> reflecting -> persisting       (no change, a known candidate, or reflection failed)
  *     judgingParent -> reflecting -> evaluatingChild -> judgingChild
  *       judgingChild -> validating -> updatingFrontier -> persisting   (strict improvement)
  *       judgingChild -> persisting                                      (rejected)
  *   planning -> merging -> evaluatingMerge -> judgingMerge -> validating | persisting
- *   persisting -> checking -> done     (budget, target, time, stop file, GEPA.STOP, no progress)
+ *   persisting -> checking -> done     (budget, target, time, stop file, GEPA.STOP, converged, no progress)
  *
  * The whole search state is `context.run`: plain JSON, persisted after every
  * iteration, so a run can be resumed from it. Every random draw uses the PRNG
@@ -23,8 +24,6 @@ import {
   childImproved,
   chooseComponents,
   commitChild,
-  finishIteration,
-  stalled,
   iterationRecord,
   mergeAccepted,
   mergeScheduled,
@@ -41,6 +40,7 @@ import {
   type ReflectOutput,
   type ReflectRequest,
 } from '../src/gepa/iteration.js';
+import { converged, finishIteration, stalled } from '../src/gepa/stopping.js';
 import { applyEvaluation, bestValScore, evalRequest, valIndices, type EvalOutput, type EvalRequest } from '../src/gepa/state.js';
 import type { GepaRunState, IterationRecord, StopReason } from '../src/gepa/types.js';
 import { errorMessage } from '../src/util/errors.js';
@@ -115,6 +115,7 @@ export const gepaMachine = setup({
     stopRequested: ({ context }) => context.stopRequested,
     budgetExhausted: ({ context }) => context.run.metricCalls >= context.limits.maxMetricCalls,
     targetReached: ({ context }) => context.limits.targetScore !== null && bestValScore(context.run) >= context.limits.targetScore,
+    converged: ({ context }) => converged(context.run),
     stalled: ({ context }) => stalled(context.run),
     mergeScheduled: ({ context }) => mergeScheduled(context.run),
     hasWork: ({ context }) => context.work !== null,
@@ -131,6 +132,10 @@ export const gepaMachine = setup({
       return { pending: evalRequest(context.run, p.split, candidate, p.indices) };
     }),
     applyEval: assign(({ context }, output: EvalOutput) => ({ run: applyEvaluation(context.run, output), pending: null })),
+    recordParentScores: assign(({ context }) => ({ work: recordParentScores(context.run, context.work!) })),
+    recordChildScores: assign(({ context }) => ({ work: recordChildScores(context.run, context.work!) })),
+    applyProposal: assign(({ context }, out: ReflectOutput) => ({ work: applyProposal(context.run, context.work!, out) })),
+    reflectionFailed: assign(({ context }, error: string) => ({ work: { ...context.work!, outcome: 'reflection_failed' as const, error } })),
     fail: assign((_, message: string) => ({ error: message })),
     stopWith: assign((_, reason: StopReason) => ({ stopReason: reason })),
   },
@@ -164,7 +169,10 @@ export const gepaMachine = setup({
         src: 'evaluate',
         input: ({ context }) => context.pending!,
         onDone: { target: 'updatingFrontier', actions: { type: 'applyEval', params: ({ event }) => event.output } },
-        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => `evaluating the seed candidate failed: ${errorMessage(event.error)}` } },
+        onError: {
+          target: 'failed',
+          actions: { type: 'fail', params: ({ event }) => `evaluating the seed candidate failed: ${errorMessage(event.error)}` },
+        },
       },
     },
     checking: {
@@ -173,14 +181,19 @@ export const gepaMachine = setup({
         src: 'checkStop',
         input: ({ context }) => ({ run: context.run }),
         onDone: [
-          { guard: ({ event }) => event.output !== null, target: 'done', actions: assign(({ event }) => ({ stopReason: event.output })) },
+          // Stop file or wall-clock limit, as probed by the runtime.
+          { guard: ({ event }) => event.output !== null, target: 'done', actions: { type: 'stopWith', params: ({ event }) => event.output! } },
           { guard: 'stopRequested', target: 'done', actions: { type: 'stopWith', params: 'stop_requested' as const } },
           { guard: 'budgetExhausted', target: 'done', actions: { type: 'stopWith', params: 'max_metric_calls' as const } },
           { guard: 'targetReached', target: 'done', actions: { type: 'stopWith', params: 'target_score' as const } },
+          { guard: 'converged', target: 'done', actions: { type: 'stopWith', params: 'converged' as const } },
           { guard: 'stalled', target: 'done', actions: { type: 'stopWith', params: 'no_progress' as const } },
           { target: 'planning' },
         ],
-        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => `checking the stop conditions failed: ${errorMessage(event.error)}` } },
+        onError: {
+          target: 'failed',
+          actions: { type: 'fail', params: ({ event }) => `checking the stop conditions failed: ${errorMessage(event.error)}` },
+        },
       },
     },
     planning: {
@@ -198,8 +211,11 @@ export const gepaMachine = setup({
         id: 'evaluateMerge',
         src: 'evaluate',
         input: ({ context }) => context.pending!,
-        onDone: { target: 'judgingMerge', actions: [{ type: 'applyEval', params: ({ event }) => event.output }, assign(({ context }) => ({ work: recordChildScores(context.run, context.work!) }))] },
-        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => `evaluating a merged candidate failed: ${errorMessage(event.error)}` } },
+        onDone: { target: 'judgingMerge', actions: [{ type: 'applyEval', params: ({ event }) => event.output }, 'recordChildScores'] },
+        onError: {
+          target: 'failed',
+          actions: { type: 'fail', params: ({ event }) => `evaluating a merged candidate failed: ${errorMessage(event.error)}` },
+        },
       },
     },
     judgingMerge: {
@@ -222,8 +238,11 @@ export const gepaMachine = setup({
         id: 'evaluateParent',
         src: 'evaluate',
         input: ({ context }) => context.pending!,
-        onDone: { target: 'judgingParent', actions: [{ type: 'applyEval', params: ({ event }) => event.output }, assign(({ context }) => ({ work: recordParentScores(context.run, context.work!) }))] },
-        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => `evaluating the parent on the minibatch failed: ${errorMessage(event.error)}` } },
+        onDone: { target: 'judgingParent', actions: [{ type: 'applyEval', params: ({ event }) => event.output }, 'recordParentScores'] },
+        onError: {
+          target: 'failed',
+          actions: { type: 'fail', params: ({ event }) => `evaluating the parent on the minibatch failed: ${errorMessage(event.error)}` },
+        },
       },
     },
     judgingParent: {
@@ -240,17 +259,15 @@ export const gepaMachine = setup({
         input: ({ context }) => reflectRequest(context.run, context.work!),
         onDone: [
           {
-            guard: ({ context, event }) => applyProposal(context.run, context.work!, event.output).outcome === 'no_change',
+            // Nothing changed, or the child is already in the pool: nothing to evaluate.
+            guard: ({ context, event }) => applyProposal(context.run, context.work!, event.output).outcome !== null,
             target: 'persisting',
-            actions: { type: 'setOutcome', params: 'no_change' },
+            actions: { type: 'applyProposal', params: ({ event }) => event.output },
           },
-          { target: 'evaluatingChild', actions: assign(({ context, event }) => ({ work: applyProposal(context.run, context.work!, event.output) })) },
+          { target: 'evaluatingChild', actions: { type: 'applyProposal', params: ({ event }) => event.output } },
         ],
         // A failed reflection costs the iteration, not the run (as in the reference).
-        onError: {
-          target: 'persisting',
-          actions: assign(({ context, event }) => ({ work: { ...context.work!, outcome: 'reflection_failed' as const, error: errorMessage(event.error) } })),
-        },
+        onError: { target: 'persisting', actions: { type: 'reflectionFailed', params: ({ event }) => errorMessage(event.error) } },
       },
     },
     evaluatingChild: {
@@ -259,8 +276,11 @@ export const gepaMachine = setup({
         id: 'evaluateChild',
         src: 'evaluate',
         input: ({ context }) => context.pending!,
-        onDone: { target: 'judgingChild', actions: [{ type: 'applyEval', params: ({ event }) => event.output }, assign(({ context }) => ({ work: recordChildScores(context.run, context.work!) }))] },
-        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => `evaluating the child on the minibatch failed: ${errorMessage(event.error)}` } },
+        onDone: { target: 'judgingChild', actions: [{ type: 'applyEval', params: ({ event }) => event.output }, 'recordChildScores'] },
+        onError: {
+          target: 'failed',
+          actions: { type: 'fail', params: ({ event }) => `evaluating the child on the minibatch failed: ${errorMessage(event.error)}` },
+        },
       },
     },
     judgingChild: {
@@ -276,7 +296,10 @@ export const gepaMachine = setup({
         src: 'evaluate',
         input: ({ context }) => context.pending!,
         onDone: { target: 'updatingFrontier', actions: { type: 'applyEval', params: ({ event }) => event.output } },
-        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => `validating a candidate failed: ${errorMessage(event.error)}` } },
+        onError: {
+          target: 'failed',
+          actions: { type: 'fail', params: ({ event }) => `validating a candidate failed: ${errorMessage(event.error)}` },
+        },
       },
     },
     updatingFrontier: {
@@ -293,7 +316,10 @@ export const gepaMachine = setup({
         src: 'persist',
         input: ({ context }) => ({ run: context.run, record: context.record! }),
         onDone: { target: 'checking', actions: 'announceIteration' },
-        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => `saving the run state failed: ${errorMessage(event.error)}` } },
+        onError: {
+          target: 'failed',
+          actions: { type: 'fail', params: ({ event }) => `saving the run state failed: ${errorMessage(event.error)}` },
+        },
       },
     },
     done: { type: 'final' },

@@ -18,9 +18,12 @@ export { createDefaultAdapter, DEFAULT_COMPONENT, type DefaultAdapterOptions, ty
 export { loadDataset, parseDataset, DatasetError, type DefaultExample } from './dataset.js';
 export { containsAnswer, loadMetric, MetricError, type Metric, type MetricResult } from './metric.js';
 export { DEFAULT_REFLECTION_TEMPLATE, extractInstruction, renderReflectionPrompt } from './reflection.js';
-export { loadRun, readIterations, RunDirError, ITERATIONS_FILE, RESULT_FILE, STATE_FILE } from './runDir.js';
+export { loadRun, readIterations, RunDirError, ITERATIONS_FILE, RESULT_FILE, STATE_FILE, type IterationLine } from './runDir.js';
+export { proposeWithModel, checkTemplate, ReflectionTemplateError } from './reflection.js';
+export { addToFrontier, emptyFrontier, frontierWeights, nonDominated, selectFromFrontier, type Frontier } from './pareto.js';
+export { Rng, seedRng } from './rng.js';
 export { provideGepaMachine, type GepaWiring } from './wiring.js';
-export type { Candidate, GepaRunState, IterationRecord, StopReason } from './types.js';
+export type { Candidate, GepaRunState, IterationOutcome, IterationRecord, StopReason } from './types.js';
 
 export interface OptimizeFilesOptions extends Omit<OptimizeOptions<DefaultExample>, 'adapter' | 'trainset' | 'valset' | 'seedCandidate' | 'reflectionModel'> {
   trainFile: string;

@@ -73,24 +73,6 @@ export function seedWork(run: GepaRunState): IterationWork {
 export const beginIteration = (run: GepaRunState): GepaRunState => ({ ...run, iteration: run.iteration + 1 });
 
 /**
- * With the cache, an iteration can cost nothing (a parent perfect on a cached
- * minibatch, a proposal already evaluated). After this many such iterations
- * in a row, a few epochs per candidate, nothing new is being learned: stop
- * rather than spin. (The reference pays for every parent evaluation, so its
- * budget always runs out; ours need not.)
- */
-export const idleLimit = (run: GepaRunState): number =>
-  Math.max(20, 3 * Math.ceil(run.trainSize / run.settings.minibatch_size) * run.candidates.length);
-
-export const stalled = (run: GepaRunState): boolean => run.idle >= idleLimit(run);
-
-/** Count the finished iteration as idle or not. */
-export function finishIteration(run: GepaRunState, w: IterationWork): GepaRunState {
-  if (w.kind === 'seed') return run;
-  return { ...run, idle: run.metricCalls === w.startMetricCalls ? run.idle + 1 : 0 };
-}
-
-/**
  * Merges are tried only right after an iteration that found a new candidate,
  * while some are due; max_merge_invocations is a hard cap on accepted merges
  * (the reference can overshoot it when merges pile up as due).
@@ -161,7 +143,11 @@ export function reflectRequest(run: GepaRunState, w: IterationWork): ReflectRequ
   return { candidate, components: w.components, batch: w.batch, records: cachedRecords(run, candidate, 'train', w.batch), iteration: w.iteration };
 }
 
-/** The child: the parent with the proposed texts of the chosen components; null if nothing changed. */
+/**
+ * The child: the parent with the proposed texts of the chosen components.
+ * Ends the iteration when nothing changed, or when the child is a candidate
+ * already in the pool (re-adding it would cost nothing and teach nothing).
+ */
 export function applyProposal(run: GepaRunState, w: IterationWork, out: ReflectOutput): IterationWork {
   const parent = parentOf(run, w);
   const child: Candidate = { ...parent };
@@ -169,7 +155,9 @@ export function applyProposal(run: GepaRunState, w: IterationWork, out: ReflectO
     const text = out.texts[name];
     if (typeof text === 'string' && text.trim()) child[name] = text;
   }
-  if (hashCandidate(child) === hashCandidate(parent)) return { ...w, outcome: 'no_change' };
+  const hash = hashCandidate(child);
+  if (hash === hashCandidate(parent)) return { ...w, outcome: 'no_change' };
+  if (run.candidates.some((c) => c.hash === hash)) return { ...w, child, outcome: 'duplicate' };
   return { ...w, child, foundAtMetricCalls: run.metricCalls };
 }
 

@@ -146,6 +146,7 @@ export async function optimize<E>(o: OptimizeOptions<E>): Promise<GepaResult> {
   emit({ type: 'start', resumed, iteration: run.iteration, metricCalls: run.metricCalls, maxMetricCalls: max, candidates: run.candidates.length });
 
   const actor = createActor(machine, {
+    systemId: 'gepa',
     input: { run, limits: { maxMetricCalls: max, targetScore: settings.target_score } },
     ...(o.inspect ? { inspect: o.inspect } : {}),
   });

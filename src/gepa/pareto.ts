@@ -36,27 +36,25 @@ export function addToFrontier(frontier: Frontier, id: number, scores: readonly n
 }
 
 /**
- * Candidates that survive pruning. Removal goes lowest aggregate score first
- * (ties: lower id first) and repeats until nothing more can go, so of two
- * candidates winning the same instances the better one on average stays.
+ * Candidates that survive pruning: a candidate goes when every instance it is
+ * best on still has another best candidate left. Removal goes lowest
+ * aggregate score first (ties: lower id first), so of two candidates winning
+ * the same instances the better one on average stays. Removing a candidate
+ * never makes another removable that was not, so one ordered pass does what
+ * the reference's remove-and-rescan loop does, in time linear in the frontier.
  */
 export function nonDominated(frontier: Frontier, aggScores: readonly number[]): number[] {
-  const onFront = [...new Set(frontier.members.flat())];
-  const order = onFront.sort((a, b) => (aggScores[a] ?? 0) - (aggScores[b] ?? 0) || a - b);
-  const removed = new Set<number>();
-  const dominated = (y: number): boolean =>
-    frontier.members.every((front) => !front.includes(y) || front.some((p) => p !== y && !removed.has(p)));
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const y of order) {
-      if (!removed.has(y) && dominated(y)) {
-        removed.add(y);
-        changed = true;
-        break;
-      }
-    }
+  const fronts = new Map<number, number[]>(); // candidate -> instances it is best on
+  frontier.members.forEach((front, i) => front.forEach((p) => fronts.set(p, [...(fronts.get(p) ?? []), i])));
+  const left = frontier.members.map((front) => front.length);
+  const order = [...fronts.keys()].sort((a, b) => (aggScores[a] ?? 0) - (aggScores[b] ?? 0) || a - b);
+  const kept: number[] = [];
+  for (const y of order) {
+    const instances = fronts.get(y)!;
+    if (instances.every((i) => left[i]! > 1)) instances.forEach((i) => left[i]!--);
+    else kept.push(y);
   }
-  return order.filter((p) => !removed.has(p)).sort((a, b) => a - b);
+  return kept.sort((a, b) => a - b);
 }
 
 /** The frontier with pruned candidates taken out of every instance. */

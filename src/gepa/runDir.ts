@@ -20,6 +20,9 @@ export const ITERATIONS_FILE = 'iterations.jsonl';
 export const RESULT_FILE = 'result.json';
 const FORMAT = 'gepa-aime/gepa-run-state';
 
+/** A line of iterations.jsonl: the iteration's record plus the run's wall time when it was saved. */
+export type IterationLine = IterationRecord & { elapsed_s: number };
+
 export interface SavedRun {
   state: GepaRunState;
   /** Wall time of all sessions so far, for wall_s and max_wall_s across resumes. */
@@ -57,6 +60,8 @@ export async function loadRun(dir: string): Promise<SavedRun | null> {
     saved?.format === FORMAT &&
     s?.version === 1 &&
     Array.isArray(s.candidates) &&
+    Array.isArray(s.exampleIds?.train) &&
+    Array.isArray(s.exampleIds?.val) &&
     typeof s.metricCalls === 'number' &&
     typeof s.iteration === 'number' &&
     typeof s.rng === 'number' &&
@@ -69,12 +74,12 @@ export async function saveRun(dir: string, run: SavedRun): Promise<void> {
   await writeFileAtomic(path.join(dir, STATE_FILE), `${JSON.stringify({ format: FORMAT, wall_ms: run.wallMs, state: run.state })}\n`);
 }
 
-export async function appendIteration(dir: string, record: IterationRecord & Record<string, unknown>): Promise<void> {
+export async function appendIteration(dir: string, record: IterationLine): Promise<void> {
   await fsp.appendFile(path.join(dir, ITERATIONS_FILE), `${JSON.stringify(record)}\n`);
 }
 
-export async function readIterations(dir: string): Promise<IterationRecord[]> {
-  return (await readJsonl<IterationRecord>(path.join(dir, ITERATIONS_FILE))).records;
+export async function readIterations(dir: string): Promise<IterationLine[]> {
+  return (await readJsonl<IterationLine>(path.join(dir, ITERATIONS_FILE))).records;
 }
 
 /** Keep only the lines of iterations the saved state contains (none for a fresh run). */

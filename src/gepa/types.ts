@@ -83,13 +83,25 @@ export interface GepaRunState {
   cache: Record<string, Record<string, EvalRecord>>;
 }
 
-export type StopReason = 'max_metric_calls' | 'target_score' | 'max_wall_s' | 'stop_file' | 'stop_requested' | 'no_progress' | 'aborted';
+export type StopReason =
+  | 'max_metric_calls'
+  | 'target_score'
+  | 'max_wall_s'
+  | 'stop_file'
+  | 'stop_requested'
+  /** Every candidate selection can pick is perfect on the whole train set: no iteration can change anything. */
+  | 'converged'
+  /** Many iterations in a row paid for nothing (all from the cache): nothing new is being learned. */
+  | 'no_progress'
+  | 'aborted';
 
 export type IterationOutcome =
   | 'seed'
   | 'skipped_perfect'
   | 'reflection_failed'
   | 'no_change'
+  /** The proposal is a candidate already in the pool. */
+  | 'duplicate'
   | 'rejected'
   | 'accepted'
   | 'merge_rejected';
