@@ -74,6 +74,7 @@ export interface ComposeActorsInput {
   prompts: Record<string, string>;
   history: ActorReport[];
   maxSteps: number;
+  iteration: number;
 }
 
 export type WorkflowStatus = 'running' | 'completed' | 'failed' | 'cancelled';
@@ -383,6 +384,7 @@ export const workflowMachine = setup({
                   prompts: context.prompts,
                   history: context.history,
                   maxSteps: context.limits.maxActorSteps,
+                  iteration: context.iteration,
                 }),
                 onDone: {
                   target: '#workflow.running.executing',

@@ -42,6 +42,7 @@ export async function think(model: ChatModel, input: ThinkInput, signal?: AbortS
     tools: input.spec.tools,
     toolChoice: 'auto',
     purpose: 'actor',
+    callId: `actor:${input.spec.dispatchId}#${input.stepIndex}`,
     ...(signal ? { signal } : {}),
   });
   const message = {

@@ -43,6 +43,7 @@ export interface ComposeRequest {
   prompts: Record<string, string>;
   history: ActorReport[];
   maxSteps: number;
+  iteration: number;
   environment: ActorEnvironment;
 }
 
@@ -119,7 +120,7 @@ export function composeActor(req: ComposeRequest, res: FactoryResources): ActorS
     `# Where it sits in the plan\n${renderTaskList(req.tasks)}`,
   ].join('\n\n');
 
-  return { taskId: task.id, title: task.title, criteria: task.criteria, persona: personaName, bundles, systemPrompt, taskPrompt, tools, maxSteps: req.maxSteps };
+  return { taskId: task.id, dispatchId: `${task.id}@${req.iteration}`, title: task.title, criteria: task.criteria, persona: personaName, bundles, systemPrompt, taskPrompt, tools, maxSteps: req.maxSteps };
 }
 
 function firstLine(text: string): string {

@@ -105,6 +105,7 @@ export async function planStep(
     messages: buildPlannerMessages(input, team),
     responseFormat: plannerResponseFormat(),
     purpose: 'planner',
+    callId: `planner#${input.iteration}${input.retry ? '.reask' : ''}`,
     ...(signal ? { signal } : {}),
   });
   const raw = response.content;

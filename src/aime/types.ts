@@ -41,6 +41,8 @@ export interface ActorStep {
 /** Everything an actor needs, composed by the actor factory (AIME §4.2). */
 export interface ActorSpec {
   taskId: string;
+  /** `<taskId>@<iteration>`: which dispatch of the task this actor is; a task may be dispatched again later. */
+  dispatchId: string;
   title: string;
   criteria: string;
   persona: string;

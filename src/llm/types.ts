@@ -55,6 +55,8 @@ export interface ChatRequest {
   sampling?: SamplingSettings;
   /** Which part of the system is asking: planner, actor, reflection... Used for routing and records. */
   purpose?: string;
+  /** A stable identity of this call within a run (e.g. `actor:2@3#1`), so a journal can find it again cheaply. */
+  callId?: string;
   /** Streaming callback for text as it arrives; providers without streaming never call it. */
   onTextDelta?: (text: string) => void;
   signal?: AbortSignal;

@@ -6,19 +6,20 @@
  * acts twice. A side-effecting tool call that started but never finished is
  * reported to the model as such, not repeated.
  *
- * Identical requests are answered in the order they were recorded, so a task
- * dispatched twice with the same prompt still gets two separate answers.
+ * Calls are found by their `callId` (the runtime names each planner step and
+ * actor step), else by the hash of the request; several calls under one key
+ * are answered in the order they were recorded.
  */
 import crypto from 'node:crypto';
 import type { ToolCallRequest } from '../aime/types.js';
-import { recordedRequest, requestHash, stableJson, type RecordedRequest } from '../llm/requestHash.js';
+import { requestHash, stableJson } from '../llm/requestHash.js';
 import type { ChatModel, ChatRequest, ChatResponse } from '../llm/types.js';
 import type { ToolResult } from '../tools/types.js';
 import { JsonlAppender, readJsonl } from '../util/jsonl.js';
 import { failpoint } from './failpoints.js';
 
 type JournalRecord =
-  | { kind: 'model'; hash: string; request: RecordedRequest; response: ChatResponse }
+  | { kind: 'model'; key: string; purpose?: string; response: ChatResponse }
   | { kind: 'tool-start'; key: string; sideEffect: boolean }
   | { kind: 'tool-done'; key: string; result: ToolResult };
 
@@ -56,7 +57,7 @@ export class RunJournal {
   ) {
     const started = new Map<string, { sideEffect: boolean }[]>();
     for (const r of records) {
-      if (r.kind === 'model') this.models.push(r.hash, r.response);
+      if (r.kind === 'model') this.models.push(r.key, r.response);
       else if (r.kind === 'tool-start') {
         const list = started.get(r.key) ?? [];
         list.push({ sideEffect: r.sideEffect });
@@ -88,15 +89,16 @@ export class RunJournal {
     return {
       id: inner.id,
       async complete(request: ChatRequest): Promise<ChatResponse> {
-        const hash = requestHash(request);
-        const recorded = journal.models.shift(hash);
+        // The runtime names its calls; anything else is known by the hash of what it asks.
+        const key = request.callId ?? requestHash(request);
+        const recorded = journal.models.shift(key);
         if (recorded) {
           journal.stats.modelReplayed++;
           return recorded;
         }
         failpoint('model-before');
         const response = await inner.complete(request);
-        journal.write({ kind: 'model', hash, request: recordedRequest(request), response });
+        journal.write({ kind: 'model', key, ...(request.purpose ? { purpose: request.purpose } : {}), response });
         journal.stats.modelLive++;
         failpoint('model-after');
         return response;
@@ -126,7 +128,8 @@ export class RunJournal {
       this.write({ kind: 'tool-done', key, result });
       return result;
     }
-    this.write({ kind: 'tool-start', key, sideEffect });
+    // Only a side effect needs its start on record: a read cut short is simply read again.
+    if (sideEffect) this.write({ kind: 'tool-start', key, sideEffect });
     failpoint('tool-before');
     const result = await execute();
     failpoint('tool-after');

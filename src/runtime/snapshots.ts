@@ -1,32 +1,45 @@
 /**
  * Persists the whole actor system (XState's persisted snapshot of the root,
- * children included) after the transitions of each turn of the event loop,
- * atomically: temp file + rename, so a crash leaves the old or the new file.
+ * children included) atomically: temp file + rename, so a crash leaves the
+ * old or the new file. Writes are coalesced: at the end of a turn of the
+ * event loop, and at most once per `minIntervalMs`. A snapshot that lags is
+ * safe: every model answer and tool result since it is in the journal, and a
+ * resumed run takes them from there instead of paying or acting again.
  */
 import fs from 'node:fs';
 import type { AnyActorRef } from 'xstate';
 import { failpoint } from './failpoints.js';
 
 export class SnapshotWriter {
-  private scheduled = false;
+  private timer: NodeJS.Immediate | NodeJS.Timeout | null = null;
+  private lastWrite = 0;
 
-  constructor(readonly file: string) {}
+  constructor(
+    readonly file: string,
+    private readonly minIntervalMs = 100,
+  ) {}
 
-  /** Coalesces the many snapshot events of one turn into one write. */
   schedule(actor: AnyActorRef): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
+    if (this.timer) return;
+    const wait = this.lastWrite + this.minIntervalMs - Date.now();
+    const write = () => {
+      this.timer = null;
       this.write(actor);
-    });
+    };
+    this.timer = wait > 0 ? setTimeout(write, wait) : setImmediate(write);
   }
 
   flush(actor: AnyActorRef): void {
+    if (this.timer) {
+      clearTimeout(this.timer as NodeJS.Timeout);
+      clearImmediate(this.timer as NodeJS.Immediate);
+      this.timer = null;
+    }
     this.write(actor);
   }
 
   private write(actor: AnyActorRef): void {
+    this.lastWrite = Date.now();
     const tmp = `${this.file}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(actor.getPersistedSnapshot()));
     fs.renameSync(tmp, this.file);

@@ -111,6 +111,7 @@ export function wireWorkflow(res: RuntimeResources) {
               prompts: input.prompts,
               history: input.history,
               maxSteps: input.maxSteps,
+              iteration: input.iteration,
               environment,
             },
             factory,

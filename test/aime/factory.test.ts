@@ -33,6 +33,7 @@ describe('actor factory', () => {
         prompts: { 'persona.researcher': 'EVOLVED RESEARCHER TEXT' },
         history: [{ taskId: '1', status: 'completed', summary: 'found X', references: [] }],
         maxSteps: 7,
+        iteration: 2,
         environment: env,
       },
       res,
@@ -49,11 +50,12 @@ describe('actor factory', () => {
     expect(spec.systemPrompt).toContain('"status": "completed" | "failed"');
     expect(spec.taskPrompt).toContain('[2] Research the topic');
     expect(spec.maxSteps).toBe(7);
+    expect(spec.dispatchId).toBe('2@2');
   });
 
   it('honours planner bundle hints only for bundles that exist', async () => {
     const res = await resources();
-    const base = { goal: 'g', tasks: [task('1')], taskId: '1', prompts: {}, history: [], maxSteps: 3, environment: env };
+    const base = { goal: 'g', tasks: [task('1')], taskId: '1', prompts: {}, history: [], maxSteps: 3, iteration: 1, environment: env };
     expect(composeActor({ ...base, assignment: { bundles: ['web', 'nope'] } }, res).bundles).toEqual(['web']);
     expect(composeActor({ ...base, assignment: { bundles: ['nope'] } }, res).bundles).toEqual(['filesystem']);
     expect(() => composeActor({ ...base, taskId: '9' }, res)).toThrow(/no task "9"/);

@@ -106,7 +106,7 @@ describe('crash and resume', () => {
     ['after the write, before its result was journaled', { failpoint: 'tool-after:1' }, 1, 1],
     ['after the tool result was journaled', { failpoint: 'tool-done:1' }, 1, 0],
     ['after the final planner call', { failpoint: 'model-after:4' }, 1, 0],
-    ['right after a snapshot was saved', { failpoint: 'snapshot:3' }, null, null],
+    ['right after a snapshot was saved', { failpoint: 'snapshot:2' }, null, null],
   ] as const;
 
   it.each(points)('resumes a run killed %s', async (name, crash, wantEntries, wantInterrupted) => {
@@ -120,9 +120,11 @@ describe('crash and resume', () => {
     if (wantEntries !== null) expect(entries).toBe(wantEntries);
     if (wantInterrupted !== null) expect(report.durability.toolInterrupted).toBe(wantInterrupted);
     if (report.durability.toolInterrupted) expect(report.actors[0].summary).toMatch(/may or may not have taken effect/);
-    // No answered model call paid twice: only a call cut off in flight may be asked again.
+    // No answered model call paid twice: only the call cut off in flight may be asked again (the
+    // same text, unless the actor was composed anew with a later time in its prompt).
     const repeats = counts.filter((c) => c > 1);
-    expect(repeats).toEqual(name.startsWith('during') ? [2] : []);
+    if (name.startsWith('during')) expect(repeats.length === 0 || (repeats.length === 1 && repeats[0] === 2)).toBe(true);
+    else expect(repeats).toEqual([]);
   });
 
   it('finishes a run killed before anything was saved, and `runs` lists it', async () => {

@@ -5,7 +5,7 @@ import type { TaskItem } from '../../src/aime/taskList.js';
 export const USAGE = { promptTokens: 3, completionTokens: 2, totalTokens: 5 };
 
 export function spec(taskId = '1', maxSteps = 2): ActorSpec {
-  return { taskId, title: `task ${taskId}`, criteria: 'done', persona: 'generalist', bundles: [], systemPrompt: 'sys', taskPrompt: 'do it', tools: [], maxSteps };
+  return { taskId, dispatchId: `${taskId}@1`, title: `task ${taskId}`, criteria: 'done', persona: 'generalist', bundles: [], systemPrompt: 'sys', taskPrompt: 'do it', tools: [], maxSteps };
 }
 
 export function task(id: string, status: TaskItem['status'] = 'pending', children: TaskItem[] = []): TaskItem {
