@@ -8,6 +8,8 @@ import { chatCommand } from './chat.js';
 import { dashboardCommand, runWithDashboard, vizOptions, wantsServer, type VizFlags } from './dashboard.js';
 import { EXIT, fail, parsePositiveInt, type ModelFlags } from './common.js';
 import { doctorCommand } from './doctor.js';
+import { optimizeCommand } from './optimize.js';
+import { pipelineCommand } from './pipeline.js';
 import { resumeCommand, runsCommand, type ResumeFlags } from './resume.js';
 import { runCommand, type RunFlags } from './run.js';
 
@@ -73,6 +75,8 @@ export function buildProgram(): Command {
     });
 
   dashboardCommand(program);
+  pipelineCommand(program);
+  optimizeCommand(program);
 
   return program;
 }

@@ -108,6 +108,8 @@ export function extractInstruction(reply: string): string {
     const rest = body(open, lines.length);
     return rest || lines.slice(0, open).join('\n').trim();
   }
+  // Only empty blocks: the model proposed nothing (never adopt the bare fences as an instruction).
+  if (blocks.length) return '';
   return reply.trim();
 }
 

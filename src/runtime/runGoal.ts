@@ -63,6 +63,8 @@ export interface RunOptions {
   inspect?: (event: InspectionEvent) => void;
   /** Online GEPA; defaults to `online.enabled` in gepa_config.yaml. */
   learn?: boolean;
+  /** Prompt components (`planner`, `persona.<name>`) to run with instead of the configured ones; unnamed ones keep theirs. Wins over online learning's. */
+  prompts?: Record<string, string>;
 }
 
 export function newRunId(now: Date): string {
@@ -116,7 +118,7 @@ export async function runGoal(opts: RunOptions): Promise<RunReport> {
   const run = await openRun(meta, opts, now);
   await writeFileAtomic(path.join(run.paths.runDir, RUN_META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
   return executeRun(run, opts, {
-    input: { goal, limits, prompts: run.learning?.prompts ?? run.seedPrompts, optimizer: run.learning?.optimizer ?? null },
+    input: { goal, limits, prompts: opts.prompts ? { ...run.seedPrompts, ...opts.prompts } : (run.learning?.prompts ?? run.seedPrompts), optimizer: run.learning?.optimizer ?? null },
   });
 }
 

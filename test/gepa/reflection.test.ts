@@ -70,6 +70,7 @@ describe('extractInstruction', () => {
     ['inline backticks are not fences', 'Write it in ``` blocks? OK: be precise.', 'Write it in ``` blocks? OK: be precise.'],
     ['a one-line fenced reply', '```Be precise.```', 'Be precise.'],
     ['indented fences and CRLF line ends', 'x\r\n  ```\r\n  Be precise.\r\n  ```\r\n', 'Be precise.'],
+    ['only empty blocks: nothing proposed', 'Here:\n```\n```', ''],
   ];
   it.each(cases)('handles %s', (_name, input, expected) => {
     expect(extractInstruction(input)).toBe(expected);

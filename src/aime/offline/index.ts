@@ -10,6 +10,7 @@ import { PLANNER_SCHEMA_NAME } from '../planner.js';
 import { nextMove, readActorPrompt } from './actorPolicy.js';
 import { decide, OFFLINE_NOTICE, readPlannerPrompt } from './plannerPolicy.js';
 import { reflect } from './reflection.js';
+import { isPipelineAgentRequest, offlinePipelineAgent } from '../../pipeline/offlineAgent.js';
 
 export const OFFLINE_MODEL_NAME = 'gepa-aime-offline';
 
@@ -21,6 +22,7 @@ export class OfflineModel implements ChatModel {
     const lastUser = [...request.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
     const firstUser = request.messages.find((m) => m.role === 'user')?.content ?? '';
 
+    if (isPipelineAgentRequest(request)) return this.respond(prompt, offlinePipelineAgent(request));
     if (request.responseFormat?.name === PLANNER_SCHEMA_NAME) {
       return this.respond(prompt, JSON.stringify(decide(readPlannerPrompt(firstUser))));
     }

@@ -1,0 +1,67 @@
+/**
+ * The root of a team run (systemId "pipeline"): spawns the top workflow node
+ * and ends with its result. Being a parent gives every node, the top one
+ * included, the same way to report: its completion.
+ *
+ *   running --top node done--> done | failed
+ */
+import { assign, enqueueActions, setup } from 'xstate';
+import type { PipelineEvent } from './pipelineEvents.js';
+import { pipelineAgentMachine } from './pipelineAgent.js';
+import { childResult, nestedWorkflowStandIn, nodeLabel } from './pipelineNode.js';
+import type { AgentDef, NodeInput, NodeResult, TeamState, WorkflowNode } from '../src/pipeline/types.js';
+
+export interface PipelineRunInput {
+  workflow: WorkflowNode;
+  agents: Record<string, AgentDef>;
+  input: string;
+  state: TeamState;
+}
+
+export interface PipelineRunContext extends PipelineRunInput {
+  result: NodeResult | null;
+}
+
+export const pipelineRunMachine = setup({
+  types: {
+    context: {} as PipelineRunContext,
+    input: {} as PipelineRunInput,
+    events: {} as PipelineEvent,
+    output: {} as NodeResult,
+  },
+  actors: {
+    agent: pipelineAgentMachine,
+    sequential: nestedWorkflowStandIn,
+    loop: nestedWorkflowStandIn,
+    parallel: nestedWorkflowStandIn,
+  },
+  guards: {
+    failed: ({ event }) => childResult(event).error !== null,
+  },
+  actions: {
+    store: assign(({ event }) => ({ result: childResult(event) })),
+    spawnTop: enqueueActions(({ context, enqueue }) => {
+      const input: NodeInput = { node: context.workflow, agents: context.agents, input: context.input, state: context.state, iteration: null };
+      enqueue.spawnChild(context.workflow.type, { id: `team:${nodeLabel(context.workflow)}`, input });
+    }),
+  },
+}).createMachine({
+  id: 'pipeline',
+  context: ({ input }) => ({ ...input, result: null }),
+  initial: 'running',
+  states: {
+    running: {
+      entry: 'spawnTop',
+      on: {
+        'xstate.done.actor.*': [
+          { guard: 'failed', target: 'failed', actions: 'store' },
+          { target: 'done', actions: 'store' },
+        ],
+        'xstate.error.actor.*': { target: 'failed', actions: 'store' },
+      },
+    },
+    done: { type: 'final' },
+    failed: { type: 'final' },
+  },
+  output: ({ context }) => context.result!,
+});

@@ -1,0 +1,160 @@
+/**
+ * `gepa-aime pipeline run FILE --input TEXT`: runs an agent team once and
+ * prints every agent's reply, the final output and the shared state; `--json`
+ * prints one JSON object instead. Exit codes: 0 the team finished, 1 an agent
+ * failed, 2 bad usage or a bad pipeline file.
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import type { LoadedConfig, ModelConfig } from '../config/index.js';
+import type { ChatModel } from '../llm/types.js';
+import type { AgentModels, AgentTools } from '../pipeline/effects.js';
+import { loadTeamFile } from '../pipeline/load.js';
+import { runTeam, TeamRunCancelled, type TeamRunResult } from '../pipeline/runner.js';
+import type { AgentDef, TeamDef } from '../pipeline/types.js';
+import { createModelSet, type ModelSet, type ModelSetOptions } from '../runtime/models.js';
+import { loadToolRegistry } from '../tools/registry.js';
+import { EXIT, loadCliConfig, UsageError, type ModelFlags } from './common.js';
+import { interruptController } from './run.js';
+import { safeText } from './terminal.js';
+
+export interface PipelineFlags extends ModelFlags {
+  input?: string;
+  json?: boolean;
+  workspace?: string;
+}
+
+/** --config, --provider, --api-base, --model, --api-key: the same as `run`. */
+export function pipelineModelOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <dir>', 'config directory (default: ./config if present, else the packaged one)')
+    .addOption(new Option('--provider <name>', 'model provider, overrides the config').choices(['offline', 'vllm', 'openai', 'replay']))
+    .option('--api-base <url>', 'OpenAI-compatible endpoint base URL, e.g. http://127.0.0.1:8000/v1')
+    .option('--model <name>', 'model name on the server (agents with their own model: keep it)')
+    .option('--api-key <key>', 'bearer key (prefer the GEPA_AIME_API_KEY environment variable)')
+    .option('--workspace <dir>', 'directory the file tools of agents with tool bundles work in (default: current directory)');
+}
+
+/** Registers `gepa-aime pipeline run`. */
+export function pipelineCommand(program: Command): Command {
+  const group = program.command('pipeline').description('agent teams defined in YAML (see examples/pipelines)');
+  pipelineModelOptions(group.command('run').description('run an agent team once on an input').argument('<file>', 'the pipeline YAML file'))
+    .requiredOption('--input <text>', "the team's input (every agent's user message)")
+    .option('--json', 'print one JSON object on stdout and nothing else')
+    .action(async (file: string, flags: PipelineFlags) => {
+      process.exitCode = await pipelineRunCommand(file, flags);
+    });
+  return group;
+}
+
+/**
+ * The model each agent calls: its `role` picks that role's settings in
+ * model_config.yaml (roles.actor by default) and its own `model:` replaces the
+ * model name. Built once per (role, model); they share the endpoint's pool and cap.
+ */
+export function agentModelsFromConfig(config: ModelConfig, options: ModelSetOptions = {}): AgentModels {
+  const sets = new Map<string, ModelSet>();
+  const setFor = (agent: AgentDef): ModelSet => {
+    const key = `${agent.role}\u0000${agent.model ?? ''}`;
+    let set = sets.get(key);
+    if (!set) {
+      const cfg: ModelConfig = agent.model ? { ...config, roles: { ...config.roles, [agent.role]: { ...config.roles[agent.role], model: agent.model } } } : config;
+      sets.set(key, (set = createModelSet(cfg, options)));
+    }
+    return set;
+  };
+  return (agent): ChatModel => {
+    const set = setFor(agent);
+    return agent.role === 'planner' ? set.planner : agent.role === 'reflection' ? set.reflection : set.chat;
+  };
+}
+
+/** The tools of agents with bundles, from config/tool_bundles.json; none needed, none loaded. */
+export async function teamTools(team: TeamDef, config: LoadedConfig, workspace: string | undefined): Promise<AgentTools | undefined> {
+  if (!Object.values(team.agents).some((a) => a.tools.length)) return undefined;
+  const dir = path.resolve(workspace ?? '.');
+  let real: string;
+  try {
+    real = await fsp.realpath(dir);
+  } catch {
+    throw new UsageError(`workspace "${dir}" does not exist`);
+  }
+  const registry = await loadToolRegistry(config.tools, { configDir: config.dir });
+  return { bundles: registry.bundles, workspace: real };
+}
+
+export function describeModels(config: LoadedConfig): { provider: string; model: string; offline: boolean } {
+  return createModelSet(config.model).describe();
+}
+
+export async function pipelineRunCommand(file: string, flags: PipelineFlags): Promise<number> {
+  const input = flags.input ?? '';
+  if (!input.trim()) throw new UsageError('--input is empty: give the text the team should work on');
+  const { team } = loadTeamFile(file);
+  const config = await loadCliConfig(flags);
+  const tools = await teamTools(team, config, flags.workspace);
+  const interrupt = interruptController();
+  const started = Date.now();
+  let result: TeamRunResult;
+  try {
+    result = await runTeam({ team, input, models: agentModelsFromConfig(config.model), signal: interrupt.signal, ...(tools ? { tools } : {}) });
+  } catch (err) {
+    if (err instanceof TeamRunCancelled) {
+      process.stderr.write('gepa-aime: the team run was cancelled\n');
+      return EXIT.interrupted;
+    }
+    if (err instanceof Error && err.name === 'TeamToolsError') throw new UsageError(err.message);
+    throw err;
+  } finally {
+    interrupt.dispose();
+  }
+  const model = describeModels(config);
+  const primary = team.primary;
+  const primaryKey = primary ? team.agents[primary]?.output_key : undefined;
+  if (flags.json) {
+    const json = {
+      pipeline: path.resolve(file),
+      input,
+      status: result.status,
+      output: result.output,
+      primary: primary ?? null,
+      primary_output: primary ? (primaryKey && Object.hasOwn(result.state, primaryKey) ? result.state[primaryKey] : result.output) : null,
+      state: result.state,
+      agents: result.traces,
+      usage: result.usage,
+      error: result.error,
+      model,
+      duration_ms: Date.now() - started,
+    };
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  } else {
+    process.stdout.write(render(result, team, model.offline, Date.now() - started));
+  }
+  return result.status === 'completed' ? EXIT.ok : EXIT.failed;
+}
+
+const indent = (text: string) =>
+  safeText(text)
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+
+function render(r: TeamRunResult, team: TeamDef, offline: boolean, ms: number): string {
+  const out: string[] = [];
+  for (const t of r.traces) {
+    const key = team.agents[t.agent]?.output_key;
+    const where = [t.iteration !== null ? `round ${t.iteration}` : null, key ? `-> ${key}` : null].filter(Boolean).join(', ');
+    out.push(`${t.agent}${where ? ` (${where})` : ''}:`);
+    for (const c of t.toolCalls) out.push(`  [tool] ${c.name} ${safeText(c.arguments).slice(0, 120)} -> ${c.ok ? 'ok' : 'failed'}`);
+    out.push(t.error ? `  failed: ${safeText(t.error)}` : indent(t.output));
+  }
+  out.push('output:', indent(r.output));
+  const keys = Object.keys(r.state);
+  out.push(keys.length ? 'state:' : 'state: (empty)');
+  for (const k of keys) out.push(`  ${k}: ${safeText(r.state[k]!).replace(/\n/g, '\n    ')}`);
+  out.push(`status: ${r.status}${r.error ? ` (${safeText(r.error)})` : ''}`);
+  out.push(`agent runs: ${r.traces.length}, tokens: ${r.usage.totalTokens}, time: ${ms} ms`);
+  if (offline) out.push('This run used the embedded offline model: deterministic rules, no language model.');
+  return `${out.join('\n')}\n`;
+}

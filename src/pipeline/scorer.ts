@@ -1,0 +1,95 @@
+/**
+ * Scoring a team's primary output. A scorer returns a score, or a score with
+ * metadata (feedback text, per-dimension scores, actionable guidance) that
+ * reflection reads; a [score, metadata] pair is accepted too, as in the seed.
+ * Without a scorer, the output must equal the example's `expected` exactly
+ * (no expected: 0).
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { errorMessage } from '../util/errors.js';
+
+export interface ScoreMetadata {
+  feedback?: string;
+  dimension_scores?: Record<string, number>;
+  actionable_guidance?: string;
+  [key: string]: unknown;
+}
+
+export interface ScoreResult {
+  score: number;
+  metadata: ScoreMetadata | null;
+}
+
+export interface TeamExample {
+  input: string;
+  expected?: string;
+  /** Other fields stay for scorers. */
+  [key: string]: unknown;
+}
+
+export type ScorerValue = number | ({ score: number } & ScoreMetadata) | [number, ScoreMetadata?];
+export type Scorer = (input: string, output: string, expected: string | undefined, example: TeamExample) => ScorerValue | Promise<ScorerValue>;
+
+export class ScorerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScorerError';
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function metadataOf(v: Record<string, unknown>): ScoreMetadata | null {
+  const { score: _score, ...rest } = v;
+  const meta: ScoreMetadata = {};
+  for (const [k, x] of Object.entries(rest)) if (x !== undefined) meta[k] = x;
+  if (meta.feedback !== undefined && typeof meta.feedback !== 'string') meta.feedback = JSON.stringify(meta.feedback);
+  return Object.keys(meta).length ? meta : null;
+}
+
+export function normalizeScore(value: unknown, source: string): ScoreResult {
+  if (typeof value === 'number' && Number.isFinite(value)) return { score: value, metadata: null };
+  if (Array.isArray(value) && typeof value[0] === 'number' && Number.isFinite(value[0])) {
+    return { score: value[0], metadata: isObject(value[1]) ? metadataOf(value[1]) : null };
+  }
+  if (isObject(value) && typeof value['score'] === 'number' && Number.isFinite(value['score'])) {
+    return { score: value['score'], metadata: metadataOf(value) };
+  }
+  throw new ScorerError(`${source} must return a finite number, {score, feedback?, dimension_scores?, actionable_guidance?} or [score, metadata]; it returned ${JSON.stringify(value) ?? String(value)}`);
+}
+
+/** The fallback: exact match against `expected`. The feedback is ours (the seed has none): reflection needs words. */
+export function exactMatch(output: string, expected: string | undefined): ScoreResult {
+  if (expected === undefined) return { score: 0, metadata: { feedback: 'The example has no expected output, so the output cannot be judged (score 0).' } };
+  if (output === expected) return { score: 1, metadata: { feedback: 'The output equals the expected output.' } };
+  return { score: 0, metadata: { feedback: `The output must be exactly ${JSON.stringify(expected)}; it was ${JSON.stringify(output.slice(0, 500))}.` } };
+}
+
+/**
+ * A scorer module: its default export (a function, or an object with a
+ * `score` method) or a named `score` export, called as
+ * (input, output, expected, example).
+ */
+export async function loadScorer(modulePath: string): Promise<Scorer> {
+  const abs = path.resolve(modulePath);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
+  } catch (err) {
+    throw new ScorerError(`cannot load the scorer module ${modulePath}: ${errorMessage(err)}`);
+  }
+  const d = mod['default'];
+  const fn =
+    typeof d === 'function'
+      ? (d as Scorer)
+      : isObject(d) && typeof d['score'] === 'function'
+        ? ((d['score'] as Scorer).bind(d) as Scorer)
+        : typeof mod['score'] === 'function'
+          ? (mod['score'] as Scorer)
+          : null;
+  if (!fn) {
+    throw new ScorerError(`the scorer module ${modulePath} must export a function (input, output, expected, example) => score | {score, feedback, ...}: as its default export, as the default export's score method, or as "score"`);
+  }
+  return fn;
+}

@@ -1,0 +1,174 @@
+/**
+ * The AIME runtime itself as a GEPA adapter: the candidate is its planner
+ * prompt (`planner`) and persona prompts (`persona.<name>`), an example is a
+ * goal, and an evaluation is a real run of the goal (runGoal, learning off,
+ * the candidate's prompts) in the example's workspace or a fresh temp one.
+ * The score comes from a scorer module, or by default: 1 when the run
+ * completed and, if the example has `expected`, the answer contains it.
+ */
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { WorkflowLimits } from '../../machines/workflow.js';
+import { PLANNER_COMPONENT, personaComponent } from '../aime/prompts.js';
+import type { LoadedConfig } from '../config/index.js';
+import type { EvaluationBatch, GepaAdapter, ReflectiveDataset, ReflectiveRecord } from '../gepa/index.js';
+import { normalizeScore, type ScoreResult, type Scorer, type TeamExample } from '../pipeline/scorer.js';
+import { errorMessage } from '../util/errors.js';
+import type { ModelSet } from './models.js';
+import type { RunReport } from './report.js';
+import { initialPrompts, runGoal } from './runGoal.js';
+
+/** `{input: goal, expected?, workspace?}`; a relative workspace is resolved against `baseDir`. */
+export type GoalExample = TeamExample & { workspace?: string };
+
+export interface GoalTrajectory {
+  goal: string;
+  status: RunReport['status'] | 'error';
+  answer: string;
+  reason: string;
+  iterations: number;
+  planner: { iteration: number; rationale: string; action: string }[];
+  /** One per subtask run, with the persona that ran it. */
+  actors: { taskId: string; persona: string; status: string; summary: string }[];
+  tokens: number;
+  score: number;
+  feedback: string;
+  error: string | null;
+}
+
+export interface AimeAdapterOptions {
+  config: LoadedConfig;
+  /** Default: built from config.model. */
+  models?: ModelSet;
+  /** Called (goal, answer, expected, example) with `example.report` set to the run report. */
+  scorer?: Scorer | null;
+  /** Where run traces go (one run directory per evaluation). */
+  tracesDir: string;
+  /** Relative example workspaces are resolved against it (default: the current directory). */
+  baseDir?: string;
+  limits?: Partial<WorkflowLimits>;
+}
+
+export function aimeSeedCandidate(config: LoadedConfig): Record<string, string> {
+  return initialPrompts(config.personas.personas);
+}
+
+/** The default score: completed, and the expected text (if any) appears in the answer. */
+export function goalScore(report: Pick<RunReport, 'status' | 'answer' | 'reason'>, expected: string | undefined): ScoreResult {
+  if (report.status !== 'completed') return { score: 0, metadata: { feedback: `The run did not complete (${report.status}): ${report.reason || 'no reason given'}.` } };
+  if (expected !== undefined && !report.answer.toLowerCase().includes(expected.toLowerCase())) {
+    return { score: 0, metadata: { feedback: `The run completed, but the answer does not contain the expected text ${JSON.stringify(expected)}.` } };
+  }
+  return { score: 1, metadata: { feedback: 'The goal was completed' + (expected !== undefined ? ' and the answer contains the expected text.' : '.') } };
+}
+
+/** Persona per task id, read from the workflow's context as the run goes (the report does not carry it). */
+function personaWatcher(): { inspect: (ev: unknown) => void; personaOf: () => Record<string, string> } {
+  let personaOf: Record<string, string> = {};
+  return {
+    inspect: (ev) => {
+      const e = ev as { type?: string; snapshot?: { context?: { personaOf?: unknown } } };
+      const p = e.type === '@xstate.snapshot' ? e.snapshot?.context?.personaOf : undefined;
+      if (p && typeof p === 'object') personaOf = p as Record<string, string>;
+    },
+    personaOf: () => personaOf,
+  };
+}
+
+export function createAimeAdapter(o: AimeAdapterOptions): GepaAdapter<GoalExample, string, GoalTrajectory> {
+  const baseDir = o.baseDir ?? process.cwd();
+
+  async function evaluateOne(example: GoalExample, candidate: Record<string, string>, signal?: AbortSignal): Promise<GoalTrajectory> {
+    const temp = example.workspace ? null : await fsp.mkdtemp(path.join(os.tmpdir(), 'gepa-aime-goal-'));
+    const workspace = example.workspace ? path.resolve(baseDir, example.workspace) : temp!;
+    const watch = personaWatcher();
+    try {
+      const report = await runGoal({
+        goal: example.input,
+        config: o.config,
+        workspace,
+        tracesDir: o.tracesDir,
+        learn: false,
+        prompts: candidate,
+        inspect: watch.inspect,
+        ...(o.models ? { models: o.models } : {}),
+        ...(o.limits ? { limits: o.limits } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      if (signal?.aborted) throw new Error('cancelled');
+      const result = o.scorer
+        ? normalizeScore(await o.scorer(example.input, report.answer, example.expected, { ...example, report }), 'the scorer')
+        : goalScore(report, example.expected);
+      const personaOf = watch.personaOf();
+      return {
+        goal: example.input,
+        status: report.status,
+        answer: report.answer,
+        reason: report.reason,
+        iterations: report.iterations,
+        planner: report.planner.map((p) => ({ iteration: p.iteration, rationale: p.rationale, action: p.action.type })),
+        actors: report.actors.map((a) => ({ taskId: a.taskId, persona: personaOf[a.taskId] ?? '', status: a.status, summary: a.summary })),
+        tokens: report.usage.totalTokens,
+        score: result.score,
+        feedback: result.metadata?.feedback ?? `The run scored ${result.score}.`,
+        error: null,
+      };
+    } finally {
+      if (temp) await fsp.rm(temp, { recursive: true, force: true });
+    }
+  }
+
+  return {
+    async evaluate(batch, candidate, captureTraces, options) {
+      const trajectories: GoalTrajectory[] = [];
+      for (const example of batch) {
+        try {
+          trajectories.push(await evaluateOne(example, candidate, options?.signal));
+        } catch (err) {
+          if (options?.signal?.aborted) throw err;
+          const error = errorMessage(err);
+          trajectories.push({ goal: example.input, status: 'error', answer: '', reason: error, iterations: 0, planner: [], actors: [], tokens: 0, score: 0, feedback: `The run could not be evaluated: ${error}`, error });
+        }
+      }
+      const out: EvaluationBatch<string, GoalTrajectory> = { outputs: trajectories.map((t) => t.answer), scores: trajectories.map((t) => t.score) };
+      return captureTraces ? { ...out, trajectories } : out;
+    },
+
+    makeReflectiveDataset(_candidate, evalBatch, components): ReflectiveDataset {
+      const runs = (evalBatch.trajectories ?? []) as GoalTrajectory[];
+      const dataset: ReflectiveDataset = {};
+      for (const component of components) {
+        if (component === PLANNER_COMPONENT) {
+          dataset[component] = runs.map(plannerRecord);
+          continue;
+        }
+        // A persona learns from the subtasks it ran.
+        const records: ReflectiveRecord[] = [];
+        for (const run of runs) {
+          for (const a of run.actors) if (personaComponent(a.persona) === component) records.push(subtaskRecord(run, a));
+        }
+        dataset[component] = records;
+      }
+      return dataset;
+    },
+  };
+}
+
+function plannerRecord(t: GoalTrajectory): ReflectiveRecord {
+  const steps = t.planner.map((p) => `${p.iteration}. ${p.action}: ${p.rationale}`).join('\n');
+  const subtasks = t.actors.map((a) => `[${a.taskId}] ${a.status}: ${a.summary.slice(0, 300)}`).join('\n');
+  return {
+    Inputs: `Goal: ${t.goal}`,
+    'Generated Outputs': `Run ${t.status} after ${t.iterations} planner iterations.${t.answer ? `\nAnswer: ${t.answer.slice(0, 1000)}` : ''}${t.reason ? `\nReason: ${t.reason}` : ''}${steps ? `\nPlanner steps:\n${steps}` : ''}${subtasks ? `\nSubtasks:\n${subtasks}` : ''}`,
+    Feedback: t.feedback,
+  };
+}
+
+function subtaskRecord(t: GoalTrajectory, a: GoalTrajectory['actors'][number]): ReflectiveRecord {
+  return {
+    Inputs: `Goal: ${t.goal}\nSubtask [${a.taskId}]`,
+    'Generated Outputs': `${a.status}: ${a.summary.slice(0, 1000)}`,
+    Feedback: `${a.status === 'completed' ? 'The subtask was completed.' : 'The subtask failed.'} ${t.feedback}`,
+  };
+}

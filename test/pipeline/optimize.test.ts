@@ -1,0 +1,71 @@
+/**
+ * GEPA over teams and over the AIME runtime, in-process with the offline
+ * model: the engine improves a team's primary agent; the AIME adapter runs
+ * real goals with the candidate's prompts.
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { OfflineModel } from '../../src/aime/offline/index.js';
+import { PLANNER_COMPONENT } from '../../src/aime/prompts.js';
+import { optimize } from '../../src/gepa/index.js';
+import { createTeamAdapter } from '../../src/pipeline/adapter.js';
+import { loadTeamDataset } from '../../src/pipeline/dataset.js';
+import { loadTeamFile } from '../../src/pipeline/load.js';
+import { loadScorer } from '../../src/pipeline/scorer.js';
+import { evolvedPipelineText } from '../../src/pipeline/yamlWriter.js';
+import { aimeSeedCandidate, createAimeAdapter, goalScore } from '../../src/runtime/aimeAdapter.js';
+import { runGoal } from '../../src/runtime/runGoal.js';
+import { repoConfig, REPO_ROOT, tempDir } from '../support/runtime.js';
+
+const EXAMPLES = path.join(REPO_ROOT, 'examples', 'pipelines');
+
+describe('GEPA on an agent team', () => {
+  it('evolves the generator of generator-critic from the scorer feedback to a perfect validation score', async () => {
+    const loaded = loadTeamFile(path.join(EXAMPLES, 'generator-critic.yaml'));
+    const offline = new OfflineModel();
+    const adapter = createTeamAdapter({ team: loaded.team, models: () => offline, reflectionModel: offline, scorer: await loadScorer(loaded.team.scorer!) });
+    const [trainset, valset] = await Promise.all([loadTeamDataset(path.join(EXAMPLES, 'generator-critic.train.jsonl')), loadTeamDataset(path.join(EXAMPLES, 'generator-critic.val.jsonl'))]);
+    const seed = adapter.seedCandidate();
+    const result = await optimize({ adapter, trainset, valset, seedCandidate: seed, settings: { max_metric_calls: 40, seed: 3 } });
+    expect(result.candidates[0]!.valScore).toBeLessThan(0.5);
+    expect(result.bestValScore).toBe(1);
+    expect(result.bestCandidate['generator.instruction']).toMatch(/uppercase/);
+    const out = evolvedPipelineText({ text: loaded.text, seed, best: result.bestCandidate });
+    expect(out.changed).toEqual(['generator.instruction']);
+    expect(out.text).toContain('critic: [] # frozen');
+    expect(out.text).toContain('steps: [generator, critic]');
+  });
+});
+
+describe('the AIME runtime as a GEPA adapter', () => {
+  it('runGoal takes prompts that override the configured planner and persona prompts', async () => {
+    const config = repoConfig();
+    const report = await runGoal({ goal: 'List the files', config, workspace: await tempDir(), tracesDir: await tempDir(), learn: false, prompts: { [PLANNER_COMPONENT]: 'A custom planner prompt.' } });
+    expect(report.learning.prompts[PLANNER_COMPONENT]).toBe('A custom planner prompt.');
+    expect(report.learning.prompts['persona.generalist']).toBe(aimeSeedCandidate(config)['persona.generalist']);
+  });
+
+  it('scores by default 1 for a completed run whose answer contains the expected text', () => {
+    expect(goalScore({ status: 'completed', answer: 'Wrote REPORT.md', reason: '' }, 'report.md').score).toBe(1);
+    expect(goalScore({ status: 'completed', answer: 'done', reason: '' }, undefined).score).toBe(1);
+    expect(goalScore({ status: 'completed', answer: 'done', reason: '' }, 'missing')).toMatchObject({ score: 0, metadata: { feedback: expect.stringMatching(/does not contain/) } });
+    expect(goalScore({ status: 'failed', answer: '', reason: 'planner gave up' }, undefined)).toMatchObject({ score: 0, metadata: { feedback: expect.stringMatching(/planner gave up/) } });
+  });
+
+  it('evaluates goals as real runs with the candidate prompts, and reflects per component', async () => {
+    const config = repoConfig();
+    const adapter = createAimeAdapter({ config, tracesDir: await tempDir(), scorer: (_goal, answer, expected, example) => ({ score: (example as unknown as { report: { status: string } }).report.status === 'completed' && !expected ? 1 : 0.5, feedback: `answer was ${answer.length} chars` }) });
+    const candidate = aimeSeedCandidate(config);
+    const batch = await adapter.evaluate([{ input: 'List the files in the workspace' }, { input: 'Summarise the notes', expected: 'x' }], candidate, true);
+    expect(batch.scores).toEqual([1, 0.5]);
+    const t = batch.trajectories![0]!;
+    expect(t.status).toBe('completed');
+    expect(t.actors.length).toBeGreaterThan(0);
+    expect(t.actors.every((a) => a.persona !== '')).toBe(true);
+    const persona = `persona.${t.actors[0]!.persona}`;
+    const ds = await adapter.makeReflectiveDataset(candidate, batch, [PLANNER_COMPONENT, persona]);
+    expect(ds[PLANNER_COMPONENT]).toHaveLength(2);
+    expect(ds[PLANNER_COMPONENT]![0]).toMatchObject({ Inputs: 'Goal: List the files in the workspace', Feedback: expect.stringMatching(/answer was/) });
+    expect(ds[persona]!.length).toBeGreaterThan(0);
+  });
+});
