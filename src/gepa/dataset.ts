@@ -90,13 +90,16 @@ export function parseDataset(text: string, file: string): DefaultExample[] {
   return examples;
 }
 
-export async function loadDataset(file: string): Promise<DefaultExample[]> {
-  let text: string;
+/** A data set file's text; a file that cannot be read is a DatasetError naming it. */
+export async function readDatasetText(file: string): Promise<string> {
   try {
-    text = await fsp.readFile(file, 'utf8');
+    return await fsp.readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new DatasetError(file, null, code === 'ENOENT' ? 'no such file' : `cannot read it (${(err as Error).message})`);
   }
-  return parseDataset(text, file);
+}
+
+export async function loadDataset(file: string): Promise<DefaultExample[]> {
+  return parseDataset(await readDatasetText(file), file);
 }

@@ -4,8 +4,8 @@
  * kept for scorers). A .json file may hold an array instead. Problems name
  * the file and the line, like the default adapter's data sets.
  */
-import fsp from 'node:fs/promises';
 import { DatasetError } from '../gepa/index.js';
+import { readDatasetText } from '../gepa/dataset.js';
 import type { TeamExample } from './scorer.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -55,12 +55,5 @@ export function parseTeamDataset(text: string, file: string): TeamExample[] {
 }
 
 export async function loadTeamDataset(file: string): Promise<TeamExample[]> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new DatasetError(file, null, code === 'ENOENT' ? 'no such file' : `cannot read it (${(err as Error).message})`);
-  }
-  return parseTeamDataset(text, file);
+  return parseTeamDataset(await readDatasetText(file), file);
 }
