@@ -132,3 +132,27 @@ describe('crash and resume', () => {
     expect(report.status).toBe('completed');
   });
 });
+
+describe('Ctrl-C', () => {
+  it('cancels a run waiting on the model, writes the report, and exits 130', async () => {
+    const ws = await tempDir();
+    const traces = await tempDir();
+    const arrived = new Promise<void>((resolve) => {
+      server.handler = () => {
+        resolve();
+        return new Promise<ServerReply>(() => {}); // the planner call hangs until the client gives up
+      };
+    });
+    const { child, done } = startCli(['run', 'append to the log', '--config', config, '--workspace', ws, '--traces', traces, '--json']);
+    await arrived;
+    child.kill('SIGINT');
+    const r = await done;
+    server.handler = script;
+    expect(r.code).toBe(130);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ status: 'cancelled', reason: 'interrupted by the user' });
+    expect(JSON.parse(await fs.readFile(report.paths.report, 'utf8')).status).toBe('cancelled');
+    expect(r.stderr).toContain('cancelling');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
