@@ -5,19 +5,20 @@
  *   gepa-aime run "<goal>" --viz [--port N] [--host H]          the run live; the server stays up after it until Ctrl-C
  *   gepa-aime run "<goal>" --inspect stately                     the run in Stately's inspector (the browser needs internet)
  *
- * URLs and notices go to stderr, so `--json` keeps stdout to the report.
+ * For `run`, URLs and notices go to stderr, so `--json` keeps stdout to the report.
  * A busy port or a refused host is bad usage (exit 2); after Ctrl-C a run
  * exits with its own code (0, 1, or 130 if the run itself was interrupted).
  */
 import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DashboardError, DEFAULT_HOST, DEFAULT_PORT, isLoopback } from '../dashboard/bind.js';
+import { startDashboardHost, type DashboardHost, type DashboardHostOptions } from '../dashboard/host.js';
 import { startDashboard, type Dashboard, type DashboardOptions } from '../dashboard/server.js';
 import { InspectionStream, INSPECT_FILE } from '../runtime/inspection.js';
 import { checkGoal, checkWorkspace, newRunId } from '../runtime/runGoal.js';
 import { createStatelyBridge, STATELY_INSPECTOR_URL } from '../runtime/stately.js';
 import type { RunReport } from '../runtime/report.js';
-import { EXIT, UsageError } from './common.js';
+import { EXIT, loadCliConfig, UsageError } from './common.js';
 import { executeGoal, exitCodeFor, printReport, type RunFlags } from './run.js';
 
 export interface ServeFlags {
@@ -66,17 +67,17 @@ export function wantsServer(flags: VizFlags): boolean {
   return wanted;
 }
 
-async function serve(flags: ServeFlags, opts: Omit<DashboardOptions, 'host' | 'port' | 'allowRemote'>): Promise<Dashboard> {
+/** Where to listen: loopback by default; naming the host on the command line is the explicit consent a non-loopback bind needs. */
+function bindOptions(flags: ServeFlags) {
+  return { host: flags.host ?? DEFAULT_HOST, port: flags.port ?? DEFAULT_PORT, allowRemote: flags.host !== undefined };
+}
+
+/** Starts a server (in this thread, or on a worker for a run), turning bind problems into bad usage (exit 2). */
+async function serve<T extends { host: string }>(start: () => Promise<T>): Promise<T> {
   try {
-    const dashboard = await startDashboard({
-      ...opts,
-      host: flags.host ?? DEFAULT_HOST,
-      port: flags.port ?? DEFAULT_PORT,
-      // Naming the host on the command line is the explicit consent a non-loopback bind needs.
-      allowRemote: flags.host !== undefined,
-    });
-    if (!isLoopback(dashboard.host)) warn(`the dashboard listens on ${dashboard.host}: anyone who can reach this machine can watch runs, with no login`);
-    return dashboard;
+    const served = await start();
+    if (!isLoopback(served.host)) warn(`the dashboard listens on ${served.host}: anyone who can reach this machine can watch runs, with no login`);
+    return served;
   } catch (err) {
     if (err instanceof DashboardError) throw new UsageError(err.message);
     throw err;
@@ -87,39 +88,84 @@ function warn(message: string): void {
   process.stderr.write(`gepa-aime: warning: ${message}\n`);
 }
 
-/** Resolves on Ctrl-C (or SIGTERM); the open server keeps the process alive until then. */
-function untilInterrupted(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
-    };
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
-  });
+/**
+ * Ctrl-C (or SIGTERM) that means "stop serving". It listens from the moment it
+ * is made, so there is never an instant without a SIGINT listener (which would
+ * let the default action kill the process); signals before `arm()` are left
+ * to whoever else listens (during a run: the run's own cancel handler).
+ */
+function stopSignal(): { arm(): Promise<void>; dispose(): void } {
+  let armed = false;
+  let release: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => (release = resolve));
+  const dispose = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  const onSignal = () => {
+    if (!armed) return;
+    dispose();
+    release();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    arm() {
+      armed = true;
+      return stopped;
+    },
+    dispose,
+  };
 }
 
 async function serveTraces(flags: ServeFlags): Promise<number> {
   const tracesDir = path.resolve(flags.traces ?? 'traces');
-  const dashboard = await serve(flags, { tracesDir });
-  process.stdout.write(`dashboard: ${dashboard.url} (runs in ${tracesDir}); press Ctrl-C to stop\n`);
-  await untilInterrupted();
-  await dashboard.close();
-  return EXIT.ok;
+  const stop = stopSignal();
+  try {
+    const dashboard: Dashboard = await serve(() => startDashboard({ ...bindOptions(flags), tracesDir } satisfies DashboardOptions));
+    process.stdout.write(`dashboard: ${dashboard.url} (runs in ${tracesDir}); press Ctrl-C to stop\n`);
+    await stop.arm();
+    await dashboard.close();
+    return EXIT.ok;
+  } finally {
+    stop.dispose();
+  }
 }
 
 export async function runWithDashboard(goalWords: string[], flags: VizFlags): Promise<number> {
-  // Bad input fails before a server starts (runGoal checks again; these are cheap).
+  // Bad input fails before a server starts (the run checks again; these are cheap).
   const goal = await checkGoal(goalWords.join(' '));
   await checkWorkspace(path.resolve(flags.workspace ?? '.'));
+  await loadCliConfig(flags);
   const tracesDir = path.resolve(flags.traces ?? 'traces');
   const runId = newRunId(new Date());
 
-  const stream = flags.viz ? new InspectionStream({ file: path.join(tracesDir, 'runs', runId, INSPECT_FILE), onError: warn }) : null;
+  // The server, the replay buffer and inspect.jsonl live on a worker thread; this one only converts and posts.
+  const hostOptions: DashboardHostOptions = {
+    ...bindOptions(flags),
+    tracesDir,
+    ...(flags.viz ? { live: { runId, file: path.join(tracesDir, 'runs', runId, INSPECT_FILE) } } : {}),
+    ...(flags.inspect === 'stately' ? { stately: true } : {}),
+    onWarning: warn,
+  };
+  const stop = stopSignal();
+  try {
+    const dashboard: DashboardHost = await serve(() => startDashboardHost(hostOptions));
+    const report = await runServed(goal, runId, flags, dashboard);
+    process.stderr.write(`dashboard: ${dashboard.url} still serving this run; press Ctrl-C to exit\n`);
+    await stop.arm();
+    await dashboard.close();
+    return exitCodeFor(report);
+  } finally {
+    stop.dispose();
+  }
+}
+
+/** The run itself, its records posted to the dashboard; prints the report. */
+async function runServed(goal: string, runId: string, flags: VizFlags, dashboard: DashboardHost): Promise<RunReport> {
+  const stream = flags.viz ? new InspectionStream({ forward: (records) => dashboard.forward('live', records), onError: warn }) : null;
   stream?.begin({ runId, goal });
-  const stately = flags.inspect === 'stately' ? createStatelyBridge({ onError: warn }) : null;
-  const dashboard = await serve(flags, { tracesDir, ...(stream ? { live: { runId, source: stream } } : {}), ...(stately ? { stately } : {}) });
+  const stately = flags.inspect === 'stately' ? createStatelyBridge({ onError: warn, forward: (events) => dashboard.forward('stately', events) }) : null;
   if (stream) process.stderr.write(`dashboard: ${dashboard.url}\n`);
   if (stately) process.stderr.write(`Stately inspector: ${dashboard.url}stately (needs internet: the page loads ${STATELY_INSPECTOR_URL})\n`);
 
@@ -136,8 +182,5 @@ export async function runWithDashboard(goalWords: string[], flags: VizFlags): Pr
   await stream?.close();
   stately?.stop();
   printReport(report, Boolean(flags.json));
-  process.stderr.write(`dashboard: ${dashboard.url} still serving this run; press Ctrl-C to exit\n`);
-  await untilInterrupted();
-  await dashboard.close();
-  return exitCodeFor(report);
+  return report;
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { WorkflowLimits } from '../../machines/workflow.js';
 import { createModelSet } from '../runtime/models.js';
 import type { RunReport } from '../runtime/report.js';
+import { recordInspection } from '../runtime/inspectRecording.js';
 import { runGoal, type RunOptions } from '../runtime/runGoal.js';
 import type { LoadedConfig } from '../config/index.js';
 import { EXIT, loadCliConfig, type ModelFlags } from './common.js';
@@ -99,7 +100,11 @@ export function printReport(report: RunReport, json: boolean): void {
 }
 
 export async function runCommand(goalWords: string[], flags: RunFlags): Promise<number> {
-  const report = await executeGoal(goalWords.join(' '), flags);
+  const goal = goalWords.join(' ');
+  // Every run leaves inspect.jsonl, so `gepa-aime dashboard` can replay it later.
+  const inspection = recordInspection({ tracesDir: path.resolve(flags.traces ?? 'traces'), goal, onError: (m) => process.stderr.write(`gepa-aime: warning: ${m}\n`) });
+  const report = await executeGoal(goal, flags, { runId: inspection.runId, inspect: inspection.inspect });
+  await inspection.finish(report);
   printReport(report, Boolean(flags.json));
   return exitCodeFor(report);
 }

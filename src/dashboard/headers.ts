@@ -10,7 +10,7 @@ export const CSP =
   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** The Stately bridge page frames Stately's hosted inspector; everything else stays self-only. */
-export const STATELY_CSP = CSP.replace("default-src 'none';", "default-src 'none'; frame-src https://stately.ai;");
+export const STATELY_CSP = CSP.replace("default-src 'none';", "default-src 'none'; frame-src https://stately.ai https://*.stately.ai;");
 
 export const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy': CSP,

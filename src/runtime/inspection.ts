@@ -6,15 +6,16 @@
  * traces/runs/<runId>/inspect.jsonl for replay and fanned out to live
  * listeners (the dashboard). Pass `stream.inspect` to runGoal's `inspect`.
  *
- * Cost on the run: one conversion per inspection event; serialising, file
- * writes and fan-out happen once per turn of the event loop, asynchronously.
+ * Cost on the run: one conversion per inspection event (most are dropped:
+ * see inspectionConverter.ts); serialising, the file write and the fan-out
+ * happen once per turn of the event loop, and with `forward` (the dashboard
+ * of `run --viz`) on a worker thread instead.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { InspectionEvent } from 'xstate';
 import { errorMessage } from '../util/errors.js';
+import { AppendFile } from './appendFile.js';
 import { InspectionConverter } from './inspectionConverter.js';
-import type { MachineDefinitionJson } from './machineDefinition.js';
+import { definitionJson, type MachineDefinitionJson } from './machineDefinition.js';
 import { RecordBuffer, type LineBatch, type LineSource, type Replay } from './recordBuffer.js';
 import type { SnapshotFacts } from './snapshotFacts.js';
 
@@ -93,10 +94,19 @@ export type UnnumberedRecord = InspectRecord extends infer R ? (R extends Inspec
 export interface InspectionStreamOptions {
   /** Append every record here (JSONL, whole lines); the directory is created on the first write. */
   file?: string;
+  /**
+   * Hand each batch of records to another thread (the dashboard's worker,
+   * which writes, buffers and serves them) instead of doing that here: the
+   * run's thread then only converts and posts. `file` and the LineSource
+   * methods are unused in this mode.
+   */
+  forward?: (records: InspectRecord[]) => void;
   /** ms clock; records carry time since the stream was created. */
   now?: () => number;
   /** Budget of the late-join replay buffer, in characters. */
   maxBufferedBytes?: number;
+  /** Keep records in memory for replay (default true); a stream that only writes its file need not. */
+  retain?: boolean;
   /** Told once about a failure (file not writable, a conversion bug); the run goes on either way. */
   onError?: (message: string) => void;
 }
@@ -106,19 +116,29 @@ export class InspectionStream implements LineSource {
   private readonly converter: InspectionConverter;
   private readonly now: () => number;
   private readonly startedAt: number;
-  private file: fs.WriteStream | null = null;
-  private fileFailed = false;
+  private readonly file: AppendFile | null;
   private reported = false;
   private pendingStart: UnnumberedRecord | null = null;
   private closed = false;
+  private dueTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: InspectionStreamOptions = {}) {
     this.now = opts.now ?? Date.now;
     this.startedAt = this.now();
     this.converter = new InspectionConverter(() => this.now() - this.startedAt);
+    const forward = opts.forward;
+    const file = !forward && opts.file ? new AppendFile(opts.file, (m) => this.fail(m)) : null;
+    this.file = file;
     this.buffer = new RecordBuffer({
       ...(opts.maxBufferedBytes ? { maxBytes: opts.maxBufferedBytes } : {}),
-      ...(opts.file ? { sink: (text) => this.write(text) } : {}),
+      ...(forward ? { forward: (records) => forward(records as InspectRecord[]), retain: false } : file ? { sink: (text) => file.write(text) } : {}),
+      ...(opts.retain === false ? { retain: false } : {}),
+      pin: isPinned,
+      beforeFlush: () => {
+        for (const record of this.converter.takeDeferred()) this.add(record);
+        this.scheduleDue();
+      },
+      serialize: (record) => serializeRecord(record as InspectRecord),
     });
   }
 
@@ -128,6 +148,7 @@ export class InspectionStream implements LineSource {
     try {
       const record = this.converter.convert(ev);
       if (record) this.add(record);
+      else if (this.converter.hasDeferred) this.buffer.requestFlush();
     } catch (err) {
       this.fail(`inspection stream: ${errorMessage(err)}`);
     }
@@ -145,9 +166,10 @@ export class InspectionStream implements LineSource {
     };
   }
 
-  /** Closes the run with its outcome. */
+  /** Closes the run with its outcome, after the last of any facts a rate limit held back. */
   end(outcome: { runId: string; status: string; reason?: string }): void {
     if (this.closed) return;
+    for (const record of this.converter.takeDeferred(true)) this.add(record);
     this.add({ kind: 'run', phase: 'end', t: this.now() - this.startedAt, runId: outcome.runId, status: outcome.status, reason: outcome.reason ?? '' });
   }
 
@@ -174,9 +196,8 @@ export class InspectionStream implements LineSource {
     if (this.closed) return;
     this.buffer.flush();
     this.closed = true;
-    const file = this.file;
-    this.file = null;
-    if (file) await new Promise<void>((resolve) => file.end(resolve));
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    await this.file?.close();
   }
 
   private add(record: UnnumberedRecord): void {
@@ -185,28 +206,19 @@ export class InspectionStream implements LineSource {
       this.pendingStart = null;
       this.add(start);
     }
-    const numbered = { seq: this.buffer.nextSeq, ...record } as InspectRecord;
-    // Actor and run records are what a late joiner cannot do without: never dropped from memory.
-    this.buffer.push(numbered, numbered.kind === 'actor' || numbered.kind === 'run');
+    this.buffer.push({ seq: this.buffer.nextSeq, ...record });
   }
 
-  private write(text: string): void {
-    if (this.fileFailed || !this.opts.file) return;
-    if (!this.file) {
-      try {
-        fs.mkdirSync(path.dirname(this.opts.file), { recursive: true });
-      } catch (err) {
-        this.fileFailed = true;
-        this.fail(`cannot write ${this.opts.file}: ${errorMessage(err)}`);
-        return;
-      }
-      this.file = fs.createWriteStream(this.opts.file, { flags: 'a' });
-      this.file.on('error', (err) => {
-        this.fileFailed = true;
-        this.fail(`cannot write ${this.opts.file}: ${errorMessage(err)}`);
-      });
-    }
-    this.file.write(text);
+  /** Held-back facts (the task list's Markdown) get a flush of their own when due, even if the run goes quiet. */
+  private scheduleDue(): void {
+    const due = this.converter.dueAt;
+    if (due === null || this.dueTimer || this.closed) return;
+    const delay = Math.max(0, due - (this.now() - this.startedAt));
+    this.dueTimer = setTimeout(() => {
+      this.dueTimer = null;
+      this.buffer.requestFlush();
+    }, delay);
+    this.dueTimer.unref();
   }
 
   private fail(message: string): void {
@@ -214,4 +226,17 @@ export class InspectionStream implements LineSource {
     this.reported = true;
     this.opts.onError?.(message);
   }
+}
+
+/** JSON text of a record; an actor's statechart is spliced in from its cached text rather than serialised again. */
+export function serializeRecord(record: InspectRecord): string {
+  if (record.kind !== 'actor' || !record.definition) return JSON.stringify(record);
+  const { definition, ...rest } = record;
+  return `${JSON.stringify(rest).slice(0, -1)},"definition":${definitionJson(definition)}}`;
+}
+
+/** Actor and run records are what a late joiner cannot do without: never dropped from memory. */
+export function isPinned(record: unknown): boolean {
+  const kind = (record as { kind?: unknown }).kind;
+  return kind === 'actor' || kind === 'run';
 }

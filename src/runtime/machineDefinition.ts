@@ -50,6 +50,17 @@ interface TransitionLike {
 }
 
 const cache = new WeakMap<object, MachineDefinitionJson>();
+const jsonCache = new WeakMap<MachineDefinitionJson, string>();
+
+/** The definition as JSON text, serialised once: every actor of a machine shares it. */
+export function definitionJson(def: MachineDefinitionJson): string {
+  let json = jsonCache.get(def);
+  if (json === undefined) {
+    json = JSON.stringify(def);
+    jsonCache.set(def, json);
+  }
+  return json;
+}
 
 /** The JSON definition of a state machine logic, or null for any other logic (promises, callbacks). */
 export function describeLogic(logic: unknown): MachineDefinitionJson | null {

@@ -29,11 +29,23 @@ const SECRET_KEY = /api[-_]?key|authori[sz]ation|secret|passw(?:or)?d|bearer|cre
 /** Credentials embedded in free text: OpenAI-style keys, bearer headers, GitHub, AWS and Slack tokens. */
 const SECRET_TEXT = /\bsk-[A-Za-z0-9_-]{16,}|\bBearer\s+[A-Za-z0-9._~+/-]{8,}=*|\bgh[pousr]_[A-Za-z0-9]{20,}|\bAKIA[0-9A-Z]{16}\b|\bxox[abprs]-[A-Za-z0-9-]{10,}/g;
 
+// Payloads repeat the same few field names: remember the verdicts (bounded, names are not data).
+const secretKeys = new Map<string, boolean>();
+
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key);
+  let secret = secretKeys.get(key);
+  if (secret === undefined) {
+    secret = SECRET_KEY.test(key);
+    if (secretKeys.size < 4096) secretKeys.set(key, secret);
+  }
+  return secret;
 }
 
+/** No credential pattern above fits in fewer characters: shorter strings skip the regex (most strings are short). */
+const MIN_SECRET_TEXT = 15;
+
 function redact(text: string): string {
+  if (text.length < MIN_SECRET_TEXT) return text;
   SECRET_TEXT.lastIndex = 0;
   return SECRET_TEXT.test(text) ? text.replace(SECRET_TEXT, REDACTED) : text;
 }
@@ -56,16 +68,43 @@ function isActorRef(value: object): value is ActorRefShape {
   return typeof v.sessionId === 'string' && typeof v.send === 'function';
 }
 
-export function sanitize(value: unknown, limits: Partial<SanitizeLimits> = {}): unknown {
-  const l = limits === DEFAULT_SANITIZE_LIMITS ? DEFAULT_SANITIZE_LIMITS : { ...DEFAULT_SANITIZE_LIMITS, ...limits };
-  const budget = { left: l.maxNodes };
-  return copy(value, 0, l, budget, new Set());
+/** Limits filled in from the defaults, once per limits object (callers pass constants). */
+const resolved = new WeakMap<object, SanitizeLimits>();
+function resolve(limits: Partial<SanitizeLimits>): SanitizeLimits {
+  let l = resolved.get(limits);
+  if (!l) {
+    l = { ...DEFAULT_SANITIZE_LIMITS, ...limits };
+    resolved.set(limits, l);
+  }
+  return l;
 }
 
-function copy(value: unknown, depth: number, l: SanitizeLimits, budget: { left: number }, ancestors: Set<object>): unknown {
+/** One sanitising walk: its limits, the values it may still visit, and the objects above the current one (cycles). */
+interface Walk {
+  l: SanitizeLimits;
+  left: number;
+  stack: object[];
+}
+
+export function sanitize(value: unknown, limits: Partial<SanitizeLimits> = DEFAULT_SANITIZE_LIMITS): unknown {
+  const l = resolve(limits);
+  return copy(value, 0, { l, left: l.maxNodes, stack: [] });
+}
+
+/** An object's fields except some (an event without its type), sanitised, without copying the object first. */
+export function sanitizeFields(obj: object, skip: readonly string[], limits: Partial<SanitizeLimits> = DEFAULT_SANITIZE_LIMITS): Record<string, unknown> {
+  const l = resolve(limits);
+  try {
+    return copyObject(obj, 0, { l, left: l.maxNodes, stack: [obj] }, skip);
+  } catch {
+    return { '…': '[unserialisable]' };
+  }
+}
+
+function copy(value: unknown, depth: number, w: Walk): unknown {
   switch (typeof value) {
     case 'string':
-      return sanitizeString(value, l.maxString);
+      return sanitizeString(value, w.l.maxString);
     case 'number':
       return Number.isFinite(value) ? value : String(value);
     case 'boolean':
@@ -79,12 +118,12 @@ function copy(value: unknown, depth: number, l: SanitizeLimits, budget: { left: 
   }
   if (value === null) return null;
   const obj = value as object;
-  if (--budget.left < 0) return '[…]';
-  if (ancestors.has(obj)) return '[circular]';
+  if (--w.left < 0) return '[…]';
+  if (w.stack.includes(obj)) return '[circular]';
   if (isActorRef(obj)) return { $actor: obj.systemId ?? obj.sessionId };
   if (obj instanceof Date) return Number.isNaN(obj.getTime()) ? null : obj.toISOString();
-  if (obj instanceof Error) return { name: obj.name, message: sanitizeString(obj.message, l.maxString) };
-  if (depth >= l.maxDepth) return Array.isArray(obj) ? `[… ${obj.length} items]` : '{…}';
+  if (obj instanceof Error) return { name: obj.name, message: sanitizeString(obj.message, w.l.maxString) };
+  if (depth >= w.l.maxDepth) return Array.isArray(obj) ? `[… ${obj.length} items]` : '{…}';
   const toJSON = (obj as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') {
     let json: unknown;
@@ -93,44 +132,53 @@ function copy(value: unknown, depth: number, l: SanitizeLimits, budget: { left: 
     } catch {
       return '[unserialisable]';
     }
-    if (json !== obj) return copy(json, depth, l, budget, ancestors);
+    if (json !== obj) return copy(json, depth, w);
   }
 
-  ancestors.add(obj);
+  w.stack.push(obj);
   try {
-    return copyContainer(obj, depth, l, budget, ancestors);
+    if (Array.isArray(obj) || obj instanceof Set) return copyArray(Array.isArray(obj) ? obj : [...obj], depth, w);
+    if (obj instanceof Map) return copyObject(Object.fromEntries([...obj.entries()].map(([k, v]) => [String(k), v])), depth, w);
+    return copyObject(obj, depth, w);
   } catch {
     // A throwing getter or proxy: say so rather than fail the caller.
     return '[unserialisable]';
   } finally {
-    ancestors.delete(obj);
+    w.stack.pop();
   }
 }
 
-function copyContainer(obj: object, depth: number, l: SanitizeLimits, budget: { left: number }, ancestors: Set<object>): unknown {
-  if (Array.isArray(obj) || obj instanceof Set) {
-    const items = Array.isArray(obj) ? obj : [...obj];
-    const out: unknown[] = [];
-    const n = Math.min(items.length, l.maxItems);
-    for (let i = 0; i < n; i++) {
-      const v = copy(items[i], depth + 1, l, budget, ancestors);
-      out.push(v === undefined ? null : v);
-    }
-    if (items.length > n) out.push(`[… ${items.length - n} more]`);
-    return out;
-  }
-  const entries: [string, unknown][] = obj instanceof Map ? [...obj.entries()].map(([k, v]) => [String(k), v]) : Object.entries(obj);
-  const out: Record<string, unknown> = {};
-  const n = Math.min(entries.length, l.maxKeys);
+function copyArray(items: unknown[], depth: number, w: Walk): unknown[] {
+  const out: unknown[] = [];
+  const n = Math.min(items.length, w.l.maxItems);
   for (let i = 0; i < n; i++) {
-    const [k, v] = entries[i]!;
-    if (v !== null && v !== undefined && v !== '' && SECRET_KEY.test(k)) {
+    const v = copy(items[i], depth + 1, w);
+    out.push(v === undefined ? null : v);
+  }
+  if (items.length > n) out.push(`[… ${items.length - n} more]`);
+  return out;
+}
+
+/** Own enumerable fields, walked without building an entries array (the common case). */
+function copyObject(obj: object, depth: number, w: Walk, skip?: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  let n = 0;
+  let extra = 0;
+  for (const k in obj) {
+    if (!Object.prototype.hasOwnProperty.call(obj, k) || skip?.includes(k)) continue;
+    if (n >= w.l.maxKeys) {
+      extra++;
+      continue;
+    }
+    n++;
+    const v = (obj as Record<string, unknown>)[k];
+    if (v !== null && v !== undefined && v !== '' && isSecretKey(k)) {
       out[k] = REDACTED;
       continue;
     }
-    const c = copy(v, depth + 1, l, budget, ancestors);
+    const c = copy(v, depth + 1, w);
     if (c !== undefined) out[k] = c;
   }
-  if (entries.length > n) out['…'] = `${entries.length - n} more keys`;
+  if (extra) out['…'] = `${extra} more keys`;
   return out;
 }

@@ -5,18 +5,11 @@
  * actor's step count. Everything else in a context (prompts, messages) stays
  * in the process. Recomputed only when the fields it reads change.
  */
-import { renderTaskList } from '../aime/markdown.js';
-import type { TaskList, TaskStatus } from '../aime/taskList.js';
+import type { TaskList } from '../aime/taskList.js';
+import { TaskFactsTracker, type TaskFact } from './taskFacts.js';
 import { sanitizeString } from './sanitize.js';
 
-export interface TaskFact {
-  id: string;
-  title: string;
-  status: TaskStatus;
-  criteria: string;
-  note?: string;
-  depth: number;
-}
+export type { TaskFact } from './taskFacts.js';
 
 export interface GepaMetrics {
   composite: number | null;
@@ -25,8 +18,9 @@ export interface GepaMetrics {
 }
 
 export interface SnapshotFacts {
-  // progress
+  // progress (see taskFacts.ts)
   tasks?: TaskFact[];
+  taskPatch?: TaskFact[];
   markdown?: string;
   revision?: number;
   // workflow
@@ -40,72 +34,64 @@ export interface SnapshotFacts {
   step?: number;
 }
 
-const MAX_MARKDOWN = 20_000;
+/** Actors whose facts are large and change in bursts: sent once per batch of records, from the latest context. */
+export const DEFERRED_FACTS: ReadonlySet<string> = new Set(['progress', 'optimizer']);
 const MAX_TIMELINE = 500;
 const MAX_CANDIDATES = 100;
 
-/** Keeps the inputs seen last and the facts built from them, per actor. */
-export interface FactsMemo {
-  key: unknown[];
-  facts?: SnapshotFacts;
+/** Whether the dashboard reads facts from this actor's context. */
+export function hasFacts(actor: string): boolean {
+  return actor === 'progress' || actor === 'workflow' || actor === 'optimizer' || actor.startsWith('actor:');
 }
 
-export function snapshotFacts(actor: string, context: unknown, memo: FactsMemo): { facts?: SnapshotFacts; changed: boolean } {
-  if (!context || typeof context !== 'object') return { changed: false };
-  const c = context as Record<string, unknown>;
-  let key: unknown[];
-  let build: () => SnapshotFacts;
-  if (actor === 'progress') {
-    key = [c['tasks']];
-    build = () => progressFacts(c);
-  } else if (actor === 'workflow') {
-    const usage = c['usage'] as { totalTokens?: unknown } | undefined;
-    key = [c['iteration'], c['status'], usage?.totalTokens, c['inFlight']];
-    build = () => workflowFacts(c);
-  } else if (actor === 'optimizer') {
-    key = [c['metrics']];
-    build = () => ({ metrics: gepaMetrics(c['metrics']) });
-  } else if (actor.startsWith('actor:')) {
-    key = [c['stepCount']];
-    build = () => (typeof c['stepCount'] === 'number' ? { step: c['stepCount'] } : {});
-  } else {
-    return { changed: false };
-  }
-  const changed = key.length !== memo.key.length || key.some((k, i) => k !== memo.key[i]);
-  if (changed || !memo.facts) {
-    memo.key = key;
-    memo.facts = build();
-  }
-  return { facts: memo.facts, changed };
-}
+/** The facts of one actor, rebuilt only when the fields they come from change. */
+export class ActorFacts {
+  private key: unknown[] = [];
+  private last: SnapshotFacts | undefined;
+  private readonly tasks: TaskFactsTracker | null;
 
-function progressFacts(c: Record<string, unknown>): SnapshotFacts {
-  const tasks = Array.isArray(c['tasks']) ? (c['tasks'] as TaskList) : [];
-  const out: TaskFact[] = [];
-  const walk = (items: TaskList, depth: number) => {
-    for (const t of items) {
-      const fact: TaskFact = {
-        id: sanitizeString(String(t.id), 40),
-        title: sanitizeString(String(t.title ?? ''), 300),
-        status: t.status,
-        criteria: sanitizeString(String(t.criteria ?? ''), 300),
-        depth,
-      };
-      if (t.note) fact.note = sanitizeString(String(t.note), 400);
-      out.push(fact);
-      if (Array.isArray(t.children)) walk(t.children, depth + 1);
+  constructor(private readonly actor: string) {
+    this.tasks = actor === 'progress' ? new TaskFactsTracker() : null;
+  }
+
+  /**
+   * Facts for this context: null when nothing changed, unless `always` (a
+   * state change carries the current facts of small-fact actors).
+   */
+  update(context: unknown, now: number, always = false): SnapshotFacts | null {
+    if (!context || typeof context !== 'object') return null;
+    const c = context as Record<string, unknown>;
+    if (this.tasks) return this.tasks.update(Array.isArray(c['tasks']) ? (c['tasks'] as TaskList) : [], typeof c['revision'] === 'number' ? c['revision'] : undefined, now);
+    const key = this.keyOf(c);
+    const changed = key.length !== this.key.length || key.some((k, i) => k !== this.key[i]);
+    if (changed || !this.last) {
+      this.key = key;
+      this.last = this.build(c);
     }
-  };
-  walk(tasks, 0);
-  let markdown = '';
-  try {
-    markdown = sanitizeString(renderTaskList(tasks), MAX_MARKDOWN);
-  } catch {
-    // A malformed list still shows as records.
+    return changed || always ? this.last : null;
   }
-  const facts: SnapshotFacts = { tasks: out, markdown };
-  if (typeof c['revision'] === 'number') facts.revision = c['revision'];
-  return facts;
+
+  /** Facts held back by a rate limit, when due (or forced at the end of a run). */
+  due(now: number, force: boolean): SnapshotFacts | null {
+    return this.tasks?.markdownDue(now, force) ?? null;
+  }
+
+  /** When held-back facts become due; null when none are held back. */
+  get dueAt(): number | null {
+    return this.tasks?.dueAt ?? null;
+  }
+
+  private keyOf(c: Record<string, unknown>): unknown[] {
+    if (this.actor === 'workflow') return [c['iteration'], c['status'], (c['usage'] as { totalTokens?: unknown } | undefined)?.totalTokens, c['inFlight']];
+    if (this.actor === 'optimizer') return [c['metrics']];
+    return [c['stepCount']];
+  }
+
+  private build(c: Record<string, unknown>): SnapshotFacts {
+    if (this.actor === 'workflow') return workflowFacts(c);
+    if (this.actor === 'optimizer') return { metrics: gepaMetrics(c['metrics']) };
+    return typeof c['stepCount'] === 'number' ? { step: c['stepCount'] } : {};
+  }
 }
 
 function workflowFacts(c: Record<string, unknown>): SnapshotFacts {

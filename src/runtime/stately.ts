@@ -14,8 +14,9 @@ import type { AnyEventObject, InspectionEvent } from 'xstate';
 import { errorMessage } from '../util/errors.js';
 import { RecordBuffer, type LineBatch, type LineSource, type Replay } from './recordBuffer.js';
 import { sanitize, type SanitizeLimits } from './sanitize.js';
+import { isStatelyPinned } from './statelyFormat.js';
 
-export const STATELY_INSPECTOR_URL = 'https://stately.ai/inspect';
+export { STATELY_INSPECTOR_URL } from './statelyFormat.js';
 
 /** Stately's inspector shows whole contexts: allow more depth than the dashboard stream does. */
 const STATELY_LIMITS: Partial<SanitizeLimits> = { maxDepth: 8, maxNodes: 2000 };
@@ -26,8 +27,8 @@ export interface StatelyBridge extends LineSource {
   stop(): void;
 }
 
-export function createStatelyBridge(opts: { onError?: (message: string) => void } = {}): StatelyBridge {
-  const buffer = new RecordBuffer();
+export function createStatelyBridge(opts: { onError?: (message: string) => void; forward?: (events: unknown[]) => void } = {}): StatelyBridge {
+  const buffer = new RecordBuffer({ pin: isStatelyPinned, ...(opts.forward ? { forward: opts.forward, retain: false } : {}) });
   let failed = false;
   const report = (err: unknown) => {
     if (failed) return;
@@ -38,7 +39,7 @@ export function createStatelyBridge(opts: { onError?: (message: string) => void 
     {
       send(event: StatelyInspectionEvent) {
         try {
-          buffer.push(sanitizeStatelyEvent(event), event.type === '@xstate.actor');
+          buffer.push(sanitizeStatelyEvent(event));
         } catch (err) {
           report(err);
         }

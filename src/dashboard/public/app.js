@@ -1,10 +1,14 @@
 // The dashboard page: follows the live run over Server-Sent Events (the
 // server replays what happened before the page opened), lists past runs and
 // replays their inspect.jsonl with a time slider. Both paths fold the same
-// records through model.js; the panels in views.js draw the result.
+// records through model.js; one module per panel draws the result.
 import { el, formatMs } from './dom.js';
 import { apply, createModel, modelAt } from './model.js';
-import { ActorTree, Checklist, EventLog, GepaPanel, RunHeader } from './views.js';
+import { ActorTree } from './actorTree.js';
+import { Checklist } from './checklist.js';
+import { EventLog } from './eventLog.js';
+import { GepaPanel } from './gepaPanel.js';
+import { RunHeader } from './runHeader.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -24,13 +28,20 @@ const state = {
 
 // ---- drawing ---------------------------------------------------------------
 
+// Records are applied as they arrive; drawing happens at most every RENDER_MS, so a busy run
+// costs the browser a few redraws a second, not one per batch.
+const RENDER_MS = 150;
 let frame = 0;
+let lastRender = 0;
 function scheduleRender() {
-  if (!frame) frame = requestAnimationFrame(render);
+  if (frame) return;
+  const wait = Math.max(0, lastRender + RENDER_MS - performance.now());
+  frame = setTimeout(() => requestAnimationFrame(render), wait);
 }
 
 function render() {
   frame = 0;
+  lastRender = performance.now();
   const { model, records, cursor } = state.view;
   views.header.render(model);
   views.tree.render(model);

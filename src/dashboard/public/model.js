@@ -106,10 +106,8 @@ function applySnapshot(model, rec) {
   }
   if (rec.facts) {
     actor.facts = rec.facts;
-    if (rec.actor === 'progress' && Array.isArray(rec.facts.tasks)) {
-      model.tasks = rec.facts.tasks;
-      model.markdown = typeof rec.facts.markdown === 'string' ? rec.facts.markdown : '';
-      model.dirty.tasks = true;
+    if (rec.actor === 'progress') {
+      applyTaskFacts(model, rec.facts);
     } else if (rec.actor === 'workflow') {
       model.workflow = rec.facts;
       model.dirty.run = true;
@@ -120,6 +118,18 @@ function applySnapshot(model, rec) {
   }
   actor.changed = true;
   model.dirty.actors = true;
+}
+
+/** The task list arrives whole when its shape changes, else as the changed tasks (see src/runtime/taskFacts.ts). */
+function applyTaskFacts(model, facts) {
+  if (Array.isArray(facts.tasks)) {
+    model.tasks = facts.tasks;
+  } else if (Array.isArray(facts.taskPatch)) {
+    const changed = new Map(facts.taskPatch.map((t) => [t.id, t]));
+    model.tasks = model.tasks.map((t) => changed.get(t.id) ?? t);
+  }
+  if (typeof facts.markdown === 'string') model.markdown = facts.markdown;
+  model.dirty.tasks = true;
 }
 
 /** "running.planning"; parallel regions joined with ", ". */

@@ -1,0 +1,98 @@
+/**
+ * Starts the dashboard for a run on a worker thread (see worker.ts) and
+ * forwards the run's records to it. The run's thread keeps only the cheap
+ * part: converting inspection events and posting batches.
+ */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { checkHost, DashboardError, DEFAULT_HOST, DEFAULT_PORT, type DashboardErrorCode } from './bind.js';
+import type { HostMessage, WorkerInit, WorkerMessage } from './hostProtocol.js';
+
+export interface DashboardHostOptions {
+  tracesDir: string;
+  host?: string;
+  port?: number;
+  allowRemote?: boolean;
+  /** The run to serve live, and where its inspect.jsonl goes. */
+  live?: { runId: string; file: string };
+  /** Serve the Stately inspector bridge too. */
+  stately?: boolean;
+  /** Problems after start (a file that cannot be written, a lost worker); the run goes on. */
+  onWarning?: (message: string) => void;
+}
+
+export interface DashboardHost {
+  url: string;
+  host: string;
+  port: number;
+  /** Hand a batch of inspection records (or Stately events) to the dashboard. */
+  forward(channel: 'live' | 'stately', records: unknown[]): void;
+  /** Waits until the file is written and the server has stopped. */
+  close(): Promise<void>;
+}
+
+/** The compiled worker next to this module; from TypeScript sources (tests), the built one. */
+function workerUrl(): URL {
+  const sibling = new URL('./worker.js', import.meta.url);
+  if (fs.existsSync(fileURLToPath(sibling))) return sibling;
+  return new URL('../../dist/src/dashboard/worker.js', import.meta.url);
+}
+
+export function startDashboardHost(opts: DashboardHostOptions): Promise<DashboardHost> {
+  const host = opts.host ?? DEFAULT_HOST;
+  checkHost(host, opts.allowRemote ?? false);
+  const init: WorkerInit = {
+    server: { tracesDir: opts.tracesDir, host, port: opts.port ?? DEFAULT_PORT, allowRemote: opts.allowRemote ?? false },
+    ...(opts.live ? { live: opts.live } : {}),
+    ...(opts.stately ? { stately: true } : {}),
+  };
+  const worker = new Worker(workerUrl(), { workerData: init });
+  const warn = opts.onWarning ?? (() => {});
+  let closed: (() => void) | null = null;
+  let lost = false;
+
+  return new Promise((resolve, reject) => {
+    let started = false;
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.type === 'ready') {
+        started = true;
+        resolve({
+          url: m.url,
+          host: m.host,
+          port: m.port,
+          forward(channel, records) {
+            if (lost) return;
+            try {
+              worker.postMessage({ type: 'batch', channel, records } satisfies HostMessage);
+            } catch (err) {
+              lost = true;
+              warn(`dashboard: cannot pass records on (${(err as Error).message}); the run goes on without it`);
+            }
+          },
+          close: () =>
+            new Promise<void>((done) => {
+              if (lost) return void worker.terminate().then(() => done());
+              closed = done;
+              worker.postMessage({ type: 'close' } satisfies HostMessage);
+            }),
+        });
+      } else if (m.type === 'failed') {
+        reject(m.name === 'DashboardError' ? new DashboardError(m.code as DashboardErrorCode, m.message) : new Error(m.message));
+      } else if (m.type === 'warning') {
+        warn(m.message);
+      } else if (m.type === 'closed') {
+        closed?.();
+      }
+    });
+    worker.on('error', (err) => {
+      lost = true;
+      if (!started) reject(err);
+      else warn(`dashboard stopped: ${err.message}; the run goes on without it`);
+    });
+    worker.on('exit', () => {
+      lost = true;
+      closed?.();
+    });
+  });
+}

@@ -1,0 +1,19 @@
+/** Messages between the run's thread (host.ts) and the dashboard's worker thread (worker.ts). */
+import type { DashboardOptions } from './server.js';
+
+export interface WorkerInit {
+  server: Pick<DashboardOptions, 'tracesDir' | 'host' | 'port' | 'allowRemote'>;
+  /** The run being watched and its inspect.jsonl. */
+  live?: { runId: string; file: string };
+  stately?: boolean;
+}
+
+/** Run's thread -> worker. */
+export type HostMessage = { type: 'batch'; channel: 'live' | 'stately'; records: unknown[] } | { type: 'close' };
+
+/** Worker -> run's thread. */
+export type WorkerMessage =
+  | { type: 'ready'; url: string; host: string; port: number }
+  | { type: 'failed'; name: string; code: string; message: string }
+  | { type: 'warning'; message: string }
+  | { type: 'closed' };

@@ -1,0 +1,56 @@
+/**
+ * The dashboard's own thread during a run. The run's thread converts
+ * inspection events and posts each batch here; this thread does the rest:
+ * appends inspect.jsonl, keeps the replay buffer (in its own heap, so the
+ * run's garbage collector never walks it), and serves HTTP and SSE. A slow
+ * browser can stall only this thread, never the run.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { AppendFile } from '../runtime/appendFile.js';
+import { isPinned, serializeRecord, type InspectRecord } from '../runtime/inspection.js';
+import { RecordBuffer } from '../runtime/recordBuffer.js';
+import { isStatelyPinned } from '../runtime/statelyFormat.js';
+import { errorMessage } from '../util/errors.js';
+import type { HostMessage, WorkerInit, WorkerMessage } from './hostProtocol.js';
+import { startDashboard, type Dashboard } from './server.js';
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const post = (m: WorkerMessage) => port.postMessage(m);
+const warn = (message: string) => post({ type: 'warning', message });
+
+const file = init.live ? new AppendFile(init.live.file, warn) : null;
+const live = init.live
+  ? new RecordBuffer({ pin: isPinned, serialize: (r) => serializeRecord(r as InspectRecord), ...(file ? { sink: (text: string) => file.write(text) } : {}) })
+  : null;
+const stately = init.stately ? new RecordBuffer({ pin: isStatelyPinned }) : null;
+let dashboard: Dashboard | null = null;
+
+port.on('message', (m: HostMessage) => {
+  if (m.type === 'batch') {
+    (m.channel === 'live' ? live : stately)?.append(m.records);
+  } else if (m.type === 'close') {
+    void (async () => {
+      await file?.close();
+      await dashboard?.close();
+      post({ type: 'closed' });
+      port.close();
+    })();
+  }
+});
+
+startDashboard({
+  ...init.server,
+  ...(live && init.live ? { live: { runId: init.live.runId, source: live } } : {}),
+  ...(stately ? { stately } : {}),
+}).then(
+  (d) => {
+    dashboard = d;
+    post({ type: 'ready', url: d.url, host: d.host, port: d.port });
+  },
+  (err: unknown) => {
+    const e = err as { name?: string; code?: string };
+    post({ type: 'failed', name: e.name ?? 'Error', code: e.code ?? '', message: errorMessage(err) });
+    port.close();
+  },
+);
