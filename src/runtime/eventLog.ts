@@ -60,10 +60,15 @@ export class EventRecorder {
     const t = this.now() - this.startedAt;
     if (ev.type === '@xstate.event') {
       const type = ev.event.type;
-      // Init events carry no information; everything else (promise results included) is kept.
+      // Init events carry no information. Promise results (model replies, tool results) are in the
+      // run's journal in full, so here they are named, not copied.
       if (type === 'xstate.init') return [];
-      const { type: _t, ...data } = ev.event;
-      return [{ seq: this.seq++, t, kind: 'event', actor, from: actorLabel(ev.sourceRef), type, data: trimPayload(data) }];
+      const record: RunEventRecord = { seq: this.seq++, t, kind: 'event', actor, from: actorLabel(ev.sourceRef), type };
+      if (!type.startsWith('xstate.done.actor.')) {
+        const { type: _t, ...data } = ev.event;
+        record.data = trimPayload(data);
+      }
+      return [record];
     }
     if (ev.type === '@xstate.snapshot') {
       const value = (ev.snapshot as { value?: unknown }).value;
