@@ -32,6 +32,7 @@ import { createModelSet } from '../runtime/models.js';
 import { writeFileAtomic } from '../util/jsonl.js';
 import { EXIT, loadCliConfig, parsePositiveInt, UsageError, type ModelFlags } from './common.js';
 import { agentModelsFromConfig, pipelineModelOptions, teamTools } from './pipeline.js';
+import { interruptController } from './run.js';
 import { safeText } from './terminal.js';
 
 export interface OptimizeFlags extends ModelFlags {
@@ -171,13 +172,7 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
   const models = createModelSet(modelConfig);
   const settings = settingsFrom(config, f);
   const progress = new ProgressBar(process.stderr, settings.max_metric_calls ?? 0);
-  const stop = new AbortController();
-  const onSigint = () => {
-    if (stop.signal.aborted) process.exit(EXIT.interrupted);
-    process.stderr.write('\nstopping after the current iteration (Ctrl-C again to quit at once)…\n');
-    stop.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const stop = interruptController('stopping after the current iteration');
   const common = {
     settings,
     stopSignal: stop.signal,
@@ -242,7 +237,7 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
     }
   } finally {
     progress.end();
-    process.off('SIGINT', onSigint);
+    stop.dispose();
   }
 
   if (f.json) process.stdout.write(`${JSON.stringify({ ...result.toJson(), ...extra }, null, 2)}\n`);

@@ -49,12 +49,15 @@ export function exitCodeFor(report: RunReport): number {
   return EXIT.failed;
 }
 
-/** Ctrl-C once cancels cleanly (the report is still written); twice quits at once. */
-export function interruptController(): { signal: AbortSignal; dispose(): void } {
+/**
+ * Ctrl-C once aborts the returned signal so the work can end cleanly (a run
+ * still writes its report); twice quits at once.
+ */
+export function interruptController(what = 'cancelling'): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(EXIT.interrupted);
-    process.stderr.write('\ncancelling (Ctrl-C again to quit at once)…\n');
+    process.stderr.write(`\n${what} (Ctrl-C again to quit at once)…\n`);
     controller.abort();
   };
   process.on('SIGINT', onSigint);
