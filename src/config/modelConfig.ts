@@ -71,25 +71,7 @@ export interface ModelConfig {
 }
 
 /** Everything one agent role needs to make calls, overrides applied. */
-export interface ResolvedRole {
-  role: AgentRole;
-  persona: string | null;
-  provider: Provider;
-  model: string;
-  api_base: string;
-  api_key: string | null;
-  endpoint: Endpoint;
-  request_timeout: number;
-  max_retries: number;
-  max_concurrency: number;
-  stream: boolean;
-  temperature: number | null;
-  top_p: number | null;
-  max_tokens: number | null;
-  seed: number | null;
-  replay_file: string | null;
-  extra_params: Record<string, unknown>;
-}
+export type ResolvedRole = Omit<ModelConfig, 'roles'> & { role: AgentRole; persona: string | null };
 
 /** CLI flags; undefined means "not given". */
 export interface ModelOverrides {
