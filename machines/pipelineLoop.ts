@@ -12,7 +12,7 @@
 import { and, assign, enqueueActions, setup } from 'xstate';
 import type { PipelineEvent } from './pipelineEvents.js';
 import { pipelineAgentMachine } from './pipelineAgent.js';
-import { childResult, nestedWorkflowStandIn, nodeLabel } from './pipelineNode.js';
+import { childResult, nodeActors, nodeLabel } from './pipelineNode.js';
 import { EMPTY_RESULT, exitConditionMet, foldStep } from '../src/pipeline/results.js';
 import type { AgentDef, ExitCondition, NodeInput, NodeResult, TeamState, WorkflowNode } from '../src/pipeline/types.js';
 
@@ -38,12 +38,7 @@ export const pipelineLoopMachine = setup({
     events: {} as PipelineEvent,
     output: {} as NodeResult,
   },
-  actors: {
-    agent: pipelineAgentMachine,
-    sequential: nestedWorkflowStandIn,
-    loop: nestedWorkflowStandIn,
-    parallel: nestedWorkflowStandIn,
-  },
+  actors: nodeActors(pipelineAgentMachine),
   guards: {
     stepFailed: ({ event }) => childResult(event).error !== null,
     exitConditionMet: ({ context, event }) => {

@@ -31,6 +31,11 @@ export const nestedWorkflowStandIn = setup({
   }),
 });
 
+/** The child logic every workflow kind declares: agents, and stand-ins for the nested kinds. */
+export function nodeActors<Agent>(agent: Agent) {
+  return { agent, sequential: nestedWorkflowStandIn, loop: nestedWorkflowStandIn, parallel: nestedWorkflowStandIn };
+}
+
 /** What a finished child hands over: its output, or, if it crashed, a failed result that says so. */
 export function childResult(event: PipelineEvent): NodeResult {
   return event.type.startsWith('xstate.done.actor.') ? (event as PipelineNodeDoneEvent).output : crashResult(event.actorId, (event as PipelineNodeErrorEvent).error);

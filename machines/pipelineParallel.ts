@@ -11,7 +11,7 @@
 import { assign, enqueueActions, not, setup } from 'xstate';
 import type { PipelineEvent } from './pipelineEvents.js';
 import { pipelineAgentMachine } from './pipelineAgent.js';
-import { childResult, nestedWorkflowStandIn, nodeLabel } from './pipelineNode.js';
+import { childResult, nodeActors, nodeLabel } from './pipelineNode.js';
 import { joinBranches } from '../src/pipeline/results.js';
 import type { AgentDef, NodeInput, NodeResult, TeamState, WorkflowNode } from '../src/pipeline/types.js';
 
@@ -37,12 +37,7 @@ export const pipelineParallelMachine = setup({
     events: {} as PipelineEvent,
     output: {} as NodeResult,
   },
-  actors: {
-    agent: pipelineAgentMachine,
-    sequential: nestedWorkflowStandIn,
-    loop: nestedWorkflowStandIn,
-    parallel: nestedWorkflowStandIn,
-  },
+  actors: nodeActors(pipelineAgentMachine),
   guards: {
     /** A branch of this node that has not finished before. */
     outstanding: ({ context, event }) => context.branchIds.includes(event.actorId) && !Object.hasOwn(context.results, event.actorId),

@@ -8,7 +8,7 @@
 import { assign, enqueueActions, setup } from 'xstate';
 import type { PipelineEvent } from './pipelineEvents.js';
 import { pipelineAgentMachine } from './pipelineAgent.js';
-import { childResult, nestedWorkflowStandIn, nodeLabel } from './pipelineNode.js';
+import { childResult, nodeActors, nodeLabel } from './pipelineNode.js';
 import type { AgentDef, NodeInput, NodeResult, TeamState, WorkflowNode } from '../src/pipeline/types.js';
 
 export interface PipelineRunInput {
@@ -29,12 +29,7 @@ export const pipelineRunMachine = setup({
     events: {} as PipelineEvent,
     output: {} as NodeResult,
   },
-  actors: {
-    agent: pipelineAgentMachine,
-    sequential: nestedWorkflowStandIn,
-    loop: nestedWorkflowStandIn,
-    parallel: nestedWorkflowStandIn,
-  },
+  actors: nodeActors(pipelineAgentMachine),
   guards: {
     failed: ({ event }) => childResult(event).error !== null,
   },

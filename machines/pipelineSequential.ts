@@ -10,7 +10,7 @@
 import { assign, enqueueActions, setup } from 'xstate';
 import type { PipelineEvent } from './pipelineEvents.js';
 import { pipelineAgentMachine } from './pipelineAgent.js';
-import { childResult, nestedWorkflowStandIn, nodeLabel } from './pipelineNode.js';
+import { childResult, nodeActors, nodeLabel } from './pipelineNode.js';
 import { EMPTY_RESULT, foldStep } from '../src/pipeline/results.js';
 import type { AgentDef, NodeInput, NodeResult, TeamState, WorkflowNode } from '../src/pipeline/types.js';
 
@@ -32,12 +32,7 @@ export const pipelineSequentialMachine = setup({
     events: {} as PipelineEvent,
     output: {} as NodeResult,
   },
-  actors: {
-    agent: pipelineAgentMachine,
-    sequential: nestedWorkflowStandIn,
-    loop: nestedWorkflowStandIn,
-    parallel: nestedWorkflowStandIn,
-  },
+  actors: nodeActors(pipelineAgentMachine),
   guards: {
     stepFailed: ({ event }) => childResult(event).error !== null,
     lastStep: ({ context }) => context.index + 1 >= context.steps.length,
