@@ -130,6 +130,8 @@ export const workflowMachine = setup({
     optimizer: optimizerMachine,
     progress: progressMachine,
     dynamicActor: actorMachine,
+    // A hook for a runtime to prepare the run's prompts before the first plan (the collaborators
+    // are spawned on entry). The default keeps them as given: warm start already happened in input.
     initialize: fromPromise<{ prompts: Record<string, string> }, { prompts: Record<string, string> }>(async ({ input }) => ({
       prompts: input.prompts,
     })),
