@@ -4,16 +4,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from 'commander';
-import { applyOverrides, ConfigError, loadConfig, type LoadedConfig } from '../config/index.js';
+import { applyOverrides, CONFIG_FILES, ConfigError, defaultConfigDir as packagedConfigDir, loadConfig, type LoadedConfig } from '../config/index.js';
 import { ModelError } from '../llm/types.js';
 import { errorMessage } from '../util/errors.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
-/** The config shipped with the package: used when the current directory has none. */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -32,13 +29,14 @@ export interface ModelFlags {
   replay?: string;
 }
 
-export function defaultConfigDir(): string {
+/** ./config when the current directory has one, else the config shipped with the package. */
+export function cliConfigDir(): string {
   const local = path.resolve('config');
-  return fs.existsSync(path.join(local, 'model_config.yaml')) ? local : path.join(PACKAGE_ROOT, 'config');
+  return fs.existsSync(path.join(local, CONFIG_FILES.model)) ? local : packagedConfigDir();
 }
 
 export async function loadCliConfig(flags: ModelFlags): Promise<LoadedConfig> {
-  const config = await loadConfig(flags.config ? path.resolve(flags.config) : defaultConfigDir());
+  const config = await loadConfig(flags.config ? path.resolve(flags.config) : cliConfigDir());
   const overrides = {
     // `--provider replay --replay FILE` must not be validated as replay without a replay_file.
     ...(flags.provider && !(flags.provider === 'replay' && flags.replay) ? { provider: flags.provider } : {}),
