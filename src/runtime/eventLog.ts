@@ -1,9 +1,10 @@
 /**
  * Turns XState inspection events into the run's event records: which actor
  * sent what to whom, and which state each actor entered. Payloads are
- * trimmed; secrets never appear in events, but long prompts would bloat logs.
+ * sanitised like the dashboard's stream (secrets redacted, long prompts cut).
  */
 import type { InspectionEvent } from 'xstate';
+import { sanitizeFields, type SanitizeLimits } from './sanitize.js';
 
 export interface RunEventRecord {
   seq: number;
@@ -17,32 +18,14 @@ export interface RunEventRecord {
   data?: unknown;
 }
 
-const MAX_FIELD_CHARS = 300;
-const MAX_ITEMS = 10;
-const MAX_DEPTH = 4;
+/** Event payloads in the log: enough to see what was said, not whole prompts. */
+const PAYLOAD_LIMITS: SanitizeLimits = { maxString: 300, maxItems: 10, maxKeys: 40, maxDepth: 4, maxNodes: 400 };
 
 export function actorLabel(ref: unknown): string {
   const r = ref as { systemId?: string; id?: string; src?: unknown } | undefined;
   if (!r) return 'outside';
   if (r.systemId) return r.systemId;
   return typeof r.src === 'string' ? `${r.src}` : (r.id ?? '?');
-}
-
-/** Deep-copy with long strings cut and long arrays summarised. */
-export function trimPayload(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return value.length > MAX_FIELD_CHARS ? `${value.slice(0, MAX_FIELD_CHARS)}… [${value.length} chars]` : value;
-  if (value === null || typeof value !== 'object') return value;
-  if (depth >= MAX_DEPTH) return '[…]';
-  if (Array.isArray(value)) {
-    const head = value.slice(0, MAX_ITEMS).map((v) => trimPayload(v, depth + 1));
-    return value.length > MAX_ITEMS ? [...head, `[… ${value.length - MAX_ITEMS} more]`] : head;
-  }
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (/api[_-]?key|authorization|secret|token$/i.test(k) && typeof v === 'string') out[k] = '[redacted]';
-    else out[k] = trimPayload(v, depth + 1);
-  }
-  return out;
 }
 
 export class EventRecorder {
@@ -64,10 +47,7 @@ export class EventRecorder {
       // run's journal in full, so here they are named, not copied.
       if (type === 'xstate.init') return [];
       const record: RunEventRecord = { seq: this.seq++, t, kind: 'event', actor, from: actorLabel(ev.sourceRef), type };
-      if (!type.startsWith('xstate.done.actor.')) {
-        const { type: _t, ...data } = ev.event;
-        record.data = trimPayload(data);
-      }
+      if (!type.startsWith('xstate.done.actor.')) record.data = sanitizeFields(ev.event, ['type'], PAYLOAD_LIMITS);
       return [record];
     }
     if (ev.type === '@xstate.snapshot') {

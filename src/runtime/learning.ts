@@ -4,7 +4,7 @@
  * its effects: the reflection model call and appending to the history.
  */
 import path from 'node:path';
-import type { OptimizerInput, PersistRequest, ReflectInput } from '../../machines/optimizer.js';
+import type { OptimizerInput, PersistRequest, ReflectInput, ReflectOutput } from '../../machines/optimizer.js';
 import type { GepaConfig } from '../config/index.js';
 import { HistoryWriter, loadHistory, type HistoryRecord } from '../gepa/online/history.js';
 import { reflectOnline } from '../gepa/online/reflect.js';
@@ -19,7 +19,7 @@ export interface RunLearning {
   /** The history ended in a torn line (a crash mid-write); it was skipped. */
   tornTail: boolean;
   effects: {
-    reflect(input: ReflectInput, signal: AbortSignal): Promise<import('../../machines/optimizer.js').ReflectOutput>;
+    reflect(input: ReflectInput, signal: AbortSignal): Promise<ReflectOutput>;
     persist(request: PersistRequest): void;
   };
   close(): void;
