@@ -134,7 +134,7 @@ async function serveTraces(flags: ServeFlags): Promise<number> {
 
 export async function runWithDashboard(goalWords: string[], flags: VizFlags): Promise<number> {
   // Bad input fails before a server starts (the run checks again; these are cheap).
-  const goal = await checkGoal(goalWords.join(' '));
+  const goal = checkGoal(goalWords.join(' '));
   await checkWorkspace(path.resolve(flags.workspace ?? '.'));
   await loadCliConfig(flags);
   const tracesDir = path.resolve(flags.traces ?? 'traces');

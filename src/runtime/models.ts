@@ -13,8 +13,6 @@ import { ReplayModel, ReplayStore } from '../llm/replay.js';
 import type { ChatModel } from '../llm/types.js';
 import { ModelError } from '../llm/types.js';
 
-export type ModelRole = 'planner' | 'actor' | 'reflection' | 'chat';
-
 export interface ModelSet {
   planner: ChatModel;
   actorFor(persona: string): ChatModel;

@@ -71,7 +71,7 @@ export function newRunId(now: Date): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${crypto.randomBytes(3).toString('hex')}`;
 }
 
-export async function checkGoal(goal: string): Promise<string> {
+export function checkGoal(goal: string): string {
   const trimmed = goal.trim();
   if (!trimmed) throw new RunInputError('the goal is empty: say what you want done, e.g. gepa-aime run "Summarise the repository layout"');
   if (trimmed.length > MAX_GOAL_CHARS) throw new RunInputError(`the goal is ${trimmed.length} characters long; the limit is ${MAX_GOAL_CHARS}. Put long material in a file in the workspace and refer to it.`);
@@ -96,7 +96,7 @@ export function initialPrompts(personas: Record<string, { prompt: string }>): Re
 }
 
 export async function runGoal(opts: RunOptions): Promise<RunReport> {
-  const goal = await checkGoal(opts.goal);
+  const goal = checkGoal(opts.goal);
   const workspace = await checkWorkspace(opts.workspace);
   const now = opts.now ?? (() => new Date());
   const startedAt = now();
