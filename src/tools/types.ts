@@ -5,6 +5,8 @@ export interface ToolContext {
   /** Absolute, real path of the workspace root; file tools never leave it. */
   workspace: string;
   signal?: AbortSignal;
+  /** Paths tools must refuse (config, traces, VCS metadata, protected globs); see protectedPaths.ts. */
+  protectedPaths?: import('./protectedPaths.js').ProtectedPaths;
 }
 
 export interface ToolResult {
