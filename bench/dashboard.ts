@@ -27,7 +27,7 @@ import type { Browser } from 'playwright-core';
 import { PLANNER_SCHEMA_NAME } from '../src/aime/planner.js';
 import { loadConfig } from '../src/config/index.js';
 import { startDashboardHost, type DashboardHost } from '../src/dashboard/host.js';
-import type { ChatModel, ChatRequest, ChatResponse } from '../src/llm/types.js';
+import type { ChatModel, ChatRequest, ChatResponse } from '../contracts/llm.js';
 import { InspectionStream, INSPECT_FILE, type InspectRecord } from '../src/runtime/inspection.js';
 import type { ModelSet } from '../src/runtime/models.js';
 import { runGoal, type RunOptions } from '../src/runtime/runGoal.js';

@@ -24,7 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createDefaultAdapter, optimize, type DefaultExample, type GepaResult, type GepaSettingsInput } from '../src/gepa/index.js';
-import type { ChatModel, ChatRequest, ChatResponse } from '../src/llm/types.js';
+import type { ChatModel, ChatRequest, ChatResponse } from '../contracts/llm.js';
 
 const N_WORDS = 40;
 const RULE = 'FORMAT:upper';

@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseConfigText } from '../src/config/index.js';
 import { createTeamAdapter } from '../src/pipeline/adapter.js';
-import type { TeamDef } from '../src/pipeline/types.js';
+import type { TeamDef } from '../contracts/teams/types.js';
 import { createModelSet } from '../src/runtime/models.js';
 import { startVllmServer } from '../test/support/vllmServer.js';
 

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../src/config/index.js';
-import type { ChatModel, ChatRequest, ChatResponse } from '../src/llm/types.js';
+import type { ChatModel, ChatRequest, ChatResponse } from '../contracts/llm.js';
 import type { ModelSet } from '../src/runtime/models.js';
 import { runGoal } from '../src/runtime/runGoal.js';
 import { PLANNER_SCHEMA_NAME } from '../src/aime/planner.js';

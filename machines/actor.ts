@@ -16,9 +16,9 @@ import type {
   ThinkResult,
   ToolCallOutcome,
   ToolCallRequest,
-} from '../src/aime/types.js';
-import { addUsage, ZERO_USAGE, type ChatMessage, type TokenUsage } from '../src/llm/types.js';
-import { errorMessage } from '../src/util/errors.js';
+} from '../contracts/aime/types.js';
+import { addUsage, ZERO_USAGE, type ChatMessage, type TokenUsage } from '../contracts/llm.js';
+import { errorMessage } from '../contracts/errors.js';
 
 export interface ActorContext {
   spec: ActorSpec;

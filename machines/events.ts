@@ -11,9 +11,9 @@
  *   workflow  --OPTIMIZER.OUTCOME-->   optimizer --OPTIMIZER.PROMPTS / OPTIMIZER.SETTLED--> workflow
  *   outside   --WORKFLOW.CANCEL / WORKFLOW.DEADLINE--> workflow
  */
-import type { TokenUsage } from '../src/llm/types.js';
-import type { ActorReport, ActorStep, PlannerDecision } from '../src/aime/types.js';
-import type { TaskList } from '../src/aime/taskList.js';
+import type { TokenUsage } from '../contracts/llm.js';
+import type { ActorReport, ActorStep, PlannerDecision } from '../contracts/aime/types.js';
+import type { TaskList } from '../contracts/aime/taskList.js';
 
 // ---- planner protocol -------------------------------------------------------
 

@@ -43,7 +43,7 @@ import {
 import { converged, finishIteration, stalled } from '../src/gepa/stopping.js';
 import { applyEvaluation, bestValScore, evalRequest, valIndices, type EvalOutput, type EvalRequest } from '../src/gepa/state.js';
 import type { GepaRunState, IterationRecord, StopReason } from '../src/gepa/types.js';
-import { errorMessage } from '../src/util/errors.js';
+import { errorMessage } from '../contracts/errors.js';
 
 export interface GepaLimits {
   maxMetricCalls: number;

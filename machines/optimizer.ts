@@ -20,7 +20,7 @@ import {
   type OnlineState,
   type Outcome,
 } from '../src/gepa/online/state.js';
-import { errorMessage } from '../src/util/errors.js';
+import { errorMessage } from '../contracts/errors.js';
 
 export interface OptimizerInput {
   runId: string;

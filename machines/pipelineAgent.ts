@@ -9,10 +9,10 @@
  * Effects (`callModel`, `runTools`) are provided by name.
  */
 import { assign, fromPromise, setup } from 'xstate';
-import { addUsage, ZERO_USAGE, type ChatMessage, type TokenUsage } from '../src/llm/types.js';
-import { agentMessages } from '../src/pipeline/prompt.js';
-import type { AgentDef, AgentRunTrace, NodeInput, NodeResult, TeamState, ToolCallTrace } from '../src/pipeline/types.js';
-import { errorMessage } from '../src/util/errors.js';
+import { addUsage, ZERO_USAGE, type ChatMessage, type TokenUsage } from '../contracts/llm.js';
+import { agentMessages } from '../contracts/teams/prompt.js';
+import type { AgentDef, AgentRunTrace, NodeInput, NodeResult, TeamState, ToolCallTrace } from '../contracts/teams/types.js';
+import { errorMessage } from '../contracts/errors.js';
 
 export interface AgentToolCall {
   id: string;

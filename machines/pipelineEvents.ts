@@ -14,7 +14,7 @@
  * xstate.error.actor.<childId>, which fails the parent the same way.
  */
 import type { DoneActorEvent, ErrorActorEvent } from 'xstate';
-import type { NodeResult } from '../src/pipeline/types.js';
+import type { NodeResult } from '../contracts/teams/types.js';
 
 export type PipelineNodeDoneEvent = DoneActorEvent<NodeResult>;
 export type PipelineNodeErrorEvent = ErrorActorEvent;

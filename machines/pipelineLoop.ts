@@ -13,8 +13,8 @@ import { and, assign, enqueueActions, setup } from 'xstate';
 import type { PipelineEvent } from './pipelineEvents.js';
 import { pipelineAgentMachine } from './pipelineAgent.js';
 import { childResult, nodeActors, nodeLabel } from './pipelineNode.js';
-import { EMPTY_RESULT, exitConditionMet, foldStep } from '../src/pipeline/results.js';
-import type { AgentDef, ExitCondition, NodeInput, NodeResult, TeamState, WorkflowNode } from '../src/pipeline/types.js';
+import { EMPTY_RESULT, exitConditionMet, foldStep } from '../contracts/teams/results.js';
+import type { AgentDef, ExitCondition, NodeInput, NodeResult, TeamState, WorkflowNode } from '../contracts/teams/types.js';
 
 export interface LoopContext {
   steps: WorkflowNode[];

@@ -7,8 +7,8 @@
  */
 import { setup } from 'xstate';
 import type { PipelineEvent, PipelineNodeDoneEvent, PipelineNodeErrorEvent } from './pipelineEvents.js';
-import { crashResult } from '../src/pipeline/results.js';
-import type { NodeInput, NodeResult, WorkflowNode } from '../src/pipeline/types.js';
+import { crashResult } from '../contracts/teams/results.js';
+import type { NodeInput, NodeResult, WorkflowNode } from '../contracts/teams/types.js';
 
 /** For child ids the inspector shows: `step:1:critic`, `iter2:step:0:writer`, `branch:0:loop`. */
 export function nodeLabel(node: WorkflowNode): string {

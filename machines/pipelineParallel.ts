@@ -12,8 +12,8 @@ import { assign, enqueueActions, not, setup } from 'xstate';
 import type { PipelineEvent } from './pipelineEvents.js';
 import { pipelineAgentMachine } from './pipelineAgent.js';
 import { childResult, nodeActors, nodeLabel } from './pipelineNode.js';
-import { joinBranches } from '../src/pipeline/results.js';
-import type { AgentDef, NodeInput, NodeResult, TeamState, WorkflowNode } from '../src/pipeline/types.js';
+import { joinBranches } from '../contracts/teams/results.js';
+import type { AgentDef, NodeInput, NodeResult, TeamState, WorkflowNode } from '../contracts/teams/types.js';
 
 export interface ParallelContext {
   branches: WorkflowNode[];

@@ -9,7 +9,7 @@ import { assign, enqueueActions, setup } from 'xstate';
 import type { PipelineEvent } from './pipelineEvents.js';
 import { pipelineAgentMachine } from './pipelineAgent.js';
 import { childResult, nodeActors, nodeLabel } from './pipelineNode.js';
-import type { AgentDef, NodeInput, NodeResult, TeamState, WorkflowNode } from '../src/pipeline/types.js';
+import type { AgentDef, NodeInput, NodeResult, TeamState, WorkflowNode } from '../contracts/teams/types.js';
 
 export interface PipelineRunInput {
   workflow: WorkflowNode;

@@ -11,8 +11,8 @@ import { assign, enqueueActions, setup } from 'xstate';
 import type { PipelineEvent } from './pipelineEvents.js';
 import { pipelineAgentMachine } from './pipelineAgent.js';
 import { childResult, nodeActors, nodeLabel } from './pipelineNode.js';
-import { EMPTY_RESULT, foldStep } from '../src/pipeline/results.js';
-import type { AgentDef, NodeInput, NodeResult, TeamState, WorkflowNode } from '../src/pipeline/types.js';
+import { EMPTY_RESULT, foldStep } from '../contracts/teams/results.js';
+import type { AgentDef, NodeInput, NodeResult, TeamState, WorkflowNode } from '../contracts/teams/types.js';
 
 export interface SequentialContext {
   steps: WorkflowNode[];

@@ -5,9 +5,9 @@
  */
 import { assign, fromPromise, sendParent, setup } from 'xstate';
 import type { PlannerDecidedEvent, PlannerFailedEvent, PlannerPlanEvent } from './events.js';
-import type { PlanStepInput, PlanStepResult } from '../src/aime/types.js';
-import { addUsage, ZERO_USAGE, type TokenUsage } from '../src/llm/types.js';
-import { errorMessage } from '../src/util/errors.js';
+import type { PlanStepInput, PlanStepResult } from '../contracts/aime/types.js';
+import { addUsage, ZERO_USAGE, type TokenUsage } from '../contracts/llm.js';
+import { errorMessage } from '../contracts/errors.js';
 
 export interface PlannerContext {
   request: PlannerPlanEvent | null;

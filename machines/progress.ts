@@ -5,8 +5,8 @@
  */
 import { assign, sendParent, setup } from 'xstate';
 import type { ProgressChangedEvent, ProgressInbound, ProgressUpdateEvent } from './events.js';
-import type { TaskList, TaskStatus } from '../src/aime/taskList.js';
-import { findTask, mergePlan, rollUpStatuses, updateTask } from '../src/aime/taskListOps.js';
+import type { TaskList, TaskStatus } from '../contracts/aime/taskList.js';
+import { findTask, mergePlan, rollUpStatuses, updateTask } from '../contracts/aime/taskListOps.js';
 
 export interface ProgressContext {
   tasks: TaskList;

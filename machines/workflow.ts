@@ -25,12 +25,12 @@ import { actorMachine } from './actor.js';
 import { plannerMachine } from './planner.js';
 import { optimizerMachine, type OptimizerInput } from './optimizer.js';
 import { progressMachine } from './progress.js';
-import { PLANNER_COMPONENT, personaComponent } from '../src/aime/prompts.js';
-import type { ActorReport, ActorSpec, ActorStep, PlannerDecision } from '../src/aime/types.js';
-import type { TaskList } from '../src/aime/taskList.js';
-import { findTask, isDispatchable } from '../src/aime/taskListOps.js';
-import { addUsage, ZERO_USAGE, type TokenUsage } from '../src/llm/types.js';
-import { errorMessage } from '../src/util/errors.js';
+import { PLANNER_COMPONENT, personaComponent } from '../contracts/aime/prompts.js';
+import type { ActorReport, ActorSpec, ActorStep, PlannerDecision } from '../contracts/aime/types.js';
+import type { TaskList } from '../contracts/aime/taskList.js';
+import { findTask, isDispatchable } from '../contracts/aime/taskListOps.js';
+import { addUsage, ZERO_USAGE, type TokenUsage } from '../contracts/llm.js';
+import { errorMessage } from '../contracts/errors.js';
 
 export interface WorkflowLimits {
   maxIterations: number;

@@ -6,13 +6,13 @@
  */
 import { z } from 'zod';
 import type { ActorToolOutcome, RunToolsInput } from '../../machines/actor.js';
-import type { ChatModel } from '../llm/types.js';
+import type { ChatModel } from '../../contracts/llm.js';
 import { invokeTool } from '../tools/invoke.js';
 import { updateProgressParams } from '../tools/builtin/updateProgress.js';
 import type { Tool, ToolContext, ToolResult } from '../tools/types.js';
-import { errorMessage } from '../util/errors.js';
-import { extractJsonObject } from './jsonText.js';
-import type { ActorReport, ThinkInput, ThinkResult, ToolCallRequest } from './types.js';
+import { errorMessage } from '../../contracts/errors.js';
+import { extractJsonObject } from '../util/jsonText.js';
+import type { ActorReport, ThinkInput, ThinkResult, ToolCallRequest } from '../../contracts/aime/types.js';
 
 export const UPDATE_PROGRESS = 'update_progress';
 /** Observations longer than this are cut so one tool result cannot flood the context. */

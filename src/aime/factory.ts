@@ -4,13 +4,13 @@
  *   Compose(persona, tool descriptions, knowledge, environment, output format).
  * Pure: the environment (clock, OS, workspace) is passed in by the runtime.
  */
-import type { ToolSpec } from '../llm/types.js';
+import type { ToolSpec } from '../../contracts/llm.js';
 import type { ToolBundle } from '../tools/types.js';
 import { renderTaskList } from './markdown.js';
-import { personaComponent } from './prompts.js';
-import type { TaskItem, TaskList } from './taskList.js';
-import { findTask } from './taskListOps.js';
-import type { ActorReport, ActorSpec, PlannerDecision } from './types.js';
+import { personaComponent } from '../../contracts/aime/prompts.js';
+import type { TaskItem, TaskList } from '../../contracts/aime/taskList.js';
+import { findTask } from '../../contracts/aime/taskListOps.js';
+import type { ActorReport, ActorSpec, PlannerDecision } from '../../contracts/aime/types.js';
 
 export interface PersonaDefinition {
   description: string;

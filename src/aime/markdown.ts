@@ -25,7 +25,8 @@
  *   An unknown escape is read as a literal backslash, so `C:\path` survives.
  * - Blank lines are ignored; anything else is an error (TaskListParseError).
  */
-import type { TaskItem, TaskList, TaskStatus } from './taskList.js';
+import type { TaskItem, TaskList, TaskStatus } from '../../contracts/aime/taskList.js';
+import { AppError } from '../../contracts/errors.js';
 
 const CRITERIA_OPEN = '(done when: ';
 const CRITERIA_GUARD = CRITERIA_OPEN.trimEnd();
@@ -56,7 +57,8 @@ const SIMPLE_ESCAPES = new Map([
 ]);
 
 /** The only error parseTaskList throws; `line` is 1-based. */
-export class TaskListParseError extends Error {
+export class TaskListParseError extends AppError {
+  readonly category = 'input';
   override readonly name = 'TaskListParseError';
   constructor(
     readonly source: string,

@@ -6,12 +6,12 @@
  * again here because no server can be trusted to enforce it.
  */
 import { z } from 'zod';
-import type { ChatMessage, ChatModel, ResponseFormat } from '../llm/types.js';
-import { extractJsonObject } from './jsonText.js';
+import type { ChatMessage, ChatModel, ResponseFormat } from '../../contracts/llm.js';
+import { extractJsonObject } from '../util/jsonText.js';
 import { renderTaskList } from './markdown.js';
 import { taskListSchema } from './taskListSchema.js';
-import { validateTaskList } from './taskListOps.js';
-import type { PlannerDecision, PlanStepInput, PlanStepResult } from './types.js';
+import { validateTaskList } from '../../contracts/aime/taskListOps.js';
+import type { PlannerDecision, PlanStepInput, PlanStepResult } from '../../contracts/aime/types.js';
 
 export const PLANNER_SCHEMA_NAME = 'planner_decision';
 

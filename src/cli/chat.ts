@@ -3,7 +3,7 @@
  * `/goal <text>` runs the workflow; `/quit` or `/exit` leaves.
  */
 import readline from 'node:readline';
-import type { ChatMessage } from '../llm/types.js';
+import type { ChatMessage } from '../../contracts/llm.js';
 import { createModelSet } from '../runtime/models.js';
 import { describeError, loadCliConfig } from './common.js';
 import { executeGoal, modelSetFor, printReport, type RunFlags } from './run.js';

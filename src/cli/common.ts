@@ -6,16 +6,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { applyOverrides, CONFIG_FILES, ConfigError, defaultConfigDir as packagedConfigDir, loadConfig, type LoadedConfig } from '../config/index.js';
-import { ModelError } from '../llm/types.js';
-import { errorMessage } from '../util/errors.js';
+import { ModelError } from '../../contracts/llm.js';
+import { errorMessage, AppError } from '../../contracts/errors.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 
-export class UsageError extends Error {
+export class UsageError extends AppError {
+  readonly category = 'usage';
   constructor(message: string) {
     super(message);
-    this.name = 'UsageError';
   }
 }
 
@@ -57,11 +57,8 @@ export function parsePositiveInt(name: string) {
 
 /** One line for the user, and the exit code that goes with the error's kind. */
 export function describeError(err: unknown): { message: string; code: number } {
-  if (err instanceof ConfigError) return { message: err.message, code: EXIT.usage };
-  if (err instanceof UsageError || (err instanceof Error && err.name === 'RunInputError')) return { message: err.message, code: EXIT.usage };
-  if (err instanceof Error && err.name === 'ToolConfigError') return { message: err.message, code: EXIT.usage };
-  // A model that cannot be built (missing replay file, bad extra_params.endpoint) is bad config.
-  if (err instanceof ModelError && err.kind === 'config') return { message: err.message, code: EXIT.usage };
+  // Bad usage and bad input are the user's to fix (exit 2); anything else is a failed run.
+  if (err instanceof AppError && err.category !== 'run') return { message: err.message, code: EXIT.usage };
   return { message: errorMessage(err), code: EXIT.failed };
 }
 

@@ -11,8 +11,8 @@ import { EndpointRegistry } from '../llm/openai/endpoints.js';
 import { oneLine } from '../llm/openai/errors.js';
 import { healthUrl, modelsUrl, resolveEndpoint } from '../llm/openai/settings.js';
 import { ReplayStore } from '../llm/replay.js';
-import { ModelError, type ResponseFormat, type ToolSpec } from '../llm/types.js';
-import { errorMessage } from '../util/errors.js';
+import { ModelError, type ResponseFormat, type ToolSpec } from '../../contracts/llm.js';
+import { errorMessage } from '../../contracts/errors.js';
 import { EXIT, loadCliConfig, type ModelFlags } from './common.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'FAIL';

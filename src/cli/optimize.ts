@@ -138,24 +138,10 @@ function settingsFrom(config: LoadedConfig, f: OptimizeFlags): GepaSettingsInput
 }
 
 /** Input problems of every kind are bad usage (exit 2), with their own message. */
-const INPUT_ERRORS = new Set([
-  'DatasetError',
-  'GepaInputError',
-  'GepaSettingsError',
-  'MetricError',
-  'RunDirError',
-  'ScorerError',
-  'TeamAdapterError',
-  'ReflectionTemplateError',
-  'TeamToolsError',
-  'CandidateError',
-]);
-
 export async function optimizeCli(flags: OptimizeFlags): Promise<number> {
   try {
     return await runOptimize(flags);
   } catch (err) {
-    if (err instanceof Error && INPUT_ERRORS.has(err.name)) throw new UsageError(err.message);
     if (err instanceof GepaRunError) {
       process.stderr.write(`gepa-aime: ${err.message}\n`);
       if (err.result && flags.json) process.stdout.write(`${JSON.stringify({ ...err.result.toJson(), error: err.message }, null, 2)}\n`);

@@ -8,11 +8,11 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { LoadedConfig, ModelConfig } from '../config/index.js';
-import type { ChatModel } from '../llm/types.js';
+import type { ChatModel } from '../../contracts/llm.js';
 import type { AgentModels, AgentTools } from '../pipeline/effects.js';
 import { loadTeamFile } from '../pipeline/load.js';
 import { runTeam, TeamRunCancelled, type TeamRunResult } from '../pipeline/runner.js';
-import type { AgentDef, TeamDef } from '../pipeline/types.js';
+import type { AgentDef, TeamDef } from '../../contracts/teams/types.js';
 import { createModelSet, type ModelSet, type ModelSetOptions } from '../runtime/models.js';
 import { loadToolRegistry } from '../tools/registry.js';
 import { EXIT, loadCliConfig, UsageError, type ModelFlags } from './common.js';
@@ -104,7 +104,6 @@ export async function pipelineRunCommand(file: string, flags: PipelineFlags): Pr
       process.stderr.write('gepa-aime: the team run was cancelled\n');
       return EXIT.interrupted;
     }
-    if (err instanceof Error && err.name === 'TeamToolsError') throw new UsageError(err.message);
     throw err;
   } finally {
     interrupt.dispose();

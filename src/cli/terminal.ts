@@ -3,7 +3,7 @@
  * escapes that could rewrite the screen) are removed before anything is shown.
  */
 import { renderTaskList } from '../aime/markdown.js';
-import type { TaskList } from '../aime/taskList.js';
+import type { TaskList } from '../../contracts/aime/taskList.js';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;

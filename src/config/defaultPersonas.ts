@@ -1,10 +1,10 @@
 /**
  * The built-in personas: used when config/personas.yaml is absent, and mirrored by the
  * shipped config/personas.yaml (a test keeps the two equal). Edit both together.
+ * Typed where it is used (personasConfig.ts), so this file imports nothing.
  */
-import type { PersonasConfig } from './personasConfig.js';
 
-export const DEFAULT_PERSONAS: PersonasConfig = {
+export const DEFAULT_PERSONAS = {
   default_persona: 'generalist',
   personas: {
     generalist: {

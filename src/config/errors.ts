@@ -3,6 +3,7 @@
  * where (file, key path, line) and what (expected / found), so a user can fix the file
  * without reading our code.
  */
+import { AppError } from '../../contracts/errors.js';
 
 export type PathSegment = string | number;
 
@@ -32,7 +33,8 @@ export interface IssueInit {
 /** Past this many, problems are counted rather than listed, to keep the message readable. */
 export const MAX_LISTED_ISSUES = 50;
 
-export class ConfigError extends Error {
+export class ConfigError extends AppError {
+  readonly category = 'input';
   override name = 'ConfigError';
   readonly file: string;
   readonly keyPath: string;

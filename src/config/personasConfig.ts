@@ -63,7 +63,7 @@ export function parsePersonasConfig(src: ParsedSource, opts: PersonaOptions = {}
  * config does not define are dropped: defaults must not break a trimmed tool_bundles.json.
  */
 export function defaultPersonasConfig(knownBundles?: readonly string[]): PersonasConfig {
-  const copy = structuredClone(DEFAULT_PERSONAS);
+  const copy: PersonasConfig = structuredClone(DEFAULT_PERSONAS);
   if (knownBundles) for (const p of Object.values(copy.personas)) p.bundles = p.bundles.filter((b) => knownBundles.includes(b));
   return copy;
 }

@@ -5,19 +5,20 @@
  */
 import type http from 'node:http';
 import net from 'node:net';
+import { AppError } from '../../contracts/errors.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8765;
 
 export type DashboardErrorCode = 'not_loopback' | 'port_in_use' | 'listen_failed';
 
-export class DashboardError extends Error {
+export class DashboardError extends AppError {
+  readonly category = 'usage';
   constructor(
     readonly code: DashboardErrorCode,
     message: string,
   ) {
     super(message);
-    this.name = 'DashboardError';
   }
 }
 

@@ -10,7 +10,7 @@ import { AppendFile } from '../runtime/appendFile.js';
 import { isPinned, serializeRecord, type InspectRecord } from '../runtime/inspection.js';
 import { RecordBuffer } from '../runtime/recordBuffer.js';
 import { isStatelyPinned } from '../runtime/statelyFormat.js';
-import { errorMessage } from '../util/errors.js';
+import { errorMessage } from '../../contracts/errors.js';
 import type { HostMessage, WorkerInit, WorkerMessage } from './hostProtocol.js';
 import { startDashboard, type Dashboard } from './server.js';
 

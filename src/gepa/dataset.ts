@@ -7,6 +7,7 @@
  */
 import fsp from 'node:fs/promises';
 import { jsonSyntaxError } from '../config/jsonSyntax.js';
+import { AppError } from '../../contracts/errors.js';
 
 export interface DefaultExample {
   input: string;
@@ -16,14 +17,14 @@ export interface DefaultExample {
   [key: string]: unknown;
 }
 
-export class DatasetError extends Error {
+export class DatasetError extends AppError {
+  readonly category = 'input';
   constructor(
     readonly file: string,
     readonly where: string | null,
     reason: string,
   ) {
     super(`${file}${where ? `:${where}` : ''}: ${reason}`);
-    this.name = 'DatasetError';
   }
 }
 

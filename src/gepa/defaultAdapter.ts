@@ -4,8 +4,8 @@
  * the reply and explains the score. A model error scores 0 with the error as
  * feedback and the batch goes on; only a cancellation propagates.
  */
-import type { ChatModel, SamplingSettings } from '../llm/types.js';
-import { errorMessage } from '../util/errors.js';
+import type { ChatModel, SamplingSettings } from '../../contracts/llm.js';
+import { errorMessage } from '../../contracts/errors.js';
 import type { EvaluationBatch, GepaAdapter, ReflectiveDataset, ReflectiveRecord } from './adapter.js';
 import type { DefaultExample } from './dataset.js';
 import { containsAnswer, normalizeMetricValue, type Metric, type MetricResult } from './metric.js';

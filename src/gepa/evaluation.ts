@@ -7,6 +7,7 @@ import type { GepaAdapter } from './adapter.js';
 import { mapPool } from './pool.js';
 import type { EvalOutput, EvalRequest } from './state.js';
 import type { EvalRecord } from './types.js';
+import { AppError } from '../../contracts/errors.js';
 
 export interface EvaluatorDeps<E> {
   adapter: GepaAdapter<E>;
@@ -18,10 +19,10 @@ export interface EvaluatorDeps<E> {
   onMetricCall?: (metricCalls: number) => void;
 }
 
-export class GepaAdapterError extends Error {
+export class GepaAdapterError extends AppError {
+  readonly category = 'run';
   constructor(message: string) {
     super(message);
-    this.name = 'GepaAdapterError';
   }
 }
 

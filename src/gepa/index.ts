@@ -3,7 +3,7 @@
  * is the default-adapter path a CLI needs (JSONL data, one system prompt,
  * contains-answer or custom metric).
  */
-import type { ChatModel, SamplingSettings } from '../llm/types.js';
+import type { ChatModel, SamplingSettings } from '../../contracts/llm.js';
 import { loadDataset, type DefaultExample } from './dataset.js';
 import { createDefaultAdapter, DEFAULT_COMPONENT } from './defaultAdapter.js';
 import { loadMetric } from './metric.js';

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { errorMessage } from '../util/errors.js';
+import { errorMessage, AppError } from '../../contracts/errors.js';
 import type { DefaultExample } from './dataset.js';
 
 export interface MetricResult {
@@ -16,10 +16,10 @@ export interface MetricResult {
 export type MetricValue = number | { score: number; feedback?: string };
 export type Metric<E = DefaultExample> = (example: E, output: string) => MetricValue | Promise<MetricValue>;
 
-export class MetricError extends Error {
+export class MetricError extends AppError {
+  readonly category = 'input';
   constructor(message: string) {
     super(message);
-    this.name = 'MetricError';
   }
 }
 

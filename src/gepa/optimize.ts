@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { createActor, type InspectionEvent } from 'xstate';
 import type { GepaOutput } from '../../machines/gepa.js';
-import type { ChatModel } from '../llm/types.js';
+import type { ChatModel } from '../../contracts/llm.js';
 import type { GepaAdapter } from './adapter.js';
 import { hashCandidate, hashJson } from './hash.js';
 import { checkTemplate } from './reflection.js';
@@ -20,6 +20,7 @@ import { algorithmSettings, changedAlgorithmKeys, resolveSettings, type GepaSett
 import { createRunState } from './state.js';
 import type { Candidate, GepaRunState, IterationRecord, StopReason } from './types.js';
 import { provideGepaMachine } from './wiring.js';
+import { AppError } from '../../contracts/errors.js';
 
 export type GepaProgressEvent =
   | { type: 'start'; resumed: boolean; iteration: number; metricCalls: number; maxMetricCalls: number; candidates: number }
@@ -50,21 +51,21 @@ export interface OptimizeOptions<E> {
   inspect?: (event: InspectionEvent) => void;
 }
 
-export class GepaInputError extends Error {
+export class GepaInputError extends AppError {
+  readonly category = 'input';
   constructor(message: string) {
     super(message);
-    this.name = 'GepaInputError';
   }
 }
 
 /** The run failed; `result` holds what the last saved iteration had, when there was one. */
-export class GepaRunError extends Error {
+export class GepaRunError extends AppError {
+  readonly category = 'run';
   constructor(
     message: string,
     readonly result: GepaResult | null,
   ) {
     super(message);
-    this.name = 'GepaRunError';
   }
 }
 

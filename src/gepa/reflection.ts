@@ -5,8 +5,9 @@
  * ``` fences. A custom template may replace the built-in one; it must contain
  * <curr_param> (the current text) and <side_info> (the rendered examples).
  */
-import type { ChatModel } from '../llm/types.js';
+import type { ChatModel } from '../../contracts/llm.js';
 import type { ReflectiveRecord } from './adapter.js';
+import { AppError } from '../../contracts/errors.js';
 
 export const DEFAULT_REFLECTION_TEMPLATE = `I gave an assistant the following instructions for a task:
 \`\`\`
@@ -26,10 +27,10 @@ Read every answer and its feedback. Put all niche and domain-specific facts abou
 
 Provide the new instruction within \`\`\` blocks.`;
 
-export class ReflectionTemplateError extends Error {
+export class ReflectionTemplateError extends AppError {
+  readonly category = 'input';
   constructor(message: string) {
     super(message);
-    this.name = 'ReflectionTemplateError';
   }
 }
 

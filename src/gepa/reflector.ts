@@ -3,7 +3,7 @@
  * the parent's cached minibatch results, then let the adapter propose texts
  * or ask the reflection model.
  */
-import type { ChatModel } from '../llm/types.js';
+import type { ChatModel } from '../../contracts/llm.js';
 import type { EvaluationBatch, GepaAdapter } from './adapter.js';
 import type { ReflectOutput, ReflectRequest } from './iteration.js';
 import { proposeWithModel } from './reflection.js';

@@ -14,6 +14,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { readJsonl, writeFileAtomic } from '../util/jsonl.js';
 import type { GepaRunState, IterationRecord } from './types.js';
+import { AppError } from '../../contracts/errors.js';
 
 export const STATE_FILE = 'state.json';
 export const ITERATIONS_FILE = 'iterations.jsonl';
@@ -29,10 +30,10 @@ export interface SavedRun {
   wallMs: number;
 }
 
-export class RunDirError extends Error {
+export class RunDirError extends AppError {
+  readonly category = 'input';
   constructor(message: string) {
     super(message);
-    this.name = 'RunDirError';
   }
 }
 

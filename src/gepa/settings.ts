@@ -9,6 +9,7 @@
  * so a resume may change them, e.g. to raise the budget.
  */
 import { gepaConfigSchema, type GepaOfflineConfig } from '../config/gepaConfig.js';
+import { AppError } from '../../contracts/errors.js';
 
 export interface GepaStopSettings {
   /** Stop once the best mean validation score reaches this. */
@@ -36,10 +37,10 @@ export const ALGORITHM_KEYS = [
 
 export type AlgorithmSettings = Pick<GepaOfflineConfig, (typeof ALGORITHM_KEYS)[number]>;
 
-export class GepaSettingsError extends Error {
+export class GepaSettingsError extends AppError {
+  readonly category = 'input';
   constructor(message: string) {
     super(message);
-    this.name = 'GepaSettingsError';
   }
 }
 

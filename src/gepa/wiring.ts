@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { fromPromise } from 'xstate';
 import { gepaMachine, type CheckStopInput, type PersistInput } from '../../machines/gepa.js';
-import type { ChatModel } from '../llm/types.js';
+import type { ChatModel } from '../../contracts/llm.js';
 import type { GepaAdapter } from './adapter.js';
 import { makeEvaluator } from './evaluation.js';
 import type { ReflectOutput, ReflectRequest } from './iteration.js';

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { recordedRequest, requestHash, type RecordedRequest } from './requestHash.js';
-import { ModelError, type ChatModel, type ChatRequest, type ChatResponse } from './types.js';
+import { ModelError, type ChatModel, type ChatRequest, type ChatResponse } from '../../contracts/llm.js';
 
 export const RECORDING_VERSION = 1;
 

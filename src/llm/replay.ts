@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { parseJsonl } from '../util/jsonl.js';
 import type { RecordedExchange } from './record.js';
 import { describeRequest, requestHash } from './requestHash.js';
-import { ModelError, type ChatModel, type ChatRequest, type ChatResponse } from './types.js';
+import { ModelError, type ChatModel, type ChatRequest, type ChatResponse } from '../../contracts/llm.js';
 
 export class ReplayStore {
   private readonly queues = new Map<string, RecordedExchange[]>();

@@ -6,7 +6,7 @@
  * which would otherwise make every replayed run miss its recording.
  */
 import crypto from 'node:crypto';
-import type { ChatMessage, ChatRequest, ResponseFormat, ToolSpec } from './types.js';
+import type { ChatMessage, ChatRequest, ResponseFormat, ToolSpec } from '../../contracts/llm.js';
 
 const ISO_TIMESTAMP = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?/g;
 

@@ -5,7 +5,7 @@
  * tests run instantly and deterministically.
  */
 import { isRetryable, ProviderError } from './openai/errors.js';
-import { ModelError } from './types.js';
+import { ModelError } from '../../contracts/llm.js';
 
 export interface RetryPolicy {
   /** Retries after the first attempt; 0 means one attempt. */

@@ -3,7 +3,7 @@
  * responses (or functions of the request), records every request, and can
  * assert it was used up. Tests use it instead of ad-hoc fakes.
  */
-import { ModelError, type ChatModel, type ChatRequest, type ChatResponse, type TokenUsage } from './types.js';
+import { ModelError, type ChatModel, type ChatRequest, type ChatResponse, type TokenUsage } from '../../contracts/llm.js';
 
 export type ScriptedReply = Partial<ChatResponse> | ((request: ChatRequest) => Partial<ChatResponse> | Promise<Partial<ChatResponse>>) | Error;
 

@@ -7,8 +7,8 @@
  * and the batch goes on; only a cancellation propagates.
  */
 import type { Candidate, EvaluateOptions, EvaluationBatch, GepaAdapter, ReflectiveDataset } from '../gepa/index.js';
-import type { ChatModel } from '../llm/types.js';
-import { errorMessage } from '../util/errors.js';
+import type { ChatModel } from '../../contracts/llm.js';
+import { errorMessage, AppError } from '../../contracts/errors.js';
 import { applyCandidate, seedCandidate } from './candidate.js';
 import { componentHandlers, type ComponentRegistry } from './components.js';
 import { checkTeamTools, type AgentEnv } from './effects.js';
@@ -17,15 +17,15 @@ import { buildTrial, proposeTeamTexts } from './reflective.js';
 import { runTeam, TeamRunCancelled } from './runner.js';
 import { exactMatch, normalizeScore, type ScoreMetadata, type ScoreResult, type Scorer, type TeamExample } from './scorer.js';
 import { agentTrajectories, totalUsage, type TeamTrajectory } from './trajectory.js';
-import type { TeamDef } from './types.js';
+import type { TeamDef } from '../../contracts/teams/types.js';
 import { effectsFor, type AgentEffects } from './wiring.js';
 
 export const DEFAULT_TEAM_CONCURRENCY = 5;
 
-export class TeamAdapterError extends Error {
+export class TeamAdapterError extends AppError {
+  readonly category = 'input';
   constructor(message: string) {
     super(message);
-    this.name = 'TeamAdapterError';
   }
 }
 

@@ -7,12 +7,13 @@
  */
 import type { Candidate } from '../gepa/index.js';
 import { componentHandlers, parseQualifiedName, qualifiedName, type ComponentRegistry } from './components.js';
-import type { AgentDef, TeamDef } from './types.js';
+import type { AgentDef, TeamDef } from '../../contracts/teams/types.js';
+import { AppError } from '../../contracts/errors.js';
 
-export class CandidateError extends Error {
+export class CandidateError extends AppError {
+  readonly category = 'input';
   constructor(message: string) {
     super(message);
-    this.name = 'CandidateError';
   }
 }
 

@@ -6,15 +6,15 @@
  * handler for any other part of an agent under a new name.
  */
 import { isMap, isScalar, Scalar, parse as parseYaml, stringify as stringifyYaml, type Document } from 'yaml';
-import { errorMessage } from '../util/errors.js';
+import { errorMessage, AppError } from '../../contracts/errors.js';
 import { parseSchemaText, schemaText } from './outputSchema.js';
 import { generationSchema } from './schema.js';
-import type { AgentDef, GenerationSettings } from './types.js';
+import type { AgentDef, GenerationSettings } from '../../contracts/teams/types.js';
 
-export class ComponentValueError extends Error {
+export class ComponentValueError extends AppError {
+  readonly category = 'input';
   constructor(message: string) {
     super(message);
-    this.name = 'ComponentValueError';
   }
 }
 

@@ -5,14 +5,14 @@
  * come back as observations, a reply that breaks the schema as `invalid`.
  */
 import type { AgentToolOutcome, CallModelInput, CallModelResult, RunToolsInput } from '../../machines/pipelineAgent.js';
-import type { ChatModel, ChatRequest, SamplingSettings } from '../llm/types.js';
+import type { ChatModel, ChatRequest, SamplingSettings } from '../../contracts/llm.js';
 import { UPDATE_PROGRESS_TOOL } from '../tools/builtin/updateProgress.js';
 import { invokeTool, toolSpec } from '../tools/invoke.js';
 import type { Tool, ToolBundle } from '../tools/types.js';
-import { errorMessage } from '../util/errors.js';
+import { errorMessage, AppError } from '../../contracts/errors.js';
 import { checkOutput } from './outputSchema.js';
-import { PIPELINE_AGENT_PURPOSE } from './prompt.js';
-import type { AgentDef, GenerationSettings, TeamDef } from './types.js';
+import { PIPELINE_AGENT_PURPOSE } from '../../contracts/teams/prompt.js';
+import type { AgentDef, GenerationSettings, TeamDef } from '../../contracts/teams/types.js';
 
 /** Observations longer than this are cut so one tool result cannot flood the context. */
 const MAX_OBSERVATION_CHARS = 16_000;
@@ -32,10 +32,10 @@ export interface AgentEnv {
   signal?: AbortSignal;
 }
 
-export class TeamToolsError extends Error {
+export class TeamToolsError extends AppError {
+  readonly category = 'input';
   constructor(message: string) {
     super(message);
-    this.name = 'TeamToolsError';
   }
 }
 

@@ -2,12 +2,12 @@
  * Public API of agent teams ("pipelines"): load a team from YAML, run it
  * once, and evolve its agents' components with GEPA through the team adapter.
  */
-export type { AgentDef, AgentRunTrace, ExitCondition, GenerationSettings, NodeResult, TeamDef, TeamState, WorkflowNode } from './types.js';
+export type { AgentDef, AgentRunTrace, ExitCondition, GenerationSettings, NodeResult, TeamDef, TeamState, WorkflowNode } from '../../contracts/teams/types.js';
 export { loadTeamFile, parseTeamText, type LoadedTeam, type TeamLoadOptions } from './load.js';
 export { runTeam, TeamRunCancelled, type TeamRunOptions, type TeamRunResult } from './runner.js';
 export { providePipeline, provideAgent, effectsFor, type AgentEffects } from './wiring.js';
 export type { AgentEnv, AgentModels, AgentTools } from './effects.js';
-export { renderTemplate } from './template.js';
+export { renderTemplate } from '../../contracts/teams/template.js';
 export {
   ComponentRegistry,
   ComponentValueError,

@@ -10,11 +10,11 @@ import { ConfigError, type PathSegment } from '../config/errors.js';
 import { isPlainObject } from '../config/fields.js';
 import { parseSource, readConfigText } from '../config/source.js';
 import { validate, valueAt, type CheckIssue } from '../config/validate.js';
-import { errorMessage } from '../util/errors.js';
+import { errorMessage } from '../../contracts/errors.js';
 import { componentHandlers, type ComponentRegistry } from './components.js';
 import { compileSchema, parseSchemaText } from './outputSchema.js';
 import { teamFileSchema, type RawAgent, type RawExit, type RawNode, type TeamFile } from './schema.js';
-import type { AgentDef, ExitCondition, TeamDef, WorkflowNode } from './types.js';
+import type { AgentDef, ExitCondition, TeamDef, WorkflowNode } from '../../contracts/teams/types.js';
 
 export interface LoadedTeam {
   team: TeamDef;

@@ -5,13 +5,13 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { extractJsonObject } from '../aime/jsonText.js';
-import { errorMessage } from '../util/errors.js';
+import { extractJsonObject } from '../util/jsonText.js';
+import { errorMessage, AppError } from '../../contracts/errors.js';
 
-export class OutputSchemaError extends Error {
+export class OutputSchemaError extends AppError {
+  readonly category = 'input';
   constructor(message: string) {
     super(message);
-    this.name = 'OutputSchemaError';
   }
 }
 

@@ -8,11 +8,11 @@
  */
 import type { ReflectiveDataset, ReflectiveRecord } from '../gepa/index.js';
 import { extractInstruction, renderReflectionPrompt } from '../gepa/index.js';
-import type { ChatModel } from '../llm/types.js';
+import type { ChatModel } from '../../contracts/llm.js';
 import { parseQualifiedName, type ComponentRegistry } from './components.js';
 import type { ScoreMetadata } from './scorer.js';
 import type { TeamTrajectory } from './trajectory.js';
-import type { AgentDef } from './types.js';
+import type { AgentDef } from '../../contracts/teams/types.js';
 
 export interface Trial {
   feedback: { score: number; feedback_text?: string; dimension_scores?: Record<string, number>; actionable_guidance?: string };

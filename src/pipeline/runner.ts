@@ -5,9 +5,9 @@
  * from empty state, so templates do not resolve; the output is the primary's.
  */
 import { createActor, toPromise, type InspectionEvent } from 'xstate';
-import { addUsage, ZERO_USAGE, type TokenUsage } from '../llm/types.js';
+import { addUsage, ZERO_USAGE, type TokenUsage } from '../../contracts/llm.js';
 import { checkTeamTools, type AgentEnv } from './effects.js';
-import type { AgentRunTrace, NodeResult, TeamDef, TeamState, WorkflowNode } from './types.js';
+import type { AgentRunTrace, NodeResult, TeamDef, TeamState, WorkflowNode } from '../../contracts/teams/types.js';
 import { effectsFor, providePipeline, type AgentEffects } from './wiring.js';
 
 export interface TeamRunOptions extends AgentEnv {

@@ -28,7 +28,7 @@
  */
 import { z } from 'zod';
 import { flag, int, isPlainObject, list, mapping, name, num, oneOf, text } from '../config/fields.js';
-import { AGENT_ROLES } from './types.js';
+import { AGENT_ROLES } from '../../contracts/teams/types.js';
 
 export const STATE_KEY_EXPECTED = "a state key of letters, digits and '_' (not starting with a digit)";
 const STATE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { errorMessage } from '../util/errors.js';
+import { errorMessage, AppError } from '../../contracts/errors.js';
 
 export interface ScoreMetadata {
   feedback?: string;
@@ -31,10 +31,10 @@ export interface TeamExample {
 export type ScorerValue = number | ({ score: number } & ScoreMetadata) | [number, ScoreMetadata?];
 export type Scorer = (input: string, output: string, expected: string | undefined, example: TeamExample) => ScorerValue | Promise<ScorerValue>;
 
-export class ScorerError extends Error {
+export class ScorerError extends AppError {
+  readonly category = 'input';
   constructor(message: string) {
     super(message);
-    this.name = 'ScorerError';
   }
 }
 

@@ -4,9 +4,9 @@
  * the summed usage of the team, the scored output and the scorer's words.
  * Plain JSON: GEPA caches and persists it.
  */
-import { addUsage, ZERO_USAGE, type TokenUsage } from '../llm/types.js';
+import { addUsage, ZERO_USAGE, type TokenUsage } from '../../contracts/llm.js';
 import type { ScoreMetadata } from './scorer.js';
-import type { AgentRunTrace, StateChange, TeamState, ToolCallTrace } from './types.js';
+import type { AgentRunTrace, StateChange, TeamState, ToolCallTrace } from '../../contracts/teams/types.js';
 
 export interface AgentTrajectory {
   runs: number;

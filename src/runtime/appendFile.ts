@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { errorMessage } from '../util/errors.js';
+import { errorMessage } from '../../contracts/errors.js';
 
 export class AppendFile {
   private stream: fs.WriteStream | null = null;

@@ -12,83 +12,18 @@
  * of `run --viz`) on a worker thread instead.
  */
 import type { InspectionEvent } from 'xstate';
-import { errorMessage } from '../util/errors.js';
+import { errorMessage } from '../../contracts/errors.js';
 import { AppendFile } from './appendFile.js';
 import { InspectionConverter } from './inspectionConverter.js';
+import type { InspectRecord, UnnumberedRecord } from './inspectRecords.js';
+
+export type * from './inspectRecords.js';
 import { definitionJson, type MachineDefinitionJson } from './machineDefinition.js';
 import { RecordBuffer, type LineBatch, type LineSource, type Replay } from './recordBuffer.js';
 import type { SnapshotFacts } from './snapshotFacts.js';
 
 export const INSPECT_FILE = 'inspect.jsonl';
 
-interface RecordBase {
-  /** Position in the stream, from 0, with no gaps. */
-  seq: number;
-  /** ms since the stream started. */
-  t: number;
-}
-
-/** The run itself: opens the stream (phase start) and closes it (phase end). */
-export interface RunRecord extends RecordBase {
-  kind: 'run';
-  phase: 'start' | 'end';
-  runId: string;
-  /** phase start */
-  goal?: string;
-  /** ISO time the stream started (phase start). */
-  startedAt?: string;
-  /** phase end */
-  status?: string;
-  reason?: string;
-}
-
-/** An actor joined the system. */
-export interface ActorRecord extends RecordBase {
-  kind: 'actor';
-  /** systemId (workflow, planner, progress, optimizer, actor:<taskId>) or, without one, the session id. */
-  id: string;
-  /** What to call it: the systemId, else the logic's source name (think, runTools, …). */
-  name: string;
-  parent: string | null;
-  /** The statechart, for machine actors; null for promises and other logic. */
-  definition: MachineDefinitionJson | null;
-}
-
-/** One actor sent another an event. */
-export interface EventRecord extends RecordBase {
-  kind: 'event';
-  /** null when it came from outside the system (e.g. a cancel from the CLI). */
-  from: string | null;
-  to: string;
-  type: string;
-  /** The event minus its type, sanitised. */
-  payload: unknown;
-}
-
-/** An actor's state changed. */
-export interface SnapshotRecord extends RecordBase {
-  kind: 'snapshot';
-  actor: string;
-  /** The state value of a machine actor (absent for other logic). */
-  value?: unknown;
-  status: string;
-  /** What the dashboard shows for well-known actors (task list, usage, GEPA metrics). */
-  facts?: SnapshotFacts;
-}
-
-/** One microstep of a machine actor: the transitions it took. */
-export interface MicrostepRecord extends RecordBase {
-  kind: 'microstep';
-  actor: string;
-  event: string;
-  transitions: { event: string; source: string; targets: string[] }[];
-}
-
-export type InspectRecord = RunRecord | ActorRecord | EventRecord | SnapshotRecord | MicrostepRecord;
-export type InspectRecordKind = InspectRecord['kind'];
-
-/** A record before the stream numbers it. */
-export type UnnumberedRecord = InspectRecord extends infer R ? (R extends InspectRecord ? Omit<R, 'seq'> : never) : never;
 
 
 export interface InspectionStreamOptions {

@@ -13,7 +13,7 @@
  *   are large and change in bursts, so they always wait for the batch.
  */
 import type { InspectionEvent } from 'xstate';
-import type { UnnumberedRecord } from './inspection.js';
+import type { UnnumberedRecord } from './inspectRecords.js';
 import { describeLogic } from './machineDefinition.js';
 import { sanitize, sanitizeFields, type SanitizeLimits } from './sanitize.js';
 import { ActorFacts, DEFERRED_FACTS, hasFacts } from './snapshotFacts.js';

@@ -11,9 +11,9 @@
  * are answered in the order they were recorded.
  */
 import crypto from 'node:crypto';
-import type { ToolCallRequest } from '../aime/types.js';
+import type { ToolCallRequest } from '../../contracts/aime/types.js';
 import { requestHash, stableJson } from '../llm/requestHash.js';
-import type { ChatModel, ChatRequest, ChatResponse } from '../llm/types.js';
+import type { ChatModel, ChatRequest, ChatResponse } from '../../contracts/llm.js';
 import type { ToolResult } from '../tools/types.js';
 import { JsonlAppender, readJsonl } from '../util/jsonl.js';
 import { failpoint } from './failpoints.js';

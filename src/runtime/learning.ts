@@ -9,7 +9,7 @@ import type { GepaConfig } from '../config/index.js';
 import { HistoryWriter, loadHistory, type HistoryRecord } from '../gepa/online/history.js';
 import { reflectOnline } from '../gepa/online/reflect.js';
 import { activeCandidate, restoreState } from '../gepa/online/state.js';
-import type { ChatModel } from '../llm/types.js';
+import type { ChatModel } from '../../contracts/llm.js';
 
 export interface RunLearning {
   optimizer: OptimizerInput;

@@ -10,8 +10,8 @@ import { resolveRole } from '../config/index.js';
 import { OpenAICompatibleModel, type OpenAIProviderOptions } from '../llm/openai/index.js';
 import { RecordingModel, RecordingSink } from '../llm/record.js';
 import { ReplayModel, ReplayStore } from '../llm/replay.js';
-import type { ChatModel } from '../llm/types.js';
-import { ModelError } from '../llm/types.js';
+import type { ChatModel } from '../../contracts/llm.js';
+import { ModelError } from '../../contracts/llm.js';
 
 export interface ModelSet {
   planner: ChatModel;

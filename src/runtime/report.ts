@@ -2,10 +2,10 @@
  * The final report of a run: what `--json` prints and `report.json` holds.
  */
 import { renderTaskList } from '../aime/markdown.js';
-import { flattenTasks } from '../aime/taskListOps.js';
-import type { TaskStatus } from '../aime/taskList.js';
-import type { ActorReport, ActorStep, PlannerDecision } from '../aime/types.js';
-import type { TokenUsage } from '../llm/types.js';
+import { flattenTasks } from '../../contracts/aime/taskListOps.js';
+import type { TaskStatus } from '../../contracts/aime/taskList.js';
+import type { ActorReport, ActorStep, PlannerDecision } from '../../contracts/aime/types.js';
+import type { TokenUsage } from '../../contracts/llm.js';
 import type { JournalStats } from './journal.js';
 import type { WorkflowContext } from '../../machines/workflow.js';
 

@@ -11,12 +11,12 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { createActor, type ActorOptions, type AnyActorLogic, type InspectionEvent, type Snapshot } from 'xstate';
 import type { WorkflowContext, WorkflowInput, WorkflowLimits } from '../../machines/workflow.js';
-import { DEFAULT_PLANNER_PROMPT, PLANNER_COMPONENT, personaComponent } from '../aime/prompts.js';
-import type { TaskList } from '../aime/taskList.js';
+import { DEFAULT_PLANNER_PROMPT, PLANNER_COMPONENT, personaComponent } from '../../contracts/aime/prompts.js';
+import type { TaskList } from '../../contracts/aime/taskList.js';
 import type { LoadedConfig } from '../config/index.js';
-import type { ChatModel } from '../llm/types.js';
+import type { ChatModel } from '../../contracts/llm.js';
 import { loadToolRegistry } from '../tools/registry.js';
-import { errorMessage } from '../util/errors.js';
+import { errorMessage, AppError } from '../../contracts/errors.js';
 import { JsonlAppender, writeFileAtomic } from '../util/jsonl.js';
 import { EventRecorder, type RunEventRecord } from './eventLog.js';
 import { RunJournal } from './journal.js';
@@ -37,10 +37,10 @@ export const DEFAULT_LIMITS: WorkflowLimits = {
 /** Goals longer than this are refused: nothing useful fits, and it protects every prompt downstream. */
 export const MAX_GOAL_CHARS = 20_000;
 
-export class RunInputError extends Error {
+export class RunInputError extends AppError {
+  readonly category = 'usage';
   constructor(message: string) {
     super(message);
-    this.name = 'RunInputError';
   }
 }
 

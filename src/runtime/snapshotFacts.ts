@@ -5,7 +5,7 @@
  * actor's step count. Everything else in a context (prompts, messages) stays
  * in the process. Recomputed only when the fields it reads change.
  */
-import type { TaskList } from '../aime/taskList.js';
+import type { TaskList } from '../../contracts/aime/taskList.js';
 import { TaskFactsTracker, type TaskFact } from './taskFacts.js';
 import { sanitizeString } from './sanitize.js';
 

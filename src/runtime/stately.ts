@@ -11,7 +11,7 @@
  */
 import { createInspector, type StatelyInspectionEvent } from '@statelyai/inspect';
 import type { AnyEventObject, InspectionEvent } from 'xstate';
-import { errorMessage } from '../util/errors.js';
+import { errorMessage } from '../../contracts/errors.js';
 import { RecordBuffer, type LineBatch, type LineSource, type Replay } from './recordBuffer.js';
 import { sanitize, type SanitizeLimits } from './sanitize.js';
 import { isStatelyPinned } from './statelyFormat.js';

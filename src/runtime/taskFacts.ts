@@ -9,7 +9,7 @@
  * stream asks for a flush when one is due, and forces one at the end).
  */
 import { renderTaskList } from '../aime/markdown.js';
-import type { TaskItem, TaskList, TaskStatus } from '../aime/taskList.js';
+import type { TaskItem, TaskList, TaskStatus } from '../../contracts/aime/taskList.js';
 import { sanitizeString } from './sanitize.js';
 
 export interface TaskFact {

@@ -12,7 +12,7 @@ import { workflowMachine, type ComposeActorsInput } from '../../machines/workflo
 import { runTools, think } from '../aime/actorLogic.js';
 import { composeActor, type FactoryResources, type PersonaDefinition } from '../aime/factory.js';
 import { planStep, type PlannerTeamInfo } from '../aime/planner.js';
-import type { ActorSpec, PlanStepInput, PlanStepResult, ThinkInput, ThinkResult } from '../aime/types.js';
+import type { ActorSpec, PlanStepInput, PlanStepResult, ThinkInput, ThinkResult } from '../../contracts/aime/types.js';
 import type { Tool, ToolBundle } from '../tools/types.js';
 import { toolSpec } from '../tools/invoke.js';
 import { RunJournal } from './journal.js';

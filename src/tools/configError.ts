@@ -1,7 +1,9 @@
+import { AppError } from '../../contracts/errors.js';
+
 /** A problem in the tool-bundles config (unknown tool, bad custom module...). Fatal at startup, not a model error. */
-export class ToolConfigError extends Error {
+export class ToolConfigError extends AppError {
+  readonly category = 'input';
   constructor(message: string) {
     super(message);
-    this.name = 'ToolConfigError';
   }
 }

@@ -5,7 +5,7 @@
  * the model can read and correct, never as exceptions.
  */
 import { z } from 'zod';
-import { errorMessage } from '../util/errors.js';
+import { errorMessage } from '../../contracts/errors.js';
 import type { Tool, ToolContext, ToolResult } from './types.js';
 
 export interface ToolCallRequest {

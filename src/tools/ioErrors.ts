@@ -2,7 +2,7 @@
  * Node I/O errors turned into observations a model can act on: what went
  * wrong, with the path as the model wrote it, and what to try instead.
  */
-import { errorMessage } from '../util/errors.js';
+import { errorMessage } from '../../contracts/errors.js';
 import { SandboxError } from './sandbox.js';
 
 /** A message (without the tool-name prefix) for anything a file tool caught. */

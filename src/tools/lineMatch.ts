@@ -5,6 +5,7 @@
  * interrupt even in the middle of a regex.
  */
 import vm from 'node:vm';
+import { AppError } from '../../contracts/errors.js';
 
 export interface LineMatch {
   /** 1-based line number. */
@@ -14,10 +15,10 @@ export interface LineMatch {
   column: number;
 }
 
-export class RegexTimeoutError extends Error {
+export class RegexTimeoutError extends AppError {
+  readonly category = 'run';
   constructor(ms: number) {
     super(`the regular expression took longer than ${ms} ms on one file (probably catastrophic backtracking); simplify it or search for plain text`);
-    this.name = 'RegexTimeoutError';
   }
 }
 

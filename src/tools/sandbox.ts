@@ -10,11 +10,12 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { AppError } from '../../contracts/errors.js';
 
-export class SandboxError extends Error {
+export class SandboxError extends AppError {
+  readonly category = 'run';
   constructor(message: string) {
     super(message);
-    this.name = 'SandboxError';
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import { AppError } from '../../contracts/errors.js';
 
 export interface JsonlReadResult<T> {
   records: T[];
@@ -12,14 +13,14 @@ export interface JsonlReadResult<T> {
   tornTail: boolean;
 }
 
-export class JsonlError extends Error {
+export class JsonlError extends AppError {
+  readonly category = 'input';
   constructor(
     readonly file: string,
     readonly line: number,
     reason: string,
   ) {
     super(`${file}:${line}: ${reason}`);
-    this.name = 'JsonlError';
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { parseTaskList, renderTaskList, TaskListParseError } from '../../src/aime/markdown.js';
-import { TASK_STATUSES, type TaskItem, type TaskList } from '../../src/aime/taskList.js';
+import { TASK_STATUSES, type TaskItem, type TaskList } from '../../contracts/aime/taskList.js';
 
 // ---- generators
 /** Pieces the Markdown syntax cares about, mixed with arbitrary unicode. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildPlannerMessages, parsePlannerReply, plannerResponseFormat } from '../../src/aime/planner.js';
-import { extractJsonObject } from '../../src/aime/jsonText.js';
+import { extractJsonObject } from '../../src/util/jsonText.js';
 import { parseActorReport } from '../../src/aime/actorLogic.js';
 import { task } from '../support/fixtures.js';
 

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { z } from 'zod';
-import { TASK_STATUSES, type TaskItem, type TaskList, type TaskStatus } from '../../src/aime/taskList.js';
+import { TASK_STATUSES, type TaskItem, type TaskList, type TaskStatus } from '../../contracts/aime/taskList.js';
 import {
   findTask,
   flattenTasks,
@@ -13,7 +13,7 @@ import {
   UnknownTaskError,
   updateTask,
   validateTaskList,
-} from '../../src/aime/taskListOps.js';
+} from '../../contracts/aime/taskListOps.js';
 import { taskItemSchema, taskListSchema } from '../../src/aime/taskListSchema.js';
 
 // ---- generators (kept in step with markdown.test.ts)

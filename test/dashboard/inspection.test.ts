@@ -12,7 +12,7 @@ import { workflowMachine } from '../../machines/workflow.js';
 import type { ActorRecord, EventRecord, InspectRecord, MicrostepRecord, SnapshotRecord } from '../../src/runtime/inspection.js';
 import { InspectionStream } from '../../src/runtime/inspection.js';
 import { MARKDOWN_INTERVAL_MS, TaskFactsTracker, type TaskFact } from '../../src/runtime/taskFacts.js';
-import type { TaskItem } from '../../src/aime/taskList.js';
+import type { TaskItem } from '../../contracts/aime/taskList.js';
 import { describeLogic } from '../../src/runtime/machineDefinition.js';
 import { RecordBuffer } from '../../src/runtime/recordBuffer.js';
 import { parseJsonl } from '../../src/util/jsonl.js';

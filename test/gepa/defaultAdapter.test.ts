@@ -6,7 +6,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ModelError } from '../../src/llm/types.js';
+import { ModelError } from '../../contracts/llm.js';
 import { reply, ScriptedModel } from '../../src/llm/scripted.js';
 import { DatasetError, loadDataset } from '../../src/gepa/dataset.js';
 import { createDefaultAdapter } from '../../src/gepa/defaultAdapter.js';

@@ -9,7 +9,7 @@
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { ChatModel, ChatRequest, ChatResponse } from '../../src/llm/types.js';
+import type { ChatModel, ChatRequest, ChatResponse } from '../../contracts/llm.js';
 import type { DefaultExample } from '../../src/gepa/dataset.js';
 import type { GepaAdapter, ReflectiveDataset } from '../../src/gepa/adapter.js';
 import type { Candidate } from '../../src/gepa/types.js';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EndpointRegistry, OpenAICompatibleModel } from '../../src/llm/openai/index.js';
 import type { OpenAISettings } from '../../src/llm/openai/settings.js';
-import { ModelError, type ChatRequest } from '../../src/llm/types.js';
+import { ModelError, type ChatRequest } from '../../contracts/llm.js';
 import { callTool, callTools, fault, startVllmServer, type VllmServer } from '../support/vllmServer.js';
 import { recordingSleep, settings } from './helpers.js';
 

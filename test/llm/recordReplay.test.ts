@@ -7,7 +7,7 @@ import { RecordingModel, RecordingSink, type RecordedExchange } from '../../src/
 import { ReplayModel, ReplayStore } from '../../src/llm/replay.js';
 import { requestHash } from '../../src/llm/requestHash.js';
 import { reply, ScriptedModel } from '../../src/llm/scripted.js';
-import { ModelError, type ChatRequest } from '../../src/llm/types.js';
+import { ModelError, type ChatRequest } from '../../contracts/llm.js';
 import { createModelSet } from '../../src/runtime/models.js';
 import { runGoal } from '../../src/runtime/runGoal.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chatBody, completionsBody, generateBody, messagesToPrompt, passThroughParams, planRequest } from '../../src/llm/openai/requestBody.js';
 import { endpointUrl, healthUrl, resolveEndpoint } from '../../src/llm/openai/settings.js';
-import type { ChatRequest } from '../../src/llm/types.js';
+import type { ChatRequest } from '../../contracts/llm.js';
 import { settings } from './helpers.js';
 
 const request: ChatRequest = {

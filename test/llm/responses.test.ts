@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCompletion, parseGenerate, parseJsonBody, StreamReader } from '../../src/llm/openai/responses.js';
-import { ModelError } from '../../src/llm/types.js';
+import { ModelError } from '../../contracts/llm.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const sse = (...events: unknown[]) => events.map((e) => `data: ${typeof e === 'string' ? e : JSON.stringify(e)}\n\n`).join('');
@@ -62,7 +62,7 @@ describe('streamed replies', () => {
     const reader = new StreamReader('chat', 'srv');
     const error = { error: { object: 'error', message: 'engine dead', type: 'InternalServerError', code: 500 } };
     expect(() => reader.push(enc(sse({ choices: [{ delta: { content: 'x' } }] }, error)))).toThrowError(
-      expect.objectContaining({ name: 'ModelError', kind: 'http', status: 500, retryable: true, message: 'srv: the server reported an error (500): engine dead' }),
+      expect.objectContaining({ name: 'ProviderError', kind: 'http', status: 500, retryable: true, message: 'srv: the server reported an error (500): engine dead' }),
     );
     const bad = new StreamReader('chat', 'srv');
     expect(() => bad.push(enc(sse({ error: { message: 'bad schema', code: 400 } })))).toThrowError(expect.objectContaining({ retryable: false, status: 400 }));
@@ -108,7 +108,7 @@ describe('whole replies', () => {
 
   it('malformed JSON bodies and bodies without choices are protocol errors', () => {
     for (const text of ['{"choices": [', '', '[1,2]', 'null']) {
-      expect(() => parseJsonBody(text, 'srv')).toThrowError(expect.objectContaining({ name: 'ModelError', kind: 'protocol' }));
+      expect(() => parseJsonBody(text, 'srv')).toThrowError(expect.objectContaining({ name: 'ProviderError', kind: 'protocol' }));
     }
     expect(() => parseCompletion({ choices: [] }, 'chat', 'srv', fallback)).toThrow(ModelError);
     expect(() => parseCompletion({ choices: [{ text: 'x' }] }, 'chat', 'srv', fallback)).toThrow(/no choices\[0\]\.message/);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { httpError, ProviderError } from '../../src/llm/openai/errors.js';
 import { backoffDelay, parseRetryAfter, withRetries } from '../../src/llm/retry.js';
-import { ModelError } from '../../src/llm/types.js';
+import { ModelError } from '../../contracts/llm.js';
 import { recordingSleep } from './helpers.js';
 
 const policy = { maxRetries: 4, baseMs: 100, capMs: 1000, maxRetryAfterMs: 60_000 };

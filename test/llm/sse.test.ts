@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeSse, SseDecoder, MAX_SSE_EVENT_CHARS } from '../../src/llm/openai/sse.js';
 import { StreamReader } from '../../src/llm/openai/responses.js';
-import { ModelError } from '../../src/llm/types.js';
+import { ModelError } from '../../contracts/llm.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createActor, fromCallback, setup, spawnChild, type AnyEventObject } from 'xstate';
 import { getShortestPaths, getSimplePaths } from 'xstate/graph';
 import { actorMachine, type ActorToolOutcome, type RunToolsInput } from '../../machines/actor.js';
-import type { ThinkInput, ThinkResult } from '../../src/aime/types.js';
+import type { ThinkInput, ThinkResult } from '../../contracts/aime/types.js';
 import { deferredLogic, flush, silenced } from '../support/deferred.js';
 import { progressOutcomes, spec, thinkFinal, thinkWithProgress, thinkWithTool, toolOutcomes } from '../support/fixtures.js';
 

@@ -8,7 +8,7 @@ import { createActor, setup, spawnChild, type AnyEventObject } from 'xstate';
 import { getShortestPaths, getSimplePaths } from 'xstate/graph';
 import { plannerMachine } from '../../machines/planner.js';
 import { progressMachine } from '../../machines/progress.js';
-import type { PlanStepInput, PlanStepResult } from '../../src/aime/types.js';
+import type { PlanStepInput, PlanStepResult } from '../../contracts/aime/types.js';
 import { deferredLogic, flush, silenced } from '../support/deferred.js';
 import { task, USAGE } from '../support/fixtures.js';
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createActor, fromCallback, SimulatedClock, type AnyEventObject } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
 import { workflowMachine, type ComposeActorsInput, type WorkflowInput } from '../../machines/workflow.js';
-import type { ActorSpec, PlannerDecision } from '../../src/aime/types.js';
+import type { ActorSpec, PlannerDecision } from '../../contracts/aime/types.js';
 import { deferredLogic, flush, silenced } from '../support/deferred.js';
 import { spec, task, USAGE } from '../support/fixtures.js';
 import { seedState } from '../../src/gepa/online/state.js';

@@ -4,12 +4,12 @@
  * timer.
  */
 import { describe, expect, it } from 'vitest';
-import type { ChatRequest } from '../../src/llm/types.js';
+import type { ChatRequest } from '../../contracts/llm.js';
 import { applyCandidate } from '../../src/pipeline/candidate.js';
 import { ComponentRegistry, componentHandlers, type ComponentHandler } from '../../src/pipeline/components.js';
 import { createTeamAdapter, TeamAdapterError, type TeamAdapterOptions } from '../../src/pipeline/adapter.js';
 import type { Trial } from '../../src/pipeline/reflective.js';
-import type { TeamDef } from '../../src/pipeline/types.js';
+import type { TeamDef } from '../../contracts/teams/types.js';
 import { agent, byAgent, deepFreeze, FnModel, GateModel, generatorCritic, noteTools, par, seq, step, systemOf, userOf, USAGE } from './support.js';
 
 const reflection = (text = 'A better instruction.') => new FnModel(() => `Here it is:\n\`\`\`\n${text}\n\`\`\``, 'reflection');

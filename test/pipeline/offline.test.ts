@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OfflineModel } from '../../src/aime/offline/index.js';
-import { offlinePipelineAgent, readRules, violations, write } from '../../src/pipeline/offlineAgent.js';
+import { offlinePipelineAgent, readRules, violations, write } from '../../src/aime/offline/teamAgent.js';
 import { loadTeamFile } from '../../src/pipeline/load.js';
 import { runTeam } from '../../src/pipeline/runner.js';
 import { REPO_ROOT } from '../support/runtime.js';

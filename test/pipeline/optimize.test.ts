@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OfflineModel } from '../../src/aime/offline/index.js';
-import { PLANNER_COMPONENT } from '../../src/aime/prompts.js';
+import { PLANNER_COMPONENT } from '../../contracts/aime/prompts.js';
 import { optimize } from '../../src/gepa/index.js';
 import { createTeamAdapter } from '../../src/pipeline/adapter.js';
 import { loadTeamDataset } from '../../src/pipeline/dataset.js';

@@ -1,9 +1,9 @@
 /** Running teams end to end in-process: nesting, shared state, exits, isolation, failures, schemas, tools, cancelling. */
 import { describe, expect, it } from 'vitest';
-import { exitConditionMet } from '../../src/pipeline/results.js';
+import { exitConditionMet } from '../../contracts/teams/results.js';
 import { runTeam, TeamRunCancelled } from '../../src/pipeline/runner.js';
-import { renderTemplate, templateKeys } from '../../src/pipeline/template.js';
-import type { TeamDef } from '../../src/pipeline/types.js';
+import { renderTemplate, templateKeys } from '../../contracts/teams/template.js';
+import type { TeamDef } from '../../contracts/teams/types.js';
 import { agent, byAgent, FnModel, noteTools, par, seq, step, systemOf, userOf } from './support.js';
 
 describe('templates', () => {

@@ -4,9 +4,9 @@
  * calls to measure how many run at once without any timing.
  */
 import { z } from 'zod';
-import type { ChatModel, ChatRequest, ChatResponse, ToolCall } from '../../src/llm/types.js';
+import type { ChatModel, ChatRequest, ChatResponse, ToolCall } from '../../contracts/llm.js';
 import type { AgentTools } from '../../src/pipeline/effects.js';
-import type { AgentDef, TeamDef, WorkflowNode } from '../../src/pipeline/types.js';
+import type { AgentDef, TeamDef, WorkflowNode } from '../../contracts/teams/types.js';
 import type { Tool } from '../../src/tools/types.js';
 
 export const USAGE = { promptTokens: 3, completionTokens: 2, totalTokens: 5 };

@@ -12,7 +12,7 @@ import { pipelineAgentMachine, type AgentToolOutcome, type CallModelInput, type 
 import { pipelineLoopMachine } from '../../machines/pipelineLoop.js';
 import { pipelineParallelMachine } from '../../machines/pipelineParallel.js';
 import { pipelineSequentialMachine } from '../../machines/pipelineSequential.js';
-import type { AgentDef, NodeInput, NodeResult, WorkflowNode } from '../../src/pipeline/types.js';
+import type { AgentDef, NodeInput, NodeResult, WorkflowNode } from '../../contracts/teams/types.js';
 import { deferredLogic, flush, silenced } from '../support/deferred.js';
 import { agent, step, USAGE } from './support.js';
 

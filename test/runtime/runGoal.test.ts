@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ScriptedModel, reply } from '../../src/llm/scripted.js';
-import type { ChatRequest } from '../../src/llm/types.js';
+import type { ChatRequest } from '../../contracts/llm.js';
 import { runGoal } from '../../src/runtime/runGoal.js';
 import { parseJsonl } from '../../src/util/jsonl.js';
 import { modelSet, repoConfig, tempDir } from '../support/runtime.js';

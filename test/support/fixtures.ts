@@ -1,6 +1,6 @@
-import type { ActorSpec, ThinkResult } from '../../src/aime/types.js';
+import type { ActorSpec, ThinkResult } from '../../contracts/aime/types.js';
 import type { ActorToolOutcome } from '../../machines/actor.js';
-import type { TaskItem } from '../../src/aime/taskList.js';
+import type { TaskItem } from '../../contracts/aime/taskList.js';
 
 export const USAGE = { promptTokens: 3, completionTokens: 2, totalTokens: 5 };
 

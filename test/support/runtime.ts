@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../../src/config/index.js';
-import type { ChatModel } from '../../src/llm/types.js';
+import type { ChatModel } from '../../contracts/llm.js';
 import type { ModelSet } from '../../src/runtime/models.js';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');

@@ -4,8 +4,8 @@
  * far, and either asks for the next tool calls or ends with its report. Every
  * fact it reports comes from a real tool observation.
  */
-import type { ActorReport } from '../types.js';
-import type { ChatMessage } from '../../llm/types.js';
+import type { ActorReport } from '../../../contracts/aime/types.js';
+import type { ChatMessage } from '../../../contracts/llm.js';
 import { classify, outputFileFor } from './goal.js';
 import { describeLayout, parseListing, proposeNextSteps, type ListingEntry } from './workspaceFacts.js';
 import { OFFLINE_NOTICE } from './plannerPolicy.js';

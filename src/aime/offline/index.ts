@@ -5,12 +5,12 @@
  * tool calls, and says plainly that it is not a language model.
  */
 import { estimateUsage } from '../../llm/scripted.js';
-import type { ChatModel, ChatRequest, ChatResponse } from '../../llm/types.js';
+import type { ChatModel, ChatRequest, ChatResponse } from '../../../contracts/llm.js';
 import { PLANNER_SCHEMA_NAME } from '../planner.js';
 import { nextMove, readActorPrompt } from './actorPolicy.js';
 import { decide, OFFLINE_NOTICE, readPlannerPrompt } from './plannerPolicy.js';
 import { reflect } from './reflection.js';
-import { isPipelineAgentRequest, offlinePipelineAgent } from '../../pipeline/offlineAgent.js';
+import { isPipelineAgentRequest, offlinePipelineAgent } from './teamAgent.js';
 
 export const OFFLINE_MODEL_NAME = 'gepa-aime-offline';
 

@@ -5,9 +5,9 @@
  * the results to a file, retry a failed task once another way, then finish.
  */
 import { parseTaskList } from '../markdown.js';
-import type { TaskItem, TaskList } from '../taskList.js';
-import { flattenTasks } from '../taskListOps.js';
-import type { ActorReport, PlannerDecision } from '../types.js';
+import type { TaskItem, TaskList } from '../../../contracts/aime/taskList.js';
+import { flattenTasks } from '../../../contracts/aime/taskListOps.js';
+import type { ActorReport, PlannerDecision } from '../../../contracts/aime/types.js';
 import { capitalise, classify, outputFileFor, splitGoal, type WorkKind } from './goal.js';
 
 export const OFFLINE_NOTICE = 'Produced by the embedded offline model of GEPA-AIME (deterministic rules, no language model).';

@@ -5,7 +5,7 @@
  * and take the new text it proposes.
  */
 import type { ReflectInput, ReflectOutput } from '../../../machines/optimizer.js';
-import type { ChatModel } from '../../llm/types.js';
+import type { ChatModel } from '../../../contracts/llm.js';
 import type { ReflectiveRecord } from '../adapter.js';
 import { proposeWithModel } from '../reflection.js';
 import { activeCandidate, failingTraces } from './state.js';

@@ -3,7 +3,7 @@
  * with the server's own message and a hint where we know the fix, and
  * undici/socket errors by code. Nothing raw from undici reaches the caller.
  */
-import { ModelError } from '../types.js';
+import { ModelError } from '../../../contracts/llm.js';
 import { isObject } from './toolCalls.js';
 
 /** A ModelError that also says whether trying again may help. */

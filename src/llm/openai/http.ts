@@ -7,7 +7,7 @@
  */
 import type { Dispatcher, Pool } from 'undici';
 import { abortedError } from '../retry.js';
-import { ModelError } from '../types.js';
+import { ModelError } from '../../../contracts/llm.js';
 import { ProviderError, transportError } from './errors.js';
 
 /** Whole (non-streamed) bodies bigger than this are refused. */

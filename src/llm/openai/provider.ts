@@ -5,7 +5,7 @@
  * transient failures with backoff. Every failure is a one-line ModelError.
  */
 import { DEFAULT_RETRY, withRetries, type RetryPolicy, type Sleep } from '../retry.js';
-import type { ChatModel, ChatRequest, ChatResponse, ModelError } from '../types.js';
+import type { ChatModel, ChatRequest, ChatResponse, ModelError } from '../../../contracts/llm.js';
 import { sharedEndpoints, type EndpointRegistry, type EndpointSlot } from './endpoints.js';
 import { httpError, mentionsModel, oneLine, ProviderError } from './errors.js';
 import { Attempt, forEachChunk, readText, send, type HttpResponse } from './http.js';

@@ -7,7 +7,7 @@
  * never sent: the ones with a `structured_outputs` equivalent are translated,
  * the rest dropped. Other extra_params pass through untouched.
  */
-import type { ChatMessage, ChatRequest, ResponseFormat, ToolSpec } from '../types.js';
+import type { ChatMessage, ChatRequest, ResponseFormat, ToolSpec } from '../../../contracts/llm.js';
 import { resolveEndpoint, type OpenAISettings } from './settings.js';
 
 type Body = Record<string, unknown>;

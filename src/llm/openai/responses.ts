@@ -6,7 +6,7 @@
  * HTTP-kind error with the code it carries.
  */
 import { estimateUsage } from '../scripted.js';
-import type { ChatResponse, TokenUsage } from '../types.js';
+import type { ChatResponse, TokenUsage } from '../../../contracts/llm.js';
 import { isRetryableStatus, messageIn, oneLine, ProviderError } from './errors.js';
 import { SseDecoder } from './sse.js';
 import { isObject, ToolCallAssembler, toolCallsFromMessage } from './toolCalls.js';

@@ -4,7 +4,7 @@
  * `/health` and legacy `/generate` live at the server root beside it.
  */
 import { ENDPOINTS, type Endpoint, type ResolvedRole } from '../../config/index.js';
-import { ModelError } from '../types.js';
+import { ModelError } from '../../../contracts/llm.js';
 
 export type OpenAISettings = Pick<
   ResolvedRole,

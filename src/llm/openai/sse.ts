@@ -6,7 +6,7 @@
  * ModelError('protocol') when a line or event grows past a size cap, which
  * keeps a broken server from filling memory.
  */
-import { ModelError } from '../types.js';
+import { ModelError } from '../../../contracts/llm.js';
 
 export interface SseEvent {
   /** The `event:` field; "message" when absent, as the SSE spec says. */

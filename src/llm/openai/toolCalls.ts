@@ -4,7 +4,7 @@
  * name first, then the arguments text in pieces. Arguments are kept as raw
  * text: the runtime turns broken JSON into an observation for the model.
  */
-import type { ToolCall } from '../types.js';
+import type { ToolCall } from '../../../contracts/llm.js';
 
 interface Partial {
   id: string;

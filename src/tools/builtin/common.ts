@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { describeIoError } from '../ioErrors.js';
 import type { ToolResult } from '../types.js';
-import { errorMessage } from '../../util/errors.js';
+import { errorMessage } from '../../../contracts/errors.js';
 
 /** Directories listed but never descended into: huge, generated, or not the model's business. */
 export const SKIP_DIRS: ReadonlySet<string> = new Set(['node_modules', '.git']);

@@ -11,7 +11,7 @@ import { globMatcher } from '../glob.js';
 import { lineMatcher, type LineMatch } from '../lineMatch.js';
 import { resolveInWorkspace } from '../sandbox.js';
 import type { Tool } from '../types.js';
-import { errorMessage } from '../../util/errors.js';
+import { errorMessage } from '../../../contracts/errors.js';
 import { BINARY_SNIFF_BYTES, SKIP_DIRS, displayPath, fail, guarded, looksBinary, ok, relativeTo } from './common.js';
 
 /** Bigger files are almost always generated or data; skipping them keeps a search fast. */

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Tool, ToolResult } from '../types.js';
-import { errorMessage } from '../../util/errors.js';
+import { errorMessage } from '../../../contracts/errors.js';
 import { fail, ok } from './common.js';
 import { buildRequest, parseHits, type SearchHit, type WebSearchConfig } from './searchProviders.js';
 

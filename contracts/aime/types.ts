@@ -3,7 +3,7 @@
  * and the progress manager. Plain data: everything here is JSON-serialisable so
  * it can travel in events, snapshots and reports.
  */
-import type { ChatMessage, TokenUsage, ToolSpec } from '../llm/types.js';
+import type { ChatMessage, TokenUsage, ToolSpec } from '../llm.js';
 import type { TaskList } from './taskList.js';
 
 /** The planner's tactical output (AIME Eq. 1, g_{t+1}). */

@@ -3,7 +3,7 @@
  * tree over them, and what running a node produces. Plain JSON throughout:
  * these records travel in statechart inputs, events and GEPA trajectories.
  */
-import type { TokenUsage } from '../llm/types.js';
+import type { TokenUsage } from '../llm.js';
 
 /** Shared session state: output_key -> the text that agent wrote. */
 export type TeamState = Record<string, string>;

@@ -4,12 +4,14 @@
  * every change returns a new list, sharing untouched subtrees.
  */
 import { TASK_STATUSES, type TaskItem, type TaskList, type TaskStatus } from './taskList.js';
+import { AppError } from '../errors.js';
 
 export const TASK_ID_PATTERN = /^\d+(\.\d+)*$/;
 
 export type TaskPatch = Partial<Pick<TaskItem, 'status' | 'note' | 'title' | 'criteria'>>;
 
-export class UnknownTaskError extends Error {
+export class UnknownTaskError extends AppError {
+  readonly category = 'run';
   override readonly name = 'UnknownTaskError';
   constructor(readonly taskId: string) {
     super(`the task list has no task "${taskId}"`);

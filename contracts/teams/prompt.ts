@@ -4,7 +4,7 @@
  * as the system message, and the team's input as the user message. Pure:
  * the agent statechart builds its context with it.
  */
-import type { ChatMessage } from '../llm/types.js';
+import type { ChatMessage } from '../llm.js';
 import { renderTemplate } from './template.js';
 import type { AgentDef, TeamState } from './types.js';
 

@@ -18,8 +18,8 @@
  * With an output schema it wraps the text in a JSON object of that schema.
  * It never calls tools. Depends on nothing but the request.
  */
-import type { ChatRequest } from '../llm/types.js';
-import { PIPELINE_AGENT_PURPOSE } from './prompt.js';
+import type { ChatRequest } from '../../../contracts/llm.js';
+import { PIPELINE_AGENT_PURPOSE } from '../../../contracts/teams/prompt.js';
 
 export function isPipelineAgentRequest(request: ChatRequest): boolean {
   return request.purpose === PIPELINE_AGENT_PURPOSE;

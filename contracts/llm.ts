@@ -3,6 +3,7 @@
  * the OpenAI-compatible HTTP provider, the embedded offline model, the scripted
  * test model and record/replay all speak exactly this.
  */
+import { AppError, type ErrorCategory } from './errors.js';
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
@@ -95,13 +96,17 @@ export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
 }
 
 /** A model-side failure that should be reported, not thrown as a crash. */
-export class ModelError extends Error {
+export class ModelError extends AppError {
   constructor(
     message: string,
     readonly kind: 'timeout' | 'http' | 'network' | 'protocol' | 'no-recording' | 'exhausted' | 'aborted' | 'config',
     readonly status?: number,
   ) {
     super(message);
-    this.name = 'ModelError';
+  }
+
+  /** A model that cannot be built (missing replay file, bad extra_params.endpoint) is bad input. */
+  get category(): ErrorCategory {
+    return this.kind === 'config' ? 'input' : 'run';
   }
 }

@@ -1,0 +1,66 @@
+// The architecture, as rules: layers from the bottom up; a module may import its own
+// layer's folder and any lower layer, never a higher one, and no file-level cycle.
+// Every folder under src/ must be declared here, so a new folder is a decision.
+// `npm test` checks it (test/architecture.test.ts); `npx depcruise contracts machines src` shows it.
+const LAYERS = [
+  ['contracts'],
+  ['machines', 'src/util'],
+  ['src/config'],
+  ['src/llm', 'src/tools'],
+  ['src/aime', 'src/gepa'],
+  ['src/pipeline'],
+  ['src/runtime'],
+  ['src/queue'],
+  ['src/dashboard'],
+  ['src/cli'],
+];
+
+// Known exception, to be removed when GEPA's pure core moves into contracts/:
+// the GEPA statecharts call the engine's pure functions in src/gepa.
+const GEPA_CORE = '^src/gepa/(iteration|stopping|state|types|hash|merge|pareto|rng|sampler|selection|settings|online/state|online/history)[.]ts$';
+
+const folderRe = (f) => `^${f.replace('/', '[/]')}[/]`;
+const rules = [
+  { name: 'no-circular', severity: 'error', comment: 'no import cycles between files', from: {}, to: { circular: true } },
+  {
+    name: 'declared-layer',
+    severity: 'error',
+    comment: 'every folder under src/ belongs to a layer in .dependency-cruiser.cjs',
+    from: { path: '^src/', pathNot: LAYERS.flat().filter((f) => f.startsWith('src/')).map(folderRe) },
+    to: {},
+  },
+];
+LAYERS.forEach((layer, i) => {
+  const higher = LAYERS.slice(i + 1).flat();
+  if (higher.length === 0) return;
+  for (const folder of layer) {
+    rules.push({
+      name: `layer:${folder}`,
+      severity: 'error',
+      comment: `${folder} may import only its own layer and those below it`,
+      from: { path: folderRe(folder), pathNot: folder === 'machines' ? '^machines/(gepa|gepaEvents|optimizer)[.]ts$' : undefined },
+      to: { path: higher.map(folderRe) },
+    });
+  }
+  // Folders sharing a layer stay independent of each other.
+  for (const a of layer) for (const b of layer) {
+    if (a !== b) rules.push({ name: `same-layer:${a}->${b}`, severity: 'error', from: { path: folderRe(a) }, to: { path: folderRe(b) } });
+  }
+});
+rules.push({
+  name: 'layer:machines(gepa)',
+  severity: 'error',
+  comment: 'the GEPA statecharts may reach only the pure GEPA core in src/gepa',
+  from: { path: '^machines/(gepa|gepaEvents|optimizer)[.]ts$' },
+  to: { path: LAYERS.slice(2).flat().map(folderRe), pathNot: GEPA_CORE },
+});
+
+module.exports = {
+  forbidden: rules,
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(node_modules|dist)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+  },
+};
