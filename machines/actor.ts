@@ -145,6 +145,7 @@ export const actorMachine = setup({
   initial: 'reasoning',
   states: {
     reasoning: {
+      description: 'Thought: one model call decides the next action, a tool call or the final report.',
       invoke: {
         id: 'think',
         src: 'think',
@@ -174,6 +175,7 @@ export const actorMachine = setup({
       },
     },
     acting: {
+      description: 'Action: the requested tools run (errors come back as observations).',
       invoke: {
         id: 'runTools',
         src: 'runTools',
@@ -194,6 +196,7 @@ export const actorMachine = setup({
       },
     },
     observing: {
+      description: 'Observation: tool results join the conversation; the step limit is checked.',
       always: [
         {
           guard: 'stepLimitReached',
@@ -210,10 +213,12 @@ export const actorMachine = setup({
       ],
     },
     reporting: {
+      description: 'The subtask ends with a structured report: status, summary, references.',
       entry: 'deliverReport',
       always: { target: 'done' },
     },
     done: {
+      description: 'The report went to the workflow.',
       type: 'final',
     },
   },

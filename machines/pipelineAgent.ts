@@ -141,9 +141,11 @@ export const pipelineAgentMachine = setup({
   initial: 'starting',
   states: {
     starting: {
+      description: 'The agent composes its messages from its prompt template and the team state.',
       always: [{ guard: 'unknownAgent', target: 'failed' }, { target: 'reasoning' }],
     },
     reasoning: {
+      description: 'One model call: an answer, or tool calls to run.',
       invoke: {
         id: 'callModel',
         src: 'callModel',
@@ -182,6 +184,7 @@ export const pipelineAgentMachine = setup({
       },
     },
     acting: {
+      description: 'The requested tools run; their results go back to the model.',
       invoke: {
         id: 'runTools',
         src: 'runTools',
@@ -194,8 +197,8 @@ export const pipelineAgentMachine = setup({
         },
       },
     },
-    done: { type: 'final' },
-    failed: { type: 'final' },
+    done: { type: 'final', description: 'The agent produced its output.' },
+    failed: { type: 'final', description: 'The agent failed; the result says why.' },
   },
   output: ({ context }) => agentResult(context),
 });

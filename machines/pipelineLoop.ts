@@ -81,6 +81,7 @@ export const pipelineLoopMachine = setup({
   initial: 'running',
   states: {
     running: {
+      description: 'Runs the body again until the exit condition holds or the iteration limit is reached.',
       entry: 'spawnStep',
       on: {
         'xstate.done.actor.*': [
@@ -93,8 +94,8 @@ export const pipelineLoopMachine = setup({
         'xstate.error.actor.*': { target: 'failed', actions: 'absorb' },
       },
     },
-    done: { type: 'final' },
-    failed: { type: 'final' },
+    done: { type: 'final', description: 'Finished; the result holds the outputs.' },
+    failed: { type: 'final', description: 'A step failed; the result says why.' },
   },
   output: ({ context }) => context.result,
 });

@@ -72,6 +72,7 @@ export const pipelineParallelMachine = setup({
   initial: 'running',
   states: {
     running: {
+      description: 'Runs every branch at once and joins their results.',
       entry: 'spawnBranches',
       on: {
         'xstate.done.actor.*': [
@@ -84,8 +85,8 @@ export const pipelineParallelMachine = setup({
         'xstate.error.actor.*': [{ guard: not('outstanding') }, { target: 'failed', actions: ['record', 'join'] }],
       },
     },
-    done: { type: 'final' },
-    failed: { type: 'final' },
+    done: { type: 'final', description: 'Finished; the result holds the outputs.' },
+    failed: { type: 'final', description: 'A step failed; the result says why.' },
   },
   output: ({ context }) => context.result!,
 });

@@ -46,6 +46,7 @@ export const pipelineRunMachine = setup({
   initial: 'running',
   states: {
     running: {
+      description: 'Runs the team\'s root node.',
       entry: 'spawnTop',
       on: {
         'xstate.done.actor.*': [
@@ -55,8 +56,8 @@ export const pipelineRunMachine = setup({
         'xstate.error.actor.*': { target: 'failed', actions: 'store' },
       },
     },
-    done: { type: 'final' },
-    failed: { type: 'final' },
+    done: { type: 'final', description: 'Finished; the result holds the outputs.' },
+    failed: { type: 'final', description: 'A step failed; the result says why.' },
   },
   output: ({ context }) => context.result!,
 });

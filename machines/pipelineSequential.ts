@@ -63,6 +63,7 @@ export const pipelineSequentialMachine = setup({
   initial: 'running',
   states: {
     running: {
+      description: 'Runs the steps one after another, each seeing the state the previous left.',
       entry: 'spawnStep',
       on: {
         'xstate.done.actor.*': [
@@ -73,8 +74,8 @@ export const pipelineSequentialMachine = setup({
         'xstate.error.actor.*': { target: 'failed', actions: 'absorb' },
       },
     },
-    done: { type: 'final' },
-    failed: { type: 'final' },
+    done: { type: 'final', description: 'Finished; the result holds the outputs.' },
+    failed: { type: 'final', description: 'A step failed; the result says why.' },
   },
   output: ({ context }) => context.result,
 });

@@ -26,17 +26,20 @@ export const plannerMachine = setup({
     }),
   },
   actions: {
-    announceDecision: sendParent(({ context }, out: Extract<PlanStepResult, { ok: true }>): PlannerDecidedEvent => ({
-      type: 'PLANNER.DECIDED',
-      decision: out.decision,
-      usage: addUsage(context.usage, out.usage),
-      raw: out.raw,
-    })),
+    announceDecision: sendParent(({ context }, result: PlanStepResult): PlannerDecidedEvent => {
+      const out = accepted(result);
+      return { type: 'PLANNER.DECIDED', decision: out.decision, usage: addUsage(context.usage, out.usage), raw: out.raw };
+    }),
     announceFailure: sendParent(({ context }, failure: { reason: string; usage: TokenUsage }): PlannerFailedEvent => ({
       type: 'PLANNER.FAILED',
       reason: failure.reason,
       usage: addUsage(context.usage, failure.usage),
     })),
+    storeRequest: assign(({ event }) => ({ request: event, retry: null, usage: ZERO_USAGE })),
+    prepareReask: assign(({ context }, result: PlanStepResult) => {
+      const out = rejected(result);
+      return { retry: { raw: out.raw, errors: out.errors }, usage: addUsage(context.usage, out.usage) };
+    }),
   },
   guards: {
     isValidDecision: (_, result: PlanStepResult) => result.ok,
@@ -48,14 +51,11 @@ export const plannerMachine = setup({
   initial: 'idle',
   states: {
     idle: {
-      on: {
-        'PLANNER.PLAN': {
-          target: 'thinking',
-          actions: assign(({ event }) => ({ request: event, retry: null, usage: ZERO_USAGE })),
-        },
-      },
+      description: 'Waiting for the workflow to ask for the next plan.',
+      on: { 'PLANNER.PLAN': { target: 'thinking', actions: 'storeRequest' } },
     },
     thinking: {
+      description: 'One model call returns the updated task list and the next action; a reply off the schema is re-asked once.',
       invoke: {
         id: 'planStep',
         src: 'planStep',
@@ -74,23 +74,20 @@ export const plannerMachine = setup({
           {
             guard: { type: 'isValidDecision', params: ({ event }) => event.output },
             target: 'idle',
-            actions: { type: 'announceDecision', params: ({ event }) => event.output as Extract<PlanStepResult, { ok: true }> },
+            actions: { type: 'announceDecision', params: ({ event }) => event.output },
           },
           {
             guard: 'canReask',
             target: 'thinking',
             reenter: true,
-            actions: assign(({ context, event }) => {
-              const out = event.output as Extract<PlanStepResult, { ok: false }>;
-              return { retry: { raw: out.raw, errors: out.errors }, usage: addUsage(context.usage, out.usage) };
-            }),
+            actions: { type: 'prepareReask', params: ({ event }) => event.output },
           },
           {
             target: 'idle',
             actions: {
               type: 'announceFailure',
               params: ({ event }) => {
-                const out = event.output as Extract<PlanStepResult, { ok: false }>;
+                const out = rejected(event.output);
                 return { reason: `planner output did not match the schema after one re-ask: ${out.errors.join('; ')}`, usage: out.usage };
               },
             },
@@ -107,3 +104,14 @@ export const plannerMachine = setup({
     },
   },
 });
+
+/** The guards have already told the two outcomes apart; these narrow the type and say so if not. */
+function accepted(result: PlanStepResult): Extract<PlanStepResult, { ok: true }> {
+  if (!result.ok) throw new Error('planner: a rejected plan reached a path for accepted ones');
+  return result;
+}
+
+function rejected(result: PlanStepResult): Extract<PlanStepResult, { ok: false }> {
+  if (result.ok) throw new Error('planner: an accepted plan reached a path for rejected ones');
+  return result;
+}

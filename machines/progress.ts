@@ -3,7 +3,7 @@
  * Everyone else sends it events; after every change it tells its parent (the
  * workflow) the new list and why it changed.
  */
-import { assign, sendParent, setup } from 'xstate';
+import { assertEvent, assign, sendParent, setup } from 'xstate';
 import type { ProgressChangedEvent, ProgressInbound, ProgressUpdateEvent } from './events.js';
 import type { TaskList, TaskStatus } from '../contracts/aime/taskList.js';
 import { findTask, mergePlan, rollUpStatuses, updateTask } from '../contracts/aime/taskListOps.js';
@@ -34,6 +34,20 @@ export const progressMachine = setup({
         cause: params.cause,
       }),
     ),
+    applyPlan: assign(({ context, event }) => {
+      assertEvent(event, 'PROGRESS.PLAN');
+      return { tasks: mergePlan(context.tasks, event.tasks), revision: context.revision + 1 };
+    }),
+    applyUpdate: assign(({ context, event }) => {
+      assertEvent(event, 'PROGRESS.UPDATE');
+      return { tasks: updateTask(context.tasks, event.taskId, statusFromUpdate(event)), revision: context.revision + 1 };
+    }),
+    applyReport: assign(({ context, event }) => {
+      assertEvent(event, 'PROGRESS.REPORT');
+      const { taskId, status, summary } = event.report;
+      return { tasks: updateTask(context.tasks, taskId, { status, note: summary }), revision: context.revision + 1 };
+    }),
+    rollUp: assign(({ context }) => ({ tasks: rollUpStatuses(context.tasks), revision: context.revision + 1 })),
   },
   guards: {
     isKnownTask: ({ context, event }) =>
@@ -46,40 +60,13 @@ export const progressMachine = setup({
   initial: 'tracking',
   states: {
     tracking: {
+      description: 'The single writer of the task list: every change bumps the revision and is announced.',
       on: {
-        'PROGRESS.PLAN': {
-          actions: [
-            assign(({ context, event }) => ({ tasks: mergePlan(context.tasks, event.tasks), revision: context.revision + 1 })),
-            { type: 'notifyChanged', params: { cause: 'plan' } },
-          ],
-        },
-        'PROGRESS.UPDATE': {
-          // Updates for tasks the list does not hold are dropped: a model may invent ids.
-          guard: 'isKnownTask',
-          actions: [
-            assign(({ context, event }) => ({
-              tasks: updateTask(context.tasks, event.taskId, statusFromUpdate(event)),
-              revision: context.revision + 1,
-            })),
-            { type: 'notifyChanged', params: { cause: 'update' } },
-          ],
-        },
-        'PROGRESS.REPORT': {
-          guard: 'isKnownTask',
-          actions: [
-            assign(({ context, event }) => ({
-              tasks: updateTask(context.tasks, event.report.taskId, { status: event.report.status, note: event.report.summary }),
-              revision: context.revision + 1,
-            })),
-            { type: 'notifyChanged', params: { cause: 'report' } },
-          ],
-        },
-        'PROGRESS.ROLLUP': {
-          actions: [
-            assign(({ context }) => ({ tasks: rollUpStatuses(context.tasks), revision: context.revision + 1 })),
-            { type: 'notifyChanged', params: { cause: 'rollup' } },
-          ],
-        },
+        'PROGRESS.PLAN': { actions: ['applyPlan', { type: 'notifyChanged', params: { cause: 'plan' } }] },
+        // Updates for tasks the list does not hold are dropped: a model may invent ids.
+        'PROGRESS.UPDATE': { guard: 'isKnownTask', actions: ['applyUpdate', { type: 'notifyChanged', params: { cause: 'update' } }] },
+        'PROGRESS.REPORT': { guard: 'isKnownTask', actions: ['applyReport', { type: 'notifyChanged', params: { cause: 'report' } }] },
+        'PROGRESS.ROLLUP': { actions: ['rollUp', { type: 'notifyChanged', params: { cause: 'rollup' } }] },
       },
     },
   },

@@ -10,11 +10,10 @@
  * events.ts. Limits: iterations, token budget and a wall-clock deadline (on
  * XState's clock, so tests can simulate it). All effects are provided by name.
  */
-import { and, assign, enqueueActions, fromPromise, not, sendTo, setup } from 'xstate';
+import { and, assertEvent, assign, enqueueActions, fromPromise, not, sendTo, setup } from 'xstate';
 import type {
   ActorReportedEvent,
   OptimizerOutcomeEvent,
-  PlannerDecidedEvent,
   PlannerPlanEvent,
   ProgressPlanEvent,
   ProgressReportEvent,
@@ -227,12 +226,67 @@ export const workflowMachine = setup({
       event.type === 'OPTIMIZER.SETTLED' ? { candidateId: event.activeId, learningNote: event.change } : {},
     ),
     recordDecision: assign(({ context, event }) => {
-      const { decision } = event as PlannerDecidedEvent;
+      assertEvent(event, 'PLANNER.DECIDED');
+      const { decision } = event;
       return {
         decision,
         plannerLog: [...context.plannerLog, { iteration: context.iteration, rationale: decision.rationale, action: decision.action }],
       };
     }),
+    // ---- the run's own bookkeeping ----
+    recordCancel: assign(({ event }) => {
+      assertEvent(event, 'WORKFLOW.CANCEL');
+      return { reason: event.reason ?? 'cancelled by the user' };
+    }),
+    applyPrompts: assign(({ context, event }) => {
+      assertEvent(event, 'OPTIMIZER.PROMPTS');
+      return { prompts: { ...context.prompts, ...event.prompts }, candidateId: event.candidateId };
+    }),
+    storePrompts: assign((_, prompts: Record<string, string>) => ({ prompts })),
+    nextIteration: assign(({ context }) => ({ iteration: context.iteration + 1 })),
+    recordAnswer: assign(({ event }) => {
+      assertEvent(event, 'PLANNER.DECIDED');
+      return { answer: actionField(event.decision, 'answer') };
+    }),
+    recordPlannerGaveUp: assign(({ event }) => {
+      assertEvent(event, 'PLANNER.DECIDED');
+      return { outcome: 'failed' as const, reason: `planner gave up: ${actionField(event.decision, 'reason')}` };
+    }),
+    recordPlannerFailure: assign(({ event }) => {
+      assertEvent(event, 'PLANNER.FAILED');
+      return { outcome: 'failed' as const, reason: event.reason };
+    }),
+    /** Why the run stops at once (a limit or a broken effect); no outcome, so nothing is learnt from it. */
+    stopBecause: assign((_, reason: string) => ({ reason })),
+    /** The goal failed: the outcome goes to concluding (and to online learning). */
+    failGoal: assign((_, reason: string) => ({ outcome: 'failed' as const, reason })),
+    markCompleted: assign({ outcome: 'completed' as const }),
+    // Tell the planner, through H_t, why nothing ran.
+    noteNothingDispatched: assign(({ context }) => ({
+      history: [
+        ...context.history,
+        {
+          taskId: '-',
+          status: 'failed' as const,
+          summary: `none of the tasks the planner dispatched (${dispatchIds(context).join(', ') || 'none'}) is pending with all subtasks done; dispatch pending leaf tasks by id`,
+          references: [],
+        },
+      ],
+    })),
+    trackActors: assign(({ context }, specs: ActorSpec[]) => ({
+      inFlight: specs.map((s) => s.taskId),
+      personaOf: { ...context.personaOf, ...Object.fromEntries(specs.map((s) => [s.taskId, s.persona])) },
+    })),
+    // Usage already arrived step by step as ACTOR.USAGE; the report's total is kept per run only.
+    recordReport: assign(({ context, event }) => {
+      assertEvent(event, 'ACTOR.REPORTED');
+      return {
+        inFlight: context.inFlight.filter((id) => id !== event.report.taskId),
+        history: [...context.history, event.report],
+        actorRuns: [...context.actorRuns, toActorRun(event, context.iteration)],
+      };
+    }),
+    setStatus: assign((_, status: Exclude<WorkflowStatus, 'running'>) => ({ status })),
   },
 }).createMachine({
   id: 'workflow',
@@ -261,83 +315,70 @@ export const workflowMachine = setup({
   initial: 'running',
   states: {
     running: {
+      description: 'A goal in progress; a deadline, the token budget or a cancel ends it from any substate.',
       after: {
         deadline: { guard: 'hasDeadline', target: 'failed', actions: 'deadlinePassed' },
       },
       on: {
         'WORKFLOW.DEADLINE': { target: 'failed', actions: 'deadlinePassed' },
-        'WORKFLOW.CANCEL': {
-          target: 'cancelled',
-          actions: assign(({ event }) => ({ reason: event.reason ?? 'cancelled by the user' })),
-        },
+        'WORKFLOW.CANCEL': { target: 'cancelled', actions: 'recordCancel' },
         'PROGRESS.CHANGED': { actions: 'storeTasks' },
         'ACTOR.USAGE': { actions: 'addUsage' },
         'ACTOR.STEP': {},
-        'OPTIMIZER.PROMPTS': {
-          actions: assign(({ context, event }) => ({ prompts: { ...context.prompts, ...event.prompts }, candidateId: event.candidateId })),
-        },
+        'OPTIMIZER.PROMPTS': { actions: 'applyPrompts' },
       },
       always: {
         guard: 'tokenBudgetExceeded',
         target: 'failed',
-        actions: assign(({ context }) => ({
-          reason: `token budget of ${context.limits.tokenBudget} exceeded (${context.usage.totalTokens} used)`,
-        })),
+        actions: {
+          type: 'stopBecause',
+          params: ({ context }) => `token budget of ${context.limits.tokenBudget} exceeded (${context.usage.totalTokens} used)`,
+        },
       },
       initial: 'initializing',
       states: {
         initializing: {
+          description: "The runtime prepares the run's prompts before the first plan.",
           invoke: {
             id: 'initialize',
             src: 'initialize',
             input: ({ context }) => ({ prompts: context.prompts }),
-            onDone: { target: 'planning', actions: assign(({ event }) => ({ prompts: event.output.prompts })) },
+            onDone: { target: 'planning', actions: { type: 'storePrompts', params: ({ event }) => event.output.prompts } },
             onError: {
               target: '#workflow.failed',
-              actions: assign(({ event }) => ({ reason: `initialization failed: ${errorMessage(event.error)}` })),
+              actions: { type: 'stopBecause', params: ({ event }) => `initialization failed: ${errorMessage(event.error)}` },
             },
           },
         },
         planning: {
-          entry: [assign(({ context }) => ({ iteration: context.iteration + 1 })), 'askPlanner'],
+          description: 'The planner updates the task list and picks the next action (AIME Eq. 1).',
+          entry: ['nextIteration', 'askPlanner'],
           on: {
             'PLANNER.DECIDED': [
               {
                 guard: 'decidedFinish',
                 target: 'finishing',
-                actions: [
-                  'addUsage',
-                  'recordDecision',
-                  'sendPlanToProgress',
-                  assign(({ event }) => ({ answer: actionField(event.decision, 'answer') })),
-                ],
+                actions: ['addUsage', 'recordDecision', 'sendPlanToProgress', 'recordAnswer'],
               },
               {
                 guard: 'decidedFail',
                 target: 'concluding',
-                actions: [
-                  'addUsage',
-                  'recordDecision',
-                  'sendPlanToProgress',
-                  assign(({ event }) => ({ outcome: 'failed' as const, reason: `planner gave up: ${actionField(event.decision, 'reason')}` })),
-                ],
+                actions: ['addUsage', 'recordDecision', 'sendPlanToProgress', 'recordPlannerGaveUp'],
               },
               { target: 'dispatching', actions: ['addUsage', 'recordDecision', 'sendPlanToProgress'] },
             ],
-            'PLANNER.FAILED': {
-              target: 'concluding',
-              actions: ['addUsage', assign(({ event }) => ({ outcome: 'failed' as const, reason: event.reason }))],
-            },
+            'PLANNER.FAILED': { target: 'concluding', actions: ['addUsage', 'recordPlannerFailure'] },
           },
         },
         finishing: {
-          // Wait until the progress manager has the final list, so the report shows it.
+          description: 'The planner finished: wait until the progress manager has the final list, so the report shows it.',
           on: {
-            'PROGRESS.CHANGED': { guard: 'isPlanAck', target: 'concluding', actions: ['storeTasks', assign({ outcome: 'completed' as const })] },
+            'PROGRESS.CHANGED': { guard: 'isPlanAck', target: 'concluding', actions: ['storeTasks', 'markCompleted'] },
           },
         },
         concluding: {
-          // Online GEPA learns from the goal's outcome before the run ends.
+          description: "The outcome is decided; online learning (when on) hears of it before the run ends.",
+          // Inline because an action in setup() cannot enqueue its named siblings by name.
           entry: enqueueActions(({ context, enqueue }) => {
             if (context.optimizerInput) enqueue('reportGoalOutcome');
           }),
@@ -353,27 +394,19 @@ export const workflowMachine = setup({
           },
         },
         dispatching: {
+          description: 'The planner dispatched tasks: the actor factory builds one actor per runnable task.',
           initial: 'awaitingPlan',
           states: {
             awaitingPlan: {
+              description: 'Wait for the progress manager to hold the new plan.',
               on: { 'PROGRESS.CHANGED': { guard: 'isPlanAck', target: 'composing', actions: 'storeTasks' } },
             },
             composing: {
+              description: 'The actor factory composes each actor (persona, tools, knowledge, environment, format).',
               always: {
                 guard: 'nothingToDispatch',
                 target: '#workflow.running.evaluating',
-                actions: assign(({ context }) => ({
-                  // Tell the planner, through H_t, why nothing ran.
-                  history: [
-                    ...context.history,
-                    {
-                      taskId: '-',
-                      status: 'failed' as const,
-                      summary: `none of the tasks the planner dispatched (${dispatchIds(context).join(', ') || 'none'}) is pending with all subtasks done; dispatch pending leaf tasks by id`,
-                      references: [],
-                    },
-                  ],
-                })),
+                actions: 'noteNothingDispatched',
               },
               invoke: {
                 id: 'composeActors',
@@ -391,31 +424,24 @@ export const workflowMachine = setup({
                 onDone: {
                   target: '#workflow.running.executing',
                   actions: [
-                    assign(({ context, event }) => ({
-                      inFlight: event.output.map((s) => s.taskId),
-                      personaOf: { ...context.personaOf, ...Object.fromEntries(event.output.map((s) => [s.taskId, s.persona])) },
-                    })),
+                    { type: 'trackActors', params: ({ event }) => event.output },
                     { type: 'startActors', params: ({ event }) => event.output },
                   ],
                 },
                 onError: {
                   target: '#workflow.running.concluding',
-                  actions: assign(({ event }) => ({ outcome: 'failed' as const, reason: `actor factory failed: ${errorMessage(event.error)}` })),
+                  actions: { type: 'failGoal', params: ({ event }) => `actor factory failed: ${errorMessage(event.error)}` },
                 },
               },
             },
           },
         },
         executing: {
+          description: 'Dynamic actors work on their subtasks; each ends with a report.',
           on: {
             'ACTOR.REPORTED': {
-              // Usage already arrived step by step as ACTOR.USAGE; the report's total is kept per run only.
               actions: [
-                assign(({ context, event }) => ({
-                  inFlight: context.inFlight.filter((id) => id !== event.report.taskId),
-                  history: [...context.history, event.report],
-                  actorRuns: [...context.actorRuns, toActorRun(event, context.iteration)],
-                })),
+                'recordReport',
                 { type: 'forwardReport', params: ({ event }) => event.report },
                 enqueueActions(({ context, event, enqueue }) => {
                   if (context.optimizerInput) enqueue({ type: 'reportSubtaskOutcome', params: event.report });
@@ -426,27 +452,29 @@ export const workflowMachine = setup({
           always: { guard: 'allReported', target: 'evaluating' },
         },
         evaluating: {
+          description: 'Every dispatched actor reported: stop at the iteration limit, else refresh the list.',
           always: [
             {
               guard: 'iterationLimitReached',
               target: 'concluding',
-              actions: assign(({ context }) => ({
-                outcome: 'failed' as const,
-                reason: `iteration limit (${context.limits.maxIterations}) reached before the planner finished`,
-              })),
+              actions: {
+                type: 'failGoal',
+                params: ({ context }) => `iteration limit (${context.limits.maxIterations}) reached before the planner finished`,
+              },
             },
             { target: 'refreshing' },
           ],
         },
         refreshing: {
+          description: 'The progress manager rolls statuses up the task tree before the next plan.',
           entry: 'requestRollup',
           on: { 'PROGRESS.CHANGED': { guard: 'isRollupAck', target: 'planning', actions: 'storeTasks' } },
         },
       },
     },
-    done: { type: 'final', entry: assign({ status: 'completed' }) },
-    failed: { type: 'final', entry: assign({ status: 'failed' }) },
-    cancelled: { type: 'final', entry: assign({ status: 'cancelled' }) },
+    done: { type: 'final', description: 'The goal was completed.', entry: { type: 'setStatus', params: 'completed' } },
+    failed: { type: 'final', description: 'The goal failed; the reason says why.', entry: { type: 'setStatus', params: 'failed' } },
+    cancelled: { type: 'final', description: 'The run was cancelled.', entry: { type: 'setStatus', params: 'cancelled' } },
   },
   output: ({ context }) => ({
     status: context.status === 'running' ? 'failed' : context.status,

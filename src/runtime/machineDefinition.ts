@@ -19,6 +19,8 @@ export interface StateNodeJson {
   id: string;
   key: string;
   type: StateNodeType;
+  /** What the state is for, from the statechart's `description`. */
+  description?: string;
   /** Ids of the initial child state(s). */
   initial?: string[];
   transitions: TransitionJson[];
@@ -37,6 +39,7 @@ interface StateNodeLike {
   id: string;
   key: string;
   type: StateNodeType;
+  description?: string | undefined;
   states: Record<string, StateNodeLike>;
   transitions?: Map<string, TransitionLike[]>;
   always?: TransitionLike[];
@@ -97,6 +100,7 @@ function describeNode(node: StateNodeLike): StateNodeJson {
     children: Object.values(node.states).map(describeNode),
   };
   const initial = node.type === 'compound' ? node.initial?.target.map((t) => t.id) : undefined;
+  if (typeof node.description === 'string' && node.description) out.description = node.description;
   if (initial?.length) out.initial = initial;
   const invokes = (node.invoke ?? []).map((i) => (typeof i.src === 'string' ? i.src : 'inline')).filter(Boolean);
   if (invokes.length) out.invokes = invokes;

@@ -28,10 +28,12 @@ function drawNode(node, def, parent, index) {
     class: `state type-${node.type}${isInitial ? ' initial' : ''}`,
     'data-node-id': node.id,
     'data-state': node.key,
+    ...(node.description ? { title: node.description } : {}),
   });
   const head = el('div', { class: 'state-head' }, el('span', { class: 'state-key' }, node.key));
   if (node.invokes && node.invokes.length) head.append(el('span', { class: 'state-invokes', title: 'invokes' }, `⇢ ${node.invokes.join(', ')}`));
   box.append(head);
+  if (node.description) box.append(el('div', { class: 'state-description' }, node.description));
   const transitions = transitionList(node, def);
   if (transitions) box.append(transitions);
   if (node.children.length) {

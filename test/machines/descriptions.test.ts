@@ -1,0 +1,39 @@
+/** Every state says what it is for, and the dashboard's statechart JSON carries it. */
+import { describe, expect, it } from 'vitest';
+import { actorMachine } from '../../machines/actor.js';
+import { pipelineAgentMachine } from '../../machines/pipelineAgent.js';
+import { pipelineLoopMachine } from '../../machines/pipelineLoop.js';
+import { pipelineParallelMachine } from '../../machines/pipelineParallel.js';
+import { pipelineRunMachine } from '../../machines/pipelineRun.js';
+import { pipelineSequentialMachine } from '../../machines/pipelineSequential.js';
+import { plannerMachine } from '../../machines/planner.js';
+import { progressMachine } from '../../machines/progress.js';
+import { workflowMachine } from '../../machines/workflow.js';
+import { describeLogic, type StateNodeJson } from '../../src/runtime/machineDefinition.js';
+
+const MACHINES = {
+  workflow: workflowMachine,
+  planner: plannerMachine,
+  progress: progressMachine,
+  actor: actorMachine,
+  pipelineAgent: pipelineAgentMachine,
+  pipelineLoop: pipelineLoopMachine,
+  pipelineParallel: pipelineParallelMachine,
+  pipelineRun: pipelineRunMachine,
+  pipelineSequential: pipelineSequentialMachine,
+};
+
+function undescribed(node: StateNodeJson, isRoot = true): string[] {
+  const own = !isRoot && !node.description ? [node.id] : [];
+  return [...own, ...node.children.flatMap((c) => undescribed(c, false))];
+}
+
+describe('statechart descriptions', () => {
+  for (const [name, machine] of Object.entries(MACHINES)) {
+    it(`${name}: every state has a description in the drawn definition`, () => {
+      const def = describeLogic(machine);
+      expect(def).not.toBeNull();
+      expect(undescribed(def!.root)).toEqual([]);
+    });
+  }
+});
