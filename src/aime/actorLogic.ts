@@ -62,14 +62,35 @@ export type ToolCallGuard = (call: ToolCallRequest, sideEffect: boolean, execute
  * Runs the calls one after another (a later call may depend on an earlier
  * write). Only the tools the factory gave this actor can be called.
  */
-export async function runTools(input: RunToolsInput, allTools: Map<string, Tool>, ctx: ToolContext, guard?: ToolCallGuard): Promise<ActorToolOutcome[]> {
+export interface StepLimits {
+  /** Calls of one message that run; the rest are answered "not run: limit". */
+  maxToolCalls?: number;
+  /** Bytes all calls of one message may write together. */
+  maxWriteBytes?: number;
+}
+
+export async function runTools(input: RunToolsInput, allTools: Map<string, Tool>, baseCtx: ToolContext, guard?: ToolCallGuard, limits: StepLimits = {}): Promise<ActorToolOutcome[]> {
+  // One budget per step (one model message), shared by all its calls.
+  const ctx: ToolContext = limits.maxWriteBytes !== undefined ? { ...baseCtx, writeBudget: { limit: limits.maxWriteBytes, left: limits.maxWriteBytes } } : baseCtx;
+  const maxCalls = limits.maxToolCalls ?? Infinity;
   const granted = new Map<string, Tool>();
   for (const spec of input.spec.tools) {
     const tool = allTools.get(spec.name);
     if (tool) granted.set(spec.name, tool);
   }
   const outcomes: ActorToolOutcome[] = [];
-  for (const call of input.calls) {
+  for (const [index, call] of input.calls.entries()) {
+    if (index >= maxCalls) {
+      outcomes.push({
+        id: call.id,
+        name: call.name,
+        arguments: call.arguments,
+        ok: false,
+        observation: `not run: limit of ${maxCalls} tool calls per step (this message asked for ${input.calls.length}); call it again in a later step if it is still needed`,
+        references: [],
+      });
+      continue;
+    }
     if (call.name === UPDATE_PROGRESS) {
       outcomes.push(progressOutcome(call));
       continue;

@@ -15,12 +15,13 @@ import { DEFAULT_PLANNER_PROMPT, PLANNER_COMPONENT, personaComponent } from '../
 import type { TaskList } from '../aime/taskList.js';
 import type { LoadedConfig } from '../config/index.js';
 import type { ChatModel } from '../llm/types.js';
+import { createProtectedPaths } from '../tools/protectedPaths.js';
 import { loadToolRegistry } from '../tools/registry.js';
 import { errorMessage } from '../util/errors.js';
 import { JsonlAppender, writeFileAtomic } from '../util/jsonl.js';
 import { EventRecorder, type RunEventRecord } from './eventLog.js';
 import { RunJournal } from './journal.js';
-import { startLearning, type RunLearning } from './learning.js';
+import { historyPath, startLearning, type RunLearning } from './learning.js';
 import { SnapshotWriter } from './snapshots.js';
 import { createModelSet, type ModelSet } from './models.js';
 import { buildReport, type RunReport } from './report.js';
@@ -165,9 +166,19 @@ async function openRun(meta: RunMeta, opts: RunOptions, now: () => Date): Promis
   const learning = meta.learn
     ? await startLearning({ gepa: config.gepa, tracesDir: meta.tracesDir, runId: meta.runId, seedPrompts, reflectionModel: models.reflection, now })
     : null;
+  // Tools never touch what runs them: this config, these traces, the history file, VCS metadata, protected globs.
+  const protectedPaths = createProtectedPaths({
+    workspace: meta.workspace,
+    configDir: config.dir,
+    tracesDir: meta.tracesDir,
+    globs: config.tools.protected,
+    files: learning ? [learning.historyFile] : [historyPath(config.gepa.online.trace_path, meta.tracesDir)],
+  });
   const machine = wireWorkflow({
     models,
     tools: registry.tools,
+    protectedPaths,
+    stepLimits: { maxToolCalls: config.tools.limits.max_tool_calls_per_step, maxWriteBytes: config.tools.limits.max_step_write_bytes },
     bundles: registry.bundles,
     personas,
     defaultPersona: config.personas.default_persona,

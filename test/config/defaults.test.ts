@@ -53,7 +53,14 @@ describe('shipped config/', () => {
     });
     expect(cfg.gepa.offline).toMatchObject({ max_metric_calls: 200, candidate_selection: 'pareto', reflection_prompt_template: null });
     expect(cfg.tools.default_bundles).toEqual(['filesystem']);
-    expect(cfg.tools.limits).toEqual({ max_write_bytes: 1048576, max_read_bytes: 262144 });
+    expect(cfg.tools.limits).toEqual({
+      max_write_bytes: 1048576,
+      max_read_bytes: 262144,
+      max_step_write_bytes: 4194304,
+      max_tool_calls_per_step: 16,
+      custom_tool_load_timeout_ms: 10000,
+    });
+    expect(cfg.tools.protected).toEqual(['.env*']);
     expect(cfg.personas.default_persona).toBe('generalist');
   });
 
