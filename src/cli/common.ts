@@ -58,7 +58,9 @@ export function parsePositiveInt(name: string) {
 /** One line for the user, and the exit code that goes with the error's kind. */
 export function describeError(err: unknown): { message: string; code: number } {
   if (err instanceof ConfigError) return { message: err.message, code: EXIT.usage };
-  if (err instanceof UsageError || (err instanceof Error && err.name === 'RunInputError')) return { message: err.message, code: EXIT.usage };
+  if (err instanceof UsageError || (err instanceof Error && ['RunInputError', 'RunStateError', 'RunLockedError', 'JsonlError'].includes(err.name))) {
+    return { message: err.message, code: EXIT.usage };
+  }
   if (err instanceof Error && err.name === 'ToolConfigError') return { message: err.message, code: EXIT.usage };
   // A model that cannot be built (missing replay file, bad extra_params.endpoint) is bad config.
   if (err instanceof ModelError && err.kind === 'config') return { message: err.message, code: EXIT.usage };

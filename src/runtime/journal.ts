@@ -17,6 +17,8 @@ import type { ChatModel, ChatRequest, ChatResponse } from '../llm/types.js';
 import type { ToolResult } from '../tools/types.js';
 import { JsonlAppender, readJsonl } from '../util/jsonl.js';
 import { failpoint } from './failpoints.js';
+import { checkState, journalRecordSchema, RunStateError } from './runState.js';
+import { errorMessage } from '../util/errors.js';
 
 type JournalRecord =
   | { kind: 'model'; key: string; purpose?: string; response: ChatResponse }
@@ -74,8 +76,12 @@ export class RunJournal {
 
   /** Opens (and on resume, reads) a journal; a torn last line is a record the crash cut short, and is skipped. */
   static async open(file: string): Promise<RunJournal> {
-    const { records } = await readJsonl<JournalRecord>(file);
-    return new RunJournal(file, records);
+    const { records, lines } = await readJsonl<unknown>(file).catch((err: unknown) => {
+      throw new RunStateError(errorMessage(err));
+    });
+    // Every record is checked: a journaled answer is replayed as the model's, so a forged or broken one must not pass.
+    const checked = records.map((r, i) => checkState(journalRecordSchema, r, `${file}:${lines[i]}`) as JournalRecord);
+    return new RunJournal(file, checked);
   }
 
   private write(record: JournalRecord): void {

@@ -8,6 +8,8 @@ import fsp from 'node:fs/promises';
 
 export interface JsonlReadResult<T> {
   records: T[];
+  /** 1-based line number of each record, in step with `records`. */
+  lines: number[];
   /** The last line was incomplete (no trailing newline and not valid JSON): a crash mid-write. */
   tornTail: boolean;
 }
@@ -25,6 +27,7 @@ export class JsonlError extends Error {
 
 export function parseJsonl<T = unknown>(text: string, file: string): JsonlReadResult<T> {
   const records: T[] = [];
+  const numbers: number[] = [];
   const lines = text.split('\n');
   const endsClean = text.endsWith('\n') || text === '';
   let tornTail = false;
@@ -33,6 +36,7 @@ export function parseJsonl<T = unknown>(text: string, file: string): JsonlReadRe
     if (!line.trim()) continue;
     try {
       records.push(JSON.parse(line) as T);
+      numbers.push(i + 1);
     } catch (err) {
       const isLast = i === lines.length - 1 && !endsClean;
       if (isLast) {
@@ -42,7 +46,7 @@ export function parseJsonl<T = unknown>(text: string, file: string): JsonlReadRe
       throw new JsonlError(file, i + 1, `not a JSON record (${(err as Error).message})`);
     }
   }
-  return { records, tornTail };
+  return { records, lines: numbers, tornTail };
 }
 
 export async function readJsonl<T = unknown>(file: string): Promise<JsonlReadResult<T>> {
@@ -50,7 +54,7 @@ export async function readJsonl<T = unknown>(file: string): Promise<JsonlReadRes
   try {
     text = await fsp.readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], tornTail: false };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], lines: [], tornTail: false };
     throw err;
   }
   return parseJsonl<T>(text, file);
