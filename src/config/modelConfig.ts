@@ -49,8 +49,12 @@ export interface ModelConfig {
   api_base: string;
   api_key: string | null;
   endpoint: Endpoint;
-  /** Seconds. */
+  /** Seconds without a byte of progress before an attempt is abandoned (idle timeout). */
   request_timeout: number;
+  /** Seconds a whole request may take, retries included, however steadily the server trickles. */
+  request_deadline: number;
+  /** Bytes one reply may have (streamed or whole). */
+  max_response_bytes: number;
   max_retries: number;
   /** Concurrent requests per endpoint. */
   max_concurrency: number;
@@ -112,6 +116,8 @@ export const modelConfigSchema = mapping(
     api_key: apiKey.default(null),
     endpoint: oneOf(ENDPOINTS).default('/v1/chat/completions'),
     request_timeout: num('a positive number', { gt: 0 }).default(60),
+    request_deadline: num('a positive number (seconds)', { gt: 0 }).default(600),
+    max_response_bytes: int('an integer >= 1024 (bytes)', { gte: 1024 }).default(33_554_432),
     max_retries: int('an integer >= 0', { gte: 0 }).default(4),
     max_concurrency: int('an integer >= 1', { gte: 1 }).default(8),
     stream: flag().default(true),
