@@ -36,15 +36,52 @@ export function parseActorReport(taskId: string, content: string): ActorReport {
   return { taskId, status: 'completed', summary: text, references: [] };
 }
 
-export async function think(model: ChatModel, input: ThinkInput, signal?: AbortSignal): Promise<ThinkResult> {
-  const response = await model.complete({
+/** How much of one reply enters the actor's context (and so every snapshot and later prompt). */
+export interface ReplyLimits {
+  /** Characters of reply text (content, reasoning) kept; the rest stays in the journal only. */
+  maxReplyChars: number;
+  /** A tool call whose arguments are longer is not run; its full text stays in the journal only. */
+  maxArgumentChars: number;
+}
+
+export const DEFAULT_REPLY_LIMITS: ReplyLimits = { maxReplyChars: 65_536, maxArgumentChars: 2_097_152 };
+
+/** Marks arguments replaced by a reference (see boundReply); runTools answers such a call "not run". */
+const OMITTED = '{"$omitted":';
+
+/**
+ * A reply as it may enter the context: long text cut with a note, oversized
+ * tool arguments replaced by a reference. The journal already holds the whole
+ * reply under `callId`, so it is kept once, there.
+ */
+export function boundReply<R extends { content: string; reasoning?: string; toolCalls: ToolCallRequest[] }>(response: R, callId: string, limits: ReplyLimits): R {
+  const cut = (text: string) =>
+    text.length <= limits.maxReplyChars
+      ? text
+      : `${text.slice(0, limits.maxReplyChars)}\n[reply cut: ${text.length - limits.maxReplyChars} more characters are kept only in the run's journal, under ${callId}]`;
+  const tooLong = response.toolCalls.some((c) => c.arguments.length > limits.maxArgumentChars);
+  if (response.content.length <= limits.maxReplyChars && (response.reasoning?.length ?? 0) <= limits.maxReplyChars && !tooLong) return response;
+  return {
+    ...response,
+    content: cut(response.content),
+    ...(response.reasoning !== undefined ? { reasoning: cut(response.reasoning) } : {}),
+    toolCalls: response.toolCalls.map((c) =>
+      c.arguments.length <= limits.maxArgumentChars ? c : { ...c, arguments: `${OMITTED}${JSON.stringify({ chars: c.arguments.length, limit: limits.maxArgumentChars, journal: callId })}}` },
+    ),
+  };
+}
+
+export async function think(model: ChatModel, input: ThinkInput, signal?: AbortSignal, limits: ReplyLimits = DEFAULT_REPLY_LIMITS): Promise<ThinkResult> {
+  const callId = `actor:${input.spec.dispatchId}#${input.stepIndex}`;
+  const full = await model.complete({
     messages: input.messages,
     tools: input.spec.tools,
     toolChoice: 'auto',
     purpose: 'actor',
-    callId: `actor:${input.spec.dispatchId}#${input.stepIndex}`,
+    callId,
     ...(signal ? { signal } : {}),
   });
+  const response = boundReply(full, callId, limits);
   const message = {
     role: 'assistant' as const,
     content: response.content,
@@ -91,6 +128,10 @@ export async function runTools(input: RunToolsInput, allTools: Map<string, Tool>
       });
       continue;
     }
+    if (call.arguments.startsWith(OMITTED)) {
+      outcomes.push({ id: call.id, name: call.name, arguments: call.arguments, ok: false, observation: omittedObservation(call.arguments), references: [] });
+      continue;
+    }
     if (call.name === UPDATE_PROGRESS) {
       outcomes.push(progressOutcome(call));
       continue;
@@ -114,6 +155,16 @@ export async function runTools(input: RunToolsInput, allTools: Map<string, Tool>
     });
   }
   return outcomes;
+}
+
+function omittedObservation(args: string): string {
+  let info: { chars?: number; limit?: number; journal?: string } = {};
+  try {
+    info = (JSON.parse(args) as { $omitted: typeof info }).$omitted;
+  } catch {
+    /* the marker is ours; keep the generic text */
+  }
+  return `not run: the arguments were ${info.chars ?? 'too many'} characters, over the limit of ${info.limit ?? '?'} (max_argument_chars); the full call is kept only in the run's journal${info.journal ? ` (${info.journal})` : ''}. Send smaller calls: write a large file in parts with mode "append".`;
 }
 
 function progressOutcome(call: { id: string; name: string; arguments: string }): ActorToolOutcome {

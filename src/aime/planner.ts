@@ -100,6 +100,8 @@ export async function planStep(
   input: PlanStepInput,
   team: PlannerTeamInfo,
   signal?: AbortSignal,
+  /** Characters of reply kept in the planner's context; a longer reply is not a plan (the journal has it whole). */
+  maxReplyChars = 65_536,
 ): Promise<PlanStepResult> {
   const response = await model.complete({
     messages: buildPlannerMessages(input, team),
@@ -108,6 +110,10 @@ export async function planStep(
     callId: `planner#${input.iteration}${input.retry ? '.reask' : ''}`,
     ...(signal ? { signal } : {}),
   });
+  if (response.content.length > maxReplyChars) {
+    const raw = `${response.content.slice(0, 2000)}\n[reply cut: ${response.content.length - 2000} more characters are kept only in the run's journal]`;
+    return { ok: false, errors: [`the reply is ${response.content.length} characters long, over the limit of ${maxReplyChars}; send the plan as one compact JSON object`], usage: response.usage, raw };
+  }
   const raw = response.content;
   const parsed = parsePlannerReply(raw);
   return parsed.ok

@@ -51,6 +51,10 @@ export interface ToolLimits {
   max_tool_calls_per_step: number;
   /** A custom tool module that has not loaded after this long is a config error. */
   custom_tool_load_timeout_ms: number;
+  /** Characters of one model reply's text kept in the agents' context and snapshots (the journal keeps it whole). */
+  max_reply_chars: number;
+  /** A tool call with longer arguments is not run (answered with a reference to the journal). */
+  max_argument_chars: number;
 }
 
 export const DEFAULT_TOOL_LIMITS: ToolLimits = {
@@ -59,6 +63,8 @@ export const DEFAULT_TOOL_LIMITS: ToolLimits = {
   max_step_write_bytes: 4_194_304,
   max_tool_calls_per_step: 16,
   custom_tool_load_timeout_ms: 10_000,
+  max_reply_chars: 65_536,
+  max_argument_chars: 2_097_152,
 };
 
 /** Mirrored by config/tool_bundles.json; `.env*` holds keys. */
@@ -115,8 +121,10 @@ export const toolBundlesConfigSchema = mapping(
         max_step_write_bytes: int('a positive integer (bytes)', { gte: 1 }).default(DEFAULT_TOOL_LIMITS.max_step_write_bytes),
         max_tool_calls_per_step: int('an integer from 1 to 1000', { gte: 1, lte: 1000 }).default(DEFAULT_TOOL_LIMITS.max_tool_calls_per_step),
         custom_tool_load_timeout_ms: int('a positive integer (milliseconds)', { gte: 1 }).default(DEFAULT_TOOL_LIMITS.custom_tool_load_timeout_ms),
+        max_reply_chars: int('an integer >= 1000 (characters)', { gte: 1000 }).default(DEFAULT_TOOL_LIMITS.max_reply_chars),
+        max_argument_chars: int('an integer >= 1000 (characters)', { gte: 1000 }).default(DEFAULT_TOOL_LIMITS.max_argument_chars),
       },
-      'a mapping of limits (max_write_bytes, max_read_bytes, max_step_write_bytes, max_tool_calls_per_step, custom_tool_load_timeout_ms)',
+      'a mapping of limits (max_write_bytes, max_read_bytes, max_step_write_bytes, max_tool_calls_per_step, custom_tool_load_timeout_ms, max_reply_chars, max_argument_chars)',
     ).prefault(() => ({})),
   },
   'a JSON object with bundles, default_bundles, custom_tools, web_search, protected and limits',

@@ -17,7 +17,10 @@ import type { ChatModel, ChatRequest, ChatResponse } from '../llm/types.js';
 import type { ToolResult } from '../tools/types.js';
 import { JsonlAppender, readJsonl } from '../util/jsonl.js';
 import { failpoint } from './failpoints.js';
-import { checkState, journalRecordSchema, RunStateError } from './runState.js';
+import { checkState, depthOf, journalRecordSchema, RunStateError } from './runState.js';
+
+/** Tool arguments nest a few levels; invokeTool refuses deeper ones (see tools/invoke.ts). */
+const MAX_ARGUMENT_DEPTH = 64;
 import { errorMessage } from '../util/errors.js';
 
 type JournalRecord =
@@ -113,7 +116,10 @@ export class RunJournal {
   }
 
   static toolKey(taskId: string, call: ToolCallRequest): string {
-    const args = crypto.createHash('sha256').update(stableJson(safeParse(call.arguments))).digest('hex').slice(0, 16);
+    // Canonical JSON so key order does not matter; arguments nested absurdly deep are hashed as written (a recursive walk would overflow).
+    const parsed = safeParse(call.arguments);
+    const canonical = depthOf(parsed, MAX_ARGUMENT_DEPTH) > MAX_ARGUMENT_DEPTH ? call.arguments : stableJson(parsed);
+    const args = crypto.createHash('sha256').update(canonical).digest('hex').slice(0, 16);
     return `${taskId}|${call.id}|${call.name}|${args}`;
   }
 

@@ -183,6 +183,7 @@ async function openLocked(meta: RunMeta, opts: RunOptions, now: () => Date, runD
     tools: registry.tools,
     protectedPaths,
     stepLimits: { maxToolCalls: config.tools.limits.max_tool_calls_per_step, maxWriteBytes: config.tools.limits.max_step_write_bytes },
+    replyLimits: { maxReplyChars: config.tools.limits.max_reply_chars, maxArgumentChars: config.tools.limits.max_argument_chars },
     bundles: registry.bundles,
     personas,
     defaultPersona: config.personas.default_persona,

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { formatKeyPath, renderValue, type PathSegment } from '../config/errors.js';
 import { valueAt } from '../config/validate.js';
+import { nestingDepth } from '../tools/invoke.js';
 
 /** Bad run state: exit 2 (bad input), with the file and key. */
 export class RunStateError extends Error {
@@ -33,16 +34,7 @@ export const MAX_STATE_DEPTH = 200;
 
 /** Depth of a parsed JSON value, iteratively (never overflows), stopping once past `limit`. */
 export function depthOf(value: unknown, limit = MAX_STATE_DEPTH): number {
-  let max = 0;
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length) {
-    const [v, d] = stack.pop()!;
-    if (!v || typeof v !== 'object') continue;
-    if (d > max) max = d;
-    if (max > limit) return max;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child && typeof child === 'object') stack.push([child, d + 1]);
-  }
-  return max;
+  return nestingDepth(value, limit);
 }
 
 const str = z.string();

@@ -9,7 +9,7 @@ import { actorMachine, type ActorToolOutcome, type RunToolsInput } from '../../m
 import { optimizerMachine, type PersistRequest, type ReflectInput, type ReflectOutput } from '../../machines/optimizer.js';
 import { plannerMachine } from '../../machines/planner.js';
 import { workflowMachine, type ComposeActorsInput } from '../../machines/workflow.js';
-import { runTools, think, type StepLimits } from '../aime/actorLogic.js';
+import { runTools, think, type ReplyLimits, type StepLimits } from '../aime/actorLogic.js';
 import { composeActor, type FactoryResources, type PersonaDefinition } from '../aime/factory.js';
 import { planStep, type PlannerTeamInfo } from '../aime/planner.js';
 import type { ActorSpec, PlanStepInput, PlanStepResult, ThinkInput, ThinkResult } from '../aime/types.js';
@@ -32,6 +32,8 @@ export interface RuntimeResources {
   protectedPaths?: ProtectedPaths;
   /** Per-step bounds on tool calls and bytes written. */
   stepLimits?: StepLimits;
+  /** How much of a model reply enters the context (the journal keeps it whole). */
+  replyLimits?: ReplyLimits;
   /** Journals tool results so a resumed run never acts twice. */
   journal?: Pick<RunJournal, 'runTool'>;
   /** Online GEPA effects: the reflection call and the history file. */
@@ -82,12 +84,12 @@ export function wireWorkflow(res: RuntimeResources) {
 
   const planner = plannerMachine.provide({
     actors: {
-      planStep: fromPromise<PlanStepResult, PlanStepInput>(({ input, signal }) => planStep(res.models.planner, input, team, signal)),
+      planStep: fromPromise<PlanStepResult, PlanStepInput>(({ input, signal }) => planStep(res.models.planner, input, team, signal, res.replyLimits?.maxReplyChars)),
     },
   });
   const dynamicActor = actorMachine.provide({
     actors: {
-      think: fromPromise<ThinkResult, ThinkInput>(({ input, signal }) => think(res.models.actorFor(input.spec.persona), input, signal)),
+      think: fromPromise<ThinkResult, ThinkInput>(({ input, signal }) => think(res.models.actorFor(input.spec.persona), input, signal, res.replyLimits)),
       runTools: fromPromise<ActorToolOutcome[], RunToolsInput>(({ input, signal }) =>
         runTools(
           input,
