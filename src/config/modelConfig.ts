@@ -7,6 +7,7 @@
  * its own value in the file keeps it, since the file said so for that role explicitly.
  */
 import { z } from 'zod';
+import { registerSecret } from '../util/secrets.js';
 import { ConfigError, renderValue } from './errors.js';
 import { flag, httpUrl, int, isPlainObject, mapping, name, num, oneOf, text } from './fields.js';
 import type { Located, ParsedSource } from './source.js';
@@ -168,6 +169,7 @@ export function parseModelConfig(src: ParsedSource, env: Env = process.env, opts
 
 /** CLI flags over a loaded config (highest precedence), validated again. */
 export function applyOverrides(config: ModelConfig, overrides: ModelOverrides, source = 'command line'): ModelConfig {
+  registerSecret(overrides.api_key); // --api-key: redacted by value wherever it would be written or shown
   const input: Record<string, unknown> = { ...config };
   for (const key of ['provider', 'api_base', 'model', 'api_key'] as const) {
     if (overrides[key] !== undefined) input[key] = overrides[key];

@@ -1,10 +1,12 @@
 /**
  * JSON Lines on disk: one record per line, appended whole. A crash can leave
  * a torn last line; readers skip and report it. A broken line anywhere else
- * is an error that names the line, never silently dropped.
+ * is an error that names the line, never silently dropped. Everything
+ * written here has its secrets redacted (util/secrets.ts).
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import { redactSecrets } from './secrets.js';
 
 export interface JsonlReadResult<T> {
   records: T[];
@@ -77,7 +79,7 @@ export class JsonlAppender {
 
   append(record: unknown): void {
     if (this.fd === null) throw new Error(`${this.file} is closed`);
-    this.buffer.push(`${JSON.stringify(record)}\n`);
+    this.buffer.push(`${redactSecrets(JSON.stringify(record))}\n`);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -102,6 +104,6 @@ export class JsonlAppender {
 /** Write a file so readers see the old or the new content, never a mix: temp file + rename. */
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await fsp.writeFile(tmp, content);
+  await fsp.writeFile(tmp, redactSecrets(content));
   await fsp.rename(tmp, file);
 }

@@ -30,6 +30,8 @@ describe('shipped config/', () => {
       api_key: null,
       endpoint: '/v1/chat/completions',
       request_timeout: 60,
+      request_deadline: 600,
+      max_response_bytes: 33554432,
       max_retries: 4,
       max_concurrency: 8,
       stream: true,
