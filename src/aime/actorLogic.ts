@@ -44,7 +44,7 @@ export interface ReplyLimits {
   maxArgumentChars: number;
 }
 
-export const DEFAULT_REPLY_LIMITS: ReplyLimits = { maxReplyChars: 65_536, maxArgumentChars: 2_097_152 };
+export const DEFAULT_REPLY_LIMITS: ReplyLimits = { maxReplyChars: 16_384, maxArgumentChars: 2_097_152 };
 
 /** Marks arguments replaced by a reference (see boundReply); runTools answers such a call "not run". */
 const OMITTED = '{"$omitted":';

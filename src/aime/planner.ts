@@ -94,14 +94,16 @@ export function parsePlannerReply(raw: string): { ok: true; decision: PlannerDec
   return { ok: true, decision };
 }
 
+export const PLANNER_MAX_REPLY_CHARS = 1_000_000;
+
 /** One planning step against a model: the implementation of the planner machine's `planStep`. */
 export async function planStep(
   model: ChatModel,
   input: PlanStepInput,
   team: PlannerTeamInfo,
   signal?: AbortSignal,
-  /** Characters of reply kept in the planner's context; a longer reply is not a plan (the journal has it whole). */
-  maxReplyChars = 65_536,
+  /** A longer reply is not a plan (the journal has it whole); far above any real plan, it keeps a hostile one out of every snapshot. */
+  maxReplyChars = PLANNER_MAX_REPLY_CHARS,
 ): Promise<PlanStepResult> {
   const response = await model.complete({
     messages: buildPlannerMessages(input, team),

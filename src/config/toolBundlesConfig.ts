@@ -63,7 +63,7 @@ export const DEFAULT_TOOL_LIMITS: ToolLimits = {
   max_step_write_bytes: 4_194_304,
   max_tool_calls_per_step: 16,
   custom_tool_load_timeout_ms: 10_000,
-  max_reply_chars: 65_536,
+  max_reply_chars: 16_384,
   max_argument_chars: 2_097_152,
 };
 

@@ -84,7 +84,7 @@ export function wireWorkflow(res: RuntimeResources) {
 
   const planner = plannerMachine.provide({
     actors: {
-      planStep: fromPromise<PlanStepResult, PlanStepInput>(({ input, signal }) => planStep(res.models.planner, input, team, signal, res.replyLimits?.maxReplyChars)),
+      planStep: fromPromise<PlanStepResult, PlanStepInput>(({ input, signal }) => planStep(res.models.planner, input, team, signal)),
     },
   });
   const dynamicActor = actorMachine.provide({

@@ -61,7 +61,7 @@ describe('shipped config/', () => {
       max_step_write_bytes: 4194304,
       max_tool_calls_per_step: 16,
       custom_tool_load_timeout_ms: 10000,
-      max_reply_chars: 65536,
+      max_reply_chars: 16384,
       max_argument_chars: 2097152,
     });
     expect(cfg.tools.protected).toEqual(['.env*']);
