@@ -65,6 +65,8 @@ function settings(apiBase: string, maxConcurrency: number, stream: boolean): Ope
     api_key: null,
     endpoint: '/v1/chat/completions',
     request_timeout: 30,
+    request_deadline: 600,
+    max_response_bytes: 33_554_432,
     max_retries: 0,
     max_concurrency: maxConcurrency,
     stream,

@@ -36,15 +36,52 @@ export function parseActorReport(taskId: string, content: string): ActorReport {
   return { taskId, status: 'completed', summary: text, references: [] };
 }
 
-export async function think(model: ChatModel, input: ThinkInput, signal?: AbortSignal): Promise<ThinkResult> {
-  const response = await model.complete({
+/** How much of one reply enters the actor's context (and so every snapshot and later prompt). */
+export interface ReplyLimits {
+  /** Characters of reply text (content, reasoning) kept; the rest stays in the journal only. */
+  maxReplyChars: number;
+  /** A tool call whose arguments are longer is not run; its full text stays in the journal only. */
+  maxArgumentChars: number;
+}
+
+export const DEFAULT_REPLY_LIMITS: ReplyLimits = { maxReplyChars: 16_384, maxArgumentChars: 2_097_152 };
+
+/** Marks arguments replaced by a reference (see boundReply); runTools answers such a call "not run". */
+const OMITTED = '{"$omitted":';
+
+/**
+ * A reply as it may enter the context: long text cut with a note, oversized
+ * tool arguments replaced by a reference. The journal already holds the whole
+ * reply under `callId`, so it is kept once, there.
+ */
+export function boundReply<R extends { content: string; reasoning?: string; toolCalls: ToolCallRequest[] }>(response: R, callId: string, limits: ReplyLimits): R {
+  const cut = (text: string) =>
+    text.length <= limits.maxReplyChars
+      ? text
+      : `${text.slice(0, limits.maxReplyChars)}\n[reply cut: ${text.length - limits.maxReplyChars} more characters are kept only in the run's journal, under ${callId}]`;
+  const tooLong = response.toolCalls.some((c) => c.arguments.length > limits.maxArgumentChars);
+  if (response.content.length <= limits.maxReplyChars && (response.reasoning?.length ?? 0) <= limits.maxReplyChars && !tooLong) return response;
+  return {
+    ...response,
+    content: cut(response.content),
+    ...(response.reasoning !== undefined ? { reasoning: cut(response.reasoning) } : {}),
+    toolCalls: response.toolCalls.map((c) =>
+      c.arguments.length <= limits.maxArgumentChars ? c : { ...c, arguments: `${OMITTED}${JSON.stringify({ chars: c.arguments.length, limit: limits.maxArgumentChars, journal: callId })}}` },
+    ),
+  };
+}
+
+export async function think(model: ChatModel, input: ThinkInput, signal?: AbortSignal, limits: ReplyLimits = DEFAULT_REPLY_LIMITS): Promise<ThinkResult> {
+  const callId = `actor:${input.spec.dispatchId}#${input.stepIndex}`;
+  const full = await model.complete({
     messages: input.messages,
     tools: input.spec.tools,
     toolChoice: 'auto',
     purpose: 'actor',
-    callId: `actor:${input.spec.dispatchId}#${input.stepIndex}`,
+    callId,
     ...(signal ? { signal } : {}),
   });
+  const response = boundReply(full, callId, limits);
   const message = {
     role: 'assistant' as const,
     content: response.content,
@@ -62,14 +99,39 @@ export type ToolCallGuard = (call: ToolCallRequest, sideEffect: boolean, execute
  * Runs the calls one after another (a later call may depend on an earlier
  * write). Only the tools the factory gave this actor can be called.
  */
-export async function runTools(input: RunToolsInput, allTools: Map<string, Tool>, ctx: ToolContext, guard?: ToolCallGuard): Promise<ActorToolOutcome[]> {
+export interface StepLimits {
+  /** Calls of one message that run; the rest are answered "not run: limit". */
+  maxToolCalls?: number;
+  /** Bytes all calls of one message may write together. */
+  maxWriteBytes?: number;
+}
+
+export async function runTools(input: RunToolsInput, allTools: Map<string, Tool>, baseCtx: ToolContext, guard?: ToolCallGuard, limits: StepLimits = {}): Promise<ActorToolOutcome[]> {
+  // One budget per step (one model message), shared by all its calls.
+  const ctx: ToolContext = limits.maxWriteBytes !== undefined ? { ...baseCtx, writeBudget: { limit: limits.maxWriteBytes, left: limits.maxWriteBytes } } : baseCtx;
+  const maxCalls = limits.maxToolCalls ?? Infinity;
   const granted = new Map<string, Tool>();
   for (const spec of input.spec.tools) {
     const tool = allTools.get(spec.name);
     if (tool) granted.set(spec.name, tool);
   }
   const outcomes: ActorToolOutcome[] = [];
-  for (const call of input.calls) {
+  for (const [index, call] of input.calls.entries()) {
+    if (index >= maxCalls) {
+      outcomes.push({
+        id: call.id,
+        name: call.name,
+        arguments: call.arguments,
+        ok: false,
+        observation: `not run: limit of ${maxCalls} tool calls per step (this message asked for ${input.calls.length}); call it again in a later step if it is still needed`,
+        references: [],
+      });
+      continue;
+    }
+    if (call.arguments.startsWith(OMITTED)) {
+      outcomes.push({ id: call.id, name: call.name, arguments: call.arguments, ok: false, observation: omittedObservation(call.arguments), references: [] });
+      continue;
+    }
     if (call.name === UPDATE_PROGRESS) {
       outcomes.push(progressOutcome(call));
       continue;
@@ -93,6 +155,16 @@ export async function runTools(input: RunToolsInput, allTools: Map<string, Tool>
     });
   }
   return outcomes;
+}
+
+function omittedObservation(args: string): string {
+  let info: { chars?: number; limit?: number; journal?: string } = {};
+  try {
+    info = (JSON.parse(args) as { $omitted: typeof info }).$omitted;
+  } catch {
+    /* the marker is ours; keep the generic text */
+  }
+  return `not run: the arguments were ${info.chars ?? 'too many'} characters, over the limit of ${info.limit ?? '?'} (max_argument_chars); the full call is kept only in the run's journal${info.journal ? ` (${info.journal})` : ''}. Send smaller calls: write a large file in parts with mode "append".`;
 }
 
 function progressOutcome(call: { id: string; name: string; arguments: string }): ActorToolOutcome {

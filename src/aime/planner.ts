@@ -94,12 +94,16 @@ export function parsePlannerReply(raw: string): { ok: true; decision: PlannerDec
   return { ok: true, decision };
 }
 
+export const PLANNER_MAX_REPLY_CHARS = 1_000_000;
+
 /** One planning step against a model: the implementation of the planner machine's `planStep`. */
 export async function planStep(
   model: ChatModel,
   input: PlanStepInput,
   team: PlannerTeamInfo,
   signal?: AbortSignal,
+  /** A longer reply is not a plan (the journal has it whole); far above any real plan, it keeps a hostile one out of every snapshot. */
+  maxReplyChars = PLANNER_MAX_REPLY_CHARS,
 ): Promise<PlanStepResult> {
   const response = await model.complete({
     messages: buildPlannerMessages(input, team),
@@ -108,6 +112,10 @@ export async function planStep(
     callId: `planner#${input.iteration}${input.retry ? '.reask' : ''}`,
     ...(signal ? { signal } : {}),
   });
+  if (response.content.length > maxReplyChars) {
+    const raw = `${response.content.slice(0, 2000)}\n[reply cut: ${response.content.length - 2000} more characters are kept only in the run's journal]`;
+    return { ok: false, errors: [`the reply is ${response.content.length} characters long, over the limit of ${maxReplyChars}; send the plan as one compact JSON object`], usage: response.usage, raw };
+  }
   const raw = response.content;
   const parsed = parsePlannerReply(raw);
   return parsed.ok

@@ -12,6 +12,7 @@ import { optimizeCommand } from './optimize.js';
 import { pipelineCommand } from './pipeline.js';
 import { resumeCommand, runsCommand, type ResumeFlags } from './resume.js';
 import { runCommand, type RunFlags } from './run.js';
+import { redactProcessOutput } from '../util/secrets.js';
 
 function modelOptions(cmd: Command): Command {
   return cmd
@@ -82,6 +83,7 @@ export function buildProgram(): Command {
 }
 
 async function main(argv: string[]): Promise<void> {
+  redactProcessOutput(); // whatever a server echoes, a configured key never reaches the terminal
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

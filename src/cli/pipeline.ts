@@ -14,6 +14,7 @@ import { loadTeamFile } from '../pipeline/load.js';
 import { runTeam, TeamRunCancelled, type TeamRunResult } from '../pipeline/runner.js';
 import type { AgentDef, TeamDef } from '../../contracts/teams/types.js';
 import { createModelSet, type ModelSet, type ModelSetOptions } from '../runtime/models.js';
+import { createProtectedPaths } from '../tools/protectedPaths.js';
 import { loadToolRegistry } from '../tools/registry.js';
 import { EXIT, loadCliConfig, UsageError, type ModelFlags } from './common.js';
 import { interruptController } from './run.js';
@@ -81,7 +82,8 @@ export async function teamTools(team: TeamDef, config: LoadedConfig, workspace: 
     throw new UsageError(`workspace "${dir}" does not exist`);
   }
   const registry = await loadToolRegistry(config.tools, { configDir: config.dir });
-  return { bundles: registry.bundles, workspace: real };
+  const protectedPaths = createProtectedPaths({ workspace: real, configDir: config.dir, tracesDir: path.resolve('traces'), globs: config.tools.protected });
+  return { bundles: registry.bundles, workspace: real, protectedPaths };
 }
 
 export function describeModels(config: LoadedConfig): { provider: string; model: string; offline: boolean } {

@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { readRunMeta, resumeRun } from '../runtime/runGoal.js';
-import { loadCliConfig, type ModelFlags } from './common.js';
+import { realish } from '../tools/protectedPaths.js';
+import { checkRunId } from '../runtime/runState.js';
+import { cliConfigDir, loadCliConfig, UsageError, type ModelFlags } from './common.js';
 import { exitCodeFor, interruptController, printReport } from './run.js';
 import { LiveChecklist, safeText } from './terminal.js';
 
@@ -19,11 +21,12 @@ export interface ResumeFlags extends ModelFlags {
 
 export async function resumeCommand(runId: string, flags: ResumeFlags): Promise<number> {
   const tracesDir = path.resolve(flags.traces ?? 'traces');
-  const meta = await readRunMeta(path.join(tracesDir, 'runs', runId));
-  // The run's own settings are the defaults; flags override them (the key never was recorded).
+  const meta = await readRunMeta(path.join(tracesDir, 'runs', checkRunId(runId)));
+  // The run's own model settings are the defaults; flags override them (the key never was recorded).
+  // The config dir decides what code runs: it comes from --config or the default, never from run.json alone.
   const config = await loadCliConfig({
     ...flags,
-    config: flags.config ?? (fs.existsSync(meta.configDir) ? meta.configDir : undefined),
+    config: resumeConfigDir(flags.config, meta.configDir),
     provider: flags.provider ?? meta.model.provider,
     apiBase: flags.apiBase ?? meta.model.api_base,
     model: flags.model ?? meta.model.model,
@@ -45,6 +48,16 @@ export async function resumeCommand(runId: string, flags: ResumeFlags): Promise<
     checklist?.release();
     interrupt.dispose();
   }
+}
+
+/** --config, else the default config dir, which must be the one the run recorded. */
+function resumeConfigDir(flag: string | undefined, recorded: string): string {
+  if (flag) return path.resolve(flag);
+  const fallback = cliConfigDir();
+  if (fs.existsSync(recorded) && realish(recorded) !== realish(fallback)) {
+    throw new UsageError(`the run used the config directory ${JSON.stringify(recorded)}, not ${JSON.stringify(fallback)}; pass --config ${JSON.stringify(recorded)} to resume with it`);
+  }
+  return fallback;
 }
 
 export interface RunListing {

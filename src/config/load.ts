@@ -5,9 +5,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerSecret } from '../util/secrets.js';
 import { ConfigError } from './errors.js';
 import { parseGepaConfig, type GepaConfig } from './gepaConfig.js';
-import { parseModelConfig, type Env, type ModelConfig } from './modelConfig.js';
+import { API_KEY_FALLBACK_ENV, parseModelConfig, type Env, type ModelConfig } from './modelConfig.js';
 import { defaultPersonasConfig, parsePersonasConfig, type PersonasConfig } from './personasConfig.js';
 import { parseSource, readConfigText } from './source.js';
 import { parseToolBundlesConfig, type ToolBundlesConfig } from './toolBundlesConfig.js';
@@ -115,6 +116,11 @@ export function loadConfig(dir: string = defaultConfigDir(), { env = process.env
   const gepa = attempt(() => loadGepaConfig(files.gepa));
 
   if (errors.length > 0) throw ConfigError.merge(errors);
+  // Every key in use is redacted by value wherever it would be written or shown.
+  registerModelSecrets(model!);
+  registerSecret(tools!.web_search?.api_key);
+  if (tools!.web_search?.api_key_env) registerSecret(env[tools!.web_search.api_key_env]);
+  for (const variable of ['GEPA_AIME_API_KEY', API_KEY_FALLBACK_ENV]) registerSecret(env[variable]);
   return {
     model: model!,
     gepa: gepa!,
@@ -123,6 +129,12 @@ export function loadConfig(dir: string = defaultConfigDir(), { env = process.env
     dir: resolve(dir),
     files: { ...files, personas: personasPresent ? files.personas : null },
   };
+}
+
+/** The model config's keys (base and every role override), for redaction by value. */
+export function registerModelSecrets(model: ModelConfig): void {
+  registerSecret(model.api_key);
+  for (const role of [model.roles.planner, model.roles.actor, model.roles.reflection, ...Object.values(model.roles.personas)]) registerSecret(role.api_key);
 }
 
 /** The repository's config/ dir, found from this module's location (works from src/ and dist/). */

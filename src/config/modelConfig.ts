@@ -7,6 +7,7 @@
  * its own value in the file keeps it, since the file said so for that role explicitly.
  */
 import { z } from 'zod';
+import { registerSecret } from '../util/secrets.js';
 import { ConfigError, renderValue } from './errors.js';
 import { flag, httpUrl, int, isPlainObject, mapping, name, num, oneOf, text } from './fields.js';
 import type { Located, ParsedSource } from './source.js';
@@ -49,8 +50,12 @@ export interface ModelConfig {
   api_base: string;
   api_key: string | null;
   endpoint: Endpoint;
-  /** Seconds. */
+  /** Seconds without a byte of progress before an attempt is abandoned (idle timeout). */
   request_timeout: number;
+  /** Seconds a whole request may take, retries included, however steadily the server trickles. */
+  request_deadline: number;
+  /** Bytes one reply may have (streamed or whole). */
+  max_response_bytes: number;
   max_retries: number;
   /** Concurrent requests per endpoint. */
   max_concurrency: number;
@@ -112,6 +117,8 @@ export const modelConfigSchema = mapping(
     api_key: apiKey.default(null),
     endpoint: oneOf(ENDPOINTS).default('/v1/chat/completions'),
     request_timeout: num('a positive number', { gt: 0 }).default(60),
+    request_deadline: num('a positive number (seconds)', { gt: 0 }).default(600),
+    max_response_bytes: int('an integer >= 1024 (bytes)', { gte: 1024 }).default(33_554_432),
     max_retries: int('an integer >= 0', { gte: 0 }).default(4),
     max_concurrency: int('an integer >= 1', { gte: 1 }).default(8),
     stream: flag().default(true),
@@ -162,6 +169,7 @@ export function parseModelConfig(src: ParsedSource, env: Env = process.env, opts
 
 /** CLI flags over a loaded config (highest precedence), validated again. */
 export function applyOverrides(config: ModelConfig, overrides: ModelOverrides, source = 'command line'): ModelConfig {
+  registerSecret(overrides.api_key); // --api-key: redacted by value wherever it would be written or shown
   const input: Record<string, unknown> = { ...config };
   for (const key of ['provider', 'api_base', 'model', 'api_key'] as const) {
     if (overrides[key] !== undefined) input[key] = overrides[key];

@@ -37,8 +37,38 @@ export interface ToolBundlesConfig {
   default_bundles: string[];
   custom_tools: CustomToolConfig[];
   web_search: WebSearchConfig | null;
-  limits: { max_write_bytes: number; max_read_bytes: number };
+  /** Globs (relative to the workspace) no tool may read or change; see src/tools/protectedPaths.ts. */
+  protected: string[];
+  limits: ToolLimits;
 }
+
+export interface ToolLimits {
+  max_write_bytes: number;
+  max_read_bytes: number;
+  /** Bytes all the tool calls of one model message may write together. */
+  max_step_write_bytes: number;
+  /** Tool calls of one model message that run; the rest are answered "not run: limit". */
+  max_tool_calls_per_step: number;
+  /** A custom tool module that has not loaded after this long is a config error. */
+  custom_tool_load_timeout_ms: number;
+  /** Characters of one model reply's text kept in the agents' context and snapshots (the journal keeps it whole). */
+  max_reply_chars: number;
+  /** A tool call with longer arguments is not run (answered with a reference to the journal). */
+  max_argument_chars: number;
+}
+
+export const DEFAULT_TOOL_LIMITS: ToolLimits = {
+  max_write_bytes: 1_048_576,
+  max_read_bytes: 262_144,
+  max_step_write_bytes: 4_194_304,
+  max_tool_calls_per_step: 16,
+  custom_tool_load_timeout_ms: 10_000,
+  max_reply_chars: 16_384,
+  max_argument_chars: 2_097_152,
+};
+
+/** Mirrored by config/tool_bundles.json; `.env*` holds keys. */
+export const DEFAULT_PROTECTED = ['.env*'];
 
 /** Used when the file leaves `bundles` out; mirrored by config/tool_bundles.json. */
 export const DEFAULT_TOOL_BUNDLES: Readonly<Record<string, ToolBundleConfig>> = {
@@ -83,15 +113,21 @@ export const toolBundlesConfigSchema = mapping(
     )
       .nullable()
       .default(null),
+    protected: list(text('a glob relative to the workspace, e.g. "secrets/**"'), 'a list of globs').default(() => [...DEFAULT_PROTECTED]),
     limits: mapping(
       {
-        max_write_bytes: int('a positive integer (bytes)', { gte: 1 }).default(1048576),
-        max_read_bytes: int('a positive integer (bytes)', { gte: 1 }).default(262144),
+        max_write_bytes: int('a positive integer (bytes)', { gte: 1 }).default(DEFAULT_TOOL_LIMITS.max_write_bytes),
+        max_read_bytes: int('a positive integer (bytes)', { gte: 1 }).default(DEFAULT_TOOL_LIMITS.max_read_bytes),
+        max_step_write_bytes: int('a positive integer (bytes)', { gte: 1 }).default(DEFAULT_TOOL_LIMITS.max_step_write_bytes),
+        max_tool_calls_per_step: int('an integer from 1 to 1000', { gte: 1, lte: 1000 }).default(DEFAULT_TOOL_LIMITS.max_tool_calls_per_step),
+        custom_tool_load_timeout_ms: int('a positive integer (milliseconds)', { gte: 1 }).default(DEFAULT_TOOL_LIMITS.custom_tool_load_timeout_ms),
+        max_reply_chars: int('an integer >= 1000 (characters)', { gte: 1000 }).default(DEFAULT_TOOL_LIMITS.max_reply_chars),
+        max_argument_chars: int('an integer >= 1000 (characters)', { gte: 1000 }).default(DEFAULT_TOOL_LIMITS.max_argument_chars),
       },
-      'a mapping with max_write_bytes and max_read_bytes',
+      'a mapping of limits (max_write_bytes, max_read_bytes, max_step_write_bytes, max_tool_calls_per_step, custom_tool_load_timeout_ms, max_reply_chars, max_argument_chars)',
     ).prefault(() => ({})),
   },
-  'a JSON object with bundles, default_bundles, custom_tools, web_search and limits',
+  'a JSON object with bundles, default_bundles, custom_tools, web_search, protected and limits',
 );
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -6,6 +6,7 @@
 import type http from 'node:http';
 import net from 'node:net';
 import { AppError } from '../../contracts/errors.js';
+import os from 'node:os';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8765;
@@ -74,12 +75,20 @@ export function urlFor(host: string, port: number): string {
 
 /**
  * Host header check against DNS rebinding: a page on evil.example that
- * resolves to 127.0.0.1 must not read the dashboard. Only loopback binds are
- * checked; an explicit remote bind accepts whatever name it is reached by.
+ * resolves to the dashboard's address must not read it. A loopback bind
+ * accepts loopback names; a bind to a named address accepts that address
+ * only; a wildcard bind (0.0.0.0, ::) accepts loopback names, this machine's
+ * hostname and its interface addresses.
  */
 export function hostAllowed(header: string | undefined, bindHost: string, port: number): boolean {
-  if (!isLoopback(bindHost)) return true;
   if (!header) return false;
-  const names = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${bindHost}:${port}`]);
-  return names.has(header.toLowerCase());
+  const h = header.toLowerCase();
+  const withPort = (name: string) => (name.includes(':') ? `[${name.replace(/^\[|\]$/g, '')}]:${port}` : `${name}:${port}`);
+  const loopback = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+  if (isLoopback(bindHost)) return new Set([...loopback, withPort(bindHost.toLowerCase())]).has(h);
+  if (bindHost === '0.0.0.0' || bindHost === '::') {
+    const own = [os.hostname(), ...Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address))];
+    return new Set([...loopback, ...own.map((n) => withPort(n.toLowerCase()))]).has(h);
+  }
+  return h === withPort(bindHost.toLowerCase());
 }

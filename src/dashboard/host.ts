@@ -3,6 +3,7 @@
  * forwards the run's records to it. The run's thread keeps only the cheap
  * part: converting inspection events and posting batches.
  */
+import { registeredSecrets } from '../util/secrets.js';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -46,6 +47,7 @@ export function startDashboardHost(opts: DashboardHostOptions): Promise<Dashboar
     server: { tracesDir: opts.tracesDir, host, port: opts.port ?? DEFAULT_PORT, allowRemote: opts.allowRemote ?? false },
     ...(opts.live ? { live: opts.live } : {}),
     ...(opts.stately ? { stately: true } : {}),
+    secrets: registeredSecrets(),
   };
   const worker = new Worker(workerUrl(), { workerData: init });
   const warn = opts.onWarning ?? (() => {});

@@ -6,6 +6,8 @@ export interface WorkerInit {
   /** The run being watched and its inspect.jsonl. */
   live?: { runId: string; file: string };
   stately?: boolean;
+  /** The run's registered secrets: this thread redacts them by value too (util/secrets.ts). */
+  secrets?: string[];
 }
 
 /** Run's thread -> worker. */

@@ -11,7 +11,8 @@
  *   /stately, /api/stately the Stately inspector bridge page and its SSE feed (--inspect stately)
  *
  * Loopback only unless the caller allows otherwise; the Host header is
- * checked against DNS rebinding; every response carries a strict CSP.
+ * checked against DNS rebinding (on remote binds too: that host only); a
+ * malformed URL is a 400; every response carries a strict CSP.
  */
 import http from 'node:http';
 import type { LineSource } from '../runtime/recordBuffer.js';
@@ -52,6 +53,12 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   let clients = 0;
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
+      // A malformed percent-encoding or URL is the client's mistake, not ours.
+      if (err instanceof URIError || (err as { code?: string }).code === 'ERR_INVALID_URL') {
+        if (!res.headersSent) send(res, 400, 'application/json', JSON.stringify({ error: 'malformed URL' }));
+        else res.destroy();
+        return;
+      }
       if (!res.headersSent) send(res, 500, 'application/json', JSON.stringify({ error: (err as Error).message }));
       else res.destroy();
     });

@@ -11,10 +11,12 @@ import { isPinned, serializeRecord, type InspectRecord } from '../runtime/inspec
 import { RecordBuffer } from '../runtime/recordBuffer.js';
 import { isStatelyPinned } from '../runtime/statelyFormat.js';
 import { errorMessage } from '../../contracts/errors.js';
+import { registerSecret } from '../util/secrets.js';
 import type { HostMessage, WorkerInit, WorkerMessage } from './hostProtocol.js';
 import { startDashboard, type Dashboard } from './server.js';
 
 const init = workerData as WorkerInit;
+for (const secret of init.secrets ?? []) registerSecret(secret);
 const port = parentPort!;
 const post = (m: WorkerMessage) => port.postMessage(m);
 const warn = (message: string) => post({ type: 'warning', message });

@@ -4,6 +4,7 @@
  * model ended with. A failed call is recorded too, so a run that failed
  * replays to the same failure.
  */
+import { redactSecrets } from '../util/secrets.js';
 import fs from 'node:fs';
 import { recordedRequest, requestHash, type RecordedRequest } from './requestHash.js';
 import { ModelError, type ChatModel, type ChatRequest, type ChatResponse } from '../../contracts/llm.js';
@@ -26,7 +27,7 @@ export class RecordingSink {
   constructor(readonly file: string) {}
 
   append(exchange: RecordedExchange): void {
-    fs.appendFileSync(this.file, `${JSON.stringify(exchange)}\n`);
+    fs.appendFileSync(this.file, `${redactSecrets(JSON.stringify(exchange))}\n`);
   }
 }
 

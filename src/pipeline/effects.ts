@@ -13,6 +13,7 @@ import { errorMessage, AppError } from '../../contracts/errors.js';
 import { checkOutput } from './outputSchema.js';
 import { PIPELINE_AGENT_PURPOSE } from '../../contracts/teams/prompt.js';
 import type { AgentDef, GenerationSettings, TeamDef } from '../../contracts/teams/types.js';
+import type { ProtectedPaths } from '../tools/protectedPaths.js';
 
 /** Observations longer than this are cut so one tool result cannot flood the context. */
 const MAX_OBSERVATION_CHARS = 16_000;
@@ -24,6 +25,8 @@ export interface AgentTools {
   bundles: Map<string, ToolBundle>;
   /** Absolute real path: file tools never leave it. */
   workspace: string;
+  /** What the tools may not touch (config, VCS metadata, protected globs). */
+  protectedPaths?: ProtectedPaths;
 }
 
 export interface AgentEnv {
@@ -92,7 +95,11 @@ export async function callAgentModel(env: AgentEnv, input: CallModelInput): Prom
 /** One call after another: a later call may depend on an earlier write. */
 export async function runAgentTools(env: AgentEnv, input: RunToolsInput): Promise<AgentToolOutcome[]> {
   const granted = agentTools(input.agent, env.tools);
-  const ctx = { workspace: env.tools?.workspace ?? process.cwd(), ...(env.signal ? { signal: env.signal } : {}) };
+  const ctx = {
+    workspace: env.tools?.workspace ?? process.cwd(),
+    ...(env.tools?.protectedPaths ? { protectedPaths: env.tools.protectedPaths } : {}),
+    ...(env.signal ? { signal: env.signal } : {}),
+  };
   const outcomes: AgentToolOutcome[] = [];
   for (const call of input.calls) {
     let ok = false;

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../../contracts/errors.js';
+import { redactSecrets } from '../util/secrets.js';
 
 export class AppendFile {
   private stream: fs.WriteStream | null = null;
@@ -29,7 +30,7 @@ export class AppendFile {
       this.stream = fs.createWriteStream(this.file, { flags: 'a' });
       this.stream.on('error', (err) => this.fail(err));
     }
-    this.stream.write(text);
+    this.stream.write(redactSecrets(text));
   }
 
   /** Resolves once everything written so far is on disk (or has failed). */

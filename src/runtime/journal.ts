@@ -17,6 +17,11 @@ import type { ChatModel, ChatRequest, ChatResponse } from '../../contracts/llm.j
 import type { ToolResult } from '../tools/types.js';
 import { JsonlAppender, readJsonl } from '../util/jsonl.js';
 import { failpoint } from './failpoints.js';
+import { checkState, depthOf, journalRecordSchema, RunStateError } from './runState.js';
+
+/** Tool arguments nest a few levels; invokeTool refuses deeper ones (see tools/invoke.ts). */
+const MAX_ARGUMENT_DEPTH = 64;
+import { errorMessage } from '../../contracts/errors.js';
 
 type JournalRecord =
   | { kind: 'model'; key: string; purpose?: string; response: ChatResponse }
@@ -74,8 +79,12 @@ export class RunJournal {
 
   /** Opens (and on resume, reads) a journal; a torn last line is a record the crash cut short, and is skipped. */
   static async open(file: string): Promise<RunJournal> {
-    const { records } = await readJsonl<JournalRecord>(file);
-    return new RunJournal(file, records);
+    const { records, lines } = await readJsonl<unknown>(file).catch((err: unknown) => {
+      throw new RunStateError(errorMessage(err));
+    });
+    // Every record is checked: a journaled answer is replayed as the model's, so a forged or broken one must not pass.
+    const checked = records.map((r, i) => checkState(journalRecordSchema, r, `${file}:${lines[i]}`) as JournalRecord);
+    return new RunJournal(file, checked);
   }
 
   private write(record: JournalRecord): void {
@@ -107,7 +116,10 @@ export class RunJournal {
   }
 
   static toolKey(taskId: string, call: ToolCallRequest): string {
-    const args = crypto.createHash('sha256').update(stableJson(safeParse(call.arguments))).digest('hex').slice(0, 16);
+    // Canonical JSON so key order does not matter; arguments nested absurdly deep are hashed as written (a recursive walk would overflow).
+    const parsed = safeParse(call.arguments);
+    const canonical = depthOf(parsed, MAX_ARGUMENT_DEPTH) > MAX_ARGUMENT_DEPTH ? call.arguments : stableJson(parsed);
+    const args = crypto.createHash('sha256').update(canonical).digest('hex').slice(0, 16);
     return `${taskId}|${call.id}|${call.name}|${args}`;
   }
 

@@ -18,6 +18,8 @@ export interface RunLearning {
   historyFile: string;
   /** The history ended in a torn line (a crash mid-write); it was skipped. */
   tornTail: boolean;
+  /** History records that failed their schema: skipped (`file:line: why`). */
+  skippedRecords: string[];
   effects: {
     reflect(input: ReflectInput, signal: AbortSignal): Promise<ReflectOutput>;
     persist(request: PersistRequest): void;
@@ -46,7 +48,7 @@ export async function startLearning(args: {
 }): Promise<RunLearning> {
   const settings = args.gepa.online;
   const historyFile = historyPath(settings.trace_path, args.tracesDir);
-  const { records, tornTail } = await loadHistory(historyFile);
+  const { records, tornTail, skipped } = await loadHistory(historyFile);
   const state = restoreState(records, args.seedPrompts, settings);
   const writer = new HistoryWriter(historyFile);
   await writer.open();
@@ -65,6 +67,7 @@ export async function startLearning(args: {
     prompts: activeCandidate(state).components,
     historyFile,
     tornTail,
+    skippedRecords: skipped,
     effects: {
       reflect: (input, signal) => reflectOnline(args.reflectionModel, input, args.gepa.offline.reflection_prompt_template, signal),
       persist,

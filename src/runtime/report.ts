@@ -44,6 +44,8 @@ export interface RunReport {
     change: string | null;
     historyFile: string | null;
     tornHistoryTail: boolean;
+    /** History records that failed their schema and were skipped, not used (`file:line: why`). */
+    skippedHistoryRecords: string[];
     /** The prompt components live at the end of the run. */
     prompts: Record<string, string>;
   };

@@ -15,16 +15,19 @@ import { DEFAULT_PLANNER_PROMPT, PLANNER_COMPONENT, personaComponent } from '../
 import type { TaskList } from '../../contracts/aime/taskList.js';
 import type { LoadedConfig } from '../config/index.js';
 import type { ChatModel } from '../../contracts/llm.js';
+import { createProtectedPaths } from '../tools/protectedPaths.js';
 import { loadToolRegistry } from '../tools/registry.js';
 import { errorMessage, AppError } from '../../contracts/errors.js';
 import { JsonlAppender, writeFileAtomic } from '../util/jsonl.js';
 import { EventRecorder, type RunEventRecord } from './eventLog.js';
 import { RunJournal } from './journal.js';
-import { startLearning, type RunLearning } from './learning.js';
+import { historyPath, startLearning, type RunLearning } from './learning.js';
 import { SnapshotWriter } from './snapshots.js';
 import { createModelSet, type ModelSet } from './models.js';
 import { buildReport, type RunReport } from './report.js';
 import { wireWorkflow } from './wiring.js';
+import { acquireRunLock, type RunLock } from './runLock.js';
+import { checkRunId, checkState, runMetaSchema, snapshotSchema, RunStateError, type RunMeta } from './runState.js';
 
 export const DEFAULT_LIMITS: WorkflowLimits = {
   maxIterations: 12,
@@ -65,6 +68,8 @@ export interface RunOptions {
   learn?: boolean;
   /** Prompt components (`planner`, `persona.<name>`) to run with instead of the configured ones; unnamed ones keep theirs. Wins over online learning's. */
   prompts?: Record<string, string>;
+  /** Things the user should know that do not stop the run (a stale lock taken over); default: stderr. */
+  onWarning?: (message: string) => void;
 }
 
 export function newRunId(now: Date): string {
@@ -100,7 +105,7 @@ export async function runGoal(opts: RunOptions): Promise<RunReport> {
   const workspace = await checkWorkspace(opts.workspace);
   const now = opts.now ?? (() => new Date());
   const startedAt = now();
-  const runId = opts.runId ?? newRunId(startedAt);
+  const runId = checkRunId(opts.runId ?? newRunId(startedAt));
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const learn = opts.learn ?? opts.config.gepa.online.enabled;
   const meta: RunMeta = {
@@ -122,20 +127,7 @@ export async function runGoal(opts: RunOptions): Promise<RunReport> {
   });
 }
 
-/** What resume needs to rebuild a run: written once at the start as run.json. */
-export interface RunMeta {
-  version: 1;
-  runId: string;
-  goal: string;
-  workspace: string;
-  tracesDir: string;
-  configDir: string;
-  /** The effective model settings (never the key). */
-  model: { provider: string; model: string; api_base: string };
-  limits: WorkflowLimits;
-  learn: boolean;
-  startedAt: string;
-}
+export type { RunMeta } from './runState.js';
 
 export const RUN_META_FILE = 'run.json';
 export const SNAPSHOT_FILE = 'snapshot.json';
@@ -146,6 +138,7 @@ interface OpenRun {
   paths: RunReport['paths'];
   models: ModelSet;
   journal: RunJournal;
+  lock: RunLock;
   learning: RunLearning | null;
   seedPrompts: Record<string, string>;
   machine: ReturnType<typeof wireWorkflow>;
@@ -153,8 +146,19 @@ interface OpenRun {
 
 /** Everything a run needs besides the actor itself: directory, journal-backed models, tools, learning. */
 async function openRun(meta: RunMeta, opts: RunOptions, now: () => Date): Promise<OpenRun> {
-  const runDir = path.join(meta.tracesDir, 'runs', meta.runId);
+  const runDir = path.join(meta.tracesDir, 'runs', checkRunId(meta.runId));
   await fsp.mkdir(runDir, { recursive: true });
+  // One writer per run: a second process driving it would pay and act twice.
+  const lock = acquireRunLock(runDir, meta.runId, { onWarning: opts.onWarning ?? warnOnStderr });
+  try {
+    return await openLocked(meta, opts, now, runDir, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function openLocked(meta: RunMeta, opts: RunOptions, now: () => Date, runDir: string, lock: RunLock): Promise<OpenRun> {
   const paths = { runDir, events: path.join(runDir, 'events.jsonl'), report: path.join(runDir, 'report.json') };
   const { config } = opts;
   const journal = await RunJournal.open(path.join(runDir, JOURNAL_FILE));
@@ -165,9 +169,21 @@ async function openRun(meta: RunMeta, opts: RunOptions, now: () => Date): Promis
   const learning = meta.learn
     ? await startLearning({ gepa: config.gepa, tracesDir: meta.tracesDir, runId: meta.runId, seedPrompts, reflectionModel: models.reflection, now })
     : null;
+  // Tools never touch what runs them: this config, these traces, the history file, VCS metadata, protected globs.
+  const protectedPaths = createProtectedPaths({
+    workspace: meta.workspace,
+    configDir: config.dir,
+    tracesDir: meta.tracesDir,
+    globs: config.tools.protected,
+    files: learning ? [learning.historyFile] : [historyPath(config.gepa.online.trace_path, meta.tracesDir)],
+  });
+  for (const skipped of learning?.skippedRecords.slice(0, 5) ?? []) (opts.onWarning ?? warnOnStderr)(`learning history record skipped (it failed its schema): ${skipped}`);
   const machine = wireWorkflow({
     models,
     tools: registry.tools,
+    protectedPaths,
+    stepLimits: { maxToolCalls: config.tools.limits.max_tool_calls_per_step, maxWriteBytes: config.tools.limits.max_step_write_bytes },
+    replyLimits: { maxReplyChars: config.tools.limits.max_reply_chars, maxArgumentChars: config.tools.limits.max_argument_chars },
     bundles: registry.bundles,
     personas,
     defaultPersona: config.personas.default_persona,
@@ -176,7 +192,11 @@ async function openRun(meta: RunMeta, opts: RunOptions, now: () => Date): Promis
     journal,
     ...(learning ? { learning: learning.effects } : {}),
   });
-  return { meta, paths, models, journal, learning, seedPrompts, machine };
+  return { meta, paths, models, journal, lock, learning, seedPrompts, machine };
+}
+
+export function warnOnStderr(message: string): void {
+  process.stderr.write(`gepa-aime: warning: ${message}\n`);
 }
 
 function journaled(set: ModelSet, journal: RunJournal): ModelSet {
@@ -270,13 +290,18 @@ async function executeRun(
       change: context.learningNote,
       historyFile: run.learning?.historyFile ?? null,
       tornHistoryTail: run.learning?.tornTail ?? false,
+      skippedHistoryRecords: run.learning?.skippedRecords ?? [],
       prompts: context.prompts,
     },
     durability: { resumed, ...run.journal.stats },
   });
   record({ seq: -1, t: now().getTime() - startedAt.getTime(), kind: 'actor', actor: 'run', data: { status: report.status, reason: report.reason } });
   log.close();
-  await writeFileAtomic(run.paths.report, `${JSON.stringify(report, null, 2)}\n`);
+  try {
+    await writeFileAtomic(run.paths.report, `${JSON.stringify(report, null, 2)}\n`);
+  } finally {
+    run.lock.release();
+  }
   return report;
 }
 
@@ -288,21 +313,43 @@ function resumedDeadline(meta: RunMeta, now: Date, fire: () => void): NodeJS.Tim
 
 export interface ResumeOptions extends Omit<RunOptions, 'goal' | 'workspace' | 'runId' | 'limits' | 'learn'> {
   runId: string;
-  /** Another workspace than the one recorded (e.g. the run was moved). */
+  /** The workspace to finish the run in (e.g. the run was moved); absent: the current directory, which must be the run's own. */
   workspace?: string;
 }
 
-/** Reads what a run left on disk (run.json, snapshot.json, journal) and finishes it. */
+/**
+ * Reads what a run left on disk (run.json, snapshot.json, journal) and finishes
+ * it. Nothing in run.json decides where tools act: the workspace and traces
+ * dir come from the caller, and a workspace not given must be the recorded one.
+ */
 export async function resumeRun(opts: ResumeOptions): Promise<RunReport> {
-  const runDir = path.join(opts.tracesDir, 'runs', opts.runId);
+  const tracesDir = path.resolve(opts.tracesDir);
+  const runDir = path.join(tracesDir, 'runs', checkRunId(opts.runId));
   const meta = await readRunMeta(runDir);
+  if (meta.runId !== opts.runId) throw new RunStateError(`${path.join(runDir, RUN_META_FILE)}: runId: expected ${JSON.stringify(opts.runId)} (the run's directory), found ${JSON.stringify(meta.runId)}`);
+  const recorded = meta.workspace;
   if (opts.workspace) meta.workspace = await checkWorkspace(opts.workspace);
+  else {
+    const here = await checkWorkspace(process.cwd());
+    const original = await fsp.realpath(recorded).catch(() => recorded);
+    if (original !== here) {
+      throw new RunInputError(
+        `run ${meta.runId} was started in workspace ${JSON.stringify(recorded)}, not the current directory; resume it from there, or pass --workspace ${JSON.stringify(recorded)} to confirm it`,
+      );
+    }
+    meta.workspace = here;
+  }
+  meta.tracesDir = tracesDir;
   const now = opts.now ?? (() => new Date());
-  const run = await openRun(meta, { ...opts, goal: meta.goal, workspace: meta.workspace }, now);
   // No snapshot yet: the run died before its first transition was saved; it starts again (the journal still answers).
   const snapshot = await readSnapshot(path.join(runDir, SNAPSHOT_FILE));
-  const input = { goal: meta.goal, limits: meta.limits, prompts: run.learning?.prompts ?? run.seedPrompts, optimizer: run.learning?.optimizer ?? null };
-  return executeRun(run, opts, snapshot ? { input, snapshot } : { input });
+  const run = await openRun(meta, { ...opts, goal: meta.goal, workspace: meta.workspace }, now);
+  try {
+    const input = { goal: meta.goal, limits: meta.limits, prompts: run.learning?.prompts ?? run.seedPrompts, optimizer: run.learning?.optimizer ?? null };
+    return await executeRun(run, opts, snapshot ? { input, snapshot } : { input });
+  } finally {
+    run.lock.release();
+  }
 }
 
 export async function readRunMeta(runDir: string): Promise<RunMeta> {
@@ -313,18 +360,24 @@ export async function readRunMeta(runDir: string): Promise<RunMeta> {
   } catch {
     throw new RunInputError(`no run at ${runDir} (missing ${RUN_META_FILE}); list runs with: gepa-aime runs`);
   }
-  try {
-    return JSON.parse(text) as RunMeta;
-  } catch (err) {
-    throw new RunInputError(`${file} is not valid JSON (${errorMessage(err)})`);
-  }
+  return checkState(runMetaSchema, parseJson(text, file), file);
 }
 
 async function readSnapshot(file: string): Promise<Snapshot<unknown> | null> {
+  let text: string;
   try {
-    return JSON.parse(await fsp.readFile(file, 'utf8')) as Snapshot<unknown>;
+    text = await fsp.readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new RunInputError(`${file} cannot be read (${errorMessage(err)}); it is written atomically, so this file was changed by hand`);
+    throw new RunStateError(`${file} cannot be read (${errorMessage(err)})`);
+  }
+  return checkState(snapshotSchema, parseJson(text, file), file) as unknown as Snapshot<unknown>;
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new RunStateError(`${file}: not valid JSON (${errorMessage(err)}); it is written atomically, so this file was changed by hand or by something else`);
   }
 }

@@ -6,6 +6,8 @@
  * Never throws: cycles, actor refs, functions and exotic objects become markers.
  */
 
+import { REDACTED as REDACTED_TEXT, redactSecrets } from '../util/secrets.js';
+
 export interface SanitizeLimits {
   /** Longer strings are cut and say how long they were. */
   maxString: number;
@@ -21,13 +23,11 @@ export interface SanitizeLimits {
 
 export const DEFAULT_SANITIZE_LIMITS: SanitizeLimits = { maxString: 400, maxItems: 20, maxKeys: 40, maxDepth: 5, maxNodes: 600 };
 
-export const REDACTED = '[redacted]';
+export { REDACTED } from '../util/secrets.js';
 
 /** Field names whose values are credentials, whatever their type. */
 const SECRET_KEY = /api[-_]?key|authori[sz]ation|secret|passw(?:or)?d|bearer|credential|cookie|private[-_]?key|token$/i;
 
-/** Credentials embedded in free text: OpenAI-style keys, bearer headers, GitHub, AWS and Slack tokens. */
-const SECRET_TEXT = /\bsk-[A-Za-z0-9_-]{16,}|\bBearer\s+[A-Za-z0-9._~+/-]{8,}=*|\bgh[pousr]_[A-Za-z0-9]{20,}|\bAKIA[0-9A-Z]{16}\b|\bxox[abprs]-[A-Za-z0-9-]{10,}/g;
 
 // Payloads repeat the same few field names: remember the verdicts (bounded, names are not data).
 const secretKeys = new Map<string, boolean>();
@@ -41,14 +41,8 @@ export function isSecretKey(key: string): boolean {
   return secret;
 }
 
-/** No credential pattern above fits in fewer characters: shorter strings skip the regex (most strings are short). */
-const MIN_SECRET_TEXT = 15;
-
-function redact(text: string): string {
-  if (text.length < MIN_SECRET_TEXT) return text;
-  SECRET_TEXT.lastIndex = 0;
-  return SECRET_TEXT.test(text) ? text.replace(SECRET_TEXT, REDACTED) : text;
-}
+/** Registered secrets by value, then secret-looking tokens (util/secrets.ts). */
+const redact = redactSecrets;
 
 /** Redacts embedded credentials, then cuts the string to `max` characters. */
 export function sanitizeString(text: string, max = DEFAULT_SANITIZE_LIMITS.maxString): string {
@@ -173,7 +167,7 @@ function copyObject(obj: object, depth: number, w: Walk, skip?: readonly string[
     n++;
     const v = (obj as Record<string, unknown>)[k];
     if (v !== null && v !== undefined && v !== '' && isSecretKey(k)) {
-      out[k] = REDACTED;
+      out[k] = REDACTED_TEXT;
       continue;
     }
     const c = copy(v, depth + 1, w);

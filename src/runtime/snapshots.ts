@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import type { AnyActorRef } from 'xstate';
+import { redactSecrets } from '../util/secrets.js';
 import { failpoint } from './failpoints.js';
 
 export class SnapshotWriter {
@@ -41,7 +42,7 @@ export class SnapshotWriter {
   private write(actor: AnyActorRef): void {
     this.lastWrite = Date.now();
     const tmp = `${this.file}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(actor.getPersistedSnapshot()));
+    fs.writeFileSync(tmp, redactSecrets(JSON.stringify(actor.getPersistedSnapshot())));
     fs.renameSync(tmp, this.file);
     failpoint('snapshot');
   }

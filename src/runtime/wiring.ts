@@ -9,10 +9,11 @@ import { actorMachine, type ActorToolOutcome, type RunToolsInput } from '../../m
 import { optimizerMachine, type PersistRequest, type ReflectInput, type ReflectOutput } from '../../machines/optimizer.js';
 import { plannerMachine } from '../../machines/planner.js';
 import { workflowMachine, type ComposeActorsInput } from '../../machines/workflow.js';
-import { runTools, think } from '../aime/actorLogic.js';
+import { runTools, think, type ReplyLimits, type StepLimits } from '../aime/actorLogic.js';
 import { composeActor, type FactoryResources, type PersonaDefinition } from '../aime/factory.js';
 import { planStep, type PlannerTeamInfo } from '../aime/planner.js';
 import type { ActorSpec, PlanStepInput, PlanStepResult, ThinkInput, ThinkResult } from '../../contracts/aime/types.js';
+import type { ProtectedPaths } from '../tools/protectedPaths.js';
 import type { Tool, ToolBundle } from '../tools/types.js';
 import { toolSpec } from '../tools/invoke.js';
 import { RunJournal } from './journal.js';
@@ -27,6 +28,12 @@ export interface RuntimeResources {
   workspace: string;
   /** Wall clock for the environment section; injectable so tests are deterministic. */
   now?: () => Date;
+  /** What tools may not touch (config, traces, VCS metadata, protected globs). */
+  protectedPaths?: ProtectedPaths;
+  /** Per-step bounds on tool calls and bytes written. */
+  stepLimits?: StepLimits;
+  /** How much of a model reply enters the context (the journal keeps it whole). */
+  replyLimits?: ReplyLimits;
   /** Journals tool results so a resumed run never acts twice. */
   journal?: Pick<RunJournal, 'runTool'>;
   /** Online GEPA effects: the reflection call and the history file. */
@@ -63,7 +70,8 @@ export function environmentFor(workspace: string, now: Date) {
     os: `${os.type()} ${os.release()} (${process.platform}/${process.arch}), Node ${process.version}`,
     time: now.toISOString(),
     workspace,
-    permissions: 'read and write files inside the workspace only; paths outside it, `..` and symlinks leading out are refused; no shell',
+    permissions:
+      'read and write files inside the workspace only; paths outside it, `..`, symlinks leading out and hard-linked files are refused; the config and traces directories, VCS metadata (.git, .hg, .svn) and protected files (.env*) may not be changed, and config and .env* may not be read; no shell',
   };
 }
 
@@ -71,7 +79,7 @@ export function wireWorkflow(res: RuntimeResources) {
   const factory = factoryResources(res);
   const team = teamInfo(res);
   const now = res.now ?? (() => new Date());
-  const toolCtx = { workspace: res.workspace };
+  const toolCtx = { workspace: res.workspace, ...(res.protectedPaths ? { protectedPaths: res.protectedPaths } : {}) };
   const journal = res.journal;
 
   const planner = plannerMachine.provide({
@@ -81,9 +89,15 @@ export function wireWorkflow(res: RuntimeResources) {
   });
   const dynamicActor = actorMachine.provide({
     actors: {
-      think: fromPromise<ThinkResult, ThinkInput>(({ input, signal }) => think(res.models.actorFor(input.spec.persona), input, signal)),
+      think: fromPromise<ThinkResult, ThinkInput>(({ input, signal }) => think(res.models.actorFor(input.spec.persona), input, signal, res.replyLimits)),
       runTools: fromPromise<ActorToolOutcome[], RunToolsInput>(({ input, signal }) =>
-        runTools(input, res.tools, { ...toolCtx, signal }, journal ? (call, sideEffect, exec) => journal.runTool(RunJournal.toolKey(input.spec.taskId, call), sideEffect, exec) : undefined),
+        runTools(
+          input,
+          res.tools,
+          { ...toolCtx, signal },
+          journal ? (call, sideEffect, exec) => journal.runTool(RunJournal.toolKey(input.spec.taskId, call), sideEffect, exec) : undefined,
+          res.stepLimits,
+        ),
       ),
     },
   });

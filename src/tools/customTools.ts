@@ -17,7 +17,10 @@ export interface CustomToolEntry {
   export?: string;
 }
 
-export async function loadCustomTool(entry: CustomToolEntry, configDir: string, configFile: string): Promise<Tool> {
+/** A module whose top-level code has not settled by then is a config error, not a silent hang. */
+export const DEFAULT_LOAD_TIMEOUT_MS = 10_000;
+
+export async function loadCustomTool(entry: CustomToolEntry, configDir: string, configFile: string, timeoutMs = DEFAULT_LOAD_TIMEOUT_MS): Promise<Tool> {
   const where = `custom tool module ${JSON.stringify(entry?.module)} (listed in ${configFile})`;
   if (typeof entry?.module !== 'string' || entry.module === '') throw new ToolConfigError(`a custom_tools entry in ${configFile} has no "module" path`);
   const file = path.resolve(configDir, entry.module);
@@ -28,8 +31,13 @@ export async function loadCustomTool(entry: CustomToolEntry, configDir: string, 
   }
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    mod = await withTimeout(import(pathToFileURL(file).href) as Promise<Record<string, unknown>>, timeoutMs, () => {
+      throw new ToolConfigError(
+        `${where} did not finish loading within ${timeoutMs} ms (a top-level await that never settles?); fix the module or raise limits.custom_tool_load_timeout_ms`,
+      );
+    });
   } catch (err) {
+    if (err instanceof ToolConfigError) throw err;
     throw new ToolConfigError(`${where} failed to load: ${errorMessage(err)}`);
   }
   const exportName = entry.export ?? 'default';
@@ -62,4 +70,23 @@ export function toolShapeProblem(value: unknown): string | null {
 function isZod4Schema(value: unknown): boolean {
   const v = value as { safeParse?: unknown; _zod?: unknown } | null;
   return !!v && typeof v === 'object' && typeof v.safeParse === 'function' && typeof v._zod === 'object' && v._zod !== null;
+}
+
+/** `promise`, or `onTimeout()`'s throw after `ms`. The timer also keeps the process alive: a module awaiting forever would otherwise let it exit 0 in silence. */
+async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => never): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      try {
+        onTimeout();
+      } catch (err) {
+        reject(err);
+      }
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

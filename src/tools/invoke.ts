@@ -39,6 +39,11 @@ export async function invokeTool(tools: Map<string, Tool> | Tool[], call: ToolCa
     return { ok: false, output: `${name}: arguments are not valid JSON (${errorMessage(err)}); send a JSON object such as {"path": "README.md"}` };
   }
 
+  // Deep nesting would overflow recursive walks (schemas, tools, hashing): refuse it as an observation.
+  if (nestingDepth(args, MAX_ARGUMENT_DEPTH) > MAX_ARGUMENT_DEPTH) {
+    return { ok: false, output: `${name}: arguments nest deeper than ${MAX_ARGUMENT_DEPTH} levels; send a flat JSON object such as {"path": "README.md"}` };
+  }
+
   const parsed = tool.parameters.safeParse(args);
   if (!parsed.success) return { ok: false, output: `${name}: invalid arguments:\n${formatIssues(parsed.error.issues)}` };
 
@@ -47,6 +52,22 @@ export async function invokeTool(tools: Map<string, Tool> | Tool[], call: ToolCa
   } catch (err) {
     return { ok: false, output: `${name} failed: ${errorMessage(err)}` };
   }
+}
+
+export const MAX_ARGUMENT_DEPTH = 64;
+
+/** Nesting depth of parsed JSON, iteratively, stopping once past `limit`. */
+export function nestingDepth(value: unknown, limit: number): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (!v || typeof v !== 'object') continue;
+    if (d > max) max = d;
+    if (max > limit) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child && typeof child === 'object') stack.push([child, d + 1]);
+  }
+  return max;
 }
 
 /** One line per zod issue: "- path.to.field: message" (the root is "(arguments)"). */

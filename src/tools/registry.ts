@@ -21,7 +21,8 @@ export interface ToolBundlesConfig {
   default_bundles?: string[];
   custom_tools?: CustomToolEntry[];
   web_search?: WebSearchConfig | null;
-  limits?: { max_write_bytes?: number; max_read_bytes?: number };
+  limits?: { max_write_bytes?: number; max_read_bytes?: number; custom_tool_load_timeout_ms?: number };
+  protected?: string[];
 }
 
 export interface LoadRegistryOptions {
@@ -52,7 +53,7 @@ export async function loadToolRegistry(config: ToolBundlesConfig, options: LoadR
   for (const tool of builtins) tools.set(tool.name, tool);
 
   for (const entry of config.custom_tools ?? []) {
-    const tool = await loadCustomTool(entry, options.configDir, configFile);
+    const tool = await loadCustomTool(entry, options.configDir, configFile, config.limits?.custom_tool_load_timeout_ms);
     if (tools.has(tool.name)) {
       const what = builtins.some((b) => b.name === tool.name) ? 'a built-in tool' : 'another custom tool';
       throw new ToolConfigError(`custom tool module ${JSON.stringify(entry.module)} (listed in ${configFile}) defines "${tool.name}", which is already ${what}; rename it`);

@@ -1,12 +1,23 @@
 import type { z } from 'zod';
+import type { ProtectedPaths } from './protectedPaths.js';
+
+/** Bytes the side-effecting tools of one ReAct step may still write, across all its calls. */
+export interface WriteBudget {
+  /** The step's total, for messages. */
+  readonly limit: number;
+  /** Bytes left; tools subtract what they write. */
+  left: number;
+}
 
 /** What a tool gets besides its arguments. */
 export interface ToolContext {
   /** Absolute, real path of the workspace root; file tools never leave it. */
   workspace: string;
   signal?: AbortSignal;
-  /** Paths tools must refuse (config, traces, VCS metadata, protected globs); see protectedPaths.ts. */
-  protectedPaths?: import('./protectedPaths.js').ProtectedPaths;
+  /** Paths tools must refuse (config, traces, VCS metadata, protected globs); see protectedPaths.ts. Absent: VCS metadata and `.env*` only. */
+  protectedPaths?: ProtectedPaths;
+  /** The per-step write budget (one per model message); absent: only the per-call limit applies. */
+  writeBudget?: WriteBudget;
 }
 
 export interface ToolResult {

@@ -1,14 +1,18 @@
 /**
  * JSON Lines on disk: one record per line, appended whole. A crash can leave
  * a torn last line; readers skip and report it. A broken line anywhere else
- * is an error that names the line, never silently dropped.
+ * is an error that names the line, never silently dropped. Everything
+ * written here has its secrets redacted (util/secrets.ts).
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { AppError } from '../../contracts/errors.js';
+import { redactSecrets } from './secrets.js';
 
 export interface JsonlReadResult<T> {
   records: T[];
+  /** 1-based line number of each record, in step with `records`. */
+  lines: number[];
   /** The last line was incomplete (no trailing newline and not valid JSON): a crash mid-write. */
   tornTail: boolean;
 }
@@ -26,6 +30,7 @@ export class JsonlError extends AppError {
 
 export function parseJsonl<T = unknown>(text: string, file: string): JsonlReadResult<T> {
   const records: T[] = [];
+  const numbers: number[] = [];
   const lines = text.split('\n');
   const endsClean = text.endsWith('\n') || text === '';
   let tornTail = false;
@@ -34,6 +39,7 @@ export function parseJsonl<T = unknown>(text: string, file: string): JsonlReadRe
     if (!line.trim()) continue;
     try {
       records.push(JSON.parse(line) as T);
+      numbers.push(i + 1);
     } catch (err) {
       const isLast = i === lines.length - 1 && !endsClean;
       if (isLast) {
@@ -43,7 +49,7 @@ export function parseJsonl<T = unknown>(text: string, file: string): JsonlReadRe
       throw new JsonlError(file, i + 1, `not a JSON record (${(err as Error).message})`);
     }
   }
-  return { records, tornTail };
+  return { records, lines: numbers, tornTail };
 }
 
 export async function readJsonl<T = unknown>(file: string): Promise<JsonlReadResult<T>> {
@@ -51,7 +57,7 @@ export async function readJsonl<T = unknown>(file: string): Promise<JsonlReadRes
   try {
     text = await fsp.readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], tornTail: false };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], lines: [], tornTail: false };
     throw err;
   }
   return parseJsonl<T>(text, file);
@@ -74,7 +80,7 @@ export class JsonlAppender {
 
   append(record: unknown): void {
     if (this.fd === null) throw new Error(`${this.file} is closed`);
-    this.buffer.push(`${JSON.stringify(record)}\n`);
+    this.buffer.push(`${redactSecrets(JSON.stringify(record))}\n`);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -99,6 +105,6 @@ export class JsonlAppender {
 /** Write a file so readers see the old or the new content, never a mix: temp file + rename. */
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await fsp.writeFile(tmp, content);
+  await fsp.writeFile(tmp, redactSecrets(content));
   await fsp.rename(tmp, file);
 }

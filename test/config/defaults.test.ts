@@ -30,6 +30,8 @@ describe('shipped config/', () => {
       api_key: null,
       endpoint: '/v1/chat/completions',
       request_timeout: 60,
+      request_deadline: 600,
+      max_response_bytes: 33554432,
       max_retries: 4,
       max_concurrency: 8,
       stream: true,
@@ -53,7 +55,16 @@ describe('shipped config/', () => {
     });
     expect(cfg.gepa.offline).toMatchObject({ max_metric_calls: 200, candidate_selection: 'pareto', reflection_prompt_template: null });
     expect(cfg.tools.default_bundles).toEqual(['filesystem']);
-    expect(cfg.tools.limits).toEqual({ max_write_bytes: 1048576, max_read_bytes: 262144 });
+    expect(cfg.tools.limits).toEqual({
+      max_write_bytes: 1048576,
+      max_read_bytes: 262144,
+      max_step_write_bytes: 4194304,
+      max_tool_calls_per_step: 16,
+      custom_tool_load_timeout_ms: 10000,
+      max_reply_chars: 16384,
+      max_argument_chars: 2097152,
+    });
+    expect(cfg.tools.protected).toEqual(['.env*']);
     expect(cfg.personas.default_persona).toBe('generalist');
   });
 

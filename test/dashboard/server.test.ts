@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { publicDir } from '../../src/dashboard/assets.js';
@@ -113,7 +114,20 @@ describe('routes and headers', () => {
     expect((await request(`${d.url}api/info`, { headers: { host: 'evil.example' } })).status).toBe(403);
     expect((await request(`${d.url}api/info`, { headers: { host: `localhost:${d.port}` } })).status).toBe(200);
     expect(hostAllowed(undefined, '127.0.0.1', 1)).toBe(false);
-    expect(hostAllowed('anything', '0.0.0.0', 1)).toBe(true);
+    // Remote binds keep the check: that host only (a wildcard bind: this machine's names and addresses).
+    expect(hostAllowed('anything', '0.0.0.0', 1)).toBe(false);
+    expect(hostAllowed('127.0.0.1:1', '0.0.0.0', 1)).toBe(true);
+    expect(hostAllowed(`${os.hostname().toLowerCase()}:1`, '0.0.0.0', 1)).toBe(true);
+    expect(hostAllowed('192.0.2.7:1', '192.0.2.7', 1)).toBe(true);
+    expect(hostAllowed('evil.example:1', '192.0.2.7', 1)).toBe(false);
+    expect(hostAllowed('[fd00::1]:1', 'fd00::1', 1)).toBe(true);
+  });
+
+  it('answers 400 to a malformed percent-encoding, not 500', async () => {
+    const d = await serve();
+    const r = await request(`${d.url}api/runs/%E0%A4%A/inspect`);
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body)).toEqual({ error: 'malformed URL' });
   });
 
   it('says whether it follows a live run', async () => {

@@ -91,7 +91,7 @@ describe('online GEPA state', () => {
   });
 
   it('tolerates a torn last history line but not a broken line in the middle', () => {
-    expect(parseJsonl('{"kind":"outcome"}\n{"kind":"cand', 'h.jsonl')).toEqual({ records: [{ kind: 'outcome' }], tornTail: true });
+    expect(parseJsonl('{"kind":"outcome"}\n{"kind":"cand', 'h.jsonl')).toEqual({ records: [{ kind: 'outcome' }], lines: [1], tornTail: true });
     expect(() => parseJsonl('{"a":1}\nnot json\n{"b":2}\n', 'h.jsonl')).toThrow(/h\.jsonl:2: not a JSON record/);
   });
 

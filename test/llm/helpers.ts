@@ -9,6 +9,8 @@ export function settings(over: Partial<OpenAISettings> = {}): OpenAISettings {
     api_key: null,
     endpoint: '/v1/chat/completions',
     request_timeout: 5,
+    request_deadline: 60,
+    max_response_bytes: 33_554_432,
     max_retries: 0,
     max_concurrency: 4,
     stream: true,

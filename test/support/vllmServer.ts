@@ -28,6 +28,8 @@
  *                                                        whole replies: drop the socket at once
  *     { type: 'stream-error', message?, code? }          HTTP 200, then data: {"error": {...}}, [DONE]
  *     { type: 'malformed-body' }                         HTTP 200 with truncated JSON
+ *     { type: 'ping', everyMs? }                         HTTP 200 SSE, then only ": ping" comments, forever
+ *     { type: 'trickle', everyMs? }                      HTTP 200 SSE, content events forever, never [DONE]
  *   Helpers: say(text), json(value), callTool(name, args), callTools([...]), fault.*, and
  *   purposeOf(req) -> 'planner' | 'actor' | 'other' to let one handler play several roles.
  */
@@ -46,7 +48,9 @@ export type Fault =
   | { type: 'hang' }
   | { type: 'cut'; afterEvents?: number }
   | { type: 'stream-error'; message?: string; code?: number }
-  | { type: 'malformed-body' };
+  | { type: 'malformed-body' }
+  | { type: 'ping'; everyMs?: number }
+  | { type: 'trickle'; everyMs?: number };
 
 export interface ServerReply {
   content?: string;
@@ -107,6 +111,8 @@ export const fault = {
   cut: (afterEvents = 2): ServerReply => ({ fault: { type: 'cut', afterEvents } }),
   streamError: (message = 'engine crashed', code = 500): ServerReply => ({ fault: { type: 'stream-error', message, code } }),
   malformedBody: (): ServerReply => ({ fault: { type: 'malformed-body' } }),
+  ping: (everyMs = 20): ServerReply => ({ fault: { type: 'ping', everyMs } }),
+  trickle: (everyMs = 20): ServerReply => ({ fault: { type: 'trickle', everyMs } }),
 };
 
 /** Who is asking, from the shape of the request GEPA-AIME sends. */
@@ -199,6 +205,17 @@ export async function startVllmServer(options: VllmServerOptions = {}): Promise<
     const f = reply.fault;
     if (f?.type === 'hang') return; // the socket stays open until the client gives up or close()
     if (f?.type === 'status') return sendJson(res, f.status, errorBody(f.status, f.message ?? 'error'), f.retryAfter !== undefined ? { 'retry-after': f.retryAfter } : {});
+    if (f?.type === 'ping' || f?.type === 'trickle') {
+      // Keeps the connection busy forever: only the client's own bounds end it.
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      const frame =
+        f.type === 'ping'
+          ? ': ping\n\n'
+          : `data: ${JSON.stringify({ id: 'chatcmpl-t', object: 'chat.completion.chunk', created: 0, model: seen.body.model, choices: [{ index: 0, delta: { content: '.' }, finish_reason: null }] })}\n\n`;
+      const timer = setInterval(() => res.write(frame), f.everyMs ?? 20);
+      res.on('close', () => clearInterval(timer));
+      return;
+    }
     if (f?.type === 'malformed-body') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"id":"cmpl-x","choices":[{"message":');

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
 import { JsonlAppender, readJsonl } from '../../util/jsonl.js';
 
 export type OutcomeKind = 'subtask' | 'goal';
@@ -52,11 +53,45 @@ export type HistoryRecord = OutcomeRecord | CandidateRecord | SwitchRecord;
 export interface LoadedHistory {
   records: HistoryRecord[];
   tornTail: boolean;
+  /** Records that failed their schema: skipped, never used (`file:line: why`). */
+  skipped: string[];
 }
 
+/** Prompt components are prompts: long, but not without end. */
+const MAX_COMPONENT_CHARS = 200_000;
+const str = z.string().max(MAX_COMPONENT_CHARS);
+const base = { ts: z.string(), runId: z.string() };
+export const historyRecordSchema = z.discriminatedUnion('kind', [
+  z.looseObject({
+    kind: z.literal('outcome'),
+    ...base,
+    candidateId: z.string(),
+    outcome: z.enum(['subtask', 'goal']),
+    components: z.array(z.string()),
+    input: str,
+    output: str,
+    score: z.number().min(0).max(1),
+    feedback: str,
+    composite: z.number(),
+  }),
+  z.looseObject({ kind: z.literal('candidate'), ...base, id: z.string().min(1), parentId: z.string().nullable(), components: z.record(z.string(), str), reason: str }),
+  z.looseObject({ kind: z.literal('switch'), ...base, from: z.string(), to: z.string(), reason: str }),
+]);
+
+/** Reads the history; a record that fails its schema is skipped and reported, not used. */
 export async function loadHistory(file: string): Promise<LoadedHistory> {
-  const { records, tornTail } = await readJsonl<HistoryRecord>(file);
-  return { records: records.filter((r) => r && typeof r === 'object' && 'kind' in r), tornTail };
+  const { records, lines, tornTail } = await readJsonl<unknown>(file);
+  const good: HistoryRecord[] = [];
+  const skipped: string[] = [];
+  records.forEach((r, i) => {
+    const parsed = historyRecordSchema.safeParse(r);
+    if (parsed.success) good.push(r as HistoryRecord);
+    else {
+      const issue = parsed.error.issues[0]!;
+      skipped.push(`${file}:${lines[i]}: ${issue.path.map(String).join('.') || '(record)'}: ${issue.message}`);
+    }
+  });
+  return { records: good, tornTail, skipped };
 }
 
 export class HistoryWriter {

@@ -89,12 +89,18 @@ export async function send(pool: Pool, opts: SendOptions, attempt: Attempt): Pro
   }
 }
 
-/** Iterate body chunks, touching the idle timer; read errors (cut connections) become ModelErrors. */
-export async function forEachChunk(res: HttpResponse, attempt: Attempt, each: (chunk: Uint8Array) => void): Promise<void> {
+/**
+ * Iterate body chunks, at most `maxBytes` in all; read errors (cut connections) become ModelErrors.
+ * The idle timer restarts when `each` made progress: a stream of only keep-alive comments
+ * (`: ping`) does not count, or a server could hold a request forever.
+ */
+export async function forEachChunk(res: HttpResponse, attempt: Attempt, each: (chunk: Uint8Array) => boolean | void, maxBytes = MAX_BODY_BYTES): Promise<void> {
+  let size = 0;
   try {
     for await (const chunk of res.body) {
-      attempt.touch();
-      each(chunk as Uint8Array);
+      size += (chunk as Uint8Array).length;
+      if (size > maxBytes) throw new ProviderError(`${attempt.where}: the reply is larger than max_response_bytes (${maxBytes} bytes); it was cut off`, 'protocol', false);
+      if (each(chunk as Uint8Array) !== false) attempt.touch();
     }
   } catch (err) {
     res.body.destroy();
@@ -103,13 +109,40 @@ export async function forEachChunk(res: HttpResponse, attempt: Attempt, each: (c
 }
 
 /** The whole body as text, capped. */
-export async function readText(res: HttpResponse, attempt: Attempt): Promise<string> {
+export async function readText(res: HttpResponse, attempt: Attempt, maxBytes = MAX_BODY_BYTES): Promise<string> {
   const chunks: Uint8Array[] = [];
-  let size = 0;
-  await forEachChunk(res, attempt, (chunk) => {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new ProviderError(`${attempt.where}: the reply is larger than ${MAX_BODY_BYTES} bytes`, 'protocol', false);
-    chunks.push(chunk);
-  });
+  await forEachChunk(res, attempt, (chunk) => void chunks.push(chunk), maxBytes);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The total deadline of one request, retries included: an abort signal that
+ * fires after `ms` (or when `outer` does), and whether it was the deadline.
+ */
+export class RequestDeadline {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private readonly onOuterAbort = () => this.controller.abort();
+  expired = false;
+
+  constructor(
+    readonly ms: number,
+    private readonly outer?: AbortSignal,
+  ) {
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      this.controller.abort();
+    }, ms);
+    if (outer?.aborted) this.controller.abort();
+    else outer?.addEventListener('abort', this.onOuterAbort, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  end(): void {
+    clearTimeout(this.timer);
+    this.outer?.removeEventListener('abort', this.onOuterAbort);
+  }
 }

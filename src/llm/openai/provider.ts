@@ -8,7 +8,7 @@ import { DEFAULT_RETRY, withRetries, type RetryPolicy, type Sleep } from '../ret
 import type { ChatModel, ChatRequest, ChatResponse, ModelError } from '../../../contracts/llm.js';
 import { sharedEndpoints, type EndpointRegistry, type EndpointSlot } from './endpoints.js';
 import { httpError, mentionsModel, oneLine, ProviderError } from './errors.js';
-import { Attempt, forEachChunk, readText, send, type HttpResponse } from './http.js';
+import { Attempt, forEachChunk, readText, RequestDeadline, send, type HttpResponse } from './http.js';
 import { planRequest, type WirePlan } from './requestBody.js';
 import { parseCompletion, parseGenerate, parseJsonBody, StreamReader } from './responses.js';
 import { parseRetryAfter } from '../retry.js';
@@ -44,25 +44,41 @@ export class OpenAICompatibleModel implements ChatModel {
     this.policy = { ...DEFAULT_RETRY, ...options.retry, maxRetries: settings.max_retries };
   }
 
-  async complete(request: ChatRequest): Promise<ChatResponse> {
-    const plan = planRequest(this.settings, request);
-    return withRetries(
-      async () => {
-        const release = await this.slot.limiter.acquire(request.signal);
-        try {
-          return await this.attempt(plan, request);
-        } finally {
-          release();
-        }
-      },
-      {
-        policy: this.policy,
-        ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
-        ...(this.options.random ? { random: this.options.random } : {}),
-        ...(request.signal ? { signal: request.signal } : {}),
-        ...(this.options.onRetry ? { onRetry: this.options.onRetry } : {}),
-      },
-    );
+  async complete(outerRequest: ChatRequest): Promise<ChatResponse> {
+    const plan = planRequest(this.settings, outerRequest);
+    // request_deadline bounds the whole request, retries included; request_timeout only idleness.
+    const deadline = new RequestDeadline(Math.max(1, Math.round(this.settings.request_deadline * 1000)), outerRequest.signal);
+    const request = { ...outerRequest, signal: deadline.signal };
+    try {
+      return await withRetries(
+        async () => {
+          const release = await this.slot.limiter.acquire(request.signal);
+          try {
+            return await this.attempt(plan, request);
+          } finally {
+            release();
+          }
+        },
+        {
+          policy: this.policy,
+          ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
+          ...(this.options.random ? { random: this.options.random } : {}),
+          signal: request.signal,
+          ...(this.options.onRetry ? { onRetry: this.options.onRetry } : {}),
+        },
+      );
+    } catch (err) {
+      if (deadline.expired && !outerRequest.signal?.aborted) {
+        throw new ProviderError(
+          `${this.settings.provider} model "${this.settings.model}": no complete reply within request_deadline (${this.settings.request_deadline} s)`,
+          'timeout',
+          false,
+        );
+      }
+      throw err;
+    } finally {
+      deadline.end();
+    }
   }
 
   /** Model ids the server lists at GET {api_base}/models. */
@@ -105,11 +121,11 @@ export class OpenAICompatibleModel implements ChatModel {
     const contentType = String(res.headers['content-type'] ?? '');
     if (plan.stream && contentType.includes('text/event-stream')) {
       const reader = new StreamReader(plan.endpoint === '/v1/chat/completions' ? 'chat' : 'completions', where, request.onTextDelta);
-      await forEachChunk(res, attempt, (chunk) => reader.push(chunk));
+      await forEachChunk(res, attempt, (chunk) => reader.push(chunk), this.settings.max_response_bytes);
       return reader.finish(fallback);
     }
     // A server may ignore stream:true and answer whole; read whatever came.
-    const body = parseJsonBody(await readText(res, attempt), where);
+    const body = parseJsonBody(await readText(res, attempt, this.settings.max_response_bytes), where);
     if (plan.endpoint === '/generate') return parseGenerate(body, plan.prompt ?? '', where, this.settings.model);
     const response = parseCompletion(body, plan.endpoint === '/v1/chat/completions' ? 'chat' : 'completions', where, fallback);
     if (response.content) request.onTextDelta?.(response.content);

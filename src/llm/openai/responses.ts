@@ -104,9 +104,12 @@ export class StreamReader {
     private readonly onTextDelta?: (text: string) => void,
   ) {}
 
-  push(chunk: Uint8Array): void {
-    if (this.done) return;
-    for (const event of this.sse.push(chunk)) this.event(event.data);
+  /** Feeds bytes; true when they completed at least one event (keep-alive comments are not progress). */
+  push(chunk: Uint8Array): boolean {
+    if (this.done) return true;
+    const events = this.sse.push(chunk);
+    for (const event of events) this.event(event.data);
+    return events.length > 0;
   }
 
   finish(fallback: { model: string; prompt: string }): ChatResponse {

@@ -14,6 +14,8 @@ export type OpenAISettings = Pick<
   | 'api_key'
   | 'endpoint'
   | 'request_timeout'
+  | 'request_deadline'
+  | 'max_response_bytes'
   | 'max_retries'
   | 'max_concurrency'
   | 'stream'

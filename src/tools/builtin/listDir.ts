@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { describeIoError } from '../ioErrors.js';
+import { checkProtected } from '../fileAccess.js';
 import { resolveInWorkspace } from '../sandbox.js';
 import type { Tool } from '../types.js';
 import { SKIP_DIRS, displayPath, fail, formatSize, guarded, ok } from './common.js';
@@ -41,6 +42,7 @@ export function createListDirTool(options: { maxEntries?: number } = {}): Tool<L
         const depth = Math.min(Math.max(1, Math.trunc(args.depth ?? 1)), MAX_LIST_DEPTH);
         const shown = displayPath(rel);
         const abs = await resolveInWorkspace(ctx.workspace, rel);
+        checkProtected(ctx, abs, 'read', shown);
         const stat = await fs.stat(abs);
         if (!stat.isDirectory()) return fail('list_dir', `${JSON.stringify(shown)} is a file, not a directory; use read_file to read it`);
 

@@ -2,10 +2,9 @@
  * read_file: a window of a text file. Reads at most `max_bytes` so a huge
  * file cannot flood the model's context, and says how to get the rest.
  */
-import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { z } from 'zod';
-import { resolveInWorkspace } from '../sandbox.js';
+import { openForRead } from '../fileAccess.js';
 import type { Tool } from '../types.js';
 import { BINARY_SNIFF_BYTES, displayPath, fail, guarded, looksBinary, ok } from './common.js';
 
@@ -34,14 +33,12 @@ export function createReadFileTool(options: { maxReadBytes?: number } = {}): Too
     run: (args, ctx) =>
       guarded('read_file', args?.path, async () => {
         const shown = displayPath(args.path);
-        const abs = await resolveInWorkspace(ctx.workspace, args.path);
-        // stat before open: opening a FIFO or device could block forever.
-        const stat = await fs.stat(abs);
-        if (stat.isDirectory()) return fail('read_file', `${JSON.stringify(shown)} is a directory; use list_dir to see its contents`);
-        if (!stat.isFile()) return fail('read_file', `${JSON.stringify(shown)} is not a regular file`);
-        const handle = await fs.open(abs, 'r');
+        const opened = await openForRead(ctx, args.path, shown);
+        if ('directory' in opened) return fail('read_file', `${JSON.stringify(shown)} is a directory; use list_dir to see its contents`);
+        if ('special' in opened) return fail('read_file', `${JSON.stringify(shown)} is not a regular file`);
+        const handle = opened.handle;
         try {
-          const size = (await handle.stat()).size;
+          const size = opened.size;
           const offset = args.offset ?? 0;
           if (size === 0) return ok('[empty file]', [shown]);
           if (offset >= size) return fail('read_file', `offset ${offset} is past the end of ${JSON.stringify(shown)} (${size} bytes)`);

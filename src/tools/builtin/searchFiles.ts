@@ -9,9 +9,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import { globMatcher } from '../glob.js';
 import { lineMatcher, type LineMatch } from '../lineMatch.js';
+import { checkProtected, protectedPathsOf, readWalkedFile } from '../fileAccess.js';
 import { resolveInWorkspace } from '../sandbox.js';
-import type { Tool } from '../types.js';
 import { errorMessage } from '../../../contracts/errors.js';
+import type { Tool, ToolContext } from '../types.js';
 import { BINARY_SNIFF_BYTES, SKIP_DIRS, displayPath, fail, guarded, looksBinary, ok, relativeTo } from './common.js';
 
 /** Bigger files are almost always generated or data; skipping them keeps a search fast. */
@@ -65,17 +66,19 @@ export function createSearchFilesTool(): Tool<SearchFilesArgs> {
 
         const root = await fs.realpath(ctx.workspace);
         const start = await resolveInWorkspace(ctx.workspace, args.path ?? '.');
+        checkProtected(ctx, start, 'read', displayPath(args.path ?? '.'));
+        const guard = protectedPathsOf(ctx);
         const match = lineMatcher(re, args.regex ? REGEX_TIMEOUT_MS : null);
         const hits: string[] = [];
         const files = new Set<string>();
-        const skipped = { binary: 0, large: 0 };
+        const skipped = { binary: 0, large: 0, protected: 0 };
         let scanned = 0;
         let more = false;
-        for await (const file of walkFiles(start)) {
+        for await (const file of walkFiles(start, (dir) => guard.refusal(dir, 'read') === undefined)) {
           if (++scanned > MAX_FILES_SCANNED) break;
           const rel = relativeTo(root, file);
           if (include && !include(rel)) continue;
-          const text = await readText(file, skipped);
+          const text = await readText(ctx, root, file, skipped);
           if (text === null) continue;
           for (const m of match(text, maxResults - hits.length + 1)) {
             if (hits.length >= maxResults) {
@@ -97,7 +100,7 @@ export const searchFilesTool = createSearchFilesTool();
 interface RenderInfo {
   maxResults: number;
   more: boolean;
-  skipped: { binary: number; large: number };
+  skipped: { binary: number; large: number; protected: number };
   capped: boolean;
 }
 
@@ -111,17 +114,18 @@ function render(query: string, where: string, hits: string[], fileCount: number,
   if (info.skipped.binary || info.skipped.large) {
     lines.push(`[skipped ${info.skipped.binary} binary files and ${info.skipped.large} files over 1 MiB]`);
   }
+  if (info.skipped.protected) lines.push(`[skipped ${info.skipped.protected} protected files (config, .env*, protected globs), which tools may not read]`);
   return lines.join('\n');
 }
 
 /** Files under `start` in stable order; symlinks are not followed (they could leave the workspace or loop). */
-async function* walkFiles(start: string): AsyncGenerator<string> {
+async function* walkFiles(start: string, enter: (dir: string) => boolean): AsyncGenerator<string> {
   const stat = await fs.stat(start);
   if (stat.isFile()) yield start;
-  else if (stat.isDirectory()) yield* walkDir(start, true);
+  else if (stat.isDirectory()) yield* walkDir(start, true, enter);
 }
 
-async function* walkDir(dir: string, isStart: boolean): AsyncGenerator<string> {
+async function* walkDir(dir: string, isStart: boolean, enter: (dir: string) => boolean): AsyncGenerator<string> {
   let entries: Dirent[];
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
@@ -133,29 +137,30 @@ async function* walkDir(dir: string, isStart: boolean): AsyncGenerator<string> {
   for (const entry of entries) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (!SKIP_DIRS.has(entry.name)) yield* walkDir(full, false);
+      if (!SKIP_DIRS.has(entry.name) && enter(full)) yield* walkDir(full, false, enter);
     } else if (entry.isFile()) {
       yield full;
     }
   }
 }
 
-async function readText(file: string, skipped: { binary: number; large: number }): Promise<string | null> {
-  try {
-    const stat = await fs.stat(file);
-    if (stat.size > MAX_SEARCH_FILE_BYTES) {
-      skipped.large++;
-      return null;
-    }
-    const bytes = await fs.readFile(file);
-    if (looksBinary(bytes.subarray(0, BINARY_SNIFF_BYTES))) {
-      skipped.binary++;
-      return null;
-    }
-    return bytes.toString('utf8');
-  } catch {
-    return null; // vanished or unreadable: not worth failing the whole search
+async function readText(ctx: ToolContext, root: string, file: string, skipped: { binary: number; large: number; protected: number }): Promise<string | null> {
+  // O_NOFOLLOW, checked descriptor, one hard link, not protected: see fileAccess.ts.
+  const bytes = await readWalkedFile(ctx, root, file, MAX_SEARCH_FILE_BYTES);
+  if (bytes === 'protected') {
+    skipped.protected++;
+    return null;
   }
+  if (bytes === 'large') {
+    skipped.large++;
+    return null;
+  }
+  if (bytes === null) return null; // vanished, unreadable or not allowed: not worth failing the whole search
+  if (looksBinary(bytes.subarray(0, BINARY_SNIFF_BYTES))) {
+    skipped.binary++;
+    return null;
+  }
+  return bytes.toString('utf8');
 }
 
 /** The matched line, trimmed, and cut to MAX_LINE_CHARS around the match. */

@@ -2,14 +2,13 @@
  * write_file: create, overwrite or append to a workspace file. The size limit
  * is checked before anything touches the disk, overwrites are atomic (temp
  * file in the same directory, then rename) so a crash never leaves half a
- * file, and the sandbox refuses symlinks that lead out of the workspace.
+ * file. fileAccess.ts contains it: symlinks that lead out (or appear
+ * mid-write), hard-linked files and protected paths are refused, and a
+ * per-step budget bounds what all the calls of one model message write.
  */
-import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
-import { resolveInWorkspace } from '../sandbox.js';
-import type { Tool, ToolResult } from '../types.js';
+import { writeContained } from '../fileAccess.js';
+import type { Tool } from '../types.js';
 import { displayPath, fail, formatSize, guarded, ok } from './common.js';
 
 export const DEFAULT_MAX_WRITE_BYTES = 1_048_576;
@@ -44,55 +43,25 @@ export function createWriteFileTool(options: { maxWriteBytes?: number } = {}): T
         if (bytes > limit) {
           return fail('write_file', `refused: content is ${bytes} bytes, more than the limit of ${limit} bytes per call; nothing was written. Write it in smaller parts with mode "append".`);
         }
-        const abs = await resolveInWorkspace(ctx.workspace, args.path, { forWrite: true });
-        const existing = await fs.stat(abs).catch(() => null);
-        if (existing?.isDirectory()) return fail('write_file', `${JSON.stringify(shown)} is a directory; choose a file path inside it`);
-        if (mode === 'create' && existing) {
+        const budget = ctx.writeBudget;
+        if (budget && bytes > budget.left) {
+          return fail(
+            'write_file',
+            `refused: content is ${bytes} bytes and this step may write only ${budget.left} more (at most ${budget.limit} bytes per step, across all calls); nothing was written. Write the rest in a later step.`,
+          );
+        }
+        const outcome = await writeContained(ctx, args.path, shown, args.content, mode);
+        if (!outcome.ok) {
+          if (outcome.reason === 'directory') return fail('write_file', `${JSON.stringify(shown)} is a directory; choose a file path inside it`);
+          if (outcome.reason === 'not-a-directory') return fail('write_file', `a part of ${JSON.stringify(shown)} is a file, not a directory`);
           return fail('write_file', `${JSON.stringify(shown)} already exists and mode is "create"; use mode "overwrite" to replace it or "append" to add to it`);
         }
-        try {
-          await fs.mkdir(path.dirname(abs), { recursive: true });
-        } catch (err) {
-          // mkdir says EEXIST when a file sits where a parent directory should be.
-          if ((err as { code?: string }).code === 'EEXIST') return fail('write_file', `a part of ${JSON.stringify(shown)} is a file, not a directory`);
-          throw err;
-        }
-        return write(abs, shown, args.content, bytes, mode, existing?.mode);
+        if (budget) budget.left -= bytes;
+        if (mode === 'create') return ok(`Created ${shown} (${bytes} bytes written)`, [shown]);
+        if (mode === 'append') return ok(`Appended ${bytes} bytes to ${shown} (now ${outcome.size ?? bytes} bytes)`, [shown]);
+        return ok(`Wrote ${bytes} bytes to ${shown}`, [shown]);
       }),
   };
 }
 
 export const writeFileTool = createWriteFileTool();
-
-async function write(abs: string, shown: string, content: string, bytes: number, mode: 'overwrite' | 'append' | 'create', fileMode?: number): Promise<ToolResult> {
-  if (mode === 'create') {
-    try {
-      await fs.writeFile(abs, content, { flag: 'wx' }); // O_EXCL: never clobbers a file created meanwhile
-    } catch (err) {
-      if ((err as { code?: string }).code === 'EEXIST') {
-        return fail('write_file', `${JSON.stringify(shown)} already exists and mode is "create"; use mode "overwrite" to replace it or "append" to add to it`);
-      }
-      throw err;
-    }
-    return ok(`Created ${shown} (${bytes} bytes written)`, [shown]);
-  }
-  if (mode === 'append') {
-    await fs.appendFile(abs, content);
-    const size = (await fs.stat(abs)).size;
-    return ok(`Appended ${bytes} bytes to ${shown} (now ${size} bytes)`, [shown]);
-  }
-  await atomicWrite(abs, content, fileMode);
-  return ok(`Wrote ${bytes} bytes to ${shown}`, [shown]);
-}
-
-/** Temp file next to the target (same file system, so rename is atomic), then rename over it. */
-async function atomicWrite(abs: string, content: string, fileMode?: number): Promise<void> {
-  const temp = path.join(path.dirname(abs), `.${path.basename(abs).slice(0, 100)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await fs.writeFile(temp, content, { flag: 'wx', ...(fileMode !== undefined ? { mode: fileMode & 0o7777 } : {}) });
-    await fs.rename(temp, abs);
-  } catch (err) {
-    await fs.rm(temp, { force: true }).catch(() => undefined);
-    throw err;
-  }
-}

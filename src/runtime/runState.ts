@@ -1,0 +1,197 @@
+/**
+ * Run state read back from disk is validated before it is trusted: run.json,
+ * snapshot.json and journal.jsonl go through zod schemas here, and a problem
+ * is a RunStateError that names the file, the line (JSONL) and the key, never
+ * a raw TypeError later on. Deep nesting is refused before any schema walks it.
+ */
+import { z } from 'zod';
+import { formatKeyPath, renderValue, type PathSegment } from '../config/errors.js';
+import { valueAt } from '../config/validate.js';
+import { nestingDepth } from '../tools/invoke.js';
+import { AppError } from '../../contracts/errors.js';
+
+/** Bad run state: exit 2 (bad input), with the file and key. */
+export class RunStateError extends AppError {
+  readonly category = 'input';
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** Ids the runtime makes look like `20261201T121303Z-a1b2c3`; any id must at least be one plain path segment. */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+export function checkRunId(runId: string): string {
+  if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) {
+    throw new RunStateError(
+      `run id ${JSON.stringify(String(runId).slice(0, 80))} is not a run id: ids are letters, digits, "_" and "-" (e.g. 20261201T121303Z-a1b2c3); list runs with: gepa-aime runs`,
+    );
+  }
+  return runId;
+}
+
+/** State files nest a few dozen levels at most; deeper is hostile (and would overflow a recursive walk). */
+export const MAX_STATE_DEPTH = 200;
+
+/** Depth of a parsed JSON value, iteratively (never overflows), stopping once past `limit`. */
+export function depthOf(value: unknown, limit = MAX_STATE_DEPTH): number {
+  return nestingDepth(value, limit);
+}
+
+const str = z.string();
+const int = z.number().int();
+const usage = z.looseObject({ promptTokens: z.number(), completionTokens: z.number(), totalTokens: z.number() });
+
+export const workflowLimitsSchema = z.object({
+  maxIterations: int.min(1),
+  maxActorSteps: int.min(1),
+  maxParallelActors: int.min(1),
+  tokenBudget: int.min(1).nullable(),
+  deadlineMs: z.number().positive().nullable(),
+});
+
+export const runMetaSchema = z.object({
+  version: z.literal(1),
+  runId: z.string().regex(RUN_ID_PATTERN),
+  goal: z.string().min(1).max(20_000),
+  workspace: z.string().refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'an absolute path'),
+  tracesDir: z.string(),
+  configDir: z.string(),
+  model: z.object({ provider: str, model: str, api_base: str }),
+  limits: workflowLimitsSchema,
+  learn: z.boolean(),
+  startedAt: z.iso.datetime(),
+});
+
+/** What resume needs to rebuild a run: written once at the start as run.json. */
+export type RunMeta = z.output<typeof runMetaSchema>;
+
+interface TaskShape {
+  id: string;
+  title: string;
+  status: string;
+  criteria: string;
+  children: TaskShape[];
+}
+const task: z.ZodType<TaskShape> = z.looseObject({
+  id: str,
+  title: str,
+  status: str,
+  criteria: str,
+  get children() {
+    return z.array(task);
+  },
+});
+const report = z.looseObject({ taskId: str, status: z.enum(['completed', 'failed']), summary: str, references: z.array(str) });
+
+/** The workflow's context as the runtime reads it back (fields the code iterates or indexes are typed). */
+const workflowContext = z.looseObject({
+  goal: str,
+  limits: workflowLimitsSchema,
+  prompts: z.record(str, str),
+  iteration: int.min(0),
+  tasks: z.array(task),
+  history: z.array(report),
+  plannerLog: z.array(z.looseObject({ iteration: z.number() })),
+  decision: z.looseObject({}).nullable(),
+  inFlight: z.array(str),
+  actorRuns: z.array(z.looseObject({ taskId: str, iteration: z.number(), steps: z.array(z.looseObject({})), usage })),
+  usage,
+  status: z.enum(['running', 'completed', 'failed', 'cancelled']),
+  outcome: z.enum(['completed', 'failed']).nullable(),
+  answer: str,
+  reason: str,
+  optimizerInput: z
+    .looseObject({
+      runId: str,
+      settings: z.looseObject({}),
+      state: z.looseObject({ candidates: z.array(z.looseObject({ id: str, components: z.record(str, str), goalScores: z.array(z.number()) })), activeId: str, outcomes: z.array(z.looseObject({})), timeline: z.array(z.number()) }),
+    })
+    .nullable(),
+  personaOf: z.record(str, str),
+  candidateId: str.nullable(),
+  learningNote: str.nullable(),
+});
+
+const childSnapshot: z.ZodType<unknown> = z.looseObject({
+  snapshot: z.looseObject({
+    status: z.enum(['active', 'done', 'error', 'stopped']),
+    context: z.looseObject({}).optional(),
+    get children() {
+      return z.record(str, childSnapshot).optional();
+    },
+  }),
+  src: str,
+});
+
+export const snapshotSchema = z.looseObject({
+  status: z.enum(['active', 'done', 'error', 'stopped']),
+  value: z.union([str, z.record(str, z.unknown())]),
+  context: workflowContext,
+  children: z.record(str, childSnapshot),
+});
+
+const toolCall = z.object({ id: str, name: str, arguments: str });
+const chatResponse = z.looseObject({
+  content: str,
+  toolCalls: z.array(toolCall),
+  reasoning: str.optional(),
+  usage,
+  finishReason: str,
+  model: str,
+});
+const toolResult = z.looseObject({ ok: z.boolean(), output: str, references: z.array(str).optional() });
+
+export const journalRecordSchema = z.discriminatedUnion('kind', [
+  z.looseObject({ kind: z.literal('model'), key: str, purpose: str.optional(), response: chatResponse }),
+  z.looseObject({ kind: z.literal('tool-start'), key: str, sideEffect: z.boolean() }),
+  z.looseObject({ kind: z.literal('tool-done'), key: str, result: toolResult }),
+]);
+
+/** `value` (returned as it is, nothing stripped) checked against `schema`; the first problem as "where: key: expected …, found …". */
+export function checkState<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  if (depthOf(value) > MAX_STATE_DEPTH) throw new RunStateError(`${where}: nested deeper than ${MAX_STATE_DEPTH} levels; this is not a file the runtime wrote`);
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return value as z.output<S>;
+  throw new RunStateError(`${where}: ${describeIssue(parsed.error.issues, value)}; this is not a file the runtime wrote (changed by hand or by something else), so it is not used`);
+}
+
+/** The issue zod found, located: "key.path: expected X, found Y". */
+export function describeIssue(issues: readonly z.core.$ZodIssue[], value: unknown): string {
+  const deepest = pickIssue(issues);
+  const path = deepest.path.filter((p): p is PathSegment => typeof p !== 'symbol');
+  const key = path.length ? formatKeyPath(path) : '(the whole file)';
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problems)` : '';
+  return `${key}: expected ${expectedOf(deepest)}, found ${renderValue(valueAt(value, path))}${more}`;
+}
+
+function pickIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
+  let best = issues[0]!;
+  for (const i of issues) {
+    // A union reports its branches' issues nested: the most specific is the most useful.
+    if (i.code === 'invalid_union' && i.errors.length) {
+      const inner = i.errors.flat().map((e) => ({ ...e, path: [...i.path, ...e.path] }) as z.core.$ZodIssue);
+      if (inner.length) best = pickIssue(inner);
+    } else if (i.path.length > best.path.length) best = i;
+  }
+  return best;
+}
+
+function expectedOf(iss: z.core.$ZodIssue): string {
+  switch (iss.code) {
+    case 'invalid_type':
+      return ({ object: 'a mapping', record: 'a mapping', array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false', int: 'an integer' } as Record<string, string>)[iss.expected] ?? `a ${iss.expected}`;
+    case 'invalid_value':
+      return `one of ${iss.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_small':
+      return `at least ${String(iss.minimum)}`;
+    case 'too_big':
+      return `at most ${String(iss.maximum)}`;
+    case 'invalid_format':
+      return `a ${iss.format}`;
+    case 'invalid_union':
+      return 'one of the known record kinds';
+    default:
+      return iss.message;
+  }
+}
