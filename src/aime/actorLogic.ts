@@ -121,7 +121,7 @@ export async function runTools(input: RunToolsInput, allTools: Map<string, Tool>
       outcomes.push({
         id: call.id,
         name: call.name,
-        arguments: call.arguments,
+        arguments: preview(call.arguments),
         ok: false,
         observation: `not run: limit of ${maxCalls} tool calls per step (this message asked for ${input.calls.length}); call it again in a later step if it is still needed`,
         references: [],
@@ -148,13 +148,20 @@ export async function runTools(input: RunToolsInput, allTools: Map<string, Tool>
     outcomes.push({
       id: call.id,
       name: call.name,
-      arguments: call.arguments,
+      arguments: preview(call.arguments),
       ok: result.ok,
       observation: truncate(result.output),
       references: result.references ?? [],
     });
   }
   return outcomes;
+}
+
+/** Step records keep a preview of long arguments: the conversation (and the journal) hold them whole, once. */
+export const MAX_STEP_ARGUMENT_CHARS = 2_000;
+
+function preview(args: string): string {
+  return args.length <= MAX_STEP_ARGUMENT_CHARS ? args : `${args.slice(0, MAX_STEP_ARGUMENT_CHARS)}… [${args.length} characters; whole in the conversation and the run's journal]`;
 }
 
 function omittedObservation(args: string): string {
