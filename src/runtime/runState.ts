@@ -124,11 +124,46 @@ const childSnapshot: z.ZodType<unknown> = z.looseObject({
   src: str,
 });
 
+const message = z.looseObject({ role: z.enum(['system', 'user', 'assistant', 'tool']), content: str.nullable(), toolCalls: z.array(toolCallShape()).optional() });
+function toolCallShape() {
+  return z.looseObject({ id: str, name: str, arguments: str });
+}
+/** The contexts of the children the runtime restores, by systemId (actors: `actor:<taskId>`). */
+const childContexts: Array<[(key: string) => boolean, z.ZodType]> = [
+  [(k) => k === 'progress', z.looseObject({ tasks: z.array(task), revision: z.number() })],
+  [(k) => k === 'planner', z.looseObject({ request: z.looseObject({}).nullable(), retry: z.looseObject({ raw: str, errors: z.array(str) }).nullable(), usage })],
+  [
+    (k) => k.startsWith('actor:'),
+    z.looseObject({
+      spec: z.looseObject({ taskId: str, dispatchId: str, tools: z.array(z.looseObject({ name: str })) }),
+      messages: z.array(message),
+      steps: z.array(z.looseObject({})),
+      stepCount: int.min(0),
+      thought: str,
+      pendingCalls: z.array(toolCallShape()),
+      usage,
+      report: report.nullable(),
+    }),
+  ],
+];
+
+const children = z.record(str, childSnapshot).superRefine((kids, ctx) => {
+  for (const [key, child] of Object.entries(kids)) {
+    const schema = childContexts.find(([match]) => match(key))?.[1];
+    const context = (child as { snapshot?: { context?: unknown } }).snapshot?.context;
+    if (!schema || context === undefined) continue;
+    const parsed = schema.safeParse(context);
+    if (parsed.success) continue;
+    const issue = pickIssue(parsed.error.issues);
+    ctx.addIssue({ code: 'custom', message: expectedOf(issue), path: [key, 'snapshot', 'context', ...issue.path], input: context });
+  }
+});
+
 export const snapshotSchema = z.looseObject({
   status: z.enum(['active', 'done', 'error', 'stopped']),
   value: z.union([str, z.record(str, z.unknown())]),
   context: workflowContext,
-  children: z.record(str, childSnapshot),
+  children,
 });
 
 const toolCall = z.object({ id: str, name: str, arguments: str });

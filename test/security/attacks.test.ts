@@ -122,6 +122,14 @@ describe('3. run state: resume never takes where to act from run.json', () => {
     expect(r.stderr).toMatch(/snapshot\.json: context\.tasks: expected a list, found a mapping/);
     expect(r.stderr).not.toMatch(/TypeError|\n\s+at /);
 
+    const actorKey = Object.keys(snap.children).find((k) => k.startsWith('actor:'))!;
+    const broken = structuredClone(snap);
+    broken.children[actorKey].snapshot.context.messages = null;
+    fs.writeFileSync(snapFile, JSON.stringify(broken));
+    r = await p.cli(['resume', runId, '--json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/snapshot\.json: children\S*actor:1\S*\.snapshot\.context\.messages: expected a list, found null/);
+
     fs.writeFileSync(snapFile, JSON.stringify(snap));
     const journal = path.join(p.traces, 'runs', runId, 'journal.jsonl');
     fs.appendFileSync(journal, `${JSON.stringify({ kind: 'model', key: 'k', response: { content: null, toolCalls: [] } })}\n`);
