@@ -4,9 +4,9 @@
  * the model a precise reason), then a real-path check so symlinks cannot be
  * used to leave the workspace.
  *
- * Not a defence against a concurrent attacker swapping directories for
- * symlinks between the check and the use: the only writer is the model's
- * own tools, which run one at a time.
+ * The check alone does not stop something swapping a directory for a
+ * symlink between the check and the use: fileAccess.ts closes that race
+ * (O_NOFOLLOW opens, checked descriptors) and adds the protected paths.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
