@@ -83,7 +83,8 @@ export async function teamTools(team: TeamDef, config: LoadedConfig, workspace: 
   }
   const registry = await loadToolRegistry(config.tools, { configDir: config.dir });
   const protectedPaths = createProtectedPaths({ workspace: real, configDir: config.dir, tracesDir: path.resolve('traces'), globs: config.tools.protected });
-  return { bundles: registry.bundles, workspace: real, protectedPaths };
+  const stepLimits = { maxToolCalls: config.tools.limits.max_tool_calls_per_step, maxWriteBytes: config.tools.limits.max_step_write_bytes };
+  return { bundles: registry.bundles, workspace: real, protectedPaths, stepLimits };
 }
 
 export function describeModels(config: LoadedConfig): { provider: string; model: string; offline: boolean } {

@@ -27,6 +27,8 @@ export interface AgentTools {
   workspace: string;
   /** What the tools may not touch (config, VCS metadata, protected globs). */
   protectedPaths?: ProtectedPaths;
+  /** Per-step bounds (tool_bundles.json limits): calls that run, bytes all of them may write. */
+  stepLimits?: { maxToolCalls: number; maxWriteBytes: number };
 }
 
 export interface AgentEnv {
@@ -95,13 +97,19 @@ export async function callAgentModel(env: AgentEnv, input: CallModelInput): Prom
 /** One call after another: a later call may depend on an earlier write. */
 export async function runAgentTools(env: AgentEnv, input: RunToolsInput): Promise<AgentToolOutcome[]> {
   const granted = agentTools(input.agent, env.tools);
+  const limits = env.tools?.stepLimits;
   const ctx = {
     workspace: env.tools?.workspace ?? process.cwd(),
     ...(env.tools?.protectedPaths ? { protectedPaths: env.tools.protectedPaths } : {}),
+    ...(limits ? { writeBudget: { limit: limits.maxWriteBytes, left: limits.maxWriteBytes } } : {}),
     ...(env.signal ? { signal: env.signal } : {}),
   };
   const outcomes: AgentToolOutcome[] = [];
-  for (const call of input.calls) {
+  for (const [index, call] of input.calls.entries()) {
+    if (limits && index >= limits.maxToolCalls) {
+      outcomes.push({ id: call.id, name: call.name, arguments: call.arguments, ok: false, observation: `not run: limit of ${limits.maxToolCalls} tool calls per step` });
+      continue;
+    }
     let ok = false;
     let output: string;
     try {

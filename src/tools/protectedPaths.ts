@@ -24,8 +24,8 @@ export interface ProtectedPaths {
   refusal(absPath: string, access: Access): string | undefined;
   /** Absolute paths inside (or equal to) the workspace that a process sandbox must hide: [path, access denied]. */
   masks(): Array<{ path: string; deny: Access }>;
-  /** The protected globs in force (relative to the workspace), for sandboxes that match names themselves. */
-  readonly globs: readonly string[];
+  /** The protected globs in force (relative to the workspace), for sandboxes that match names themselves (always set by createProtectedPaths). */
+  readonly globs?: readonly string[];
 }
 
 export interface ProtectedPathsOptions {
