@@ -77,6 +77,7 @@ export async function executeGoal(goal: string, flags: RunFlags, extra: Partial<
       tracesDir: path.resolve(flags.traces ?? 'traces'),
       limits: limitsFrom(flags),
       signal: interrupt.signal,
+      protectedFiles: [flags.record, flags.replay].filter((f): f is string => Boolean(f)),
       ...(models ? { models } : {}),
       ...(checklist ? { onTasks: (tasks) => checklist.draw(tasks) } : {}),
       ...extra,

@@ -68,6 +68,8 @@ export interface RunOptions {
   learn?: boolean;
   /** Prompt components (`planner`, `persona.<name>`) to run with instead of the configured ones; unnamed ones keep theirs. Wins over online learning's. */
   prompts?: Record<string, string>;
+  /** More files the runtime owns that tools may not change (--record and --replay files). */
+  protectedFiles?: string[];
   /** Things the user should know that do not stop the run (a stale lock taken over); default: stderr. */
   onWarning?: (message: string) => void;
 }
@@ -175,7 +177,11 @@ async function openLocked(meta: RunMeta, opts: RunOptions, now: () => Date, runD
     configDir: config.dir,
     tracesDir: meta.tracesDir,
     globs: config.tools.protected,
-    files: learning ? [learning.historyFile] : [historyPath(config.gepa.online.trace_path, meta.tracesDir)],
+    files: [
+      learning ? learning.historyFile : historyPath(config.gepa.online.trace_path, meta.tracesDir),
+      ...(config.model.replay_file ? [path.resolve(config.model.replay_file)] : []),
+      ...(opts.protectedFiles ?? []).map((f) => path.resolve(f)),
+    ],
   });
   for (const skipped of learning?.skippedRecords.slice(0, 5) ?? []) (opts.onWarning ?? warnOnStderr)(`learning history record skipped (it failed its schema): ${skipped}`);
   const machine = wireWorkflow({
