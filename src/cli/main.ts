@@ -5,9 +5,11 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { chatCommand } from './chat.js';
+import { dataCommand } from './data.js';
 import { dashboardCommand, runWithDashboard, vizOptions, wantsServer, type VizFlags } from './dashboard.js';
 import { EXIT, fail, parsePositiveInt, type ModelFlags } from './common.js';
 import { doctorCommand } from './doctor.js';
+import { judgeCommand } from './judge.js';
 import { optimizeCommand } from './optimize.js';
 import { pipelineCommand } from './pipeline.js';
 import { resumeCommand, runsCommand, type ResumeFlags } from './resume.js';
@@ -78,6 +80,8 @@ export function buildProgram(): Command {
   dashboardCommand(program);
   pipelineCommand(program);
   optimizeCommand(program);
+  judgeCommand(program);
+  dataCommand(program);
 
   return program;
 }

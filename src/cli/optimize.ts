@@ -29,6 +29,9 @@ import { HistoryWriter } from '../gepa/online/history.js';
 import { aimeSeedCandidate, createAimeAdapter } from '../runtime/aimeAdapter.js';
 import { historyPath } from '../runtime/learning.js';
 import { createModelSet } from '../runtime/models.js';
+import { judgeGoalScorer, judgeMetric, judgeTeamScorer } from '../judge/index.js';
+import { judgeFromConfig } from '../runtime/judgeSetup.js';
+import { withJudgeModel } from './judge.js';
 import { writeFileAtomic } from '../util/jsonl.js';
 import { EXIT, loadCliConfig, parsePositiveInt, UsageError, type ModelFlags } from './common.js';
 import { agentModelsFromConfig, pipelineModelOptions, teamTools } from './pipeline.js';
@@ -57,6 +60,8 @@ export interface OptimizeFlags extends ModelFlags {
   workspace?: string;
   traces?: string;
   install?: boolean;
+  judge?: boolean;
+  judgeModel?: string;
 }
 
 function parseSeed(value: string): number {
@@ -91,6 +96,8 @@ export function optimizeCommand(program: Command): Command {
     .option('--metric <module>', 'default mode: module whose default export scores (example, output)')
     .option('--scorer <module>', "--pipeline / --aime: module whose export scores (input, output, expected, example); overrides the pipeline's scorer")
     .option('--traces <dir>', '--aime: where the evaluation runs are recorded (default: a temporary directory)')
+    .option('--judge', 'score with the LLM judge (roles.judge) against each example\'s rubric, the config\'s judge.rubric, or one the judge writes once per goal')
+    .option('--judge-model <name>', 'model name of the judge (roles.judge)')
     .option('--install', "--aime: make the best prompts the live ones of later runs (a candidate in ./traces/gepa_history.jsonl, online learning's warm start)")
     .action(async (flags: OptimizeFlags) => {
       process.exitCode = await optimizeCli(flags);
@@ -105,6 +112,7 @@ function modeOf(f: OptimizeFlags): Mode {
   if (!chosen.length) throw new UsageError('say what to optimize: --seed-prompt TEXT (a system prompt), --pipeline FILE (an agent team) or --aime (the AIME runtime)');
   const mode = chosen[0]!;
   if (mode === 'pipeline' && !f.out) throw new UsageError('--pipeline needs --out FILE: where the evolved pipeline is written (the original is left untouched)');
+  if (f.judge && (f.metric || f.scorer)) throw new UsageError('--judge is the scorer: give it, or --metric / --scorer, not both');
   if (mode !== 'prompt' && f.metric) throw new UsageError('--metric is for --seed-prompt; teams and goals take --scorer');
   if (mode === 'prompt' && (f.out || f.scorer)) throw new UsageError('--out and --scorer are for --pipeline and --aime');
   if (mode !== 'aime' && (f.install || f.traces)) throw new UsageError('--install and --traces are for --aime');
@@ -154,8 +162,10 @@ export async function optimizeCli(flags: OptimizeFlags): Promise<number> {
 async function runOptimize(f: OptimizeFlags): Promise<number> {
   const mode = modeOf(f);
   const config = await loadCliConfig(f);
-  const modelConfig = withRoleModels(config.model, f.taskModel, f.reflectionModel);
+  const modelConfig = withJudgeModel(withRoleModels(config.model, f.taskModel, f.reflectionModel), f.judgeModel);
   const models = createModelSet(modelConfig);
+  const judgeTraces = path.resolve(f.traces ?? 'traces');
+  const judge = f.judge ? await judgeFromConfig({ ...config, model: modelConfig }, models, judgeTraces) : null;
   const settings = settingsFrom(config, f);
   const progress = new ProgressBar(process.stderr, settings.max_metric_calls ?? 0);
   const stop = interruptController('stopping after the current iteration');
@@ -179,12 +189,13 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
         taskModel: models.chat,
         reflectionModel: models.reflection,
         ...(f.metric ? { metricModule: f.metric } : {}),
+        ...(judge ? { metric: judgeMetric(judge) } : {}),
       });
     } else if (mode === 'pipeline') {
       const loaded = loadTeamFile(f.pipeline!);
       const [trainset, valset] = await Promise.all([loadTeamDataset(f.train!), loadTeamDataset(f.val!)]);
       const scorerPath = f.scorer ?? loaded.team.scorer;
-      const scorer: Scorer | null = scorerPath ? await loadScorer(scorerPath) : null;
+      const scorer: Scorer | null = judge ? judgeTeamScorer(judge) : scorerPath ? await loadScorer(scorerPath) : null;
       const tools = await teamTools(loaded.team, config, f.workspace);
       const adapter = createTeamAdapter({
         team: loaded.team,
@@ -210,7 +221,7 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
       Object.assign(extra, { out: path.resolve(f.out!), changed_components: evolved.changed, unwritten_components: evolved.skipped });
     } else {
       const [trainset, valset] = await Promise.all([loadTeamDataset(f.train!), loadTeamDataset(f.val!)]);
-      const scorer = f.scorer ? await loadScorer(f.scorer) : null;
+      const scorer: Scorer | null = judge ? judgeGoalScorer(judge) : f.scorer ? await loadScorer(f.scorer) : null;
       const tracesDir = f.traces ? path.resolve(f.traces) : await fsp.mkdtemp(path.join(os.tmpdir(), 'gepa-aime-optimize-traces-'));
       const adapter = createAimeAdapter({ config: { ...config, model: modelConfig }, models, scorer, tracesDir, baseDir: path.dirname(path.resolve(f.train!)) });
       result = await optimize({ ...common, adapter, trainset, valset, seedCandidate: aimeSeedCandidate(config), reflectionModel: models.reflection });
@@ -224,7 +235,9 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
   } finally {
     progress.end();
     stop.dispose();
+    judge?.close();
   }
+  if (judge) extra['judge'] = { identity: judge.judge.identity, cache_dir: judge.cacheDir };
 
   if (f.json) process.stdout.write(`${JSON.stringify({ ...result.toJson(), ...extra }, null, 2)}\n`);
   else process.stdout.write(summary(result, extra));

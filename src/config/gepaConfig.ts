@@ -43,9 +43,24 @@ export interface GepaOfflineConfig {
   reflection_prompt_template: string | null;
 }
 
+/** The judge scorer (src/judge): a model that scores a run against a rubric. */
+export interface GepaJudgeConfig {
+  /** Criteria used when an example brings none; null = the judge writes one per goal, once, and it is frozen. */
+  rubric: string[] | null;
+  /** The judge's instructions; null = the built-in prompt. */
+  prompt: string | null;
+  /** `judge check`: a verdict within this distance of the label counts as agreeing. */
+  tolerance: number;
+  /** Verdict cache, frozen rubrics and the judge's journal (a relative `traces/...` follows --traces). */
+  cache_dir: string;
+  /** Re-asks after a reply that fails the verdict schema, before the judgement counts as failed. */
+  max_reasks: number;
+}
+
 export interface GepaConfig {
   online: GepaOnlineConfig;
   offline: GepaOfflineConfig;
+  judge: GepaJudgeConfig;
 }
 
 const TEMPLATE_EXPECTED = 'a template containing <curr_param> and <side_info>, or null';
@@ -85,8 +100,18 @@ export const gepaConfigSchema = mapping(
       },
       'a mapping of offline optimisation settings',
     ).prefault(() => ({})),
+    judge: mapping(
+      {
+        rubric: z.array(text('a criterion (text)'), { error: 'a list of criteria (texts), or null' }).min(1, { error: 'at least one criterion, or null' }).nullable().default(null),
+        prompt: text('the judge prompt (text), or null').nullable().default(null),
+        tolerance: num('a number from 0 to 1', { gte: 0, lte: 1 }).default(0.2),
+        cache_dir: text('a directory path').default('traces/judge'),
+        max_reasks: int('an integer >= 0', { gte: 0 }).default(1),
+      },
+      'a mapping of judge settings',
+    ).prefault(() => ({})),
   },
-  'a mapping with online and offline sections',
+  'a mapping with online, offline and judge sections',
 );
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

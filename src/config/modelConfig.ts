@@ -17,7 +17,7 @@ export const PROVIDERS = ['offline', 'vllm', 'openai', 'replay'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 export const ENDPOINTS = ['/v1/chat/completions', '/v1/completions', '/generate'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
-export type AgentRole = 'planner' | 'actor' | 'reflection';
+export type AgentRole = 'planner' | 'actor' | 'reflection' | 'judge';
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Env var → the top-level key it sets. Empty values count as unset. */
@@ -71,6 +71,8 @@ export interface ModelConfig {
     planner: RoleOverride;
     actor: RoleOverride;
     reflection: RoleOverride;
+    /** The judge scorer's model (src/judge); temperature and seed default to 0 there. */
+    judge: RoleOverride;
     personas: Record<string, RoleOverride>;
   };
 }
@@ -133,9 +135,10 @@ export const modelConfigSchema = mapping(
         planner: roleOverride.prefault(() => ({})),
         actor: roleOverride.prefault(() => ({})),
         reflection: roleOverride.prefault(() => ({})),
+        judge: roleOverride.prefault(() => ({})),
         personas: z.record(name(), roleOverride, { error: 'a mapping of persona name to overrides' }).default(() => ({})),
       },
-      'a mapping with planner, actor, reflection and personas',
+      'a mapping with planner, actor, reflection, judge and personas',
     ).prefault(() => ({})),
   },
   'a mapping of model settings',

@@ -6,7 +6,7 @@
 import type { ChatModel, SamplingSettings } from '../../contracts/llm.js';
 import { loadDataset, type DefaultExample } from './dataset.js';
 import { createDefaultAdapter, DEFAULT_COMPONENT } from './defaultAdapter.js';
-import { loadMetric } from './metric.js';
+import { loadMetric, type MetricResult } from './metric.js';
 import { optimize, type OptimizeOptions } from './optimize.js';
 import type { GepaResult } from './result.js';
 
@@ -33,6 +33,8 @@ export interface OptimizeFilesOptions extends Omit<OptimizeOptions<DefaultExampl
   reflectionModel: ChatModel;
   /** Module whose default export scores (example, output); default: the answer is contained in the output. */
   metricModule?: string;
+  /** A metric given as a function (e.g. the judge's); used when no metricModule is named. */
+  metric?: (example: DefaultExample, output: string) => Promise<MetricResult>;
   /** Name of the one component; default `system_prompt`. */
   componentName?: string;
   taskSampling?: SamplingSettings;
@@ -40,11 +42,11 @@ export interface OptimizeFilesOptions extends Omit<OptimizeOptions<DefaultExampl
 
 /** `gepa-aime optimize --train --val --seed-prompt ...` in one call. */
 export async function optimizeFiles(o: OptimizeFilesOptions): Promise<GepaResult> {
-  const { trainFile, valFile, seedPrompt, taskModel, reflectionModel, metricModule, componentName, taskSampling, ...rest } = o;
+  const { trainFile, valFile, seedPrompt, taskModel, reflectionModel, metricModule, metric: metricFn, componentName, taskSampling, ...rest } = o;
   const [trainset, valset, metric] = await Promise.all([
     loadDataset(trainFile),
     loadDataset(valFile),
-    metricModule ? loadMetric(metricModule) : Promise.resolve(undefined),
+    metricModule ? loadMetric(metricModule) : Promise.resolve(metricFn),
   ]);
   const component = componentName ?? DEFAULT_COMPONENT;
   const adapter = createDefaultAdapter({

@@ -6,6 +6,7 @@
  * that cannot work. An example that fails scores 0 with an error trajectory
  * and the batch goes on; only a cancellation propagates.
  */
+import { isJudgeError } from '../judge/judge.js';
 import type { Candidate, EvaluateOptions, EvaluationBatch, GepaAdapter, ReflectiveDataset } from '../gepa/index.js';
 import type { ChatModel } from '../../contracts/llm.js';
 import { errorMessage, AppError } from '../../contracts/errors.js';
@@ -163,7 +164,8 @@ export function createTeamAdapter(o: TeamAdapterOptions): TeamAdapter {
         try {
           return await evaluateOne(applied!, example, signal);
         } catch (err) {
-          if (signal?.aborted || err instanceof TeamRunCancelled) throw err;
+          // A judge failure fails the evaluation; it is never scored 0 (see src/judge).
+          if (signal?.aborted || err instanceof TeamRunCancelled || isJudgeError(err)) throw err;
           return errorTrajectory(example, errorMessage(err));
         }
       });

@@ -3,7 +3,8 @@
  * prompt (`planner`) and persona prompts (`persona.<name>`), an example is a
  * goal, and an evaluation is a real run of the goal (runGoal, learning off,
  * the candidate's prompts) in the example's workspace or a fresh temp one.
- * The score comes from a scorer module, or by default: 1 when the run
+ * The score comes from a scorer module or the judge (src/judge; it gets
+ * `example.report` and `example.runWorkspace`), or by default: 1 when the run
  * completed and, if the example has `expected`, the answer contains it.
  */
 import fsp from 'node:fs/promises';
@@ -15,12 +16,18 @@ import type { LoadedConfig } from '../config/index.js';
 import type { EvaluationBatch, GepaAdapter, ReflectiveDataset, ReflectiveRecord } from '../gepa/index.js';
 import { normalizeScore, type ScoreResult, type Scorer, type TeamExample } from '../pipeline/scorer.js';
 import { errorMessage } from '../../contracts/errors.js';
+import { isJudgeError } from '../judge/judge.js';
+import { copyWorkspace } from './workspaceCopy.js';
 import type { ModelSet } from './models.js';
 import type { RunReport } from './report.js';
 import { initialPrompts, runGoal } from './runGoal.js';
 
-/** `{input: goal, expected?, workspace?}`; a relative workspace is resolved against `baseDir`. */
-export type GoalExample = TeamExample & { workspace?: string };
+/**
+ * `{input: goal, expected?, workspace?, workspace_copy?}`; a relative workspace is resolved
+ * against `baseDir`. With `workspace_copy: true` each evaluation runs in a fresh copy of it,
+ * so one candidate's files never count for another (generated data sets set it).
+ */
+export type GoalExample = TeamExample & { workspace?: string; workspace_copy?: boolean };
 
 export interface GoalTrajectory {
   goal: string;
@@ -80,8 +87,10 @@ export function createAimeAdapter(o: AimeAdapterOptions): GepaAdapter<GoalExampl
   const baseDir = o.baseDir ?? process.cwd();
 
   async function evaluateOne(example: GoalExample, candidate: Record<string, string>, signal?: AbortSignal): Promise<GoalTrajectory> {
-    const temp = example.workspace ? null : await fsp.mkdtemp(path.join(os.tmpdir(), 'gepa-aime-goal-'));
-    const workspace = example.workspace ? path.resolve(baseDir, example.workspace) : temp!;
+    const copy = Boolean(example.workspace && example.workspace_copy);
+    const temp = example.workspace && !copy ? null : await fsp.mkdtemp(path.join(os.tmpdir(), 'gepa-aime-goal-'));
+    const workspace = example.workspace && !copy ? path.resolve(baseDir, example.workspace) : temp!;
+    if (copy) await copyWorkspace(path.resolve(baseDir, example.workspace!), workspace);
     const watch = personaWatcher();
     try {
       const report = await runGoal({
@@ -98,7 +107,7 @@ export function createAimeAdapter(o: AimeAdapterOptions): GepaAdapter<GoalExampl
       });
       if (signal?.aborted) throw new Error('cancelled');
       const result = o.scorer
-        ? normalizeScore(await o.scorer(example.input, report.answer, example.expected, { ...example, report }), 'the scorer')
+        ? normalizeScore(await o.scorer(example.input, report.answer, example.expected, { ...example, report, runWorkspace: workspace }), 'the scorer')
         : goalScore(report, example.expected);
       const personaOf = watch.personaOf();
       return {
@@ -126,7 +135,8 @@ export function createAimeAdapter(o: AimeAdapterOptions): GepaAdapter<GoalExampl
         try {
           trajectories.push(await evaluateOne(example, candidate, options?.signal));
         } catch (err) {
-          if (options?.signal?.aborted) throw err;
+          // A judge that could not judge is not a bad run: the evaluation fails, it is not scored 0.
+          if (options?.signal?.aborted || isJudgeError(err)) throw err;
           const error = errorMessage(err);
           trajectories.push({ goal: example.input, status: 'error', answer: '', reason: error, iterations: 0, planner: [], actors: [], tokens: 0, score: 0, feedback: `The run could not be evaluated: ${error}`, error });
         }

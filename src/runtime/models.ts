@@ -17,6 +17,8 @@ export interface ModelSet {
   planner: ChatModel;
   actorFor(persona: string): ChatModel;
   reflection: ChatModel;
+  /** roles.judge: the judge scorer (src/judge); optional so hand-made sets for tests need not give one. */
+  judge?: ChatModel;
   chat: ChatModel;
   /** What the report says about the model(s) used. */
   describe(): { provider: string; model: string; offline: boolean };
@@ -42,7 +44,7 @@ export function createModelSet(config: ModelConfig, options: ModelSetOptions = {
     return store;
   };
   const sink = options.record ? new RecordingSink(path.resolve(options.record)) : undefined;
-  const build = (role: 'planner' | 'actor' | 'reflection', persona?: string): ChatModel => {
+  const build = (role: 'planner' | 'actor' | 'reflection' | 'judge', persona?: string): ChatModel => {
     const resolved = resolveRole(config, role, persona);
     const settings: ResolvedRole = options.replay ? { ...resolved, provider: 'replay', replay_file: options.replay } : resolved;
     const key = JSON.stringify(settings);
@@ -59,6 +61,7 @@ export function createModelSet(config: ModelConfig, options: ModelSetOptions = {
     planner: build('planner'),
     actorFor: (persona) => build('actor', persona),
     reflection: build('reflection'),
+    judge: build('judge'),
     chat: build('actor'),
     describe: () => ({ provider, model: config.model, offline: provider === 'offline' }),
   };

@@ -41,7 +41,7 @@ describe('shipped config/', () => {
       seed: null,
       replay_file: null,
       extra_params: {},
-      roles: { planner: {}, actor: {}, reflection: {}, personas: {} },
+      roles: { planner: {}, actor: {}, reflection: {}, judge: {}, personas: {} },
     });
     expect(cfg.gepa.online).toEqual({
       enabled: true,

@@ -11,6 +11,11 @@ import { nextMove, readActorPrompt } from './actorPolicy.js';
 import { decide, OFFLINE_NOTICE, readPlannerPrompt } from './plannerPolicy.js';
 import { reflect } from './reflection.js';
 import { isPipelineAgentRequest, offlinePipelineAgent } from './teamAgent.js';
+import { RUBRIC_SCHEMA_NAME, VERDICT_SCHEMA_NAME } from '../../judge/schema.js';
+import { GENERATOR_SCHEMA_NAME } from '../../judge/generatorSchema.js';
+import { offlineGoals } from './generator.js';
+import { offlineRubric, offlineVerdict } from './judge.js';
+import { lessonTerms } from './lessons.js';
 
 export const OFFLINE_MODEL_NAME = 'gepa-aime-offline';
 
@@ -24,8 +29,12 @@ export class OfflineModel implements ChatModel {
 
     if (isPipelineAgentRequest(request)) return this.respond(prompt, offlinePipelineAgent(request));
     if (request.responseFormat?.name === PLANNER_SCHEMA_NAME) {
-      return this.respond(prompt, JSON.stringify(decide(readPlannerPrompt(firstUser))));
+      const system = request.messages.find((m) => m.role === 'system')?.content ?? '';
+      return this.respond(prompt, JSON.stringify(decide(readPlannerPrompt(firstUser), lessonTerms(system))));
     }
+    if (request.responseFormat?.name === VERDICT_SCHEMA_NAME) return this.respond(prompt, offlineVerdict(firstUser));
+    if (request.responseFormat?.name === RUBRIC_SCHEMA_NAME) return this.respond(prompt, offlineRubric(firstUser));
+    if (request.responseFormat?.name === GENERATOR_SCHEMA_NAME) return this.respond(prompt, offlineGoals(firstUser));
     if (request.tools?.length) {
       const move = nextMove(readActorPrompt(request.messages, request.tools.map((t) => t.name)));
       if ('report' in move) return this.respond(prompt, JSON.stringify(move.report));

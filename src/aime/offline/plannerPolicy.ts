@@ -62,16 +62,23 @@ function task(id: string, title: string): TaskItem {
   return { id, title, status: 'pending', criteria: CRITERIA[classify(title)], children: [] };
 }
 
-export function initialPlan(goal: string): TaskList {
+/** A task that covers text earlier feedback said was missing (see lessons.ts). */
+function lessonTask(term: string): string {
+  const cover = `Cover "${term}" in the results`;
+  return classify(cover) === 'search' ? `Search the workspace for "${term}"` : cover;
+}
+
+export function initialPlan(goal: string, lessons: readonly string[] = []): TaskList {
   const clauses = splitGoal(goal).filter((c) => classify(c) !== 'survey' && classify(c) !== 'write');
   const titles = ['Survey the workspace: list its files and read the key ones', ...clauses.map(capitalise)];
+  titles.push(...lessons.filter((t) => !goal.toLowerCase().includes(t)).map(lessonTask));
   titles.push(`Write the results to ${outputFileFor(goal)}`);
   return titles.map((title, i) => task(String(i + 1), title));
 }
 
-export function decide(view: PlannerView): PlannerDecision {
+export function decide(view: PlannerView, lessons: readonly string[] = []): PlannerDecision {
   if (!view.tasks.length) {
-    const tasks = initialPlan(view.goal);
+    const tasks = initialPlan(view.goal, lessons);
     return { rationale: `Split the goal into ${tasks.length} steps: survey the workspace first, then one task per part of the goal, then write the results down.`, tasks, action: { type: 'dispatch', taskIds: ['1'] } };
   }
   const tasks = structuredClone(view.tasks);
