@@ -46,6 +46,8 @@ export function buildProgram(): Command {
 
   vizOptions(runOptions(program.command('run').description('run a goal with the planner and a team of actors').argument('<goal...>', 'what you want done')))
     .option('--json', 'print the full JSON report on stdout and nothing else')
+    .option('--judge', 'score the run with the judge afterwards; with online learning on, the judged outcome goes to the learning history')
+    .option('--rubric <criteria...>', '--judge: the criteria (default: judge.rubric, else one the judge writes for the goal)')
     .action(async (goal: string[], flags: VizFlags) => {
       process.exitCode = wantsServer(flags) ? await runWithDashboard(goal, flags) : await runCommand(goal, flags);
     });

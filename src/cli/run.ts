@@ -10,6 +10,7 @@ import { recordInspection } from '../runtime/inspectRecording.js';
 import { runGoal, type RunOptions } from '../runtime/runGoal.js';
 import type { LoadedConfig } from '../config/index.js';
 import { EXIT, loadCliConfig, type ModelFlags } from './common.js';
+import { judgeAfterRun } from './judgeRun.js';
 import { LiveChecklist, safeText } from './terminal.js';
 
 export interface RunFlags extends ModelFlags {
@@ -25,6 +26,9 @@ export interface RunFlags extends ModelFlags {
   record?: string;
   /** Answer every model call from this recording. */
   replay?: string;
+  /** Judge the run afterwards (src/judge); with learning on, the judged outcome feeds online learning. */
+  judge?: boolean;
+  rubric?: string[];
 }
 
 /** The models for --record / --replay; undefined lets runGoal build them from config. */
@@ -109,6 +113,7 @@ export async function runCommand(goalWords: string[], flags: RunFlags): Promise<
   const inspection = recordInspection({ tracesDir: path.resolve(flags.traces ?? 'traces'), goal, onError: (m) => process.stderr.write(`gepa-aime: warning: ${m}\n`) });
   const report = await executeGoal(goal, flags, { runId: inspection.runId, inspect: inspection.inspect });
   await inspection.finish(report);
+  if (flags.judge) return judgeAfterRun(report, flags, exitCodeFor(report));
   printReport(report, Boolean(flags.json));
   return exitCodeFor(report);
 }

@@ -83,6 +83,30 @@ describe('offline', () => {
     expect(strict.stderr).toBe("gepa-aime: the judge's accuracy 0.667 is below --min-accuracy 0.9\n");
   });
 
+  it('run --judge: the verdict is printed and kept in judge.json, and judged outcomes drive online learning', async () => {
+    const goal = 'Document the workspace layout for a new contributor in docs/onb.md';
+    const args = ['run', goal, '--workspace', 'ws', '--provider', 'offline', '--json', '--judge', '--rubric', 'file docs/onb.md exists', 'file docs/onb.md contains "next steps"'];
+    const scores: number[] = [];
+    const changes: (string | null)[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await runCli(args, { cwd: work });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.stdout);
+      scores.push(report.judge.score);
+      changes.push(report.learning.change);
+      expect(JSON.parse(fs.readFileSync(path.join(report.paths.runDir, 'judge.json'), 'utf8'))).toMatchObject({ score: report.judge.score, rubric: ['file docs/onb.md exists', 'file docs/onb.md contains "next steps"'] });
+      fs.rmSync(path.join(work, 'ws', 'docs'), { recursive: true, force: true });
+    }
+    const history = lines(path.join(work, 'traces', 'gepa_history.jsonl'));
+    const judged = history.filter((h) => h.kind === 'outcome' && h.feedback.startsWith('The judge scored the goal'));
+    expect(judged.map((h) => h.score)).toEqual(scores);
+    expect(judged[0].feedback).toBe('The judge scored the goal 0.5: Missing: docs/onb.md does not contain "next steps".');
+    // The third run's optimizer mutated on the judged outcomes; the fourth run, with the lesson in its planner prompt, meets the rubric.
+    expect(changes[2]).toMatch(/^new candidate /);
+    expect(scores).toEqual([0.5, 0.5, 0.5, 1]);
+  });
+
   it('bad input is exit 2 with file and line', async () => {
     fs.writeFileSync(path.join(work, 'bad.jsonl'), '{"input": "g", "answer": "a", "label": 1}\n\n{"input": "g", "answer": "a", "label": 7}\n');
     const r = await runCli(['judge', 'check', '--data', 'bad.jsonl', '--provider', 'offline'], { cwd: work });

@@ -1,0 +1,44 @@
+/**
+ * `run --judge`: the judge scores the finished run; the verdict is printed
+ * (or added to the --json report as `judge`) and written to the run
+ * directory as judge.json. A judge that cannot judge makes the command fail
+ * (exit 1) with the reason; the run itself and its report are kept.
+ */
+import path from 'node:path';
+import { judgeRunOutcome } from '../runtime/judgeOutcome.js';
+import { createModelSet } from '../runtime/models.js';
+import type { RunReport } from '../runtime/report.js';
+import { writeFileAtomic } from '../util/jsonl.js';
+import { EXIT, loadCliConfig } from './common.js';
+import { printReport, type RunFlags } from './run.js';
+import { safeText } from './terminal.js';
+
+export async function judgeAfterRun(report: RunReport, flags: RunFlags, runCode: number): Promise<number> {
+  const config = await loadCliConfig(flags);
+  let judged;
+  try {
+    judged = await judgeRunOutcome({
+      config,
+      models: createModelSet(config.model),
+      report,
+      workspace: path.resolve(flags.workspace ?? '.'),
+      tracesDir: path.resolve(flags.traces ?? 'traces'),
+      ...(flags.rubric ? { rubric: flags.rubric } : {}),
+    });
+  } catch (err) {
+    printReport(report, Boolean(flags.json));
+    if (err instanceof Error && err.name === 'JudgeError') {
+      process.stderr.write(`gepa-aime: the run was not judged: ${err.message}\n`);
+      return EXIT.failed;
+    }
+    throw err;
+  }
+  const verdict = { score: judged.score, feedback: judged.feedback, rubric: judged.rubric, criteria: judged.criteria, judge: judged.judge, cached: judged.cached, history: judged.historyFile };
+  await writeFileAtomic(path.join(report.paths.runDir, 'judge.json'), `${JSON.stringify(verdict, null, 2)}\n`);
+  if (flags.json) process.stdout.write(`${JSON.stringify({ ...report, judge: verdict }, null, 2)}\n`);
+  else {
+    printReport(report, false);
+    process.stdout.write(`judge: ${judged.score} — ${safeText(judged.feedback)}${judged.historyFile ? `\n(judged outcome added to ${judged.historyFile})` : ''}\n`);
+  }
+  return runCode;
+}
