@@ -1,0 +1,4 @@
+export function render(w) {
+  return `<div>${w}</div>`;
+  // TODO cache the templates
+}
