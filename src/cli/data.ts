@@ -4,7 +4,8 @@
  * settles them (src/data/generate.ts). Writes FILE (every kept goal, with its
  * `split`), and beside it FILE's name with `.train.jsonl` and `.val.jsonl`,
  * ready for `optimize --aime --judge --train … --val …`.
- * Exit codes: 0 done (even with fewer than N kept: the summary says so), 1 failed, 2 bad input.
+ * Exit codes: 0 done (even with fewer than N kept: the summary says so), 1 the generator or
+ * the judge failed (what was kept so far is still written), 2 bad input, 130 Ctrl-C (likewise).
  */
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -93,7 +94,7 @@ async function dataGenerateCli(f: DataFlags): Promise<number> {
       },
     });
   } catch (err) {
-    if (err instanceof Error && (err.name === 'JudgeError' || err.name === 'GeneratorError' || err.name === 'WorkspaceCopyError')) {
+    if (err instanceof Error && err.name === 'WorkspaceCopyError') {
       process.stderr.write(`gepa-aime: ${err.message}\n`);
       return EXIT.failed;
     }
@@ -125,6 +126,7 @@ async function dataGenerateCli(f: DataFlags): Promise<number> {
     val: paths.val,
     traces: tracesDir,
     cancelled: stop.signal.aborted,
+    error: r.error,
   };
   if (f.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else {
@@ -136,6 +138,10 @@ async function dataGenerateCli(f: DataFlags): Promise<number> {
         `written: ${outFile}, ${paths.train} (${r.train.length}), ${paths.val} (${r.val.length})`,
       ].join('\n') + '\n',
     );
+  }
+  if (r.error) {
+    process.stderr.write(`gepa-aime: generation stopped early, ${r.rows.length} goal(s) kept and written: ${r.error}\n`);
+    return EXIT.failed;
   }
   return stop.signal.aborted ? EXIT.interrupted : EXIT.ok;
 }

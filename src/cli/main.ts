@@ -7,7 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { chatCommand } from './chat.js';
 import { dataCommand } from './data.js';
 import { dashboardCommand, runWithDashboard, vizOptions, wantsServer, type VizFlags } from './dashboard.js';
-import { EXIT, fail, parsePositiveInt, type ModelFlags } from './common.js';
+import { EXIT, fail, parsePositiveInt, UsageError, type ModelFlags } from './common.js';
 import { doctorCommand } from './doctor.js';
 import { judgeCommand } from './judge.js';
 import { optimizeCommand } from './optimize.js';
@@ -48,7 +48,8 @@ export function buildProgram(): Command {
     .option('--json', 'print the full JSON report on stdout and nothing else')
     .option('--judge', 'score the run with the judge afterwards; with online learning on, the judged outcome goes to the learning history')
     .option('--rubric <criteria...>', '--judge: the criteria (default: judge.rubric, else one the judge writes for the goal)')
-    .action(async (goal: string[], flags: VizFlags) => {
+    .action(async (goal: string[], flags: VizFlags & { judge?: boolean }) => {
+      if (flags.judge && wantsServer(flags)) throw new UsageError('--judge cannot be combined with --viz or --inspect yet: judge the run without the dashboard');
       process.exitCode = wantsServer(flags) ? await runWithDashboard(goal, flags) : await runCommand(goal, flags);
     });
 

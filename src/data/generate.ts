@@ -77,6 +77,8 @@ export interface GenerateResult {
   verified: number;
   dropped: { goal: string; reason: string }[];
   rounds: number;
+  /** Why generation stopped early: the generator or the judge failed (what was kept so far is still returned). */
+  error: string | null;
 }
 
 const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', 'traces']);
@@ -152,38 +154,48 @@ export async function generateData(o: GenerateOptions): Promise<GenerateResult> 
   let verified = 0;
   const maxRounds = o.maxRounds ?? 4;
   let round = 0;
-  for (; round < maxRounds && rows.length < o.count; round++) {
-    if (o.signal?.aborted) break;
-    const want = Math.min(50, Math.max(2, (o.count - rows.length) * 2));
-    const goals = await propose(model, buildGeneratorMessages({ seeds: o.seeds, files, count: want, round, avoid: asked.slice(-60) }), (o.seed ?? 0) + round, o.signal);
-    proposed += goals.length;
-    asked.push(...goals.map((g) => g.goal));
-    o.onEvent?.({ type: 'proposed', round, n: goals.length });
-    if (!goals.length) {
-      round++;
-      break;
-    }
-    const { kept, dropped: dups } = dropNearDuplicates(goals, (g) => g.goal, seen);
-    duplicates += dups.length;
-    for (const d of dups) {
-      const reason = `near-duplicate (Jaccard ${d.similarity.toFixed(2)}) of ${JSON.stringify(d.of.slice(0, 80))}`;
-      dropped.push({ goal: d.item.goal, reason });
-      o.onEvent?.({ type: 'dropped', goal: d.item.goal, reason });
-    }
-    for (const g of kept) {
-      seen.push(g.goal);
-      if (rows.length >= o.count || o.signal?.aborted) break;
-      verified++;
-      const v = await verify(o, g, workspaceRel);
-      if (v.keep) {
-        rows.push(v.row);
-        o.onEvent?.({ type: 'kept', goal: g.goal, passed: v.row.verification.passed, score: v.row.verification.score });
-      } else {
-        dropped.push({ goal: g.goal, reason: v.reason });
-        o.onEvent?.({ type: 'dropped', goal: g.goal, reason: v.reason });
+  let error: string | null = null;
+  try {
+    for (; round < maxRounds && rows.length < o.count; round++) {
+      if (o.signal?.aborted) break;
+      const want = Math.min(50, Math.max(2, (o.count - rows.length) * 2));
+      const goals = await propose(model, buildGeneratorMessages({ seeds: o.seeds, files, count: want, round, avoid: asked.slice(-60) }), (o.seed ?? 0) + round, o.signal);
+      proposed += goals.length;
+      asked.push(...goals.map((g) => g.goal));
+      o.onEvent?.({ type: 'proposed', round, n: goals.length });
+      if (!goals.length) {
+        round++;
+        break;
+      }
+      const { kept, dropped: dups } = dropNearDuplicates(goals, (g) => g.goal, seen);
+      duplicates += dups.length;
+      for (const d of dups) {
+        const reason = `near-duplicate (Jaccard ${d.similarity.toFixed(2)}) of ${JSON.stringify(d.of.slice(0, 80))}`;
+        dropped.push({ goal: d.item.goal, reason });
+        o.onEvent?.({ type: 'dropped', goal: d.item.goal, reason });
+      }
+      for (const g of kept) {
+        seen.push(g.goal);
+        if (rows.length >= o.count || o.signal?.aborted) break;
+        const v = await verify(o, g, workspaceRel);
+        // A run cut short by Ctrl-C settles nothing.
+        if (o.signal?.aborted) break;
+        verified++;
+        if (v.keep) {
+          rows.push(v.row);
+          o.onEvent?.({ type: 'kept', goal: g.goal, passed: v.row.verification.passed, score: v.row.verification.score });
+        } else {
+          dropped.push({ goal: g.goal, reason: v.reason });
+          o.onEvent?.({ type: 'dropped', goal: g.goal, reason: v.reason });
+        }
       }
     }
+  } catch (err) {
+    // Infrastructure failures stop generation but keep what was verified so far.
+    if (!(err instanceof Error) || (err.name !== 'JudgeError' && err.name !== 'GeneratorError')) throw err;
+    error = err.message;
+    round++;
   }
   const { train, val } = splitTrainVal(rows, o.seed ?? 0, (r) => `${r.difficulty}/${r.verification.passed ? 'pass' : 'fail'}`);
-  return { rows, train, val, proposed, duplicates, verified, dropped, rounds: round };
+  return { rows, train, val, proposed, duplicates, verified, dropped, rounds: round, error };
 }

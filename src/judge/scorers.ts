@@ -28,6 +28,19 @@ export interface JudgedScore {
   cached: boolean;
 }
 
+/**
+ * The scoring's stable identity, for evaluation cache keys: judge model, prompt
+ * hash, sampling, and the config rubric (an example's own rubric is part of the
+ * example). Every scorer below carries it as `.identity`.
+ */
+export function scoringIdentity(s: JudgeScoring): string {
+  return s.configRubric ? s.judge.identityFor(s.configRubric) : s.judge.identity;
+}
+
+function withIdentity<F extends object>(s: JudgeScoring, fn: F): F & { identity: string } {
+  return Object.assign(fn, { identity: scoringIdentity(s) });
+}
+
 type ExampleLike = { input: string; expected?: unknown; rubric?: unknown; [key: string]: unknown };
 
 export async function rubricForExample(s: JudgeScoring, example: ExampleLike, signal?: AbortSignal): Promise<Rubric> {
@@ -56,27 +69,27 @@ type ReportLike = Parameters<typeof trajectoryText>[0] & { status: string; answe
 
 /** For the AIME adapter: `example.report` is the run report, `example.runWorkspace` where it ran. */
 export function judgeGoalScorer(s: JudgeScoring) {
-  return async (_input: string, output: string, _expected: string | undefined, example: ExampleLike) => {
+  return withIdentity(s, async (_input: string, output: string, _expected: string | undefined, example: ExampleLike) => {
     const report = example['report'] as ReportLike | undefined;
     const workspace = typeof example['runWorkspace'] === 'string' ? example['runWorkspace'] : null;
     const run: JudgeRun = report ? { status: report.status, answer: report.answer, reason: report.reason } : { status: 'completed', answer: output };
     const r = await judgeRun(s, example, run, { ...(report ? { trajectory: trajectoryText(report) } : {}), workspace });
     return { score: r.score, feedback: r.feedback, judge: r.judge, criteria: r.criteria };
-  };
+  });
 }
 
 /** For agent teams: the primary agent's output is the answer. */
 export function judgeTeamScorer(s: JudgeScoring) {
-  return async (_input: string, output: string, _expected: string | undefined, example: ExampleLike) => {
+  return withIdentity(s, async (_input: string, output: string, _expected: string | undefined, example: ExampleLike) => {
     const r = await judgeRun(s, example, { status: 'completed', answer: output });
     return { score: r.score, feedback: r.feedback, judge: r.judge };
-  };
+  });
 }
 
 /** For the default (single prompt) adapter: `{input, answer, additional_context}`; the answer becomes the rubric's expectation unless the example has a rubric. */
 export function judgeMetric(s: JudgeScoring) {
-  return async (example: { input: string; answer: string; [key: string]: unknown }, output: string) => {
+  return withIdentity(s, async (example: { input: string; answer: string; [key: string]: unknown }, output: string) => {
     const r = await judgeRun(s, { ...example, expected: example.answer }, { status: 'completed', answer: output });
     return { score: r.score, feedback: r.feedback };
-  };
+  });
 }

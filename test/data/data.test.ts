@@ -12,6 +12,7 @@ import { splitTrainVal } from '../../src/data/split.js';
 import { Judge } from '../../src/judge/index.js';
 import { OfflineModel } from '../../src/aime/offline/index.js';
 import { ScriptedModel } from '../../src/llm/scripted.js';
+import { ModelError } from '../../src/llm/types.js';
 import { createModelSet } from '../../src/runtime/models.js';
 import { repoConfig, tempDir } from '../support/runtime.js';
 
@@ -113,13 +114,28 @@ describe('generateData (offline model, real reference runs, the offline judge)',
     expect(fs.readdirSync(ws).sort()).toEqual(['README.md', 'src']);
   });
 
-  it('a generator reply that fails the schema twice is an error, not an empty data set', async () => {
+  it('a judge that fails midway stops generation but keeps what was verified (no goal is kept on a failed judgement)', async () => {
+    const config = repoConfig();
+    const offline = new OfflineModel();
+    let calls = 0;
+    const flaky = { id: 'flaky', complete: async (req: Parameters<OfflineModel['complete']>[0]) => {
+      if (++calls > 2) throw new ModelError('judge down', 'http', 500);
+      return offline.complete(req);
+    } };
+    const r = await generateData({ seeds: ['List the files'], workspace: ws, count: 6, config, models: createModelSet(config.model), judge: { judge: new Judge({ model: flaky }), configRubric: null }, tracesDir: traces, outDir: ws });
+    expect(r.error).toBe('the judge model failed: judge down');
+    expect(r.verified).toBe(2);
+    expect(r.rows.length).toBeLessThanOrEqual(2);
+    expect(r.rows.length + r.dropped.filter((d) => !d.reason.startsWith('near-duplicate')).length).toBe(2);
+  });
+
+  it('a generator reply that fails the schema twice is an error, not a silently empty data set', async () => {
     const config = repoConfig();
     const bad = new ScriptedModel([{ content: '{"goals": "many"}' }, { content: 'sorry' }]);
     const models = { ...createModelSet(config.model), reflection: bad };
     await expect(
       generateData({ seeds: ['List the files'], workspace: ws, count: 2, config, models, judge: { judge: new Judge({ model: new OfflineModel() }), configRubric: null }, tracesDir: traces, outDir: ws }),
-    ).rejects.toThrow("the generator's reply failed validation twice: the reply holds no JSON object");
+    ).resolves.toMatchObject({ rows: [], error: "the generator's reply failed validation twice: the reply holds no JSON object" });
     expect(bad.requests[1]!.messages.at(-1)!.content).toMatch(/did not match the required JSON schema:\n- goals: /);
   });
 });

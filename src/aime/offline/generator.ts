@@ -25,7 +25,7 @@ export function offlineGoals(user: string): string {
   const files = section(user, 'Workspace files').split('\n').filter((l) => l && l !== '(empty)');
   const count = Math.max(1, Math.min(50, Number(section(user, 'Count').trim()) || 5));
   const avoid = new Set(section(user, 'Already proposed').split('\n').filter((l) => l.startsWith('- ')).map((l) => l.slice(2)));
-  const stems = [...new Set(files.map((f) => f.split('/').pop()!.replace(/\.[^.]*$/, '')).filter((s) => /^[A-Za-z][\w-]{2,}$/.test(s)))];
+  const stems = [...new Set(files.map((f) => f.split('/').pop()!.replace(/\.[^.]*$/, '')).filter((s) => /^[A-Za-z][\w-]{2,39}$/.test(s)))];
   const terms = stems.length ? stems : ['readme'];
   const readme = files.find((f) => /^readme(\.\w+)?$/i.test(f));
   const goals: { goal: string; criteria: string[]; difficulty: string; tools: string[] }[] = [];
