@@ -30,7 +30,12 @@ const r3 = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
 
 function stats(scores: number[], labels: number[]) {
   const agree = scores.filter((s, i) => Math.abs(s - labels[i]!) <= TOL + 1e-9).length;
-  return { n: scores.length, accuracy: agree / scores.length, spearman: spearman(scores, labels), mae: scores.reduce((a, s, i) => a + Math.abs(s - labels[i]!), 0) / scores.length };
+  return {
+    n: scores.length,
+    accuracy: agree / scores.length,
+    spearman: spearman(scores, labels),
+    mae: scores.reduce((a, s, i) => a + Math.abs(s - labels[i]!), 0) / scores.length,
+  };
 }
 
 async function agreement(): Promise<void> {
@@ -71,7 +76,9 @@ async function cost(): Promise<void> {
   t = performance.now();
   for (let k = 0; k < rounds; k++) await checkJudge(s, examples, TOL);
   const cached = (performance.now() - t) / (rounds * examples.length);
-  console.log(`\njudge cost per verdict (offline model, evidence gathering included): uncached ${uncached.toFixed(3)} ms, cached ${cached.toFixed(3)} ms (${(uncached / cached).toFixed(1)}x)`);
+  console.log(
+    `\njudge cost per verdict (offline model, evidence gathering included): uncached ${uncached.toFixed(3)} ms, cached ${cached.toFixed(3)} ms (${(uncached / cached).toFixed(1)}x)`,
+  );
 }
 
 async function survival(): Promise<void> {
@@ -85,7 +92,10 @@ async function survival(): Promise<void> {
     ['examples/', path.join(ROOT, 'examples')],
     ['copy of src/gepa', gepaCopy],
   ];
-  const seeds = ['Survey the workspace and write the layout to notes/layout.md', 'Find every TODO in the workspace and write them to notes/todos.md'];
+  const seeds = [
+    'Survey the workspace and write the layout to notes/layout.md',
+    'Find every TODO in the workspace and write them to notes/todos.md',
+  ];
   console.log('\ndata generate (offline generator and judge, count 8, 4 rounds at most)');
   console.log('| workspace | proposed | near-duplicates | verified | kept (pass / fail) | survive verification | kept / proposed | wall |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
@@ -93,13 +103,24 @@ async function survival(): Promise<void> {
   for (const [name, ws] of workspaces) {
     const traces = await fsp.mkdtemp(path.join(tmp, 'traces-'));
     const t = performance.now();
-    const r = await generateData({ seeds, workspace: ws, count: 8, config, models, judge: { judge: new Judge({ model: new OfflineModel() }), configRubric: null }, tracesDir: traces, outDir: tmp });
+    const r = await generateData({
+      seeds,
+      workspace: ws,
+      count: 8,
+      config,
+      models,
+      judge: { judge: new Judge({ model: new OfflineModel() }), configRubric: null },
+      tracesDir: traces,
+      outDir: tmp,
+    });
     const wall = (performance.now() - t) / 1000;
     const pass = r.rows.filter((x) => x.verification.passed).length;
-    console.log(`| ${name} | ${r.proposed} | ${r.duplicates} | ${r.verified} | ${r.rows.length} (${pass} / ${r.rows.length - pass}) | ${(100 * r.rows.length / r.verified).toFixed(0)} % | ${(100 * r.rows.length / r.proposed).toFixed(0)} % | ${wall.toFixed(1)} s |`);
+    console.log(
+      `| ${name} | ${r.proposed} | ${r.duplicates} | ${r.verified} | ${r.rows.length} (${pass} / ${r.rows.length - pass}) | ${((100 * r.rows.length) / r.verified).toFixed(0)} % | ${((100 * r.rows.length) / r.proposed).toFixed(0)} % | ${wall.toFixed(1)} s |`,
+    );
     [p, v, k] = [p + r.proposed, v + r.verified, k + r.rows.length];
   }
-  console.log(`overall: ${k} kept of ${v} verified (${(100 * k / v).toFixed(0)} %), of ${p} proposed (${(100 * k / p).toFixed(0)} %)`);
+  console.log(`overall: ${k} kept of ${v} verified (${((100 * k) / v).toFixed(0)} %), of ${p} proposed (${((100 * k) / p).toFixed(0)} %)`);
   await fsp.rm(tmp, { recursive: true, force: true });
 }
 

@@ -33,7 +33,9 @@ interface DataFlags extends JudgeFlags {
 
 export function dataCommand(program: Command): Command {
   const group = program.command('data').description('data sets for optimize: synthetic goals verified by a reference run and the judge');
-  pipelineModelOptions(group.command('generate').description('propose goals like the seeds, keep those a verification run settles, split train/val'))
+  pipelineModelOptions(
+    group.command('generate').description('propose goals like the seeds, keep those a verification run settles, split train/val'),
+  )
     .requiredOption('--from <file>', 'seed goals, JSONL {input, ...}')
     .requiredOption('--count <n>', 'goals to keep', parsePositiveInt('--count'))
     .requiredOption('--out <file>', 'output JSONL; .train.jsonl and .val.jsonl are written beside it')
@@ -89,16 +91,12 @@ async function dataGenerateCli(f: DataFlags): Promise<number> {
       signal: stop.signal,
       onEvent: (e) => {
         if (f.json || !process.stderr.isTTY) return;
-        if (e.type === 'kept') process.stderr.write(`kept (${e.passed ? 'passes' : `fails, score ${e.score.toFixed(2)}`}): ${safeText(e.goal).slice(0, 100)}\n`);
-        else if (e.type === 'dropped') process.stderr.write(`dropped: ${safeText(e.goal).slice(0, 80)} — ${safeText(e.reason).slice(0, 120)}\n`);
+        if (e.type === 'kept')
+          process.stderr.write(`kept (${e.passed ? 'passes' : `fails, score ${e.score.toFixed(2)}`}): ${safeText(e.goal).slice(0, 100)}\n`);
+        else if (e.type === 'dropped')
+          process.stderr.write(`dropped: ${safeText(e.goal).slice(0, 80)} — ${safeText(e.reason).slice(0, 120)}\n`);
       },
     });
-  } catch (err) {
-    if (err instanceof Error && err.name === 'WorkspaceCopyError') {
-      process.stderr.write(`gepa-aime: ${err.message}\n`);
-      return EXIT.failed;
-    }
-    throw err;
   } finally {
     stop.dispose();
     judge.close();

@@ -41,7 +41,9 @@ export function parseUnit(name: string) {
   };
 }
 
-export async function judgeSetupFor(flags: JudgeFlags): Promise<{ config: LoadedConfig; setup: Awaited<ReturnType<typeof judgeFromConfig>> }> {
+export async function judgeSetupFor(
+  flags: JudgeFlags,
+): Promise<{ config: LoadedConfig; setup: Awaited<ReturnType<typeof judgeFromConfig>> }> {
   const loaded = await loadCliConfig(flags);
   const config = { ...loaded, model: withJudgeModel(loaded.model, flags.judgeModel) };
   const prompt = flags.judgePrompt ? await readPromptFile(flags.judgePrompt) : undefined;
@@ -63,7 +65,10 @@ async function readPromptFile(file: string): Promise<string> {
 function judgeOptions(cmd: Command): Command {
   return pipelineModelOptions(cmd)
     .option('--judge-model <name>', 'model name of the judge (roles.judge)')
-    .option('--judge-prompt <file>', "a file holding the judge's instructions (default: judge.prompt in gepa_config.yaml, else the built-in)")
+    .option(
+      '--judge-prompt <file>',
+      "a file holding the judge's instructions (default: judge.prompt in gepa_config.yaml, else the built-in)",
+    )
     .option('--traces <dir>', 'where the judge store goes when judge.cache_dir is under traces/ (default: ./traces)')
     .option('--json', 'print one JSON object on stdout and nothing else');
 }
@@ -73,7 +78,10 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
 export function judgeCommand(program: Command): Command {
   const group = program.command('judge').description('the LLM judge scorer: calibrate it on labelled examples, or optimize its prompt');
   judgeOptions(group.command('check').description('run the judge on examples with known scores and print its agreement with them'))
-    .requiredOption('--data <file>', 'labelled examples, JSONL: {input, answer, label, status?, rubric?, expected?, trajectory?, workspace?}')
+    .requiredOption(
+      '--data <file>',
+      'labelled examples, JSONL: {input, answer, label, status?, rubric?, expected?, trajectory?, workspace?}',
+    )
     .option('--tolerance <x>', 'a verdict within this of the label agrees (default: judge.tolerance, 0.2)', parseUnit('--tolerance'))
     .option('--min-accuracy <x>', 'exit 1 when the accuracy is below this', parseUnit('--min-accuracy'))
     .action(async (flags: JudgeFlags & { data: string; tolerance?: number; minAccuracy?: number }) => {
@@ -86,26 +94,26 @@ export function judgeCommand(program: Command): Command {
     .option('--max-metric-calls <n>', 'budget: judgements of one prompt on one example', parsePositiveInt('--max-metric-calls'))
     .option('--seed <n>', 'random seed', parsePositiveInt('--seed'))
     .option('--run-dir <dir>', 'where the GEPA run state goes')
-    .action(async (flags: JudgeFlags & { train: string; val: string; out: string; maxMetricCalls?: number; seed?: number; runDir?: string }) => {
-      process.exitCode = await judgeOptimizeCli(flags);
-    });
+    .action(
+      async (flags: JudgeFlags & { train: string; val: string; out: string; maxMetricCalls?: number; seed?: number; runDir?: string }) => {
+        process.exitCode = await judgeOptimizeCli(flags);
+      },
+    );
   return group;
 }
 
-function asUsage(err: unknown): never {
-  if (err instanceof Error && ['DatasetError', 'JsonlError', 'GepaSettingsError', 'GepaInputError'].includes(err.name)) throw new UsageError(err.message);
-  throw err;
-}
-
 async function judgeCheckCli(flags: JudgeFlags & { data: string; tolerance?: number; minAccuracy?: number }): Promise<number> {
-  const examples = await loadLabelled(flags.data).catch(asUsage);
+  const examples = await loadLabelled(flags.data);
   const { config, setup } = await judgeSetupFor(flags);
   const stop = interruptController();
   try {
     const r = await checkJudge(setup, examples, flags.tolerance ?? config.gepa.judge.tolerance, stop.signal);
     if (flags.json) process.stdout.write(`${JSON.stringify({ ...r, cache_dir: setup.cacheDir }, null, 2)}\n`);
     else {
-      const lines = r.rows.map((row, i) => `${String(i + 1).padStart(3)}  label ${row.label.toFixed(2)}  judge ${row.score.toFixed(2)}  ${row.agrees ? 'agrees  ' : 'DIFFERS '} ${safeText(row.input).slice(0, 60)}${row.agrees ? '' : `\n       ${safeText(row.feedback).slice(0, 200)}`}`);
+      const lines = r.rows.map(
+        (row, i) =>
+          `${String(i + 1).padStart(3)}  label ${row.label.toFixed(2)}  judge ${row.score.toFixed(2)}  ${row.agrees ? 'agrees  ' : 'DIFFERS '} ${safeText(row.input).slice(0, 60)}${row.agrees ? '' : `\n       ${safeText(row.feedback).slice(0, 200)}`}`,
+      );
       lines.push(
         `examples: ${r.n}, accuracy within ±${r.tolerance}: ${round(r.accuracy)} (${r.rows.filter((x) => x.agrees).length}/${r.n}), Spearman rho: ${r.spearman === null ? 'undefined (constant scores)' : round(r.spearman)}, mean |error|: ${round(r.meanAbsError)}`,
         `judge: ${r.judge}`,
@@ -129,8 +137,10 @@ async function judgeCheckCli(flags: JudgeFlags & { data: string; tolerance?: num
   }
 }
 
-async function judgeOptimizeCli(flags: JudgeFlags & { train: string; val: string; out: string; maxMetricCalls?: number; seed?: number; runDir?: string }): Promise<number> {
-  const [trainset, valset] = await Promise.all([loadLabelled(flags.train), loadLabelled(flags.val)]).catch(asUsage);
+async function judgeOptimizeCli(
+  flags: JudgeFlags & { train: string; val: string; out: string; maxMetricCalls?: number; seed?: number; runDir?: string },
+): Promise<number> {
+  const [trainset, valset] = await Promise.all([loadLabelled(flags.train), loadLabelled(flags.val)]);
   const { config, setup } = await judgeSetupFor(flags);
   const stop = interruptController('stopping after the current iteration');
   try {
@@ -140,16 +150,23 @@ async function judgeOptimizeCli(flags: JudgeFlags & { train: string; val: string
       valset,
       seedCandidate: { [JUDGE_COMPONENT]: setup.judge.prompt },
       reflectionModel: createModelSet(config.model).reflection,
-      settings: { ...config.gepa.offline, ...(flags.maxMetricCalls ? { max_metric_calls: flags.maxMetricCalls } : {}), ...(flags.seed !== undefined ? { seed: flags.seed } : {}) },
+      settings: {
+        ...config.gepa.offline,
+        ...(flags.maxMetricCalls ? { max_metric_calls: flags.maxMetricCalls } : {}),
+        ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+      },
       stopSignal: stop.signal,
       ...(flags.runDir ? { runDir: path.resolve(flags.runDir) } : {}),
-    }).catch(asUsage);
+    });
     const best = result.bestCandidate[JUDGE_COMPONENT] ?? setup.judge.prompt;
     await fsp.mkdir(path.dirname(path.resolve(flags.out)), { recursive: true });
     await writeFileAtomic(path.resolve(flags.out), `${best}\n`);
     const seedScore = result.candidates[0]?.valScore ?? null;
     if (flags.json) process.stdout.write(`${JSON.stringify({ ...result.toJson(), out: path.resolve(flags.out) }, null, 2)}\n`);
-    else process.stdout.write(`best agreement on val: ${round(result.bestValScore)} (seed prompt: ${seedScore === null ? '?' : round(seedScore)}), metric calls: ${result.metricCalls}\nwritten: ${path.resolve(flags.out)} (use it with --judge-prompt or judge.prompt)\n`);
+    else
+      process.stdout.write(
+        `best agreement on val: ${round(result.bestValScore)} (seed prompt: ${seedScore === null ? '?' : round(seedScore)}), metric calls: ${result.metricCalls}\nwritten: ${path.resolve(flags.out)} (use it with --judge-prompt or judge.prompt)\n`,
+      );
     return EXIT.ok;
   } catch (err) {
     if (err instanceof GepaRunError) {

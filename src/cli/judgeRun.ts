@@ -9,13 +9,26 @@ import { judgeRunOutcome } from '../runtime/judgeOutcome.js';
 import { createModelSet } from '../runtime/models.js';
 import type { RunReport } from '../runtime/report.js';
 import { writeFileAtomic } from '../util/jsonl.js';
-import { EXIT, loadCliConfig } from './common.js';
-import { printReport, type RunFlags } from './run.js';
+import { EXIT, loadCliConfig, type ModelFlags } from './common.js';
 import { safeText } from './terminal.js';
 
-export async function judgeAfterRun(report: RunReport, flags: RunFlags, runCode: number): Promise<number> {
+/** What `run` passes on (a subset of its flags). */
+export interface JudgeRunFlags extends ModelFlags {
+  json?: boolean;
+  workspace?: string;
+  traces?: string;
+  rubric?: string[];
+}
+
+/** `print` is run.ts's report printer (passed in, so the two modules do not import each other). */
+export async function judgeAfterRun(
+  report: RunReport,
+  flags: JudgeRunFlags,
+  runCode: number,
+  printReport: (report: RunReport, json: boolean) => void,
+): Promise<number> {
   const config = await loadCliConfig(flags);
-  let judged;
+  let judged: Awaited<ReturnType<typeof judgeRunOutcome>>;
   try {
     judged = await judgeRunOutcome({
       config,
@@ -33,12 +46,22 @@ export async function judgeAfterRun(report: RunReport, flags: RunFlags, runCode:
     }
     throw err;
   }
-  const verdict = { score: judged.score, feedback: judged.feedback, rubric: judged.rubric, criteria: judged.criteria, judge: judged.judge, cached: judged.cached, history: judged.historyFile };
+  const verdict = {
+    score: judged.score,
+    feedback: judged.feedback,
+    rubric: judged.rubric,
+    criteria: judged.criteria,
+    judge: judged.judge,
+    cached: judged.cached,
+    history: judged.historyFile,
+  };
   await writeFileAtomic(path.join(report.paths.runDir, 'judge.json'), `${JSON.stringify(verdict, null, 2)}\n`);
   if (flags.json) process.stdout.write(`${JSON.stringify({ ...report, judge: verdict }, null, 2)}\n`);
   else {
     printReport(report, false);
-    process.stdout.write(`judge: ${judged.score} — ${safeText(judged.feedback)}${judged.historyFile ? `\n(judged outcome added to ${judged.historyFile})` : ''}\n`);
+    process.stdout.write(
+      `judge: ${judged.score} — ${safeText(judged.feedback)}${judged.historyFile ? `\n(judged outcome added to ${judged.historyFile})` : ''}\n`,
+    );
   }
   return runCode;
 }

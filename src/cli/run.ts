@@ -113,7 +113,7 @@ export async function runCommand(goalWords: string[], flags: RunFlags): Promise<
   const inspection = recordInspection({ tracesDir: path.resolve(flags.traces ?? 'traces'), goal, onError: (m) => process.stderr.write(`gepa-aime: warning: ${m}\n`) });
   const report = await executeGoal(goal, flags, { runId: inspection.runId, inspect: inspection.inspect });
   await inspection.finish(report);
-  if (flags.judge) return judgeAfterRun(report, flags, exitCodeFor(report));
+  if (flags.judge) return judgeAfterRun(report, flags, exitCodeFor(report), printReport);
   printReport(report, Boolean(flags.json));
   return exitCodeFor(report);
 }

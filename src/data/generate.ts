@@ -18,21 +18,28 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
-import { buildGeneratorMessages, generatorReplySchema, generatorResponseFormat, parseReply, type GeneratedGoal, type JudgeScoring, judgeRun, trajectoryText } from '../judge/index.js';
-import type { ChatModel } from '../llm/types.js';
+import {
+  buildGeneratorMessages,
+  generatorReplySchema,
+  generatorResponseFormat,
+  parseReply,
+  type GeneratedGoal,
+  type JudgeScoring,
+  judgeRun,
+  trajectoryText,
+} from '../judge/index.js';
+import type { ChatModel } from '../../contracts/llm.js';
 import { createProtectedPaths } from '../tools/protectedPaths.js';
-import { errorMessage } from '../util/errors.js';
+import { AppError, errorMessage } from '../../contracts/errors.js';
 import type { ModelSet } from '../runtime/models.js';
 import { runGoal } from '../runtime/runGoal.js';
 import { copyWorkspace } from '../runtime/workspaceCopy.js';
 import { dropNearDuplicates } from './dedupe.js';
 import { splitTrainVal } from './split.js';
 
-export class GeneratorError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'GeneratorError';
-  }
+/** The generator model failed or kept replying outside its schema: a failed run, not bad input. */
+export class GeneratorError extends AppError {
+  readonly category = 'run';
 }
 
 export interface GenerateOptions {
@@ -101,13 +108,26 @@ export async function listWorkspace(workspace: string): Promise<string[]> {
   return out;
 }
 
-async function propose(model: ChatModel, messages: ReturnType<typeof buildGeneratorMessages>, seed: number, signal?: AbortSignal): Promise<GeneratedGoal[]> {
+async function propose(
+  model: ChatModel,
+  messages: ReturnType<typeof buildGeneratorMessages>,
+  seed: number,
+  signal?: AbortSignal,
+): Promise<GeneratedGoal[]> {
   let msgs = messages;
   let errors: string[] = [];
   for (let attempt = 0; attempt < 2; attempt++) {
     let content: string;
     try {
-      content = (await model.complete({ messages: msgs, responseFormat: generatorResponseFormat(), sampling: { seed }, purpose: 'data.generate', ...(signal ? { signal } : {}) })).content;
+      content = (
+        await model.complete({
+          messages: msgs,
+          responseFormat: generatorResponseFormat(),
+          sampling: { seed },
+          purpose: 'data.generate',
+          ...(signal ? { signal } : {}),
+        })
+      ).content;
     } catch (err) {
       if (signal?.aborted) throw err;
       throw new GeneratorError(`the generator model failed: ${errorMessage(err)}`);
@@ -115,7 +135,14 @@ async function propose(model: ChatModel, messages: ReturnType<typeof buildGenera
     const r = parseReply(generatorReplySchema, content);
     if (r.ok) return r.value.goals;
     errors = r.errors;
-    msgs = [...messages, { role: 'assistant', content: content.slice(0, 4000) }, { role: 'user', content: `Your reply did not match the required JSON schema:\n${errors.map((e) => `- ${e}`).join('\n')}\nReply again with one valid JSON object only.` }];
+    msgs = [
+      ...messages,
+      { role: 'assistant', content: content.slice(0, 4000) },
+      {
+        role: 'user',
+        content: `Your reply did not match the required JSON schema:\n${errors.map((e) => `- ${e}`).join('\n')}\nReply again with one valid JSON object only.`,
+      },
+    ];
   }
   throw new GeneratorError(`the generator's reply failed validation twice: ${errors.slice(0, 5).join('; ')}`);
 }
@@ -126,15 +153,40 @@ async function verify(o: GenerateOptions, g: GeneratedGoal, workspaceRel: string
   const temp = await fsp.mkdtemp(path.join(os.tmpdir(), 'gepa-aime-verify-'));
   try {
     await copyWorkspace(o.workspace, temp);
-    const report = await runGoal({ goal: g.goal, config: o.config, workspace: temp, tracesDir: o.tracesDir, learn: false, models: o.models, ...(o.signal ? { signal: o.signal } : {}) });
-    const r = await judgeRun(o.judge, { input: g.goal, rubric: g.criteria }, { status: report.status, answer: report.answer, reason: report.reason }, { trajectory: trajectoryText(report), workspace: temp, ...(o.signal ? { signal: o.signal } : {}) });
-    const open = g.criteria.map((c, i) => ({ c, v: r.criteria.find((x) => x.criterion === i + 1) })).filter((x) => !x.v || x.v.met === null);
-    if (open.length) return { keep: false, reason: `not settleable: the judge cannot check ${open.map((x) => JSON.stringify(x.c)).join(', ')}` };
+    const report = await runGoal({
+      goal: g.goal,
+      config: o.config,
+      workspace: temp,
+      tracesDir: o.tracesDir,
+      learn: false,
+      models: o.models,
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    const r = await judgeRun(
+      o.judge,
+      { input: g.goal, rubric: g.criteria },
+      { status: report.status, answer: report.answer, reason: report.reason },
+      { trajectory: trajectoryText(report), workspace: temp, ...(o.signal ? { signal: o.signal } : {}) },
+    );
+    const open = g.criteria
+      .map((c, i) => ({ c, v: r.criteria.find((x) => x.criterion === i + 1) }))
+      .filter((x) => !x.v || x.v.met === null);
+    if (open.length)
+      return { keep: false, reason: `not settleable: the judge cannot check ${open.map((x) => JSON.stringify(x.c)).join(', ')}` };
     const passed = r.score >= 1;
-    if (!passed && !r.criteria.some((x) => x.met === false)) return { keep: false, reason: `unsettled: the reference run scored ${r.score} but no criterion is stated as unmet` };
+    if (!passed && !r.criteria.some((x) => x.met === false))
+      return { keep: false, reason: `unsettled: the reference run scored ${r.score} but no criterion is stated as unmet` };
     return {
       keep: true,
-      row: { input: g.goal, rubric: g.criteria, workspace: workspaceRel, workspace_copy: true, difficulty: g.difficulty, tools: g.tools, verification: { run_status: report.status, score: r.score, passed, feedback: r.feedback } },
+      row: {
+        input: g.goal,
+        rubric: g.criteria,
+        workspace: workspaceRel,
+        workspace_copy: true,
+        difficulty: g.difficulty,
+        tools: g.tools,
+        verification: { run_status: report.status, score: r.score, passed, feedback: r.feedback },
+      },
     };
   } finally {
     await fsp.rm(temp, { recursive: true, force: true });
@@ -159,7 +211,12 @@ export async function generateData(o: GenerateOptions): Promise<GenerateResult> 
     for (; round < maxRounds && rows.length < o.count; round++) {
       if (o.signal?.aborted) break;
       const want = Math.min(50, Math.max(2, (o.count - rows.length) * 2));
-      const goals = await propose(model, buildGeneratorMessages({ seeds: o.seeds, files, count: want, round, avoid: asked.slice(-60) }), (o.seed ?? 0) + round, o.signal);
+      const goals = await propose(
+        model,
+        buildGeneratorMessages({ seeds: o.seeds, files, count: want, round, avoid: asked.slice(-60) }),
+        (o.seed ?? 0) + round,
+        o.signal,
+      );
       proposed += goals.length;
       asked.push(...goals.map((g) => g.goal));
       o.onEvent?.({ type: 'proposed', round, n: goals.length });

@@ -25,11 +25,16 @@ export function createJudgeAdapter(s: JudgeScoring): GepaAdapter<LabelledExample
       const judge = s.judge.withPrompt(candidate[JUDGE_COMPONENT] ?? s.judge.prompt);
       const trajectories: JudgeTrajectory[] = [];
       for (const e of batch) {
-        const r = await judgeRun({ ...s, judge }, e, { status: e.status ?? 'completed', answer: e.answer }, {
-          ...(e.trajectory ? { trajectory: e.trajectory } : {}),
-          workspace: e.workspace ?? null,
-          ...(options?.signal ? { signal: options.signal } : {}),
-        });
+        const r = await judgeRun(
+          { ...s, judge },
+          e,
+          { status: e.status ?? 'completed', answer: e.answer },
+          {
+            ...(e.trajectory ? { trajectory: e.trajectory } : {}),
+            workspace: e.workspace ?? null,
+            ...(options?.signal ? { signal: options.signal } : {}),
+          },
+        );
         const gap = r.score - e.label;
         const feedback =
           Math.abs(gap) < 1e-9

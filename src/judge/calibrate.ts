@@ -11,14 +11,12 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { AppError } from '../../contracts/errors.js';
 import { parseJsonl } from '../util/jsonl.js';
 import { judgeRun, type JudgeScoring } from './scorers.js';
 
-export class LabelledDataError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DatasetError';
-  }
+export class LabelledDataError extends AppError {
+  readonly category = 'input';
 }
 
 const labelledSchema = z.looseObject({
@@ -89,18 +87,37 @@ export interface CheckResult {
   judge: string;
 }
 
-export async function checkJudge(s: JudgeScoring, examples: LabelledExample[], tolerance: number, signal?: AbortSignal): Promise<CheckResult> {
+export async function checkJudge(
+  s: JudgeScoring,
+  examples: LabelledExample[],
+  tolerance: number,
+  signal?: AbortSignal,
+): Promise<CheckResult> {
   const rows: CheckRow[] = [];
   for (const e of examples) {
-    const r = await judgeRun(s, e, { status: e.status ?? 'completed', answer: e.answer }, { ...(e.trajectory ? { trajectory: e.trajectory } : {}), workspace: e.workspace ?? null, ...(signal ? { signal } : {}) });
-    rows.push({ input: e.input, label: e.label, score: r.score, feedback: r.feedback, agrees: Math.abs(r.score - e.label) <= tolerance + 1e-9 });
+    const r = await judgeRun(
+      s,
+      e,
+      { status: e.status ?? 'completed', answer: e.answer },
+      { ...(e.trajectory ? { trajectory: e.trajectory } : {}), workspace: e.workspace ?? null, ...(signal ? { signal } : {}) },
+    );
+    rows.push({
+      input: e.input,
+      label: e.label,
+      score: r.score,
+      feedback: r.feedback,
+      agrees: Math.abs(r.score - e.label) <= tolerance + 1e-9,
+    });
   }
   return {
     rows,
     n: rows.length,
     tolerance,
     accuracy: rows.filter((r) => r.agrees).length / rows.length,
-    spearman: spearman(rows.map((r) => r.score), rows.map((r) => r.label)),
+    spearman: spearman(
+      rows.map((r) => r.score),
+      rows.map((r) => r.label),
+    ),
     meanAbsError: rows.reduce((a, r) => a + Math.abs(r.score - r.label), 0) / rows.length,
     judge: s.judge.identity,
   };

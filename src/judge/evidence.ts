@@ -48,7 +48,13 @@ export async function gatherEvidence(rubric: Rubric, o: EvidenceOptions): Promis
   return out;
 }
 
-async function fileEvidence(workspace: string, rel: string, texts: string[], guard: ProtectedPaths, o: EvidenceOptions): Promise<FileEvidence> {
+async function fileEvidence(
+  workspace: string,
+  rel: string,
+  texts: string[],
+  guard: ProtectedPaths,
+  o: EvidenceOptions,
+): Promise<FileEvidence> {
   const base = { path: rel, bytes: 0, excerpt: '', searches: texts.map((text) => ({ text, line: null })) };
   let abs: string;
   try {
@@ -58,7 +64,7 @@ async function fileEvidence(workspace: string, rel: string, texts: string[], gua
   }
   const refusal = guard.refusal(abs, 'read');
   if (refusal) return { ...base, state: 'refused', note: `${rel} ${refusal}` };
-  let stat;
+  let stat: Awaited<ReturnType<typeof fsp.stat>>;
   try {
     stat = await fsp.stat(abs);
   } catch {
@@ -80,7 +86,14 @@ async function fileEvidence(workspace: string, rel: string, texts: string[], gua
     const at = lower.indexOf(t.toLowerCase());
     return { text: t, line: at < 0 ? null : text.slice(0, at).split('\n').length };
   });
-  return { path: rel, state: 'exists', bytes: stat.size, excerpt: text.slice(0, o.excerptBytes ?? 3000), searches, ...(stat.size > maxBytes ? { note: `only the first ${maxBytes} bytes were searched` } : {}) };
+  return {
+    path: rel,
+    state: 'exists',
+    bytes: stat.size,
+    excerpt: text.slice(0, o.excerptBytes ?? 3000),
+    searches,
+    ...(stat.size > maxBytes ? { note: `only the first ${maxBytes} bytes were searched` } : {}),
+  };
 }
 
 /**
@@ -93,8 +106,15 @@ export function renderChecks(evidence: FileEvidence[]): string {
   return evidence
     .flatMap((e) => {
       const head =
-        e.state === 'exists' ? `file ${e.path}: exists, ${e.bytes} bytes` : e.state === 'missing' ? `file ${e.path}: missing` : `file ${e.path}: ${e.state}${e.note ? ` (${e.note})` : ''}`;
-      const searches = e.searches.map((s) => `search "${s.text}" in ${e.path}: ${e.state !== 'exists' ? 'not searched' : s.line === null ? 'not found' : `found at line ${s.line}`}`);
+        e.state === 'exists'
+          ? `file ${e.path}: exists, ${e.bytes} bytes`
+          : e.state === 'missing'
+            ? `file ${e.path}: missing`
+            : `file ${e.path}: ${e.state}${e.note ? ` (${e.note})` : ''}`;
+      const searches = e.searches.map(
+        (s) =>
+          `search "${s.text}" in ${e.path}: ${e.state !== 'exists' ? 'not searched' : s.line === null ? 'not found' : `found at line ${s.line}`}`,
+      );
       return [head, ...searches];
     })
     .join('\n');

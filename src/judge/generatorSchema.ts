@@ -5,9 +5,11 @@
  * are a judge's rubric.
  */
 import { z } from 'zod';
-import type { ChatMessage } from '../llm/types.js';
+import type { ChatMessage } from '../../contracts/llm.js';
 
-export const GENERATOR_SCHEMA_NAME = 'generated_goals';
+import { GENERATOR_SCHEMA_NAME } from '../../contracts/judge.js';
+
+export { GENERATOR_SCHEMA_NAME };
 export const DIFFICULTIES = ['easy', 'medium', 'hard'] as const;
 
 export const generatedGoalSchema = z.strictObject({
@@ -44,7 +46,10 @@ export function buildGeneratorMessages(i: GeneratorRequestInput): ChatMessage[] 
     `# Already proposed\n${i.avoid.length ? i.avoid.map((s) => `- ${s.replace(/\s+/g, ' ')}`).join('\n') : '(none)'}`,
   ].join('\n\n');
   return [
-    { role: 'system', content: `${GENERATOR_PROMPT}\n\nReply with one JSON object and nothing else: {"goals": [{"goal": string, "criteria": [string...], "difficulty": "easy"|"medium"|"hard", "tools": [string...]}...]}` },
+    {
+      role: 'system',
+      content: `${GENERATOR_PROMPT}\n\nReply with one JSON object and nothing else: {"goals": [{"goal": string, "criteria": [string...], "difficulty": "easy"|"medium"|"hard", "tools": [string...]}...]}`,
+    },
     { role: 'user', content: user },
   ];
 }

@@ -10,23 +10,22 @@
  * run was bad when nobody looked at it.
  */
 import { hashJson, hashText } from '../gepa/hash.js';
-import type { ChatModel, ChatRequest, ChatResponse, SamplingSettings } from '../llm/types.js';
-import { errorMessage } from '../util/errors.js';
+import type { ChatModel, ChatRequest, ChatResponse, SamplingSettings } from '../../contracts/llm.js';
+import { AppError, errorMessage } from '../../contracts/errors.js';
 import { buildJudgeMessages, buildRubricMessages, DEFAULT_JUDGE_PROMPT, type JudgeInput } from './prompt.js';
 import { rubricFrom, type Rubric } from './rubric.js';
 import { parseReply, rubricReplySchema, rubricResponseFormat, verdictResponseFormat, verdictSchema, type Verdict } from './schema.js';
 import { memoryStore, type JudgeStore } from './store.js';
 
-export class JudgeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'JudgeError';
-  }
+/** The judge could not judge: an infrastructure failure (a failed run, exit 1), never a score. */
+export class JudgeError extends AppError {
+  readonly category = 'run';
 }
 
 /** True for a judge failure anywhere in a cause chain (scorers wrap errors). */
 export function isJudgeError(err: unknown): boolean {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = (e as Error & { cause?: unknown }).cause, depth++) if (e.name === 'JudgeError') return true;
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = (e as Error & { cause?: unknown }).cause, depth++)
+    if (e.name === 'JudgeError') return true;
   return false;
 }
 
@@ -76,7 +75,13 @@ export class Judge {
   }
 
   verdictKey(input: JudgeInput): string {
-    return hashJson({ identity: this.identityFor(input.rubric), goal: input.goal, run: input.run, trajectory: input.trajectory ?? '', evidence: input.evidence ?? [] });
+    return hashJson({
+      identity: this.identityFor(input.rubric),
+      goal: input.goal,
+      run: input.run,
+      trajectory: input.trajectory ?? '',
+      evidence: input.evidence ?? [],
+    });
   }
 
   async judge(input: JudgeInput, signal?: AbortSignal): Promise<JudgedVerdict> {
@@ -96,12 +101,19 @@ export class Judge {
   private async ask(key: string, input: JudgeInput, signal?: AbortSignal): Promise<Verdict> {
     const messages = buildJudgeMessages(this.prompt, input);
     const request: ChatRequest = { messages, responseFormat: verdictResponseFormat(), sampling: this.sampling, purpose: 'judge' };
-    const verdict = await this.askValidated(`judge:${key}`, request, (raw) => {
-      const r = parseReply(verdictSchema, raw);
-      if (!r.ok) return r;
-      const bad = r.value.criteria.filter((c) => c.criterion > input.rubric.length).map((c) => `criteria: criterion ${c.criterion} is not in the rubric (it has ${input.rubric.length})`);
-      return bad.length ? { ok: false as const, errors: bad } : r;
-    }, signal);
+    const verdict = await this.askValidated(
+      `judge:${key}`,
+      request,
+      (raw) => {
+        const r = parseReply(verdictSchema, raw);
+        if (!r.ok) return r;
+        const bad = r.value.criteria
+          .filter((c) => c.criterion > input.rubric.length)
+          .map((c) => `criteria: criterion ${c.criterion} is not in the rubric (it has ${input.rubric.length})`);
+        return bad.length ? { ok: false as const, errors: bad } : r;
+      },
+      signal,
+    );
     this.store.putVerdict(key, this.identityFor(input.rubric), verdict);
     return verdict;
   }
@@ -111,7 +123,12 @@ export class Judge {
     const goalKey = hashText(goal.trim());
     const frozen = this.store.rubric(goalKey);
     if (frozen) return frozen;
-    const request: ChatRequest = { messages: buildRubricMessages(goal), responseFormat: rubricResponseFormat(), sampling: this.sampling, purpose: 'judge.rubric' };
+    const request: ChatRequest = {
+      messages: buildRubricMessages(goal),
+      responseFormat: rubricResponseFormat(),
+      sampling: this.sampling,
+      purpose: 'judge.rubric',
+    };
     const reply = await this.askValidated(`judge.rubric:${goalKey}`, request, (raw) => parseReply(rubricReplySchema, raw), signal);
     const rubric = rubricFrom(reply.criteria);
     if (!rubric) throw new JudgeError(`the judge wrote an empty rubric for the goal ${JSON.stringify(goal.slice(0, 80))}`);
@@ -136,7 +153,10 @@ export class Judge {
       messages = [
         ...request.messages,
         { role: 'assistant', content: response.content.slice(0, 4000) },
-        { role: 'user', content: `Your reply did not match the required JSON schema:\n${errors.map((e) => `- ${e}`).join('\n')}\nReply again with one valid JSON object only.` },
+        {
+          role: 'user',
+          content: `Your reply did not match the required JSON schema:\n${errors.map((e) => `- ${e}`).join('\n')}\nReply again with one valid JSON object only.`,
+        },
       ];
     }
     throw new JudgeError(`the judge's reply failed validation ${this.maxReasks + 1} time(s): ${errors.join('; ')}`);

@@ -3,7 +3,7 @@
  * judge prompt itself can be optimized on a labelled file); the output
  * contract is appended by code and never part of the evolvable text.
  */
-import type { ChatMessage } from '../llm/types.js';
+import type { ChatMessage } from '../../contracts/llm.js';
 import { renderChecks, renderExcerpts, type FileEvidence } from './evidence.js';
 import { renderRubric, type Rubric } from './rubric.js';
 
@@ -68,14 +68,20 @@ export function buildRubricMessages(goal: string): ChatMessage[] {
 /** A run report's trajectory as the judge reads it: planner steps, then each subtask with its tool calls. */
 export function trajectoryText(report: {
   planner?: { iteration: number; rationale: string; action: { type: string } }[];
-  actors?: { taskId: string; status: string; summary: string; steps?: { action: { tool: string; arguments: string } | null; observation: string }[] }[];
+  actors?: {
+    taskId: string;
+    status: string;
+    summary: string;
+    steps?: { action: { tool: string; arguments: string } | null; observation: string }[];
+  }[];
 }): string {
   const lines: string[] = [];
   for (const p of report.planner ?? []) lines.push(`planner ${p.iteration}: ${p.action.type}: ${p.rationale.slice(0, 300)}`);
   for (const a of report.actors ?? []) {
     lines.push(`subtask [${a.taskId}] ${a.status}: ${a.summary.slice(0, 600)}`);
     for (const s of a.steps ?? []) {
-      if (s.action) lines.push(`  ${s.action.tool}(${s.action.arguments.slice(0, 200)}) -> ${s.observation.replace(/\s+/g, ' ').slice(0, 200)}`);
+      if (s.action)
+        lines.push(`  ${s.action.tool}(${s.action.arguments.slice(0, 200)}) -> ${s.observation.replace(/\s+/g, ' ').slice(0, 200)}`);
     }
   }
   return lines.join('\n').slice(0, MAX_TRAJECTORY);

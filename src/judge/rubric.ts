@@ -1,44 +1,19 @@
 /**
- * Rubrics: a list of criteria in plain words. A criterion may also be a plain
- * check the code can gather evidence for (and the offline judge can settle):
- *   file PATH exists            file PATH contains "TEXT"
- *   answer contains "TEXT"      run completed
- * (PATH may be in backticks; "the" in front and case do not matter.) Other
- * criteria are for a real judge model to weigh.
+ * Rubrics as data sets and configs give them; the plain checks themselves are
+ * in contracts/judge.ts (the offline model reads them too).
  */
+import type { Rubric } from '../../contracts/judge.js';
 
-export type PlainCheck =
-  | { kind: 'file_exists'; path: string }
-  | { kind: 'file_contains'; path: string; text: string }
-  | { kind: 'answer_contains'; text: string }
-  | { kind: 'completed' };
-
-export type Rubric = string[];
-
-const PATH = '`?([\\w./-]+)`?';
-const QUOTED = '"([^"]+)"';
-const FILE_EXISTS = new RegExp(`^(?:the )?file ${PATH} exists\\.?$`, 'i');
-const FILE_CONTAINS = new RegExp(`^(?:the )?file ${PATH} (?:contains|mentions) ${QUOTED}\\.?$`, 'i');
-const ANSWER_CONTAINS = new RegExp(`^(?:the )?answer (?:contains|mentions) ${QUOTED}\\.?$`, 'i');
-const COMPLETED = /^(?:the )?run (?:completed|completes)\.?$/i;
-
-export function plainCheckOf(criterion: string): PlainCheck | null {
-  const c = criterion.trim();
-  let m = FILE_EXISTS.exec(c);
-  if (m) return { kind: 'file_exists', path: m[1]! };
-  m = FILE_CONTAINS.exec(c);
-  if (m) return { kind: 'file_contains', path: m[1]!, text: m[2]! };
-  m = ANSWER_CONTAINS.exec(c);
-  if (m) return { kind: 'answer_contains', text: m[1]! };
-  if (COMPLETED.test(c)) return { kind: 'completed' };
-  return null;
-}
+export { plainCheckOf, type PlainCheck, type Rubric } from '../../contracts/judge.js';
 
 /** A rubric as a data set or config gives it: a list of texts, or one text with one criterion per line. */
 export function rubricFrom(value: unknown): Rubric | null {
   const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split('\n') : null;
   if (!list) return null;
-  const out = list.filter((c): c is string => typeof c === 'string').map((c) => c.trim().replace(/^[-*]\s+|^\d+[.)]\s+/, '')).filter(Boolean);
+  const out = list
+    .filter((c): c is string => typeof c === 'string')
+    .map((c) => c.trim().replace(/^[-*]\s+|^\d+[.)]\s+/, ''))
+    .filter(Boolean);
   return out.length ? out : null;
 }
 

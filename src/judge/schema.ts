@@ -4,8 +4,9 @@
  */
 import { z } from 'zod';
 
-export const VERDICT_SCHEMA_NAME = 'judge_verdict';
-export const RUBRIC_SCHEMA_NAME = 'judge_rubric';
+import { RUBRIC_SCHEMA_NAME, VERDICT_SCHEMA_NAME } from '../../contracts/judge.js';
+
+export { RUBRIC_SCHEMA_NAME, VERDICT_SCHEMA_NAME };
 
 export const verdictSchema = z.strictObject({
   score: z.number().min(0).max(1),

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ChatResponse } from '../llm/types.js';
+import type { ChatResponse } from '../../contracts/llm.js';
 import { JsonlAppender, readJsonl } from '../util/jsonl.js';
 import type { Rubric } from './rubric.js';
 import type { Verdict } from './schema.js';
@@ -41,13 +41,21 @@ export function memoryStore(): JudgeStore {
 
 export async function openJudgeStore(dir: string): Promise<JudgeStore & { dir: string }> {
   await fs.promises.mkdir(dir, { recursive: true });
-  const files = { verdicts: path.join(dir, 'verdicts.jsonl'), rubrics: path.join(dir, 'rubrics.jsonl'), journal: path.join(dir, 'journal.jsonl') };
+  const files = {
+    verdicts: path.join(dir, 'verdicts.jsonl'),
+    rubrics: path.join(dir, 'rubrics.jsonl'),
+    journal: path.join(dir, 'journal.jsonl'),
+  };
   const [v, r] = await Promise.all([readJsonl<VerdictRecord>(files.verdicts), readJsonl<RubricRecord>(files.rubrics)]);
   const verdicts = new Map(v.records.map((x) => [x.key, x.verdict]));
   // The first rubric written for a goal is the frozen one, even if two processes raced.
   const rubrics = new Map<string, Rubric>();
   for (const x of r.records) if (!rubrics.has(x.goalKey)) rubrics.set(x.goalKey, x.rubric);
-  const out = { verdicts: new JsonlAppender(files.verdicts), rubrics: new JsonlAppender(files.rubrics), journal: new JsonlAppender(files.journal) };
+  const out = {
+    verdicts: new JsonlAppender(files.verdicts),
+    rubrics: new JsonlAppender(files.rubrics),
+    journal: new JsonlAppender(files.journal),
+  };
   const write = (a: JsonlAppender, rec: unknown) => {
     a.append(rec);
     a.flush();

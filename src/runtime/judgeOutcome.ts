@@ -22,12 +22,24 @@ export interface JudgedRun extends JudgedScore {
   historyFile: string | null;
 }
 
-export async function judgeRunOutcome(a: { config: LoadedConfig; models: ModelSet; report: RunReport; workspace: string; tracesDir: string; rubric?: string[] }): Promise<JudgedRun> {
+export async function judgeRunOutcome(a: {
+  config: LoadedConfig;
+  models: ModelSet;
+  report: RunReport;
+  workspace: string;
+  tracesDir: string;
+  rubric?: string[];
+}): Promise<JudgedRun> {
   const setup = await judgeFromConfig(a.config, a.models, a.tracesDir);
   try {
     const r = a.report;
     const example = { input: r.goal, ...(a.rubric && rubricFrom(a.rubric) ? { rubric: rubricFrom(a.rubric) } : {}) };
-    const judged = await judgeRun(setup, example, { status: r.status, answer: r.answer, reason: r.reason }, { trajectory: trajectoryText(r), workspace: a.workspace });
+    const judged = await judgeRun(
+      setup,
+      example,
+      { status: r.status, answer: r.answer, reason: r.reason },
+      { trajectory: trajectoryText(r), workspace: a.workspace },
+    );
     const historyFile = r.learning.enabled ? r.learning.historyFile : null;
     if (historyFile) await appendJudgedOutcome(a.config, historyFile, r, judged);
     return { ...judged, historyFile };
@@ -52,7 +64,13 @@ async function appendJudgedOutcome(config: LoadedConfig, file: string, r: RunRep
   const writer = new HistoryWriter(path.resolve(file));
   await writer.open();
   try {
-    writer.append({ kind: 'outcome', ts: new Date().toISOString(), runId: r.runId, ...outcome, composite: composite(state.outcomes, settings.recency_decay) ?? judged.score });
+    writer.append({
+      kind: 'outcome',
+      ts: new Date().toISOString(),
+      runId: r.runId,
+      ...outcome,
+      composite: composite(state.outcomes, settings.recency_decay) ?? judged.score,
+    });
   } finally {
     writer.close();
   }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
 import { resolveRole } from '../config/index.js';
 import { Judge, openJudgeStore, type JudgeScoring } from '../judge/index.js';
-import type { SamplingSettings } from '../llm/types.js';
+import type { SamplingSettings } from '../../contracts/llm.js';
 import { createProtectedPaths } from '../tools/protectedPaths.js';
 import { historyPath } from './learning.js';
 import type { ModelSet } from './models.js';
@@ -18,7 +18,12 @@ export interface JudgeSetup extends JudgeScoring {
   close(): void;
 }
 
-export async function judgeFromConfig(config: LoadedConfig, models: ModelSet, tracesDir: string, promptOverride?: string): Promise<JudgeSetup> {
+export async function judgeFromConfig(
+  config: LoadedConfig,
+  models: ModelSet,
+  tracesDir: string,
+  promptOverride?: string,
+): Promise<JudgeSetup> {
   const role = resolveRole(config.model, 'judge');
   const own = config.model.roles.judge;
   const sampling: SamplingSettings = {

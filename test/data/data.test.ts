@@ -12,7 +12,7 @@ import { splitTrainVal } from '../../src/data/split.js';
 import { Judge } from '../../src/judge/index.js';
 import { OfflineModel } from '../../src/aime/offline/index.js';
 import { ScriptedModel } from '../../src/llm/scripted.js';
-import { ModelError } from '../../src/llm/types.js';
+import { ModelError } from '../../contracts/llm.js';
 import { createModelSet } from '../../src/runtime/models.js';
 import { repoConfig, tempDir } from '../support/runtime.js';
 
@@ -24,7 +24,16 @@ describe('near-duplicates', () => {
   });
 
   it('keeps the first of each group, against existing texts too, and says what each dropped item repeats', () => {
-    const r = dropNearDuplicates(['Find every TODO and write notes/todos.md', 'Summarise the README', 'summarise the readme.', 'Please find every TODO and write notes/todos.md'], (s) => s, ['Find every TODO and write notes/todos.md']);
+    const r = dropNearDuplicates(
+      [
+        'Find every TODO and write notes/todos.md',
+        'Summarise the README',
+        'summarise the readme.',
+        'Please find every TODO and write notes/todos.md',
+      ],
+      (s) => s,
+      ['Find every TODO and write notes/todos.md'],
+    );
     expect(r.kept).toEqual(['Summarise the README']);
     expect(r.dropped.map((d) => [d.item, d.of, d.similarity])).toEqual([
       ['Find every TODO and write notes/todos.md', 'Find every TODO and write notes/todos.md', 1],
@@ -34,7 +43,9 @@ describe('near-duplicates', () => {
   });
 
   it('property: jaccard is symmetric, in [0, 1], 1 on itself; nothing kept is a near-duplicate of another kept item', () => {
-    const text = fc.array(fc.constantFrom('list', 'files', 'the', 'write', 'notes', 'parser', 'lexer', 'readme', 'todo', 'summary'), { maxLength: 8 }).map((w) => w.join(' '));
+    const text = fc
+      .array(fc.constantFrom('list', 'files', 'the', 'write', 'notes', 'parser', 'lexer', 'readme', 'todo', 'summary'), { maxLength: 8 })
+      .map((w) => w.join(' '));
     fc.assert(
       fc.property(fc.array(text, { maxLength: 12 }), (texts) => {
         for (const a of texts) {
@@ -48,7 +59,8 @@ describe('near-duplicates', () => {
         }
         const { kept, dropped } = dropNearDuplicates(texts, (s) => s);
         expect(kept.length + dropped.length).toBe(texts.length);
-        for (let i = 0; i < kept.length; i++) for (let k = i + 1; k < kept.length; k++) expect(jaccard(tokenSet(kept[i]!), tokenSet(kept[k]!))).toBeLessThan(0.8);
+        for (let i = 0; i < kept.length; i++)
+          for (let k = i + 1; k < kept.length; k++) expect(jaccard(tokenSet(kept[i]!), tokenSet(kept[k]!))).toBeLessThan(0.8);
       }),
     );
   });
@@ -63,7 +75,8 @@ describe('train/val split', () => {
         expect([...train, ...val].map((x) => x.id).sort((a, b) => a - b)).toEqual(items.map((x) => x.id));
         expect(val.length).toBeGreaterThanOrEqual(1);
         expect(train.length).toBeGreaterThanOrEqual(1);
-        for (const d of ['easy', 'medium', 'hard']) if (items.filter((x) => x.d === d).length >= 3) expect(val.some((x) => x.d === d)).toBe(true);
+        for (const d of ['easy', 'medium', 'hard'])
+          if (items.filter((x) => x.d === d).length >= 3) expect(val.some((x) => x.d === d)).toBe(true);
         expect(splitTrainVal(items, seed, (x) => x.d)).toEqual({ train, val });
       }),
     );
@@ -109,7 +122,12 @@ describe('generateData (offline model, real reference runs, the offline judge)',
     }
     expect(r.rows.some((x) => x.verification.passed)).toBe(true);
     expect(r.rows.some((x) => !x.verification.passed)).toBe(true);
-    expect(r.dropped.map((d) => d.reason)).toEqual(expect.arrayContaining([expect.stringMatching(/^near-duplicate \(Jaccard 1\.00\) of "Find every TODO/), expect.stringMatching(/^not settleable: the judge cannot check "the project is clearly better"/)]));
+    expect(r.dropped.map((d) => d.reason)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^near-duplicate \(Jaccard 1\.00\) of "Find every TODO/),
+        expect.stringMatching(/^not settleable: the judge cannot check "the project is clearly better"/),
+      ]),
+    );
     // Verification ran in copies: the workspace is as it was.
     expect(fs.readdirSync(ws).sort()).toEqual(['README.md', 'src']);
   });
@@ -118,11 +136,23 @@ describe('generateData (offline model, real reference runs, the offline judge)',
     const config = repoConfig();
     const offline = new OfflineModel();
     let calls = 0;
-    const flaky = { id: 'flaky', complete: async (req: Parameters<OfflineModel['complete']>[0]) => {
-      if (++calls > 2) throw new ModelError('judge down', 'http', 500);
-      return offline.complete(req);
-    } };
-    const r = await generateData({ seeds: ['List the files'], workspace: ws, count: 6, config, models: createModelSet(config.model), judge: { judge: new Judge({ model: flaky }), configRubric: null }, tracesDir: traces, outDir: ws });
+    const flaky = {
+      id: 'flaky',
+      complete: async (req: Parameters<OfflineModel['complete']>[0]) => {
+        if (++calls > 2) throw new ModelError('judge down', 'http', 500);
+        return offline.complete(req);
+      },
+    };
+    const r = await generateData({
+      seeds: ['List the files'],
+      workspace: ws,
+      count: 6,
+      config,
+      models: createModelSet(config.model),
+      judge: { judge: new Judge({ model: flaky }), configRubric: null },
+      tracesDir: traces,
+      outDir: ws,
+    });
     expect(r.error).toBe('the judge model failed: judge down');
     expect(r.verified).toBe(2);
     expect(r.rows.length).toBeLessThanOrEqual(2);
@@ -134,7 +164,16 @@ describe('generateData (offline model, real reference runs, the offline judge)',
     const bad = new ScriptedModel([{ content: '{"goals": "many"}' }, { content: 'sorry' }]);
     const models = { ...createModelSet(config.model), reflection: bad };
     await expect(
-      generateData({ seeds: ['List the files'], workspace: ws, count: 2, config, models, judge: { judge: new Judge({ model: new OfflineModel() }), configRubric: null }, tracesDir: traces, outDir: ws }),
+      generateData({
+        seeds: ['List the files'],
+        workspace: ws,
+        count: 2,
+        config,
+        models,
+        judge: { judge: new Judge({ model: new OfflineModel() }), configRubric: null },
+        tracesDir: traces,
+        outDir: ws,
+      }),
     ).resolves.toMatchObject({ rows: [], error: "the generator's reply failed validation twice: the reply holds no JSON object" });
     expect(bad.requests[1]!.messages.at(-1)!.content).toMatch(/did not match the required JSON schema:\n- goals: /);
   });

@@ -26,14 +26,27 @@ beforeEach(() => {
   fs.writeFileSync(path.join(ws, 'README.md'), '# Demo project\n\nA tiny parser demo.\n');
   fs.writeFileSync(path.join(ws, 'src', 'parser.ts'), 'export function parse(s) { return s; } // TODO: handle errors\n');
   fs.writeFileSync(path.join(ws, 'src', 'lexer.ts'), 'export const lexer = 1;\n');
-  fs.writeFileSync(path.join(work, 'seeds.jsonl'), ['Survey the workspace and write the layout to notes/layout.md', 'Find every TODO in the workspace and write them to notes/todos.md'].map((input) => JSON.stringify({ input })).join('\n') + '\n');
+  fs.writeFileSync(
+    path.join(work, 'seeds.jsonl'),
+    ['Survey the workspace and write the layout to notes/layout.md', 'Find every TODO in the workspace and write them to notes/todos.md']
+      .map((input) => JSON.stringify({ input }))
+      .join('\n') + '\n',
+  );
 });
 afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
 
-const lines = (file: string) => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const lines = (file: string) =>
+  fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 async function generate(extra: string[] = []) {
-  const r = await runCli(['data', 'generate', '--from', 'seeds.jsonl', '--workspace', 'ws', '--count', '8', '--out', 'data/goals.jsonl', '--json', ...extra], { cwd: work });
+  const r = await runCli(
+    ['data', 'generate', '--from', 'seeds.jsonl', '--workspace', 'ws', '--count', '8', '--out', 'data/goals.jsonl', '--json', ...extra],
+    { cwd: work },
+  );
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout);
@@ -52,7 +65,27 @@ describe('offline', () => {
     expect(val[0]).toMatchObject({ workspace: '../ws', workspace_copy: true, rubric: expect.any(Array) });
     expect(lines(path.join(work, 'data', 'goals.jsonl')).filter((r) => r.split === 'val')).toHaveLength(val.length);
 
-    const r = await runCli(['optimize', '--aime', '--judge', '--train', 'data/goals.train.jsonl', '--val', 'data/goals.val.jsonl', '--provider', 'offline', '--max-metric-calls', '40', '--minibatch-size', '3', '--seed', '1', '--json'], { cwd: work });
+    const r = await runCli(
+      [
+        'optimize',
+        '--aime',
+        '--judge',
+        '--train',
+        'data/goals.train.jsonl',
+        '--val',
+        'data/goals.val.jsonl',
+        '--provider',
+        'offline',
+        '--max-metric-calls',
+        '40',
+        '--minibatch-size',
+        '3',
+        '--seed',
+        '1',
+        '--json',
+      ],
+      { cwd: work },
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout);
@@ -70,7 +103,13 @@ describe('offline', () => {
     // Calibration on a labelled set: two right, one mislabelled on purpose.
     const labelled = [
       { input: 'Write notes', answer: 'Wrote notes/a.md', rubric: ['answer contains "notes/a.md"', 'run completed'], label: 1 },
-      { input: 'Write notes', answer: 'I could not', status: 'failed', rubric: ['answer contains "notes/a.md"', 'run completed'], label: 0 },
+      {
+        input: 'Write notes',
+        answer: 'I could not',
+        status: 'failed',
+        rubric: ['answer contains "notes/a.md"', 'run completed'],
+        label: 0,
+      },
       { input: 'Write notes', answer: 'nothing', rubric: ['answer contains "notes/a.md"'], label: 1 },
     ];
     fs.writeFileSync(path.join(work, 'labelled.jsonl'), labelled.map((x) => JSON.stringify(x)).join('\n') + '\n');
@@ -78,14 +117,28 @@ describe('offline', () => {
     expect(c.code).toBe(0);
     expect(c.stdout).toContain('examples: 3, accuracy within ±0.2: 0.667 (2/3), Spearman rho: 0.5, mean |error|: 0.333');
     expect(c.stdout).toMatch(/DIFFERS  Write notes\n\s+Missing: the answer does not contain "notes\/a.md"/);
-    const strict = await runCli(['judge', 'check', '--data', 'labelled.jsonl', '--provider', 'offline', '--min-accuracy', '0.9'], { cwd: work });
+    const strict = await runCli(['judge', 'check', '--data', 'labelled.jsonl', '--provider', 'offline', '--min-accuracy', '0.9'], {
+      cwd: work,
+    });
     expect(strict.code).toBe(1);
     expect(strict.stderr).toBe("gepa-aime: the judge's accuracy 0.667 is below --min-accuracy 0.9\n");
   });
 
   it('run --judge: the verdict is printed and kept in judge.json, and judged outcomes drive online learning', async () => {
     const goal = 'Document the workspace layout for a new contributor in docs/onb.md';
-    const args = ['run', goal, '--workspace', 'ws', '--provider', 'offline', '--json', '--judge', '--rubric', 'file docs/onb.md exists', 'file docs/onb.md contains "next steps"'];
+    const args = [
+      'run',
+      goal,
+      '--workspace',
+      'ws',
+      '--provider',
+      'offline',
+      '--json',
+      '--judge',
+      '--rubric',
+      'file docs/onb.md exists',
+      'file docs/onb.md contains "next steps"',
+    ];
     const scores: number[] = [];
     const changes: (string | null)[] = [];
     for (let i = 0; i < 4; i++) {
@@ -95,7 +148,10 @@ describe('offline', () => {
       const report = JSON.parse(r.stdout);
       scores.push(report.judge.score);
       changes.push(report.learning.change);
-      expect(JSON.parse(fs.readFileSync(path.join(report.paths.runDir, 'judge.json'), 'utf8'))).toMatchObject({ score: report.judge.score, rubric: ['file docs/onb.md exists', 'file docs/onb.md contains "next steps"'] });
+      expect(JSON.parse(fs.readFileSync(path.join(report.paths.runDir, 'judge.json'), 'utf8'))).toMatchObject({
+        score: report.judge.score,
+        rubric: ['file docs/onb.md exists', 'file docs/onb.md contains "next steps"'],
+      });
       fs.rmSync(path.join(work, 'ws', 'docs'), { recursive: true, force: true });
     }
     const history = lines(path.join(work, 'traces', 'gepa_history.jsonl'));
@@ -108,14 +164,23 @@ describe('offline', () => {
   });
 
   it('bad input is exit 2 with file and line', async () => {
-    fs.writeFileSync(path.join(work, 'bad.jsonl'), '{"input": "g", "answer": "a", "label": 1}\n\n{"input": "g", "answer": "a", "label": 7}\n');
+    fs.writeFileSync(
+      path.join(work, 'bad.jsonl'),
+      '{"input": "g", "answer": "a", "label": 1}\n\n{"input": "g", "answer": "a", "label": 7}\n',
+    );
     const r = await runCli(['judge', 'check', '--data', 'bad.jsonl', '--provider', 'offline'], { cwd: work });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^gepa-aime: bad\.jsonl:3: label: /);
-    const g = await runCli(['data', 'generate', '--from', 'seeds.jsonl', '--workspace', 'nope', '--count', '2', '--out', 'o.jsonl', '--provider', 'offline'], { cwd: work });
+    const g = await runCli(
+      ['data', 'generate', '--from', 'seeds.jsonl', '--workspace', 'nope', '--count', '2', '--out', 'o.jsonl', '--provider', 'offline'],
+      { cwd: work },
+    );
     expect(g.code).toBe(2);
     expect(g.stderr).toBe('gepa-aime: --workspace nope: not a directory\n');
-    const both = await runCli(['optimize', '--aime', '--judge', '--scorer', 'x.mjs', '--train', 'seeds.jsonl', '--val', 'seeds.jsonl', '--provider', 'offline'], { cwd: work });
+    const both = await runCli(
+      ['optimize', '--aime', '--judge', '--scorer', 'x.mjs', '--train', 'seeds.jsonl', '--val', 'seeds.jsonl', '--provider', 'offline'],
+      { cwd: work },
+    );
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('--judge is the scorer');
   });
@@ -161,10 +226,36 @@ describe('the judge and the generator behind the fake vLLM', () => {
     expect(g.kept).toBe(8);
     const judgeReqs = server.requests.filter((r) => r.body.model === 'judge-m');
     expect(judgeReqs.length).toBe(g.verified);
-    expect(judgeReqs[0]!.body).toMatchObject({ temperature: 0, seed: 0, response_format: { type: 'json_schema', json_schema: { name: 'judge_verdict', strict: true } } });
-    expect(server.requests.some((r) => r.body.model === 'gen-m' && r.body.response_format?.json_schema?.name === 'generated_goals')).toBe(true);
+    expect(judgeReqs[0]!.body).toMatchObject({
+      temperature: 0,
+      seed: 0,
+      response_format: { type: 'json_schema', json_schema: { name: 'judge_verdict', strict: true } },
+    });
+    expect(server.requests.some((r) => r.body.model === 'gen-m' && r.body.response_format?.json_schema?.name === 'generated_goals')).toBe(
+      true,
+    );
 
-    const r = await runCli(['optimize', '--aime', '--judge', '--config', cfg, '--train', 'data/goals.train.jsonl', '--val', 'data/goals.val.jsonl', '--max-metric-calls', '40', '--minibatch-size', '3', '--seed', '1', '--json'], { cwd: work });
+    const r = await runCli(
+      [
+        'optimize',
+        '--aime',
+        '--judge',
+        '--config',
+        cfg,
+        '--train',
+        'data/goals.train.jsonl',
+        '--val',
+        'data/goals.val.jsonl',
+        '--max-metric-calls',
+        '40',
+        '--minibatch-size',
+        '3',
+        '--seed',
+        '1',
+        '--json',
+      ],
+      { cwd: work },
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout);
@@ -177,7 +268,25 @@ describe('the judge and the generator behind the fake vLLM', () => {
     const cfg = config();
     await generate(['--config', cfg]);
     server.handler = (req) => (req.body.model === 'judge-m' ? fault.status(500, 'judge down') : { content: 'ok' });
-    const r = await runCli(['optimize', '--aime', '--judge', '--config', cfg, '--train', 'data/goals.train.jsonl', '--val', 'data/goals.val.jsonl', '--max-metric-calls', '10', '--json', '--run-dir', 'run'], { cwd: work });
+    const r = await runCli(
+      [
+        'optimize',
+        '--aime',
+        '--judge',
+        '--config',
+        cfg,
+        '--train',
+        'data/goals.train.jsonl',
+        '--val',
+        'data/goals.val.jsonl',
+        '--max-metric-calls',
+        '10',
+        '--json',
+        '--run-dir',
+        'run',
+      ],
+      { cwd: work },
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/the judge model failed: .*500/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -186,7 +295,26 @@ describe('the judge and the generator behind the fake vLLM', () => {
     if (fs.existsSync(stateFile)) expect(fs.readFileSync(stateFile, 'utf8')).not.toMatch(/"score":0[,}]/);
     // Once the judge is back, the same command (resumed) finishes: the failure was retried, not scored.
     rulesServer();
-    const again = await runCli(['optimize', '--aime', '--judge', '--config', cfg, '--train', 'data/goals.train.jsonl', '--val', 'data/goals.val.jsonl', '--max-metric-calls', '10', '--json', '--run-dir', 'run', ...(fs.existsSync(stateFile) ? ['--resume'] : [])], { cwd: work });
+    const again = await runCli(
+      [
+        'optimize',
+        '--aime',
+        '--judge',
+        '--config',
+        cfg,
+        '--train',
+        'data/goals.train.jsonl',
+        '--val',
+        'data/goals.val.jsonl',
+        '--max-metric-calls',
+        '10',
+        '--json',
+        '--run-dir',
+        'run',
+        ...(fs.existsSync(stateFile) ? ['--resume'] : []),
+      ],
+      { cwd: work },
+    );
     expect(again.stderr).toBe('');
     expect(again.code).toBe(0);
     const verdictsFile = path.join(work, 'traces', 'judge', 'verdicts.jsonl');
@@ -210,16 +338,40 @@ describe('the judge and the generator behind the fake vLLM', () => {
       return { content: 'ok' };
     };
     const cfg = config();
-    const rows = ['a', 'b', 'c', 'd'].map((x) => ({ input: `Write ${x}`, answer: `partial ${x}`, rubric: [`answer contains "done ${x}"`], label: 0.5 }));
+    const rows = ['a', 'b', 'c', 'd'].map((x) => ({
+      input: `Write ${x}`,
+      answer: `partial ${x}`,
+      rubric: [`answer contains "done ${x}"`],
+      label: 0.5,
+    }));
     fs.writeFileSync(path.join(work, 'labels.jsonl'), rows.map((x) => JSON.stringify(x)).join('\n') + '\n');
-    const r = await runCli(['judge', 'optimize', '--config', cfg, '--train', 'labels.jsonl', '--val', 'labels.jsonl', '--out', 'best-judge.txt', '--max-metric-calls', '16', '--json'], { cwd: work });
+    const r = await runCli(
+      [
+        'judge',
+        'optimize',
+        '--config',
+        cfg,
+        '--train',
+        'labels.jsonl',
+        '--val',
+        'labels.jsonl',
+        '--out',
+        'best-judge.txt',
+        '--max-metric-calls',
+        '16',
+        '--json',
+      ],
+      { cwd: work },
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout);
     expect(result.candidates[0].val_score).toBe(0.5);
     expect(result.best_val_score).toBe(1);
     expect(fs.readFileSync(path.join(work, 'best-judge.txt'), 'utf8')).toContain('Give half credit to partial work.');
-    const check = await runCli(['judge', 'check', '--config', cfg, '--data', 'labels.jsonl', '--judge-prompt', 'best-judge.txt'], { cwd: work });
+    const check = await runCli(['judge', 'check', '--config', cfg, '--data', 'labels.jsonl', '--judge-prompt', 'best-judge.txt'], {
+      cwd: work,
+    });
     expect(check.stdout).toContain('accuracy within ±0.2: 1 (4/4)');
   });
 });

@@ -7,12 +7,27 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Judge, JudgeError, isJudgeError, memoryStore, openJudgeStore, parseReply, verdictSchema, type JudgeInput } from '../../src/judge/index.js';
+import {
+  Judge,
+  JudgeError,
+  isJudgeError,
+  memoryStore,
+  openJudgeStore,
+  parseReply,
+  verdictSchema,
+  type JudgeInput,
+} from '../../src/judge/index.js';
 import { ScriptedModel } from '../../src/llm/scripted.js';
-import { ModelError } from '../../src/llm/types.js';
+import { ModelError } from '../../contracts/llm.js';
 
-const input: JudgeInput = { goal: 'Write notes/a.md', rubric: ['file notes/a.md exists', 'run completed'], run: { status: 'completed', answer: 'Wrote notes/a.md' } };
-const verdict = (score: number, feedback = 'Missing: nothing.') => ({ content: JSON.stringify({ score, feedback, criteria: [{ criterion: 1, met: score === 1, note: '' }] }) });
+const input: JudgeInput = {
+  goal: 'Write notes/a.md',
+  rubric: ['file notes/a.md exists', 'run completed'],
+  run: { status: 'completed', answer: 'Wrote notes/a.md' },
+};
+const verdict = (score: number, feedback = 'Missing: nothing.') => ({
+  content: JSON.stringify({ score, feedback, criteria: [{ criterion: 1, met: score === 1, note: '' }] }),
+});
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -26,7 +41,10 @@ afterEach(() => {
 
 describe('verdict schema', () => {
   it('accepts a well-formed verdict, also inside ``` fences', () => {
-    const r = parseReply(verdictSchema, '```json\n{"score": 0.5, "feedback": "x is missing", "criteria": [{"criterion": 1, "met": null, "note": ""}]}\n```');
+    const r = parseReply(
+      verdictSchema,
+      '```json\n{"score": 0.5, "feedback": "x is missing", "criteria": [{"criterion": 1, "met": null, "note": ""}]}\n```',
+    );
     expect(r).toEqual({ ok: true, value: { score: 0.5, feedback: 'x is missing', criteria: [{ criterion: 1, met: null, note: '' }] } });
   });
   it.each([
@@ -116,7 +134,11 @@ describe('Judge', () => {
     const s1 = await openJudgeStore(dir);
     await new Judge({ model: new ScriptedModel([{ content: 'garbage' }, verdict(1)]), store: s1 }).judge(input);
     s1.close();
-    const journal = fs.readFileSync(path.join(dir, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const journal = fs
+      .readFileSync(path.join(dir, 'journal.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(journal.map((r) => [r.kind, r.purpose, r.key.replace(/[0-9a-f]{28}/, 'K')])).toEqual([
       ['model', 'judge', 'judge:K#0'],
       ['model', 'judge', 'judge:K#1'],
@@ -142,7 +164,10 @@ describe('Judge', () => {
     s1.close();
     const s2 = await openJudgeStore(dir);
     // Another judge prompt, same goal: still the frozen rubric.
-    expect(await new Judge({ model: new ScriptedModel(), store: s2, prompt: 'other' }).rubricFor('Write notes/a.md')).toEqual(['file notes/a.md exists', 'run completed']);
+    expect(await new Judge({ model: new ScriptedModel(), store: s2, prompt: 'other' }).rubricFor('Write notes/a.md')).toEqual([
+      'file notes/a.md exists',
+      'run completed',
+    ]);
     s2.close();
   });
 });

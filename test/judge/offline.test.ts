@@ -8,13 +8,48 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { offlineGoals } from '../../src/aime/offline/generator.js';
 import { offlineRubric, offlineVerdict } from '../../src/aime/offline/judge.js';
-import { Judge, buildJudgeMessages, generatorReplySchema, judgeGoalScorer, judgeMetric, judgeTeamScorer, parseReply, rubricReplySchema, verdictSchema } from '../../src/judge/index.js';
+import {
+  Judge,
+  buildJudgeMessages,
+  generatorReplySchema,
+  judgeGoalScorer,
+  judgeMetric,
+  judgeTeamScorer,
+  parseReply,
+  rubricReplySchema,
+  verdictSchema,
+} from '../../src/judge/index.js';
 import { ScriptedModel } from '../../src/llm/scripted.js';
-import { ModelError } from '../../src/llm/types.js';
+import { ModelError } from '../../contracts/llm.js';
 import { createTeamAdapter } from '../../src/pipeline/adapter.js';
 import { agent, FnModel } from '../pipeline/support.js';
 
-const anyText = fc.oneof(fc.string({ maxLength: 400 }), fc.array(fc.constantFrom('# Rubric\n', '# Evidence checks\n', '# Run\n', '1. ', 'file a.md', ' exists', ' contains "x"', '\n\n', 'status: completed\n', 'answer:\n', '# Goal\n', '# Workspace files\n', '# Count\n', '- ', 'README.md\n', '"q"'), { maxLength: 40 }).map((p) => p.join('')));
+const anyText = fc.oneof(
+  fc.string({ maxLength: 400 }),
+  fc
+    .array(
+      fc.constantFrom(
+        '# Rubric\n',
+        '# Evidence checks\n',
+        '# Run\n',
+        '1. ',
+        'file a.md',
+        ' exists',
+        ' contains "x"',
+        '\n\n',
+        'status: completed\n',
+        'answer:\n',
+        '# Goal\n',
+        '# Workspace files\n',
+        '# Count\n',
+        '- ',
+        'README.md\n',
+        '"q"',
+      ),
+      { maxLength: 40 },
+    )
+    .map((p) => p.join('')),
+);
 
 describe('offline judge / rubric writer / generator', () => {
   it('property: any prompt gets a reply that passes its schema', () => {
@@ -42,7 +77,8 @@ describe('offline judge / rubric writer / generator', () => {
   });
 
   it('generates no goal twice and none it was told was already proposed', () => {
-    const user = '# Seed goals\n- List the files\n\n# Workspace files\nREADME.md\nsrc/parser.ts\n\n# Count\n12\n\n# Round\n0\n\n# Already proposed\n- Search the workspace for "README" and write the findings to reports/readme.md';
+    const user =
+      '# Seed goals\n- List the files\n\n# Workspace files\nREADME.md\nsrc/parser.ts\n\n# Count\n12\n\n# Round\n0\n\n# Already proposed\n- Search the workspace for "README" and write the findings to reports/readme.md';
     const goals = JSON.parse(offlineGoals(user)).goals.map((g: { goal: string }) => g.goal);
     expect(new Set(goals).size).toBe(goals.length);
     expect(goals).not.toContain('Search the workspace for "README" and write the findings to reports/readme.md');
@@ -58,9 +94,23 @@ describe('judge scorers', () => {
   });
 
   it('team adapter: a judge failure fails the evaluation (it is not scored 0 like a failing agent)', async () => {
-    const team = { agents: { w: agent('w', 'Write it.', { output_key: 'out' }) }, workflow: { type: 'agent' as const, agent: 'w' }, primary: 'w', components: { w: ['instruction'] }, share_session: true };
-    const scorer = judgeTeamScorer({ judge: new Judge({ model: new ScriptedModel([new ModelError('judge down', 'http', 500)]) }), configRubric: ['answer contains "x"'] });
-    const a = createTeamAdapter({ team, models: () => new FnModel(() => 'text'), reflectionModel: new FnModel(() => '```\nx\n```'), scorer } as never);
+    const team = {
+      agents: { w: agent('w', 'Write it.', { output_key: 'out' }) },
+      workflow: { type: 'agent' as const, agent: 'w' },
+      primary: 'w',
+      components: { w: ['instruction'] },
+      share_session: true,
+    };
+    const scorer = judgeTeamScorer({
+      judge: new Judge({ model: new ScriptedModel([new ModelError('judge down', 'http', 500)]) }),
+      configRubric: ['answer contains "x"'],
+    });
+    const a = createTeamAdapter({
+      team,
+      models: () => new FnModel(() => 'text'),
+      reflectionModel: new FnModel(() => '```\nx\n```'),
+      scorer,
+    } as never);
     await expect(a.evaluate([{ input: 'go' }], a.seedCandidate(), true)).rejects.toThrow('the judge model failed: judge down');
   });
 });

@@ -10,7 +10,10 @@ const MAX_TERMS = 5;
 export function lessonTerms(systemPrompt: string): string[] {
   const at = systemPrompt.indexOf(LESSONS);
   if (at < 0) return [];
-  const lines = systemPrompt.slice(at + LESSONS.length).split('\n').filter((l) => l.startsWith('- '));
+  const lines = systemPrompt
+    .slice(at + LESSONS.length)
+    .split('\n')
+    .filter((l) => l.startsWith('- '));
   const terms = lines.flatMap((l) => [...l.matchAll(/does not contain "([^"]{1,60})"/g)].map((m) => m[1]!.trim()));
   return [...new Set(terms.map((t) => t.toLowerCase()))].slice(0, MAX_TERMS);
 }
