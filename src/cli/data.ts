@@ -17,8 +17,7 @@ import { judgeFromConfig } from '../runtime/judgeSetup.js';
 import { createModelSet } from '../runtime/models.js';
 import { writeFileAtomic } from '../util/jsonl.js';
 import { EXIT, loadCliConfig, parsePositiveInt, UsageError } from './common.js';
-import { withJudgeModel, type JudgeFlags } from './judge.js';
-import { pipelineModelOptions } from './pipeline.js';
+import { modelFlagOptions, withJudgeModel, type JudgeFlags } from './judge.js';
 import { interruptController } from './run.js';
 import { safeText } from './terminal.js';
 
@@ -33,10 +32,11 @@ interface DataFlags extends JudgeFlags {
 
 export function dataCommand(program: Command): Command {
   const group = program.command('data').description('data sets for optimize: synthetic goals verified by a reference run and the judge');
-  pipelineModelOptions(
+  modelFlagOptions(
     group.command('generate').description('propose goals like the seeds, keep those a verification run settles, split train/val'),
   )
     .requiredOption('--from <file>', 'seed goals, JSONL {input, ...}')
+    .requiredOption('--workspace <dir>', 'the workspace the goals are about (verification runs use fresh copies of it)')
     .requiredOption('--count <n>', 'goals to keep', parsePositiveInt('--count'))
     .requiredOption('--out <file>', 'output JSONL; .train.jsonl and .val.jsonl are written beside it')
     .option('--judge-model <name>', 'model name of the judge (roles.judge)')
@@ -57,7 +57,6 @@ export function splitPaths(out: string): { train: string; val: string } {
 }
 
 async function dataGenerateCli(f: DataFlags): Promise<number> {
-  if (!f.workspace) throw new UsageError('data generate needs --workspace DIR: the workspace the goals are about');
   const workspace = path.resolve(f.workspace);
   const st = await fsp.stat(workspace).catch(() => null);
   if (!st?.isDirectory()) throw new UsageError(`--workspace ${f.workspace}: not a directory`);

@@ -9,7 +9,7 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { LoadedConfig, ModelConfig } from '../config/index.js';
 import { GepaRunError, optimize } from '../gepa/index.js';
 import { checkJudge, createJudgeAdapter, JUDGE_COMPONENT, loadLabelled } from '../judge/index.js';
@@ -17,7 +17,6 @@ import { judgeFromConfig } from '../runtime/judgeSetup.js';
 import { createModelSet } from '../runtime/models.js';
 import { writeFileAtomic } from '../util/jsonl.js';
 import { EXIT, loadCliConfig, parsePositiveInt, UsageError, type ModelFlags } from './common.js';
-import { pipelineModelOptions } from './pipeline.js';
 import { interruptController } from './run.js';
 import { safeText } from './terminal.js';
 
@@ -62,8 +61,18 @@ async function readPromptFile(file: string): Promise<string> {
   }
 }
 
+/** The model flags every command shares (no --workspace: these commands name their own). */
+export function modelFlagOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <dir>', 'config directory (default: ./config if present, else the packaged one)')
+    .addOption(new Option('--provider <name>', 'model provider, overrides the config').choices(['offline', 'vllm', 'openai', 'replay']))
+    .option('--api-base <url>', 'OpenAI-compatible endpoint base URL, e.g. http://127.0.0.1:8000/v1')
+    .option('--model <name>', 'model name on the server (roles with their own model keep it)')
+    .option('--api-key <key>', 'bearer key (prefer the GEPA_AIME_API_KEY environment variable)');
+}
+
 function judgeOptions(cmd: Command): Command {
-  return pipelineModelOptions(cmd)
+  return modelFlagOptions(cmd)
     .option('--judge-model <name>', 'model name of the judge (roles.judge)')
     .option(
       '--judge-prompt <file>',
