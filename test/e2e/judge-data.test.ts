@@ -219,13 +219,24 @@ describe('the judge and the generator behind the fake vLLM', () => {
     return dir;
   }
 
-  it('generate and optimize with the judge over HTTP: structured output, temperature 0 and seed 0 sent, the score rises', async () => {
+  it('generate and optimize with the judge over HTTP: structured output, temperature 0 and seed 0 sent, faults retried, a bad reply re-asked, the score rises', async () => {
     rulesServer();
+    const rules = server.handler;
+    let judgeCalls = 0;
+    // The first judge call meets a 500 (the provider retries it), the second gets prose (the judge re-asks).
+    server.handler = (req) => {
+      if (req.body.model !== 'judge-m') return rules(req);
+      judgeCalls++;
+      if (judgeCalls === 1) return fault.status(500, 'warming up');
+      if (judgeCalls === 2) return { content: 'Looks fine to me.' };
+      return rules(req);
+    };
     const cfg = config();
     const g = await generate(['--config', cfg]);
     expect(g.kept).toBe(8);
     const judgeReqs = server.requests.filter((r) => r.body.model === 'judge-m');
-    expect(judgeReqs.length).toBe(g.verified);
+    expect(judgeReqs.length).toBe(g.verified + 2);
+    expect(judgeReqs[2]!.body.messages.at(-1).content).toMatch(/^Your reply did not match the required JSON schema:\n- the reply holds no JSON object/);
     expect(judgeReqs[0]!.body).toMatchObject({
       temperature: 0,
       seed: 0,
