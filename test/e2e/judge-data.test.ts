@@ -163,6 +163,36 @@ describe('offline', () => {
     expect(scores).toEqual([0.5, 0.5, 0.5, 1]);
   });
 
+  it('optimize --pipeline --judge: the team is scored by the judge, with the rubric the judge wrote and froze per goal', async () => {
+    const ex = path.join(REPO_ROOT, 'examples', 'pipelines');
+    const r = await runCli(
+      [
+        'optimize',
+        '--pipeline',
+        path.join(ex, 'generator-critic.yaml'),
+        '--train',
+        path.join(ex, 'generator-critic.train.jsonl'),
+        '--val',
+        path.join(ex, 'generator-critic.val.jsonl'),
+        '--out',
+        'best.yaml',
+        '--max-metric-calls',
+        '10',
+        '--provider',
+        'offline',
+        '--judge',
+        '--json',
+      ],
+      { cwd: work },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).judge.identity).toMatch(/^judge:offline:/);
+    const rubrics = lines(path.join(work, 'traces', 'judge', 'rubrics.jsonl'));
+    expect(rubrics.length).toBeGreaterThan(0);
+    expect(new Set(rubrics.map((x) => x.goalKey)).size).toBe(rubrics.length);
+  });
+
   it('bad input is exit 2 with file and line', async () => {
     fs.writeFileSync(
       path.join(work, 'bad.jsonl'),
@@ -236,7 +266,9 @@ describe('the judge and the generator behind the fake vLLM', () => {
     expect(g.kept).toBe(8);
     const judgeReqs = server.requests.filter((r) => r.body.model === 'judge-m');
     expect(judgeReqs.length).toBe(g.verified + 2);
-    expect(judgeReqs[2]!.body.messages.at(-1).content).toMatch(/^Your reply did not match the required JSON schema:\n- the reply holds no JSON object/);
+    expect(judgeReqs[2]!.body.messages.at(-1).content).toMatch(
+      /^Your reply did not match the required JSON schema:\n- the reply holds no JSON object/,
+    );
     expect(judgeReqs[0]!.body).toMatchObject({
       temperature: 0,
       seed: 0,
