@@ -91,8 +91,8 @@ export interface GenerateResult {
 const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', 'traces']);
 
 /** The workspace's files (relative, depth 3, at most 200), protected ones left out. */
-export async function listWorkspace(workspace: string): Promise<string[]> {
-  const guard = createProtectedPaths({ workspace });
+export async function listWorkspace(workspace: string, globs?: readonly string[]): Promise<string[]> {
+  const guard = createProtectedPaths({ workspace, ...(globs ? { globs } : {}) });
   const out: string[] = [];
   const walk = async (rel: string, depth: number) => {
     if (depth > 3 || out.length >= 200) return;
@@ -195,7 +195,7 @@ async function verify(o: GenerateOptions, g: GeneratedGoal, workspaceRel: string
 
 export async function generateData(o: GenerateOptions): Promise<GenerateResult> {
   const model = o.models.reflection;
-  const files = await listWorkspace(o.workspace);
+  const files = await listWorkspace(o.workspace, o.config.tools.protected);
   const workspaceRel = path.relative(o.outDir, o.workspace).split(path.sep).join('/') || '.';
   const rows: GeneratedRow[] = [];
   const dropped: { goal: string; reason: string }[] = [];

@@ -4,9 +4,10 @@
  * rubrics a model may have written, so they go through the workspace sandbox
  * and the protected-path rules like any tool's, and reads are bounded.
  */
-import fsp from 'node:fs/promises';
 import { createProtectedPaths, type ProtectedPaths } from '../tools/protectedPaths.js';
-import { resolveInWorkspace } from '../tools/sandbox.js';
+import { realpath } from 'node:fs/promises';
+import { openForRead } from '../tools/fileAccess.js';
+import { SandboxError } from '../tools/sandbox.js';
 import { plainCheckOf, type Rubric } from './rubric.js';
 
 export interface FileEvidence {
@@ -34,6 +35,7 @@ const MAX_FILES = 20;
 
 export async function gatherEvidence(rubric: Rubric, o: EvidenceOptions): Promise<FileEvidence[]> {
   if (!o.workspace) return [];
+  const workspace = await realpath(o.workspace).catch(() => o.workspace!);
   const byPath = new Map<string, string[]>();
   for (const c of rubric) {
     const check = plainCheckOf(c);
@@ -42,9 +44,9 @@ export async function gatherEvidence(rubric: Rubric, o: EvidenceOptions): Promis
     if (check.kind === 'file_contains') texts.push(check.text);
     byPath.set(check.path, texts);
   }
-  const guard = o.protectedPaths ?? createProtectedPaths({ workspace: o.workspace });
+  const guard = o.protectedPaths ?? createProtectedPaths({ workspace });
   const out: FileEvidence[] = [];
-  for (const [rel, texts] of [...byPath].slice(0, MAX_FILES)) out.push(await fileEvidence(o.workspace, rel, texts, guard, o));
+  for (const [rel, texts] of [...byPath].slice(0, MAX_FILES)) out.push(await fileEvidence(workspace, rel, texts, guard, o));
   return out;
 }
 
@@ -56,30 +58,25 @@ async function fileEvidence(
   o: EvidenceOptions,
 ): Promise<FileEvidence> {
   const base = { path: rel, bytes: 0, excerpt: '', searches: texts.map((text) => ({ text, line: null })) };
-  let abs: string;
+  // The tools' own contained open: O_NOFOLLOW, the descriptor re-checked, hard links and protected paths refused.
+  let opened: Awaited<ReturnType<typeof openForRead>>;
   try {
-    abs = await resolveInWorkspace(workspace, rel);
+    opened = await openForRead({ workspace, protectedPaths: guard }, rel, rel);
   } catch (err) {
-    return { ...base, state: 'refused', note: (err as Error).message };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return { ...base, state: 'missing' };
+    if (err instanceof SandboxError) return { ...base, state: 'refused', note: err.message };
+    return { ...base, state: 'refused', note: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
   }
-  const refusal = guard.refusal(abs, 'read');
-  if (refusal) return { ...base, state: 'refused', note: `${rel} ${refusal}` };
-  let stat: Awaited<ReturnType<typeof fsp.stat>>;
-  try {
-    stat = await fsp.stat(abs);
-  } catch {
-    return { ...base, state: 'missing' };
-  }
-  if (!stat.isFile()) return { ...base, state: 'not-a-file' };
+  if (!('handle' in opened)) return { ...base, state: 'not-a-file' };
   const maxBytes = o.maxBytes ?? 1024 * 1024;
-  const handle = await fsp.open(abs, 'r');
   let text: string;
   try {
-    const buf = Buffer.alloc(Math.min(stat.size, maxBytes));
-    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    const buf = Buffer.alloc(Math.min(opened.size, maxBytes));
+    const { bytesRead } = await opened.handle.read(buf, 0, buf.length, 0);
     text = buf.subarray(0, bytesRead).toString('utf8');
   } finally {
-    await handle.close();
+    await opened.handle.close();
   }
   const lower = text.toLowerCase();
   const searches = texts.map((t) => {
@@ -89,10 +86,10 @@ async function fileEvidence(
   return {
     path: rel,
     state: 'exists',
-    bytes: stat.size,
+    bytes: opened.size,
     excerpt: text.slice(0, o.excerptBytes ?? 3000),
     searches,
-    ...(stat.size > maxBytes ? { note: `only the first ${maxBytes} bytes were searched` } : {}),
+    ...(opened.size > maxBytes ? { note: `only the first ${maxBytes} bytes were searched` } : {}),
   };
 }
 

@@ -6,6 +6,7 @@
  * config (`judge.rubric`), else the judge writes one for the goal, once, and
  * it is frozen in the judge's store.
  */
+import { realpath } from 'node:fs/promises';
 import type { ProtectedPaths } from '../tools/protectedPaths.js';
 import { gatherEvidence } from './evidence.js';
 import type { Judge, JudgedVerdict } from './judge.js';
@@ -59,7 +60,8 @@ export async function judgeRun(
   extra: { trajectory?: string; workspace?: string | null; signal?: AbortSignal } = {},
 ): Promise<JudgedScore> {
   const rubric = await rubricForExample(s, example, extra.signal);
-  const workspace = extra.workspace ?? null;
+  // Real path: protected-path rules compare real paths.
+  const workspace = extra.workspace ? await realpath(extra.workspace).catch(() => extra.workspace!) : null;
   const evidence = await gatherEvidence(rubric, {
     workspace,
     ...(workspace && s.protectedPaths ? { protectedPaths: s.protectedPaths(workspace) } : {}),

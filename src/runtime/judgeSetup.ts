@@ -46,7 +46,14 @@ export async function judgeFromConfig(
     judge,
     configRubric: config.gepa.judge.rubric,
     cacheDir,
-    protectedPaths: (workspace) => createProtectedPaths({ workspace, configDir: config.dir, tracesDir }),
+    protectedPaths: (workspace) =>
+      createProtectedPaths({
+        workspace,
+        configDir: config.dir,
+        tracesDir,
+        globs: config.tools.protected,
+        files: [historyPath(config.gepa.online.trace_path, tracesDir)],
+      }),
     close: () => store.close(),
   };
 }

@@ -67,6 +67,24 @@ describe('evidence', () => {
     expect(ev[3]!.excerpt).toBe('');
     expect(JSON.stringify(ev)).not.toContain('sk-secret');
   });
+
+  it("goes through the tools' contained open: a symlink out of the workspace, a hard link and a FIFO are not read", async () => {
+    const outside = await tempDir('judge-outside-');
+    fs.writeFileSync(path.join(outside, 'secret.md'), 'outside text');
+    fs.symlinkSync(path.join(outside, 'secret.md'), path.join(ws, 'notes', 'link.md'));
+    fs.linkSync(path.join(outside, 'secret.md'), path.join(ws, 'notes', 'hard.md'));
+    const ev = await gatherEvidence(
+      ['file notes/link.md contains "outside"', 'file notes/hard.md contains "outside"', 'file notes exists'],
+      { workspace: ws },
+    );
+    expect(ev.map((e) => [e.path, e.state])).toEqual([
+      ['notes/link.md', 'refused'],
+      ['notes/hard.md', 'refused'],
+      ['notes', 'not-a-file'],
+    ]);
+    expect(JSON.stringify(ev)).not.toContain('outside text');
+    fs.rmSync(outside, { recursive: true, force: true });
+  });
 });
 
 describe('the offline judge', () => {
