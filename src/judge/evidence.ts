@@ -120,5 +120,16 @@ export function renderChecks(evidence: FileEvidence[]): string {
 export function renderExcerpts(evidence: FileEvidence[]): string {
   const shown = evidence.filter((e) => e.state === 'exists' && e.excerpt);
   if (!shown.length) return '(none)';
-  return shown.map((e) => `--- ${e.path} (first ${e.excerpt.length} characters) ---\n${e.excerpt}`).join('\n\n');
+  // The whole section is bounded too, so twenty large files cannot crowd out the rest of the prompt.
+  let budget = MAX_EXCERPTS_CHARS;
+  const parts: string[] = [];
+  for (const e of shown) {
+    const text = e.excerpt.slice(0, Math.max(0, budget));
+    budget -= text.length;
+    if (!text) break;
+    parts.push(`--- ${e.path} (first ${text.length} characters) ---\n${text}`);
+  }
+  return parts.join('\n\n');
 }
+
+const MAX_EXCERPTS_CHARS = 16000;

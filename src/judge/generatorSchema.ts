@@ -29,6 +29,8 @@ export const GENERATOR_PROMPT = `You write new goals for a team of agents that w
   file PATH exists | file PATH contains "TEXT" | answer contains "TEXT" | run completed
 - Ground goals in the workspace files listed; do not repeat a seed or an earlier goal.`;
 
+const MAX_SEEDS_SHOWN = 30;
+
 export interface GeneratorRequestInput {
   seeds: string[];
   files: string[];
@@ -39,7 +41,11 @@ export interface GeneratorRequestInput {
 
 export function buildGeneratorMessages(i: GeneratorRequestInput): ChatMessage[] {
   const user = [
-    `# Seed goals\n${i.seeds.map((s) => `- ${s.replace(/\s+/g, ' ')}`).join('\n')}`,
+    // Bounded: a long seed file shows its first goals; near-duplicates are still checked against all of them.
+    `# Seed goals\n${i.seeds
+      .slice(0, MAX_SEEDS_SHOWN)
+      .map((s) => `- ${s.replace(/\s+/g, ' ').slice(0, 300)}`)
+      .join('\n')}`,
     `# Workspace files\n${i.files.length ? i.files.join('\n') : '(empty)'}`,
     `# Count\n${i.count}`,
     `# Round\n${i.round}`,

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  buildJudgeMessages,
   Judge,
   JudgeError,
   isJudgeError,
@@ -60,6 +61,27 @@ describe('verdict schema', () => {
     const r = parseReply(verdictSchema, raw);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors.join('; ')).toMatch(why);
+  });
+});
+
+describe('judge prompt bounds', () => {
+  it('a megabyte answer, trajectory and twenty large files still make a bounded prompt', () => {
+    const big = 'x'.repeat(1_000_000);
+    const evidence = Array.from({ length: 20 }, (_, i) => ({
+      path: `f${i}.md`,
+      state: 'exists' as const,
+      bytes: 1e6,
+      excerpt: big.slice(0, 3000),
+      searches: [],
+    }));
+    const [system, user] = buildJudgeMessages('p', {
+      goal: 'g',
+      rubric: ['run completed'],
+      run: { status: 'completed', answer: big, reason: big },
+      trajectory: big,
+      evidence,
+    });
+    expect(system!.content.length + user!.content.length).toBeLessThan(40_000);
   });
 });
 
