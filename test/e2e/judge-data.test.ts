@@ -193,6 +193,21 @@ describe('offline', () => {
     expect(new Set(rubrics.map((x) => x.goalKey)).size).toBe(rubrics.length);
   });
 
+  it("judge check on the benchmark's hand-labelled set gives the figures the README records", async () => {
+    const r = await runCli(
+      ['judge', 'check', '--data', path.join(REPO_ROOT, 'bench', 'data', 'judge-labelled.jsonl'), '--provider', 'offline', '--json'],
+      { cwd: work },
+    );
+    expect(r.code).toBe(0);
+    const c = JSON.parse(r.stdout);
+    expect([c.n, c.accuracy, Math.round(c.spearman * 1000) / 1000, Math.round(c.meanAbsError * 1000) / 1000]).toEqual([
+      16,
+      15 / 16,
+      0.85,
+      0.063,
+    ]);
+  });
+
   it('bad input is exit 2 with file and line', async () => {
     fs.writeFileSync(
       path.join(work, 'bad.jsonl'),
