@@ -15,6 +15,7 @@ import { pipelineCommand } from './pipeline.js';
 import { resumeCommand, runsCommand, type ResumeFlags } from './resume.js';
 import { runCommand, type RunFlags } from './run.js';
 import { redactProcessOutput } from '../util/secrets.js';
+import { queueRunsCommand, resultCommand, runOnQueue, submitCommand, workerCommand } from './queue.js';
 
 function modelOptions(cmd: Command): Command {
   return cmd
@@ -48,9 +49,12 @@ export function buildProgram(): Command {
     .option('--json', 'print the full JSON report on stdout and nothing else')
     .option('--judge', 'score the run with the judge afterwards; with online learning on, the judged outcome goes to the learning history')
     .option('--rubric <criteria...>', '--judge: the criteria (default: judge.rubric, else one the judge writes for the goal)')
-    .action(async (goal: string[], flags: VizFlags & { judge?: boolean }) => {
+    .option('--redis <url>', "queue the goal for a worker on this Redis and follow it live (the worker's config and workspace apply)")
+    .action(async (goal: string[], flags: VizFlags & { judge?: boolean; redis?: string }) => {
       if (flags.judge && wantsServer(flags)) throw new UsageError('--judge cannot be combined with --viz or --inspect yet: judge the run without the dashboard');
-      process.exitCode = wantsServer(flags) ? await runWithDashboard(goal, flags) : await runCommand(goal, flags);
+      if (flags.redis && (flags.judge || wantsServer(flags))) throw new UsageError('--redis cannot be combined with --judge, --viz or --inspect yet: the run happens on a worker');
+      if (flags.redis) process.exitCode = await runOnQueue(goal, { ...flags, redis: flags.redis });
+      else process.exitCode = wantsServer(flags) ? await runWithDashboard(goal, flags) : await runCommand(goal, flags);
     });
 
   runOptions(program.command('chat').description('chat with the configured model; /goal <text> runs a goal')).action(async (flags: RunFlags) => {
@@ -76,8 +80,9 @@ export function buildProgram(): Command {
     .description('list recorded runs with their id and status')
     .option('--traces <dir>', 'where runs are recorded (default: ./traces)')
     .option('--json', 'print the list as JSON')
-    .action(async (flags: { traces?: string; json?: boolean }) => {
-      process.exitCode = await runsCommand(flags);
+    .option('--redis <url>', 'list the goal runs on this Redis queue (queued, active, finished, failed) and the workers instead')
+    .action(async (flags: { traces?: string; json?: boolean; redis?: string }) => {
+      process.exitCode = flags.redis ? await queueRunsCommand({ ...flags, redis: flags.redis }) : await runsCommand(flags);
     });
 
   dashboardCommand(program);
@@ -85,6 +90,9 @@ export function buildProgram(): Command {
   optimizeCommand(program);
   judgeCommand(program);
   dataCommand(program);
+  workerCommand(program, modelOptions);
+  submitCommand(program);
+  resultCommand(program);
 
   return program;
 }

@@ -32,6 +32,8 @@ import { createModelSet } from '../runtime/models.js';
 import { judgeGoalScorer, judgeMetric, judgeTeamScorer } from '../judge/index.js';
 import { judgeFromConfig } from '../runtime/judgeSetup.js';
 import { withJudgeModel } from './judge.js';
+import { resolveRole } from '../config/index.js';
+import { optimizeOnQueue } from '../queue/optimize.js';
 import { writeFileAtomic } from '../util/jsonl.js';
 import { EXIT, loadCliConfig, parsePositiveInt, UsageError, type ModelFlags } from './common.js';
 import { agentModelsFromConfig, pipelineModelOptions, teamTools } from './pipeline.js';
@@ -62,6 +64,8 @@ export interface OptimizeFlags extends ModelFlags {
   install?: boolean;
   judge?: boolean;
   judgeModel?: string;
+  redis?: string;
+  chunkSize?: number;
 }
 
 function parseSeed(value: string): number {
@@ -99,6 +103,8 @@ export function optimizeCommand(program: Command): Command {
     .option('--judge', 'score with the LLM judge (roles.judge) against each example\'s rubric, the config\'s judge.rubric, or one the judge writes once per goal')
     .option('--judge-model <name>', 'model name of the judge (roles.judge)')
     .option('--install', "--aime: make the best prompts the live ones of later runs (a candidate in ./traces/gepa_history.jsonl, online learning's warm start)")
+    .option('--redis <url>', '--seed-prompt: run the evaluations on workers (gepa-aime worker) through this Redis')
+    .option('--chunk-size <n>', '--redis: examples per worker job (default 1)', parsePositiveInt('--chunk-size'))
     .action(async (flags: OptimizeFlags) => {
       process.exitCode = await optimizeCli(flags);
     });
@@ -116,6 +122,9 @@ function modeOf(f: OptimizeFlags): Mode {
   if (mode !== 'prompt' && f.metric) throw new UsageError('--metric is for --seed-prompt; teams and goals take --scorer');
   if (mode === 'prompt' && (f.out || f.scorer)) throw new UsageError('--out and --scorer are for --pipeline and --aime');
   if (mode !== 'aime' && (f.install || f.traces)) throw new UsageError('--install and --traces are for --aime');
+  if (f.redis && mode !== 'prompt') throw new UsageError('--redis is built for --seed-prompt only so far; --pipeline and --aime evaluate on this machine (drop --redis)');
+  if (f.chunkSize && !f.redis) throw new UsageError('--chunk-size is for --redis');
+  if (f.redis && f.judge) throw new UsageError('--judge is not distributed yet: drop --redis to judge on this machine, or score with --metric');
   if (f.resume && !f.runDir) throw new UsageError('--resume needs --run-dir: the directory of the run to continue');
   if (f.pipeline && f.out && path.resolve(f.out) === path.resolve(f.pipeline)) throw new UsageError('--out is the --pipeline file itself: choose another path, the original is never overwritten');
   return mode;
@@ -180,7 +189,20 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
   let result: GepaResult;
   const extra: Record<string, unknown> = { mode };
   try {
-    if (mode === 'prompt') {
+    if (mode === 'prompt' && f.redis) {
+      result = await optimizeOnQueue({
+        ...common,
+        redisUrl: f.redis,
+        trainFile: f.train!,
+        valFile: f.val!,
+        seedPrompt: f.seedPrompt!,
+        taskModel: models.chat,
+        taskModelName: resolveRole(modelConfig, 'actor').model,
+        reflectionModel: models.reflection,
+        ...(f.metric ? { metricModule: f.metric } : {}),
+        ...(f.chunkSize ? { chunkSize: f.chunkSize } : {}),
+      });
+    } else if (mode === 'prompt') {
       result = await optimizeFiles({
         ...common,
         trainFile: f.train!,

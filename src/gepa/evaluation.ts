@@ -34,7 +34,10 @@ function jsonSafe(record: EvalRecord): EvalRecord {
   return JSON.parse(JSON.stringify(record)) as EvalRecord;
 }
 
-export function makeEvaluator<E>(deps: EvaluatorDeps<E>): (req: EvalRequest) => Promise<EvalOutput> {
+/** Evaluates one batch: the (uncached) examples of one candidate on one split. */
+export type Evaluate = (req: EvalRequest) => Promise<EvalOutput>;
+
+export function makeEvaluator<E>(deps: EvaluatorDeps<E>): Evaluate {
   return async (req) => {
     const examples = req.split === 'train' ? deps.trainset : deps.valset;
     let done = 0;

@@ -23,6 +23,8 @@ export { proposeWithModel, checkTemplate, ReflectionTemplateError } from './refl
 export { addToFrontier, emptyFrontier, frontierWeights, nonDominated, selectFromFrontier, type Frontier } from './pareto.js';
 export { Rng, seedRng } from './rng.js';
 export { provideGepaMachine, type GepaWiring } from './wiring.js';
+export { makeEvaluator, GepaAdapterError, type Evaluate, type EvaluatorDeps } from './evaluation.js';
+export type { EvalOutput, EvalRequest } from './state.js';
 export type { Candidate, GepaRunState, IterationOutcome, IterationRecord, StopReason } from './types.js';
 
 export interface OptimizeFilesOptions extends Omit<OptimizeOptions<DefaultExample>, 'adapter' | 'trainset' | 'valset' | 'seedCandidate' | 'reflectionModel'> {

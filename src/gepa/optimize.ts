@@ -12,6 +12,7 @@ import { createActor, type InspectionEvent } from 'xstate';
 import type { GepaOutput } from '../../machines/gepa.js';
 import type { ChatModel } from '../../contracts/llm.js';
 import type { GepaAdapter } from './adapter.js';
+import type { Evaluate } from './evaluation.js';
 import { hashCandidate, hashJson } from './hash.js';
 import { checkTemplate } from './reflection.js';
 import { buildResult, type GepaResult } from './result.js';
@@ -49,6 +50,8 @@ export interface OptimizeOptions<E> {
   /** Clock in milliseconds (tests pass a fake one). */
   now?: () => number;
   inspect?: (event: InspectionEvent) => void;
+  /** Evaluate batches elsewhere (see GepaWiring.evaluate); default: the adapter, here. */
+  evaluate?: Evaluate;
 }
 
 export class GepaInputError extends AppError {
@@ -136,6 +139,7 @@ export async function optimize<E>(o: OptimizeOptions<E>): Promise<GepaResult> {
     onSaved: (r) => (saved = r),
     ...(o.reflectionModel ? { reflectionModel: o.reflectionModel } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.evaluate ? { evaluate: o.evaluate } : {}),
   });
   const finish = async (r: GepaRunState, stopReason: StopReason | null): Promise<GepaResult> => {
     const result = buildResult(r, { wallS: wallMs() / 1000, stopReason, runDir });

@@ -10,7 +10,7 @@ import { fromPromise } from 'xstate';
 import { gepaMachine, type CheckStopInput, type PersistInput } from '../../machines/gepa.js';
 import type { ChatModel } from '../../contracts/llm.js';
 import type { GepaAdapter } from './adapter.js';
-import { makeEvaluator } from './evaluation.js';
+import { makeEvaluator, type Evaluate } from './evaluation.js';
 import type { ReflectOutput, ReflectRequest } from './iteration.js';
 import { makeReflector } from './reflector.js';
 import { appendIteration, saveRun } from './runDir.js';
@@ -29,12 +29,17 @@ export interface GepaWiring<E> {
   /** Milliseconds of wall time, this session plus earlier ones. */
   wallMs: () => number;
   onMetricCall?: (metricCalls: number) => void;
+  /**
+   * The one seam where a batch of evaluations leaves the engine: replaces the
+   * local evaluator (e.g. src/queue's, which runs the batch on workers).
+   */
+  evaluate?: Evaluate;
   /** After each iteration is saved. */
   onSaved?: (run: GepaRunState, record: IterationRecord) => void;
 }
 
 export function provideGepaMachine<E>(w: GepaWiring<E>) {
-  const evaluate = makeEvaluator({
+  const evaluate = w.evaluate ?? makeEvaluator({
     adapter: w.adapter,
     trainset: w.trainset,
     valset: w.valset,

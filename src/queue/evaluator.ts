@@ -1,0 +1,173 @@
+/**
+ * The coordinator's side of distributed evaluation: plugs into the GEPA
+ * engine's one evaluation seam (`OptimizeOptions.evaluate`). Each batch the
+ * engine asks for (a minibatch or a validation batch of one candidate)
+ * becomes a BullMQ flow: a parent job on the batch queue with one child per
+ * chunk of examples on the eval queue. Examples the shared cache already
+ * holds are never sent. The engine's algorithm does not change: it gets the
+ * same records, in the same order, as from the local evaluator, so a run with
+ * the same seed chooses the same candidates.
+ */
+import { FlowProducer, Job, Queue, QueueEvents } from 'bullmq';
+import { AppError } from '../../contracts/errors.js';
+import type { Redis } from 'ioredis';
+import type { Evaluate, EvalOutput, EvalRequest } from '../gepa/index.js';
+import type { EvalRecord } from '../gepa/types.js';
+import { SharedEvalCache } from './cache.js';
+import type { AdapterSpec, BatchJob, EvalChunkJob, EvalChunkResult } from './jobs.js';
+import { BATCH_QUEUE, EVAL_QUEUE, PREFIX } from './names.js';
+
+export interface DistributedEvaluatorOptions {
+  redis: Redis;
+  adapter: AdapterSpec;
+  namespace: string;
+  trainset: readonly unknown[];
+  valset: readonly unknown[];
+  /** Content hashes of the examples: the engine's example ids, and the cache fields. */
+  exampleKeys: { train: readonly string[]; val: readonly string[] };
+  /** Examples per child job. */
+  chunkSize: number;
+  /** Attempts per chunk (a worker's model or Redis failure is retried with backoff). */
+  attempts?: number;
+  traceparent?: string;
+  onMetricCall?: (metricCalls: number) => void;
+  /** How often to check that a batch still exists in Redis (it vanishes if Redis restarts without persistence). */
+  watchMs?: number;
+}
+
+/** The workers could not give a batch's results: the run fails with the reason (exit 1). */
+export class DistributedEvaluationError extends AppError {
+  readonly category = 'run';
+}
+
+export interface DistributedStats {
+  batches: number;
+  jobs: number;
+  sent: number;
+  /** Served by the shared cache at the coordinator, before any job. */
+  cacheHits: number;
+  /** Examples workers evaluated (paid) / found cached when the job ran. */
+  evaluated: number;
+  cachedOnWorkers: number;
+  /** Wall time spent waiting for batches. */
+  waitMs: number;
+}
+
+export interface DistributedEvaluator {
+  evaluate: Evaluate;
+  stats: DistributedStats;
+  close(): Promise<void>;
+}
+
+export async function createDistributedEvaluator(o: DistributedEvaluatorOptions): Promise<DistributedEvaluator> {
+  const cache = new SharedEvalCache(o.redis);
+  const flows = new FlowProducer({ connection: o.redis, prefix: PREFIX });
+  const batches = new Queue(BATCH_QUEUE, { connection: o.redis, prefix: PREFIX });
+  // Its own connection: QueueEvents blocks on XREAD.
+  const events = new QueueEvents(BATCH_QUEUE, { connection: o.redis.duplicate(), prefix: PREFIX });
+  await events.waitUntilReady();
+  const stats: DistributedStats = { batches: 0, jobs: 0, sent: 0, cacheHits: 0, evaluated: 0, cachedOnWorkers: 0, waitMs: 0 };
+  const attempts = o.attempts ?? 3;
+  const watchMs = o.watchMs ?? 2000;
+
+  const waitFor = async (job: Job): Promise<EvalChunkResult> => {
+    let watch: NodeJS.Timeout | undefined;
+    const vanished = new Promise<never>((_, reject) => {
+      watch = setInterval(() => {
+        void Job.fromId(batches, job.id!).then(
+          (found) => {
+            if (!found) reject(new DistributedEvaluationError(`batch job ${job.id} is gone from Redis (was Redis restarted without persistence?); the run cannot finish`));
+          },
+          () => undefined, // Redis unreachable for now: the connection retries, so does the next check
+        );
+      }, watchMs);
+    });
+    try {
+      return (await Promise.race([job.waitUntilFinished(events), vanished])) as EvalChunkResult;
+    } catch (err) {
+      if (err instanceof DistributedEvaluationError) throw err;
+      const failed = await job.getFailedChildrenValues().catch(() => ({}) as Record<string, string>);
+      const reasons = [...new Set(Object.values(failed))];
+      const reason = reasons.length ? reasons.join('; ') : err instanceof Error ? err.message : String(err);
+      throw new DistributedEvaluationError(`a ${job.data.split} batch failed on the workers: ${reason}`);
+    } finally {
+      clearInterval(watch);
+    }
+  };
+
+  const evaluate: Evaluate = async (req: EvalRequest): Promise<EvalOutput> => {
+    if (!req.indices.length) return { split: req.split, hash: req.hash, entries: [] };
+    const examples = req.split === 'train' ? o.trainset : o.valset;
+    const keys = req.split === 'train' ? o.exampleKeys.train : o.exampleKeys.val;
+    const keyOf = (i: number) => {
+      const k = keys[i];
+      if (k === undefined) throw new DistributedEvaluationError(`internal: no ${req.split} example ${i}`);
+      return k;
+    };
+    const records = new Map<number, EvalRecord>();
+    const hits = await cache.get(o.namespace, req.hash, req.indices.map(keyOf));
+    req.indices.forEach((index, k) => {
+      const hit = hits[k];
+      if (hit) records.set(index, hit);
+    });
+    stats.cacheHits += records.size;
+    const missing = req.indices.filter((i) => !records.has(i));
+
+    if (missing.length) {
+      const chunks: number[][] = [];
+      for (let i = 0; i < missing.length; i += o.chunkSize) chunks.push(missing.slice(i, i + o.chunkSize));
+      const trace = o.traceparent ? { traceparent: o.traceparent } : {};
+      const parent: BatchJob = { kind: 'gepa.batch', candidateHash: req.hash, split: req.split, size: missing.length, ...trace };
+      const started = Date.now();
+      const flow = await flows.add({
+        name: 'batch',
+        queueName: BATCH_QUEUE,
+        data: parent,
+        opts: { removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } },
+        children: chunks.map((chunk) => {
+          const data: EvalChunkJob = {
+            kind: 'gepa.eval',
+            adapter: o.adapter,
+            namespace: o.namespace,
+            candidate: req.candidate,
+            candidateHash: req.hash,
+            split: req.split,
+            examples: chunk.map((index) => ({ index, key: keyOf(index), example: examples[index] })),
+            ...trace,
+          };
+          return {
+            name: 'eval',
+            queueName: EVAL_QUEUE,
+            data,
+            opts: { attempts, backoff: { type: 'exponential', delay: 200 }, failParentOnFailure: true, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } },
+          };
+        }),
+      });
+      stats.batches++;
+      stats.jobs += chunks.length;
+      stats.sent += missing.length;
+      const result = await waitFor(flow.job);
+      stats.waitMs += Date.now() - started;
+      stats.evaluated += result.evaluated;
+      stats.cachedOnWorkers += result.cached;
+      const wanted = new Set(missing);
+      for (const { index, record } of result.entries) if (wanted.has(index)) records.set(index, record as EvalRecord);
+    }
+
+    const entries = req.indices.map((index) => {
+      const record = records.get(index);
+      if (!record) throw new DistributedEvaluationError(`the workers returned no result for ${req.split} example ${index}`);
+      return { index, record };
+    });
+    o.onMetricCall?.(req.metricCallsBefore + entries.length);
+    return { split: req.split, hash: req.hash, entries };
+  };
+
+  return {
+    evaluate,
+    stats,
+    close: async () => {
+      await Promise.allSettled([flows.close(), batches.close(), events.close()]);
+    },
+  };
+}

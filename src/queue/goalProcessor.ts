@@ -1,0 +1,69 @@
+/**
+ * A goal run on a worker: the same `runGoal` as a local run, with the worker's
+ * config, workspace and traces directory. The run's traces stay on the
+ * worker; the checklist goes back as job progress while it runs (what `run
+ * --redis` draws) and the report as the job's result.
+ */
+import path from 'node:path';
+import { UnrecoverableError, type Job } from 'bullmq';
+import { renderTaskList } from '../aime/markdown.js';
+import type { TaskList } from '../../contracts/aime/taskList.js';
+import type { LoadedConfig } from '../config/index.js';
+import type { RunReport } from '../runtime/report.js';
+import { runGoal } from '../runtime/runGoal.js';
+import type { ModelSet } from '../runtime/models.js';
+import { goalJobSchema, payloadProblem, type GoalProgress } from './jobs.js';
+
+export interface GoalProcessorDeps {
+  config: LoadedConfig;
+  workspace: string;
+  tracesDir: string;
+  models?: ModelSet;
+  signal?: AbortSignal;
+}
+
+/** At most this often a progress update per job (the last one always goes). */
+const PROGRESS_MS = 100;
+
+export function makeGoalProcessor(deps: GoalProcessorDeps) {
+  return async (job: Job): Promise<RunReport> => {
+    const parsed = goalJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid goal payload: ${payloadProblem(parsed.error)}`);
+    const { goal, limits } = parsed.data;
+    // A retried attempt (its worker died) starts a run of its own: the first one's files stay as they were.
+    const runId = job.attemptsStarted > 1 ? `${job.id}-attempt${job.attemptsStarted}` : job.id!;
+    let last = 0;
+    let pending: TaskList | null = null;
+    let timer: NodeJS.Timeout | null = null;
+    const send = (status: string, tasks: TaskList) => {
+      const progress: GoalProgress = { runId, markdown: renderTaskList(tasks), tasks, status };
+      last = Date.now();
+      void job.updateProgress(progress as unknown as object).catch(() => undefined);
+    };
+    const onTasks = (tasks: TaskList) => {
+      pending = tasks;
+      if (timer) return;
+      const wait = Math.max(0, last + PROGRESS_MS - Date.now());
+      timer = setTimeout(() => {
+        timer = null;
+        if (pending) send('running', pending);
+      }, wait);
+    };
+    try {
+      const report = await runGoal({
+        goal,
+        config: deps.config,
+        workspace: deps.workspace,
+        tracesDir: path.resolve(deps.tracesDir),
+        limits,
+        runId,
+        onTasks,
+        ...(deps.models ? { models: deps.models } : {}),
+        ...(deps.signal ? { signal: deps.signal } : {}),
+      });
+      return JSON.parse(JSON.stringify(report)) as RunReport;
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  };
+}
