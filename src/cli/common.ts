@@ -9,7 +9,7 @@ import { applyOverrides, CONFIG_FILES, ConfigError, defaultConfigDir as packaged
 import { ModelError } from '../../contracts/llm.js';
 import { errorMessage, AppError } from '../../contracts/errors.js';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, notFinished: 3, interrupted: 130 } as const;
 
 
 export class UsageError extends AppError {

@@ -33,7 +33,6 @@ import { judgeGoalScorer, judgeMetric, judgeTeamScorer } from '../judge/index.js
 import { judgeFromConfig } from '../runtime/judgeSetup.js';
 import { withJudgeModel } from './judge.js';
 import { resolveRole } from '../config/index.js';
-import { optimizeOnQueue } from '../queue/optimize.js';
 import { writeFileAtomic } from '../util/jsonl.js';
 import { EXIT, loadCliConfig, parsePositiveInt, UsageError, type ModelFlags } from './common.js';
 import { agentModelsFromConfig, pipelineModelOptions, teamTools } from './pipeline.js';
@@ -190,6 +189,8 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
   const extra: Record<string, unknown> = { mode };
   try {
     if (mode === 'prompt' && f.redis) {
+      // Loaded on demand: BullMQ is slow to import and only --redis needs it.
+      const { optimizeOnQueue } = await import('../queue/optimize.js');
       result = await optimizeOnQueue({
         ...common,
         redisUrl: f.redis,

@@ -64,7 +64,8 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
   const flows = new FlowProducer({ connection: o.redis, prefix: PREFIX });
   const batches = new Queue(BATCH_QUEUE, { connection: o.redis, prefix: PREFIX });
   // Its own connection: QueueEvents blocks on XREAD.
-  const events = new QueueEvents(BATCH_QUEUE, { connection: o.redis.duplicate(), prefix: PREFIX });
+  const eventsConnection = o.redis.duplicate();
+  const events = new QueueEvents(BATCH_QUEUE, { connection: eventsConnection, prefix: PREFIX });
   await events.waitUntilReady();
   const stats: DistributedStats = { batches: 0, jobs: 0, sent: 0, cacheHits: 0, evaluated: 0, cachedOnWorkers: 0, waitMs: 0 };
   const attempts = o.attempts ?? 3;
@@ -168,6 +169,7 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
     stats,
     close: async () => {
       await Promise.allSettled([flows.close(), batches.close(), events.close()]);
+      eventsConnection.disconnect(); // a connection we pass in is ours to close
     },
   };
 }
