@@ -46,6 +46,8 @@ export function connectionOptions(): RedisOptions {
   return {
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
+    // A Redis loading its data after a restart says so; ask again soon (ioredis waits up to 10 s by default).
+    maxLoadingRetryTime: 200,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
   };
 }

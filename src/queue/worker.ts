@@ -106,6 +106,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     new Worker(RUN_QUEUE, counted(goalProcessor), { ...common, concurrency: o.concurrency }),
   ];
   let lastError = '';
+  let closing = false;
   for (const w of workers) {
     w.on('completed', (job) => {
       if (job.queueName !== BATCH_QUEUE) health.completed++;
@@ -121,8 +122,14 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
       lastError = err.message;
     });
   }
+  let lost = false;
+  redis.on('reconnecting', () => {
+    if (!lost && !closing) log('gepa-aime worker: lost the connection to Redis; reconnecting');
+    lost = true;
+  });
   redis.on('ready', () => {
-    if (lastError) log('gepa-aime worker: connected to Redis again');
+    if (lost) log('gepa-aime worker: connected to Redis again');
+    lost = false;
     lastError = '';
   });
 
@@ -146,6 +153,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     void beat();
     draining = (async () => {
       await Promise.all(workers.map((w) => w.close(force)));
+      closing = true;
       clearInterval(timer);
       await redis.del(workerKey(id)).catch(() => undefined);
       await redis.quit().catch(() => redis.disconnect());
