@@ -63,7 +63,11 @@ export function makeGoalProcessor(deps: GoalProcessorDeps) {
       });
       return JSON.parse(JSON.stringify(report)) as RunReport;
     } finally {
-      if (timer) clearTimeout(timer);
+      if (timer) {
+        clearTimeout(timer);
+        // The last list goes out before the result, so a follower always sees it.
+        if (pending) await job.updateProgress({ runId, markdown: renderTaskList(pending), tasks: pending, status: 'running' } satisfies GoalProgress as unknown as object).catch(() => undefined);
+      }
     }
   };
 }
