@@ -51,6 +51,8 @@ export interface DistributedStats {
   cachedOnWorkers: number;
   /** Wall time spent waiting for batches. */
   waitMs: number;
+  /** Jobs of each batch sent, in order (benchmarks compute the ideal wait from them). */
+  jobsPerBatch: number[];
 }
 
 export interface DistributedEvaluator {
@@ -67,7 +69,7 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
   const eventsConnection = o.redis.duplicate();
   const events = new QueueEvents(BATCH_QUEUE, { connection: eventsConnection, prefix: PREFIX });
   await events.waitUntilReady();
-  const stats: DistributedStats = { batches: 0, jobs: 0, sent: 0, cacheHits: 0, evaluated: 0, cachedOnWorkers: 0, waitMs: 0 };
+  const stats: DistributedStats = { batches: 0, jobs: 0, sent: 0, cacheHits: 0, evaluated: 0, cachedOnWorkers: 0, waitMs: 0, jobsPerBatch: [] };
   const attempts = o.attempts ?? 3;
   const watchMs = o.watchMs ?? 2000;
 
@@ -146,6 +148,7 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
       });
       stats.batches++;
       stats.jobs += chunks.length;
+      stats.jobsPerBatch.push(chunks.length);
       stats.sent += missing.length;
       const result = await waitFor(flow.job);
       stats.waitMs += Date.now() - started;

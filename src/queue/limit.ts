@@ -50,6 +50,16 @@ export class SharedSemaphore {
     this.maxPollMs = opts.maxPollMs ?? 20;
   }
 
+  /** The Lua scripts as commands: sent once, then called by their SHA (EVALSHA). */
+  private scripts(): Redis & { acquireLease(...args: (string | number)[]): Promise<unknown>; renewLease(...args: (string | number)[]): Promise<unknown> } {
+    const r = this.redis as Redis & Record<string, unknown>;
+    if (typeof r['acquireLease'] !== 'function') {
+      this.redis.defineCommand('acquireLease', { numberOfKeys: 1, lua: ACQUIRE });
+      this.redis.defineCommand('renewLease', { numberOfKeys: 1, lua: RENEW });
+    }
+    return r as never;
+  }
+
   /** Resolves with a release function once a slot is held. */
   async acquire(signal?: AbortSignal): Promise<() => Promise<void>> {
     const key = limitKey(this.endpoint);
@@ -57,12 +67,12 @@ export class SharedSemaphore {
     let wait = 1;
     for (;;) {
       if (signal?.aborted) throw abortedError();
-      const got = (await this.redis.eval(ACQUIRE, 1, key, this.limit, this.leaseMs, token)) as number;
+      const got = (await this.scripts().acquireLease(key, this.limit, this.leaseMs, token)) as number;
       if (got === 1) break;
       await new Promise((r) => setTimeout(r, wait + Math.random() * wait));
       wait = Math.min(this.maxPollMs, wait * 2);
     }
-    const renew = setInterval(() => void this.redis.eval(RENEW, 1, key, this.leaseMs, token).catch(() => undefined), this.leaseMs / 3);
+    const renew = setInterval(() => void this.scripts().renewLease(key, this.leaseMs, token).catch(() => undefined), this.leaseMs / 3);
     renew.unref();
     let released = false;
     return async () => {

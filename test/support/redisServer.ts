@@ -16,6 +16,8 @@ import path from 'node:path';
 export interface RedisServer {
   readonly port: number;
   readonly url: string;
+  /** The server process's id (benchmarks read its CPU time). */
+  readonly pid: number;
   restart(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -72,6 +74,9 @@ export async function startRedis(opts: { persist?: boolean } = {}): Promise<Redi
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return child!.pid!;
+    },
     async restart() {
       await stopChild(child!);
       child = await launch(port, dir, Boolean(opts.persist));
