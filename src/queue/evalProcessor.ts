@@ -77,7 +77,9 @@ export function makeEvalProcessor(deps: EvalProcessorDeps) {
       examples.push(ok.data as DefaultExample);
     }
 
-    const known = await deps.cache.get(data.namespace, data.candidateHash, data.examples.map((e) => e.key));
+    // The coordinator sent only what the cache lacked; a job started again (its worker died, or it
+    // failed) may find part of its chunk cached by the earlier attempt.
+    const known = job.attemptsStarted > 1 || job.attemptsMade > 0 ? await deps.cache.get(data.namespace, data.candidateHash, data.examples.map((e) => e.key)) : [];
     const todo = data.examples.map((_, k) => k).filter((k) => !known[k]);
     const fresh = new Map<number, EvalRecord>();
     if (todo.length) {

@@ -69,7 +69,7 @@ describe('worker --max-in-flight', () => {
   let workers: WorkerProcess[] = [];
   beforeAll(() => ensureBuilt());
   beforeEach(async () => {
-    server = await startVllmServer({ models: ['task-m'], delayMs: 40 });
+    server = await startVllmServer({ models: ['task-m'], delayMs: 100 });
     work = tempDirSync('gepa-queue-limit-');
   });
   afterEach(async () => {
