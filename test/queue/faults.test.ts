@@ -123,6 +123,26 @@ describe('faults of optimize --redis', () => {
     expect(taskCalls() - localCalls).toBe(expected.metric_calls + 1);
   });
 
+  it('SIGTERM mid-job drains: the worker finishes its job, exits 0, and another finishes the run with the local result', async () => {
+    const expected = await localRun();
+    redis = await startRedis();
+    const a = await startWorkerProcess(workerArgs());
+    workers = [a];
+    const reached = holdNext();
+    const coordinator = startCli(optimizeArgs(['--redis', redis.url]));
+    await reached;
+    a.child.kill('SIGTERM');
+    await until(() => /SIGTERM: draining \(finishing 1 active job\(s\)/.test(a.stderr()));
+    releaseHeld();
+    const drained = await a.done;
+    expect(drained.code).toBe(0);
+    expect(drained.stderr).toMatch(/stopped \(1 completed, 0 failed\)/);
+    workers = [await startWorkerProcess(workerArgs())];
+    const r = await coordinator.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(choices(JSON.parse(r.stdout))).toEqual(expected);
+  });
+
   it('Redis restarted mid-run with persistence (appendonly): workers and coordinator reconnect and finish with the local result', async () => {
     const expected = await localRun();
     redis = await startRedis({ persist: true });
