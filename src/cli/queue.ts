@@ -6,29 +6,24 @@
 import type { Command } from 'commander';
 import { parsePositiveInt, type ModelFlags } from './common.js';
 import type { RunFlags } from './run.js';
+import type { QueueFlags, WorkerFlags } from './queueActions.js';
 
 const actions = () => import('./queueActions.js');
-
-export interface WorkerFlags extends ModelFlags {
-  redis: string;
-  concurrency?: number;
-  stallMs?: number;
-  workspace?: string;
-  traces?: string;
-  maxInFlight?: number;
-}
-
-export interface QueueFlags {
-  redis: string;
-  json?: boolean;
-}
 
 export function workerCommand(program: Command, withModelOptions: (cmd: Command) => Command): void {
   withModelOptions(program.command('worker').description('run GEPA evaluations and goal runs from the Redis queues (BullMQ)'))
     .requiredOption('--redis <url>', 'Redis to take jobs from, e.g. redis://127.0.0.1:6379')
     .option('--concurrency <n>', 'jobs at once (default 1)', parsePositiveInt('--concurrency'))
-    .option('--max-in-flight <n>', "requests in flight to each model endpoint, across every worker sharing this Redis (default: the endpoint's max_concurrency)", parsePositiveInt('--max-in-flight'))
-    .option('--stall-ms <ms>', 'lock time: how soon another worker takes over the jobs of one that died (default 30000)', parsePositiveInt('--stall-ms'))
+    .option(
+      '--max-in-flight <n>',
+      "requests in flight to each model endpoint, across every worker sharing this Redis (default: the endpoint's max_concurrency)",
+      parsePositiveInt('--max-in-flight'),
+    )
+    .option(
+      '--stall-ms <ms>',
+      'lock time: how soon another worker takes over the jobs of one that died (default 30000)',
+      parsePositiveInt('--stall-ms'),
+    )
     .option('--workspace <dir>', 'where goal runs work (default: current directory)')
     .option('--traces <dir>', 'where goal runs are recorded (default: ./traces)')
     .action(async (flags: WorkerFlags) => {

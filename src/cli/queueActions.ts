@@ -12,8 +12,22 @@ import { withSharedLimit } from '../queue/limit.js';
 import type { GoalProgress } from '../queue/jobs.js';
 import { EXIT, loadCliConfig, UsageError } from './common.js';
 import { exitCodeFor, limitsFrom, printReport, type RunFlags } from './run.js';
-import type { QueueFlags, WorkerFlags } from './queue.js';
 import { LiveChecklist, safeText } from './terminal.js';
+import type { ModelFlags } from './common.js';
+
+export interface WorkerFlags extends ModelFlags {
+  redis: string;
+  concurrency?: number;
+  stallMs?: number;
+  workspace?: string;
+  traces?: string;
+  maxInFlight?: number;
+}
+
+export interface QueueFlags {
+  redis: string;
+  json?: boolean;
+}
 
 export async function workerCli(f: WorkerFlags): Promise<number> {
   await checkReachable(f.redis);
@@ -31,7 +45,10 @@ export async function workerCli(f: WorkerFlags): Promise<number> {
   let signals = 0;
   const onSignal = (name: string) => {
     signals++;
-    if (signals === 1) process.stderr.write(`gepa-aime worker: ${name}: draining (finishing ${worker.health().active} active job(s); again to return them to the queue at once)\n`);
+    if (signals === 1)
+      process.stderr.write(
+        `gepa-aime worker: ${name}: draining (finishing ${worker.health().active} active job(s); again to return them to the queue at once)\n`,
+      );
     void worker.drain(signals > 1);
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
@@ -44,7 +61,10 @@ export async function workerCli(f: WorkerFlags): Promise<number> {
   process.exit(EXIT.ok);
 }
 
-async function withQueue<T>(url: string, fn: (queue: ReturnType<typeof runQueue>, redis: ReturnType<typeof connect>) => Promise<T>): Promise<T> {
+async function withQueue<T>(
+  url: string,
+  fn: (queue: ReturnType<typeof runQueue>, redis: ReturnType<typeof connect>) => Promise<T>,
+): Promise<T> {
   await checkReachable(url);
   const redis = connect(url);
   const queue = runQueue(redis);
@@ -65,15 +85,23 @@ export async function submitCli(goal: string[], flags: RunFlags & QueueFlags & {
 
 /** `runs --redis`: the goal runs on the queue, then the workers' health. */
 export async function queueRunsCommand(flags: QueueFlags): Promise<number> {
-  const { runs, workers } = await withQueue(flags.redis, async (q, redis) => ({ runs: await listRuns(q), workers: await listWorkers(redis) }));
+  const { runs, workers } = await withQueue(flags.redis, async (q, redis) => ({
+    runs: await listRuns(q),
+    workers: await listWorkers(redis),
+  }));
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ runs, workers }, null, 2)}\n`);
     return EXIT.ok;
   }
-  const lines = runs.map((r) => `${r.id}  ${r.state.padEnd(9)}  ${r.outcome ? `${safeText(r.outcome).slice(0, 60)}  ` : ''}${safeText(r.goal).slice(0, 80)}`);
+  const lines = runs.map(
+    (r) => `${r.id}  ${r.state.padEnd(9)}  ${r.outcome ? `${safeText(r.outcome).slice(0, 60)}  ` : ''}${safeText(r.goal).slice(0, 80)}`,
+  );
   if (!runs.length) lines.push('no runs on the queue');
   lines.push(`workers: ${workers.length}`);
-  for (const w of workers) lines.push(`  ${w.id}  ${w.state}  active ${w.active}/${w.concurrency}  completed ${w.completed}  failed ${w.failed}  seen ${w.beatAt}`);
+  for (const w of workers)
+    lines.push(
+      `  ${w.id}  ${w.state}  active ${w.active}/${w.concurrency}  completed ${w.completed}  failed ${w.failed}  seen ${w.beatAt}`,
+    );
   process.stdout.write(`${lines.join('\n')}\n`);
   return EXIT.ok;
 }

@@ -46,7 +46,8 @@ export function makeEvalProcessor(deps: EvalProcessorDeps) {
       } catch {
         throw new UnrecoverableError(`the metric module ${spec.metric.path} does not exist on worker ${deps.workerId}`);
       }
-      if (hashText(text) !== spec.metric.hash) throw new UnrecoverableError(`the metric module ${spec.metric.path} on worker ${deps.workerId} differs from the coordinator's`);
+      if (hashText(text) !== spec.metric.hash)
+        throw new UnrecoverableError(`the metric module ${spec.metric.path} on worker ${deps.workerId} differs from the coordinator's`);
       metric = await loadMetric(spec.metric.path);
     }
     let models = createModelSet(withTaskModel(deps.config.model, spec.taskModel));
@@ -69,7 +70,8 @@ export function makeEvalProcessor(deps: EvalProcessorDeps) {
     const parsed = evalChunkSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid gepa.eval payload: ${payloadProblem(parsed.error)}`);
     const data = parsed.data;
-    if (hashCandidate(data.candidate) !== data.candidateHash) throw new UnrecoverableError('invalid gepa.eval payload: candidateHash is not the hash of candidate');
+    if (hashCandidate(data.candidate) !== data.candidateHash)
+      throw new UnrecoverableError('invalid gepa.eval payload: candidateHash is not the hash of candidate');
     const examples: DefaultExample[] = [];
     for (const [k, e] of data.examples.entries()) {
       const ok = defaultExampleSchema.safeParse(e.example);
@@ -79,14 +81,33 @@ export function makeEvalProcessor(deps: EvalProcessorDeps) {
 
     // The coordinator sent only what the cache lacked; a job started again (its worker died, or it
     // failed) may find part of its chunk cached by the earlier attempt.
-    const known = job.attemptsStarted > 1 || job.attemptsMade > 0 ? await deps.cache.get(data.namespace, data.candidateHash, data.examples.map((e) => e.key)) : [];
+    const known =
+      job.attemptsStarted > 1 || job.attemptsMade > 0
+        ? await deps.cache.get(
+            data.namespace,
+            data.candidateHash,
+            data.examples.map((e) => e.key),
+          )
+        : [];
     const todo = data.examples.map((_, k) => k).filter((k) => !known[k]);
     const fresh = new Map<number, EvalRecord>();
     if (todo.length) {
       const adapter = await adapterFor(data.adapter);
       const chunk = todo.map((k) => examples[k]!);
-      const evaluate = makeEvaluator({ adapter, trainset: chunk, valset: chunk, maxConcurrency: deps.innerConcurrency, ...(deps.signal ? { signal: deps.signal } : {}) });
-      const out = await evaluate({ split: 'train', candidate: data.candidate, hash: data.candidateHash, indices: chunk.map((_, i) => i), metricCallsBefore: 0 });
+      const evaluate = makeEvaluator({
+        adapter,
+        trainset: chunk,
+        valset: chunk,
+        maxConcurrency: deps.innerConcurrency,
+        ...(deps.signal ? { signal: deps.signal } : {}),
+      });
+      const out = await evaluate({
+        split: 'train',
+        candidate: data.candidate,
+        hash: data.candidateHash,
+        indices: chunk.map((_, i) => i),
+        metricCallsBefore: 0,
+      });
       for (const { index, record } of out.entries) fresh.set(todo[index]!, record);
       await deps.cache.put(
         data.namespace,

@@ -69,7 +69,16 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
   const eventsConnection = o.redis.duplicate();
   const events = new QueueEvents(BATCH_QUEUE, { connection: eventsConnection, prefix: PREFIX });
   await events.waitUntilReady();
-  const stats: DistributedStats = { batches: 0, jobs: 0, sent: 0, cacheHits: 0, evaluated: 0, cachedOnWorkers: 0, waitMs: 0, jobsPerBatch: [] };
+  const stats: DistributedStats = {
+    batches: 0,
+    jobs: 0,
+    sent: 0,
+    cacheHits: 0,
+    evaluated: 0,
+    cachedOnWorkers: 0,
+    waitMs: 0,
+    jobsPerBatch: [],
+  };
   const attempts = o.attempts ?? 3;
   const watchMs = o.watchMs ?? 2000;
 
@@ -79,7 +88,12 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
       watch = setInterval(() => {
         void Job.fromId(batches, job.id!).then(
           (found) => {
-            if (!found) reject(new DistributedEvaluationError(`batch job ${job.id} is gone from Redis (was Redis restarted without persistence?); the run cannot finish`));
+            if (!found)
+              reject(
+                new DistributedEvaluationError(
+                  `batch job ${job.id} is gone from Redis (was Redis restarted without persistence?); the run cannot finish`,
+                ),
+              );
           },
           () => undefined, // Redis unreachable for now: the connection retries, so does the next check
         );
@@ -142,7 +156,13 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
             name: 'eval',
             queueName: EVAL_QUEUE,
             data,
-            opts: { attempts, backoff: { type: 'exponential', delay: 200 }, failParentOnFailure: true, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } },
+            opts: {
+              attempts,
+              backoff: { type: 'exponential', delay: 200 },
+              failParentOnFailure: true,
+              removeOnComplete: { count: 1000 },
+              removeOnFail: { count: 5000 },
+            },
           };
         }),
       });

@@ -66,7 +66,15 @@ export function makeGoalProcessor(deps: GoalProcessorDeps) {
       if (timer) {
         clearTimeout(timer);
         // The last list goes out before the result, so a follower always sees it.
-        if (pending) await job.updateProgress({ runId, markdown: renderTaskList(pending), tasks: pending, status: 'running' } satisfies GoalProgress as unknown as object).catch(() => undefined);
+        if (pending)
+          await job
+            .updateProgress({
+              runId,
+              markdown: renderTaskList(pending),
+              tasks: pending,
+              status: 'running',
+            } satisfies GoalProgress as unknown as object)
+            .catch(() => undefined);
       }
     }
   };

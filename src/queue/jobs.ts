@@ -34,7 +34,10 @@ export const evalChunkSchema = z.object({
   candidateHash: z.string().min(1).max(64),
   split: z.enum(['train', 'val']),
   /** `key` is the example's content hash, the cache field. */
-  examples: z.array(z.object({ index: z.number().int().min(0), key: z.string().min(1).max(64), example: z.unknown() })).min(1).max(10_000),
+  examples: z
+    .array(z.object({ index: z.number().int().min(0), key: z.string().min(1).max(64), example: z.unknown() }))
+    .min(1)
+    .max(10_000),
   traceparent,
 });
 export type EvalChunkJob = z.output<typeof evalChunkSchema>;

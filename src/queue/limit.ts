@@ -51,7 +51,10 @@ export class SharedSemaphore {
   }
 
   /** The Lua scripts as commands: sent once, then called by their SHA (EVALSHA). */
-  private scripts(): Redis & { acquireLease(...args: (string | number)[]): Promise<unknown>; renewLease(...args: (string | number)[]): Promise<unknown> } {
+  private scripts(): Redis & {
+    acquireLease(...args: (string | number)[]): Promise<unknown>;
+    renewLease(...args: (string | number)[]): Promise<unknown>;
+  } {
     const r = this.redis as Redis & Record<string, unknown>;
     if (typeof r['acquireLease'] !== 'function') {
       this.redis.defineCommand('acquireLease', { numberOfKeys: 1, lua: ACQUIRE });
@@ -72,7 +75,13 @@ export class SharedSemaphore {
       await new Promise((r) => setTimeout(r, wait + Math.random() * wait));
       wait = Math.min(this.maxPollMs, wait * 2);
     }
-    const renew = setInterval(() => void this.scripts().renewLease(key, this.leaseMs, token).catch(() => undefined), this.leaseMs / 3);
+    const renew = setInterval(
+      () =>
+        void this.scripts()
+          .renewLease(key, this.leaseMs, token)
+          .catch(() => undefined),
+      this.leaseMs / 3,
+    );
     renew.unref();
     let released = false;
     return async () => {
@@ -122,18 +131,27 @@ export function endpointOf(model: ChatModel): string | null {
  * is `limit`, else `fallback` (the endpoint's max_concurrency); local models
  * (offline, replay) are left alone.
  */
-export function withSharedLimit(models: ModelSet, redis: Redis, limit: number | undefined, fallback: number, opts: SharedLimitOptions = {}): ModelSet {
+export function withSharedLimit(
+  models: ModelSet,
+  redis: Redis,
+  limit: number | undefined,
+  fallback: number,
+  opts: SharedLimitOptions = {},
+): ModelSet {
   const semaphores = new Map<string, SharedSemaphore>();
   const wrapped = new Map<ChatModel, ChatModel>();
   const wrap = (model: ChatModel): ChatModel => {
     const endpoint = endpointOf(model);
     if (!endpoint) return model;
-    let w = wrapped.get(model);
-    if (!w) {
-      let s = semaphores.get(endpoint);
-      if (!s) semaphores.set(endpoint, (s = new SharedSemaphore(redis, endpoint, limit ?? fallback, opts)));
-      wrapped.set(model, (w = new LimitedModel(model, s)));
+    const known = wrapped.get(model);
+    if (known) return known;
+    let s = semaphores.get(endpoint);
+    if (!s) {
+      s = new SharedSemaphore(redis, endpoint, limit ?? fallback, opts);
+      semaphores.set(endpoint, s);
     }
+    const w = new LimitedModel(model, s);
+    wrapped.set(model, w);
     return w;
   };
   return {

@@ -5,7 +5,15 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { loadDataset, loadMetric, createDefaultAdapter, DEFAULT_COMPONENT, optimize, type GepaResult, type OptimizeOptions } from '../gepa/index.js';
+import {
+  loadDataset,
+  loadMetric,
+  createDefaultAdapter,
+  DEFAULT_COMPONENT,
+  optimize,
+  type GepaResult,
+  type OptimizeOptions,
+} from '../gepa/index.js';
 import type { DefaultExample } from '../gepa/dataset.js';
 import { hashJson, hashText } from '../gepa/hash.js';
 import type { ChatModel } from '../../contracts/llm.js';
@@ -13,7 +21,8 @@ import { createDistributedEvaluator, type DistributedStats } from './evaluator.j
 import type { AdapterSpec } from './jobs.js';
 import { checkReachable, connect } from './redis.js';
 
-export interface QueueOptimizeOptions extends Omit<OptimizeOptions<DefaultExample>, 'adapter' | 'trainset' | 'valset' | 'seedCandidate' | 'reflectionModel' | 'evaluate'> {
+export interface QueueOptimizeOptions
+  extends Omit<OptimizeOptions<DefaultExample>, 'adapter' | 'trainset' | 'valset' | 'seedCandidate' | 'reflectionModel' | 'evaluate'> {
   redisUrl: string;
   trainFile: string;
   valFile: string;
@@ -30,7 +39,20 @@ export interface QueueOptimizeOptions extends Omit<OptimizeOptions<DefaultExampl
 }
 
 export async function optimizeOnQueue(o: QueueOptimizeOptions): Promise<GepaResult> {
-  const { redisUrl, trainFile, valFile, seedPrompt, taskModel, taskModelName, reflectionModel, metricModule, chunkSize, traceparent, onStats, ...rest } = o;
+  const {
+    redisUrl,
+    trainFile,
+    valFile,
+    seedPrompt,
+    taskModel,
+    taskModelName,
+    reflectionModel,
+    metricModule,
+    chunkSize,
+    traceparent,
+    onStats,
+    ...rest
+  } = o;
   await checkReachable(redisUrl);
   const [trainset, valset, metric, metricText] = await Promise.all([
     loadDataset(trainFile),
@@ -57,10 +79,23 @@ export async function optimizeOnQueue(o: QueueOptimizeOptions): Promise<GepaResu
     exampleKeys: { train: trainset.map(hashJson), val: valset.map(hashJson) },
     chunkSize: chunkSize ?? 1,
     ...(traceparent ? { traceparent } : {}),
-    ...(rest.onProgress ? { onMetricCall: (metricCalls: number) => rest.onProgress?.({ type: 'metric_call', metricCalls, maxMetricCalls: rest.settings?.max_metric_calls ?? 0 }) } : {}),
+    ...(rest.onProgress
+      ? {
+          onMetricCall: (metricCalls: number) =>
+            rest.onProgress?.({ type: 'metric_call', metricCalls, maxMetricCalls: rest.settings?.max_metric_calls ?? 0 }),
+        }
+      : {}),
   });
   try {
-    return await optimize({ ...rest, adapter, trainset, valset, seedCandidate: { [spec.component]: seedPrompt }, reflectionModel, evaluate: evaluator.evaluate });
+    return await optimize({
+      ...rest,
+      adapter,
+      trainset,
+      valset,
+      seedCandidate: { [spec.component]: seedPrompt },
+      reflectionModel,
+      evaluate: evaluator.evaluate,
+    });
   } finally {
     onStats?.(evaluator.stats);
     await evaluator.close();

@@ -60,7 +60,13 @@ export function connect(url: string, extra: RedisOptions = {}): Redis {
 /** One round trip with a short timeout and no retries: is a Redis server there? */
 export async function checkReachable(url: string, timeoutMs = 3000): Promise<void> {
   parseRedisUrl(url);
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, enableOfflineQueue: false });
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: timeoutMs,
+    enableOfflineQueue: false,
+  });
   let lastError: unknown = null;
   probe.on('error', (err) => (lastError = err));
   try {

@@ -35,7 +35,8 @@ afterEach(async () => {
 
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
 const example = (w: string) => ({ input: `word:${w}`, answer: `${w.toUpperCase()}-OK`, additional_context: { key: `KEY:${w}` } });
-const content = (req: SeenRequest, role: string): string => req.body.messages?.find((m: { role: string }) => m.role === role)?.content ?? '';
+const content = (req: SeenRequest, role: string): string =>
+  req.body.messages?.find((m: { role: string }) => m.role === role)?.content ?? '';
 const isReflection = (req: SeenRequest) => content(req, 'user').startsWith('I gave an assistant');
 
 /** Task model: answers word:<w> only when the system prompt holds KEY:<w>. Reflection: adds the keys its prompt mentions. */
@@ -63,13 +64,46 @@ function optimizeArgs(extra: string[] = []): string[] {
   const train = jsonl('train.jsonl', WORDS.map(example));
   const val = jsonl('val.jsonl', WORDS.slice(0, 4).map(example));
   return [
-    'optimize', '--train', train, '--val', val, '--seed-prompt', 'Answer the word question.',
-    '--provider', 'vllm', '--api-base', server.apiBase, '--task-model', 'task-m', '--reflection-model', 'refl-m',
-    '--max-metric-calls', '40', '--seed', '3', '--minibatch-size', '2', '--max-concurrency', '2', '--json', ...extra,
+    'optimize',
+    '--train',
+    train,
+    '--val',
+    val,
+    '--seed-prompt',
+    'Answer the word question.',
+    '--provider',
+    'vllm',
+    '--api-base',
+    server.apiBase,
+    '--task-model',
+    'task-m',
+    '--reflection-model',
+    'refl-m',
+    '--max-metric-calls',
+    '40',
+    '--seed',
+    '3',
+    '--minibatch-size',
+    '2',
+    '--max-concurrency',
+    '2',
+    '--json',
+    ...extra,
   ];
 }
 
-const workerArgs = () => ['--redis', redis.url, '--provider', 'vllm', '--api-base', server.apiBase, '--model', 'task-m', '--concurrency', '1'];
+const workerArgs = () => [
+  '--redis',
+  redis.url,
+  '--provider',
+  'vllm',
+  '--api-base',
+  server.apiBase,
+  '--model',
+  'task-m',
+  '--concurrency',
+  '1',
+];
 
 /** What a run chose, without what may differ between runs (times, paths). */
 function choices(out: Record<string, any>) {
@@ -79,7 +113,12 @@ function choices(out: Record<string, any>) {
     metric_calls: out.metric_calls,
     iterations: out.iterations,
     stop_reason: out.stop_reason,
-    candidates: out.candidates.map((c: Record<string, unknown>) => ({ components: c.components, val_score: c.val_score, parents: c.parents, found: c.found_at_metric_calls })),
+    candidates: out.candidates.map((c: Record<string, unknown>) => ({
+      components: c.components,
+      val_score: c.val_score,
+      parents: c.parents,
+      found: c.found_at_metric_calls,
+    })),
   };
 }
 
@@ -125,7 +164,11 @@ describe('optimize --redis', () => {
     const events = new QueueEvents('gepa-aime-eval', { connection: eventsConnection, prefix: 'gepa-aime' });
     try {
       await events.waitUntilReady();
-      const bad = await queue.add('eval', { kind: 'gepa.eval', candidate: { system_prompt: 'x' }, split: 'test', examples: [] }, { attempts: 3 });
+      const bad = await queue.add(
+        'eval',
+        { kind: 'gepa.eval', candidate: { system_prompt: 'x' }, split: 'test', examples: [] },
+        { attempts: 3 },
+      );
       await expect(bad.waitUntilFinished(events)).rejects.toThrow(/^invalid gepa\.eval payload: adapter: .*split: .*examples: /);
       const failed = await queue.getJob(bad.id!);
       expect(failed!.attemptsMade).toBe(1); // not retried: it can never succeed
@@ -157,7 +200,19 @@ describe('optimize --redis', () => {
     }
     expect(runs[5]!.code).toBe(2);
     expect(runs[5]!.stderr).toMatch(/the scheme must be redis:\/\/ or rediss:\/\//);
-    const pipeline = await runCli(['optimize', '--pipeline', 'x.yaml', '--out', path.join(work, 'o.yaml'), '--train', 't', '--val', 'v', '--redis', redis.url]);
+    const pipeline = await runCli([
+      'optimize',
+      '--pipeline',
+      'x.yaml',
+      '--out',
+      path.join(work, 'o.yaml'),
+      '--train',
+      't',
+      '--val',
+      'v',
+      '--redis',
+      redis.url,
+    ]);
     expect(pipeline.code).toBe(2);
     expect(pipeline.stderr).toMatch(/--redis is built for --seed-prompt only so far/);
   });

@@ -23,7 +23,11 @@ let workers: Worker[] = [];
 /** Examples each chunk job carried, across the test. */
 const seen: number[][] = [];
 
-const record = (candidate: Record<string, string>, index: number) => ({ score: (index % 3) / 2, output: `${candidate['p']}#${index}`, trajectory: { index } });
+const record = (candidate: Record<string, string>, index: number) => ({
+  score: (index % 3) / 2,
+  output: `${candidate['p']}#${index}`,
+  trajectory: { index },
+});
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -34,7 +38,12 @@ beforeAll(async () => {
     async (job): Promise<EvalChunkResult> => {
       const data = job.data as EvalChunkJob;
       seen.push(data.examples.map((e) => e.index));
-      return { entries: data.examples.map((e) => ({ index: e.index, record: record(data.candidate, e.index) })), evaluated: data.examples.length, cached: 0, worker: 'test' };
+      return {
+        entries: data.examples.map((e) => ({ index: e.index, record: record(data.candidate, e.index) })),
+        evaluated: data.examples.length,
+        cached: 0,
+        worker: 'test',
+      };
     },
     { connection, prefix: PREFIX, concurrency: 4 },
   );
@@ -65,7 +74,11 @@ describe('createDistributedEvaluator', () => {
           const candidate = { p: text };
           const hash = hashCandidate(candidate);
           // Some examples are already known (a distinct record, so a cache hit is visible).
-          await new SharedEvalCache(connection).put(ns, hash, cachedIdx.map((i) => ({ key: keys[i]!, record: { score: 1, output: 'cached' } })));
+          await new SharedEvalCache(connection).put(
+            ns,
+            hash,
+            cachedIdx.map((i) => ({ key: keys[i]!, record: { score: 1, output: 'cached' } })),
+          );
           const evaluator = await createDistributedEvaluator({
             redis: connection,
             adapter: { kind: 'prompt', component: 'p' },
@@ -110,6 +123,10 @@ describe('job payloads', () => {
     expect(goalJobSchema.safeParse({ kind: 'goal', goal: 'x', submittedAt: 'now' }).success).toBe(true);
     expect(goalJobSchema.safeParse({ kind: 'goal', goal: 'x', submittedAt: 'now', traceparent: '00-abc-def-01' }).success).toBe(true);
     expect(payloadProblem(goalJobSchema.safeParse({ kind: 'goal', goal: '', submittedAt: 'now' }).error!)).toMatch(/^goal: /);
-    expect(payloadProblem(goalJobSchema.safeParse({ kind: 'goal', goal: 'x', submittedAt: 'now', limits: { maxIterations: 0, rm: true } }).error!)).toMatch(/limits/);
+    expect(
+      payloadProblem(
+        goalJobSchema.safeParse({ kind: 'goal', goal: 'x', submittedAt: 'now', limits: { maxIterations: 0, rm: true } }).error!,
+      ),
+    ).toMatch(/limits/);
   });
 });

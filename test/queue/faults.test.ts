@@ -40,7 +40,8 @@ afterEach(async () => {
 
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
 const example = (w: string) => ({ input: `word:${w}`, answer: `${w.toUpperCase()}-OK`, additional_context: { key: `KEY:${w}` } });
-const content = (req: SeenRequest, role: string): string => req.body.messages?.find((m: { role: string }) => m.role === role)?.content ?? '';
+const content = (req: SeenRequest, role: string): string =>
+  req.body.messages?.find((m: { role: string }) => m.role === role)?.content ?? '';
 const isReflection = (req: SeenRequest) => content(req, 'user').startsWith('I gave an assistant');
 const taskCalls = () => server.requests.filter((r) => !isReflection(r)).length;
 
@@ -79,19 +80,56 @@ function optimizeArgs(extra: string[] = []): string[] {
     return f;
   };
   return [
-    'optimize', '--train', file('train.jsonl', WORDS.map(example)), '--val', file('val.jsonl', WORDS.slice(0, 4).map(example)),
-    '--seed-prompt', 'Answer the word question.', '--provider', 'vllm', '--api-base', server.apiBase, '--task-model', 'task-m', '--reflection-model', 'refl-m',
-    '--max-metric-calls', '30', '--seed', '5', '--minibatch-size', '2', '--json', ...extra,
+    'optimize',
+    '--train',
+    file('train.jsonl', WORDS.map(example)),
+    '--val',
+    file('val.jsonl', WORDS.slice(0, 4).map(example)),
+    '--seed-prompt',
+    'Answer the word question.',
+    '--provider',
+    'vllm',
+    '--api-base',
+    server.apiBase,
+    '--task-model',
+    'task-m',
+    '--reflection-model',
+    'refl-m',
+    '--max-metric-calls',
+    '30',
+    '--seed',
+    '5',
+    '--minibatch-size',
+    '2',
+    '--json',
+    ...extra,
   ];
 }
 
-const workerArgs = () => ['--redis', redis!.url, '--provider', 'vllm', '--api-base', server.apiBase, '--model', 'task-m', '--concurrency', '1', '--stall-ms', '1000'];
+const workerArgs = () => [
+  '--redis',
+  redis!.url,
+  '--provider',
+  'vllm',
+  '--api-base',
+  server.apiBase,
+  '--model',
+  'task-m',
+  '--concurrency',
+  '1',
+  '--stall-ms',
+  '1000',
+];
 
 function choices(out: Record<string, any>) {
   return {
     best_candidate: out.best_candidate,
     metric_calls: out.metric_calls,
-    candidates: out.candidates.map((c: Record<string, unknown>) => ({ components: c.components, val_score: c.val_score, parents: c.parents })),
+    candidates: out.candidates.map((c: Record<string, unknown>) => ({
+      components: c.components,
+      val_score: c.val_score,
+      parents: c.parents,
+    })),
   };
 }
 
@@ -168,7 +206,9 @@ describe('faults of optimize --redis', () => {
     releaseHeld();
     const r = await coordinator.done;
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^gepa-aime: GEPA optimisation failed: (evaluating the seed candidate failed: )?batch job \S+ is gone from Redis \(was Redis restarted without persistence\?\); the run cannot finish\n$/);
+    expect(r.stderr).toMatch(
+      /^gepa-aime: GEPA optimisation failed: (evaluating the seed candidate failed: )?batch job \S+ is gone from Redis \(was Redis restarted without persistence\?\); the run cannot finish\n$/,
+    );
     await until(() => /connected to Redis again/.test(workers[0]!.stderr()));
     const again = await runCli(optimizeArgs(['--redis', redis.url]));
     expect(again.code, again.stderr).toBe(0);

@@ -84,12 +84,46 @@ describe('worker --max-in-flight', () => {
     const data = path.join(work, 'data.jsonl');
     fs.writeFileSync(data, `${rows}\n`);
     // Every answer is "ok", so the seed scores 1 and the run stops after validating it: 8 calls at once.
-    return runCli(['optimize', '--train', data, '--val', data, '--seed-prompt', seed, '--provider', 'vllm', '--api-base', server.apiBase, '--model', 'task-m', '--max-metric-calls', '8', '--json', '--redis', redis.url]);
+    return runCli([
+      'optimize',
+      '--train',
+      data,
+      '--val',
+      data,
+      '--seed-prompt',
+      seed,
+      '--provider',
+      'vllm',
+      '--api-base',
+      server.apiBase,
+      '--model',
+      'task-m',
+      '--max-metric-calls',
+      '8',
+      '--json',
+      '--redis',
+      redis.url,
+    ]);
   };
-  const workerArgs = (extra: string[]) => ['--redis', redis.url, '--provider', 'vllm', '--api-base', server.apiBase, '--model', 'task-m', '--concurrency', '4', ...extra];
+  const workerArgs = (extra: string[]) => [
+    '--redis',
+    redis.url,
+    '--provider',
+    'vllm',
+    '--api-base',
+    server.apiBase,
+    '--model',
+    'task-m',
+    '--concurrency',
+    '4',
+    ...extra,
+  ];
 
   it('two workers of concurrency 4 keep at most --max-in-flight requests at the server together', async () => {
-    workers = await Promise.all([startWorkerProcess(workerArgs(['--max-in-flight', '2'])), startWorkerProcess(workerArgs(['--max-in-flight', '2']))]);
+    workers = await Promise.all([
+      startWorkerProcess(workerArgs(['--max-in-flight', '2'])),
+      startWorkerProcess(workerArgs(['--max-in-flight', '2'])),
+    ]);
     const r = await optimize('Answer.');
     expect(r.code, r.stderr).toBe(0);
     expect(server.requests.length).toBe(8);

@@ -38,21 +38,51 @@ const GOAL = 'List the files in the workspace and summarise them';
 
 /** A report without what differs between two runs of the same goal: ids, times, paths. */
 function comparable(report: Record<string, any>): unknown {
-  const text = JSON.stringify(report).replaceAll(report.runId, '<run>').replaceAll(root, '<root>').replaceAll(/\/side[12]\//g, '/<side>/');
+  const text = JSON.stringify(report)
+    .replaceAll(report.runId, '<run>')
+    .replaceAll(root, '<root>')
+    .replaceAll(/\/side[12]\//g, '/<side>/');
   const r = JSON.parse(text);
   delete r.timings;
   delete r.paths;
   return r;
 }
 
-const startWorker = () => startWorkerProcess(['--redis', redis.url, '--provider', 'offline', '--workspace', path.join(root, 'side2', 'ws'), '--traces', path.join(root, 'side2', 'traces')]);
+const startWorker = () =>
+  startWorkerProcess([
+    '--redis',
+    redis.url,
+    '--provider',
+    'offline',
+    '--workspace',
+    path.join(root, 'side2', 'ws'),
+    '--traces',
+    path.join(root, 'side2', 'traces'),
+  ]);
 
 describe('goal runs on the queue', () => {
   it('submit prints an id; runs lists it; result prints the same report a local run gives', async () => {
-    const local = await runCli(['run', GOAL, '--provider', 'offline', '--workspace', path.join(root, 'side1', 'ws'), '--traces', path.join(root, 'side1', 'traces'), '--json']);
+    const local = await runCli([
+      'run',
+      GOAL,
+      '--provider',
+      'offline',
+      '--workspace',
+      path.join(root, 'side1', 'ws'),
+      '--traces',
+      path.join(root, 'side1', 'traces'),
+      '--json',
+    ]);
     expect(local.code, local.stderr).toBe(0);
 
-    const submitted = await runCli(['submit', GOAL, '--redis', redis.url, '--traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01']);
+    const submitted = await runCli([
+      'submit',
+      GOAL,
+      '--redis',
+      redis.url,
+      '--traceparent',
+      '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    ]);
     expect(submitted.code, submitted.stderr).toBe(0);
     const id = submitted.stdout.trim();
     expect(id).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/);
@@ -66,7 +96,10 @@ describe('goal runs on the queue', () => {
 
     workers = [await startWorker()];
     let result = waiting;
-    await until(async () => (result = await runCli(['result', id, '--redis', redis.url, '--json'])).code !== 3, 30_000);
+    await until(async () => {
+      result = await runCli(['result', id, '--redis', redis.url, '--json']);
+      return result.code !== 3;
+    }, 30_000);
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.runId).toBe(id);
