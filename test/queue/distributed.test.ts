@@ -124,7 +124,7 @@ function choices(out: Record<string, any>) {
 
 const taskCalls = () => server.requests.filter((r) => !isReflection(r)).length;
 
-describe('optimize --redis', () => {
+describe('optimize --redis', { timeout: 90_000 }, () => {
   it('two workers choose the same candidates as a local run with the same seed; a repeat pays nothing', async () => {
     const local = await runCli(optimizeArgs());
     expect(local.code, local.stderr).toBe(0);

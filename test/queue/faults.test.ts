@@ -139,7 +139,7 @@ async function localRun() {
   return choices(JSON.parse(local.stdout));
 }
 
-describe('faults of optimize --redis', () => {
+describe('faults of optimize --redis', { timeout: 90_000 }, () => {
   it('a worker killed with SIGKILL mid-job: another takes the job after stall detection; the result is the local one, nothing counted twice', async () => {
     const expected = await localRun();
     const localCalls = taskCalls();

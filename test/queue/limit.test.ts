@@ -63,7 +63,7 @@ describe('SharedSemaphore', () => {
   });
 });
 
-describe('worker --max-in-flight', () => {
+describe('worker --max-in-flight', { timeout: 90_000 }, () => {
   let server: VllmServer;
   let work: string;
   let workers: WorkerProcess[] = [];

@@ -60,7 +60,7 @@ const startWorker = () =>
     path.join(root, 'side2', 'traces'),
   ]);
 
-describe('goal runs on the queue', () => {
+describe('goal runs on the queue', { timeout: 90_000 }, () => {
   it('submit prints an id; runs lists it; result prints the same report a local run gives', async () => {
     const local = await runCli([
       'run',
