@@ -24,6 +24,10 @@ export function workerCommand(program: Command, withModelOptions: (cmd: Command)
       'lock time: how soon another worker takes over the jobs of one that died (default 30000)',
       parsePositiveInt('--stall-ms'),
     )
+    .option(
+      '--metrics-dir <dir>',
+      'the directory GEPA metric modules (optimize --metric) may be loaded from; without it, jobs with a metric fail',
+    )
     .option('--workspace <dir>', 'where goal runs work (default: current directory)')
     .option('--traces <dir>', 'where goal runs are recorded (default: ./traces)')
     .action(async (flags: WorkerFlags) => {

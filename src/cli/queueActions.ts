@@ -2,6 +2,7 @@
  * What the queue commands do (loaded on demand: BullMQ costs half a second
  * of start-up that other commands should not pay).
  */
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { runQueue, submitGoal, listRuns, listWorkers, runResult, followRun, type RunResult } from '../queue/runs.js';
@@ -22,6 +23,7 @@ export interface WorkerFlags extends ModelFlags {
   workspace?: string;
   traces?: string;
   maxInFlight?: number;
+  metricsDir?: string;
 }
 
 export interface QueueFlags {
@@ -32,6 +34,11 @@ export interface QueueFlags {
 export async function workerCli(f: WorkerFlags): Promise<number> {
   await checkReachable(f.redis);
   const config = await loadCliConfig(f);
+  const metricsDir = f.metricsDir
+    ? await fs.realpath(path.resolve(f.metricsDir)).catch(() => {
+        throw new UsageError(`--metrics-dir ${f.metricsDir} does not exist`);
+      })
+    : undefined;
   const limitRedis = connect(f.redis);
   const worker = await startWorker({
     url: f.redis,
@@ -41,6 +48,7 @@ export async function workerCli(f: WorkerFlags): Promise<number> {
     tracesDir: path.resolve(f.traces ?? 'traces'),
     wrapModels: (models) => withSharedLimit(models, limitRedis, f.maxInFlight, config.model.max_concurrency),
     ...(f.stallMs ? { stallMs: f.stallMs } : {}),
+    ...(metricsDir ? { metricsDir } : {}),
   });
   let signals = 0;
   const onSignal = (name: string) => {

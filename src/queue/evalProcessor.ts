@@ -5,6 +5,7 @@
  * config through the engine's own evaluator, and caches what it paid for.
  */
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { LoadedConfig } from '../config/index.js';
 import { createDefaultAdapter, loadMetric, makeEvaluator, type GepaAdapter } from '../gepa/index.js';
@@ -26,6 +27,8 @@ export interface EvalProcessorDeps {
   /** Wraps each model the worker builds (the shared in-flight limit). */
   wrapModels?: (models: ModelSet) => ModelSet;
   signal?: AbortSignal;
+  /** Real path of the one directory metric modules may be imported from; none = no metric modules. */
+  metricsDir?: string;
 }
 
 /** The --task-model override, as optimize applies it. */
@@ -40,15 +43,20 @@ export function makeEvalProcessor(deps: EvalProcessorDeps) {
   const buildAdapter = async (spec: AdapterSpec): Promise<GepaAdapter<DefaultExample>> => {
     let metric: Awaited<ReturnType<typeof loadMetric>> | undefined;
     if (spec.metric) {
-      let text: string;
-      try {
-        text = await fs.readFile(spec.metric.path, 'utf8');
-      } catch {
-        throw new UnrecoverableError(`the metric module ${spec.metric.path} does not exist on worker ${deps.workerId}`);
-      }
+      // A job names a module for this process to import: only from the directory the worker's owner allowed.
+      if (!deps.metricsDir)
+        throw new UnrecoverableError(
+          `worker ${deps.workerId} loads no metric modules (the job asks for ${spec.metric.path}); start it with --metrics-dir DIR`,
+        );
+      const real = await fs.realpath(spec.metric.path).catch(() => null);
+      if (real === null) throw new UnrecoverableError(`the metric module ${spec.metric.path} does not exist on worker ${deps.workerId}`);
+      const rel = path.relative(deps.metricsDir, real);
+      if (rel.startsWith('..') || path.isAbsolute(rel))
+        throw new UnrecoverableError(`the metric module ${spec.metric.path} is outside this worker's --metrics-dir ${deps.metricsDir}`);
+      const text = await fs.readFile(real, 'utf8');
       if (hashText(text) !== spec.metric.hash)
         throw new UnrecoverableError(`the metric module ${spec.metric.path} on worker ${deps.workerId} differs from the coordinator's`);
-      metric = await loadMetric(spec.metric.path);
+      metric = await loadMetric(real);
     }
     let models = createModelSet(withTaskModel(deps.config.model, spec.taskModel));
     if (deps.wrapModels) models = deps.wrapModels(models);

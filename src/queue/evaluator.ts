@@ -65,6 +65,18 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
   const cache = new SharedEvalCache(o.redis);
   const flows = new FlowProducer({ connection: o.redis, prefix: PREFIX });
   const batches = new Queue(BATCH_QUEUE, { connection: o.redis, prefix: PREFIX });
+  const chunks = new Queue(EVAL_QUEUE, { connection: o.redis, prefix: PREFIX });
+  /** Why a batch failed, in its chunks' own words (the parent only says which child failed). */
+  const childFailures = async (job: Job, err: unknown): Promise<string[]> => {
+    const failed = await job.getFailedChildrenValues().catch(() => ({}) as Record<string, string>);
+    const reasons = new Set(Object.values(failed));
+    const named = /child \S*?:([^:\s]+) failed/.exec(err instanceof Error ? err.message : String(err));
+    if (named) {
+      const child = await Job.fromId(chunks, named[1]!).catch(() => undefined);
+      if (child?.failedReason) reasons.add(child.failedReason);
+    }
+    return [...reasons];
+  };
   // Its own connection: QueueEvents blocks on XREAD.
   const eventsConnection = o.redis.duplicate();
   const events = new QueueEvents(BATCH_QUEUE, { connection: eventsConnection, prefix: PREFIX });
@@ -103,8 +115,7 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
       return (await Promise.race([job.waitUntilFinished(events), vanished])) as EvalChunkResult;
     } catch (err) {
       if (err instanceof DistributedEvaluationError) throw err;
-      const failed = await job.getFailedChildrenValues().catch(() => ({}) as Record<string, string>);
-      const reasons = [...new Set(Object.values(failed))];
+      const reasons = await childFailures(job, err);
       const reason = reasons.length ? reasons.join('; ') : err instanceof Error ? err.message : String(err);
       throw new DistributedEvaluationError(`a ${job.data.split} batch failed on the workers: ${reason}`);
     } finally {
@@ -191,7 +202,7 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
     evaluate,
     stats,
     close: async () => {
-      await Promise.allSettled([flows.close(), batches.close(), events.close()]);
+      await Promise.allSettled([flows.close(), batches.close(), chunks.close(), events.close()]);
       eventsConnection.disconnect(); // a connection we pass in is ours to close
     },
   };

@@ -29,6 +29,8 @@ export interface WorkerOptions {
   stallMs?: number;
   /** Wraps every model set the worker builds (the shared in-flight limit). */
   wrapModels?: (models: ModelSet) => ModelSet;
+  /** The directory metric modules named by jobs may be imported from (none: jobs with a metric fail). */
+  metricsDir?: string;
   log?: (line: string) => void;
 }
 
@@ -81,6 +83,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     innerConcurrency: Math.max(1, o.config.gepa.offline.max_concurrency ?? 1),
     signal: abort.signal,
     ...(o.wrapModels ? { wrapModels: o.wrapModels } : {}),
+    ...(o.metricsDir ? { metricsDir: o.metricsDir } : {}),
   });
   const goalProcessor = makeGoalProcessor({ config: o.config, workspace: o.workspace, tracesDir: o.tracesDir, signal: abort.signal });
   const counted =

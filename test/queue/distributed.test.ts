@@ -184,6 +184,33 @@ describe('optimize --redis', { timeout: 90_000 }, () => {
     expect(r.code, r.stderr).toBe(0);
   });
 
+  it("a metric module is loaded only from the worker's --metrics-dir, and then scores as it does locally", async () => {
+    const metric = path.join(work, 'metric.mjs');
+    fs.writeFileSync(metric, 'export default (example, output) => (output.includes(example.answer) ? 1 : 0);\n');
+    const args = optimizeArgs(['--metric', metric, '--max-metric-calls', '12']);
+    const local = await runCli(args);
+    expect(local.code, local.stderr).toBe(0);
+
+    workers = [await startWorkerProcess(workerArgs())];
+    const refused = await runCli([...args, '--redis', redis.url]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/loads no metric modules \(the job asks for .*metric\.mjs\); start it with --metrics-dir DIR/);
+    await Promise.all(workers.map((w) => w.stop()));
+
+    const elsewhere = tempDirSync('gepa-queue-metrics-');
+    workers = [await startWorkerProcess([...workerArgs(), '--metrics-dir', elsewhere])];
+    const outside = await runCli([...args, '--redis', redis.url]);
+    expect(outside.code).toBe(1);
+    expect(outside.stderr).toMatch(/is outside this worker's --metrics-dir/);
+    await Promise.all(workers.map((w) => w.stop()));
+    fs.rmSync(elsewhere, { recursive: true, force: true });
+
+    workers = [await startWorkerProcess([...workerArgs(), '--metrics-dir', work])];
+    const dist = await runCli([...args, '--redis', redis.url]);
+    expect(dist.code, dist.stderr).toBe(0);
+    expect(choices(JSON.parse(dist.stdout))).toEqual(choices(JSON.parse(local.stdout)));
+  });
+
   it('a wrong Redis URL is a clear error and exit 2, for every command', async () => {
     const dead = 'redis://127.0.0.1:1';
     const runs = await Promise.all([
