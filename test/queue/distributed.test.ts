@@ -242,5 +242,12 @@ describe('optimize --redis', { timeout: 90_000 }, () => {
     ]);
     expect(pipeline.code).toBe(2);
     expect(pipeline.stderr).toMatch(/--redis is built for --seed-prompt only so far/);
+    const [judged, viz] = await Promise.all([
+      runCli(optimizeArgs(['--redis', redis.url, '--judge'])),
+      runCli(['run', 'a goal', '--redis', redis.url, '--viz']),
+    ]);
+    expect([judged.code, viz.code]).toEqual([2, 2]);
+    expect(judged.stderr).toMatch(/--judge is not distributed yet/);
+    expect(viz.stderr).toMatch(/--redis cannot be combined with --judge, --viz or --inspect yet/);
   });
 });
