@@ -16,6 +16,7 @@ import { resumeCommand, runsCommand, type ResumeFlags } from './resume.js';
 import { runCommand, type RunFlags } from './run.js';
 import { redactProcessOutput } from '../util/secrets.js';
 import { queueRunsCommand, resultCommand, runOnQueue, submitCommand, workerCommand } from './queue.js';
+import { addOtelOption, shutdownTelemetry } from './telemetry.js';
 
 function modelOptions(cmd: Command): Command {
   return cmd
@@ -93,6 +94,7 @@ export function buildProgram(): Command {
   workerCommand(program, modelOptions);
   submitCommand(program);
   resultCommand(program);
+  addOtelOption(program);
 
   return program;
 }
@@ -102,7 +104,9 @@ async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
+    await shutdownTelemetry();
   } catch (err) {
+    await shutdownTelemetry();
     if (err instanceof CommanderError) {
       // Help and version are not errors; everything else commander rejects is bad usage.
       process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);

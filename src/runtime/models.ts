@@ -12,6 +12,7 @@ import { RecordingModel, RecordingSink } from '../llm/record.js';
 import { ReplayModel, ReplayStore } from '../llm/replay.js';
 import type { ChatModel } from '../../contracts/llm.js';
 import { ModelError } from '../../contracts/llm.js';
+import { traceModel } from './telemetry/chatSpans.js';
 
 export interface ModelSet {
   planner: ChatModel;
@@ -52,6 +53,7 @@ export function createModelSet(config: ModelConfig, options: ModelSetOptions = {
     if (!model) {
       model = createModel(settings, storeFor, options.http);
       if (sink) model = new RecordingModel(model, sink);
+      model = traceModel(model, settings); // itself when telemetry is off
       cache.set(key, model);
     }
     return model;

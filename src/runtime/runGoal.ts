@@ -28,6 +28,9 @@ import { buildReport, type RunReport } from './report.js';
 import { wireWorkflow } from './wiring.js';
 import { acquireRunLock, type RunLock } from './runLock.js';
 import { checkRunId, checkState, runMetaSchema, snapshotSchema, RunStateError, type RunMeta } from './runState.js';
+import { addTelemetrySecrets, flushTelemetry } from './telemetry/index.js';
+import { traceModel } from './telemetry/chatSpans.js';
+import { RunTrace } from './telemetry/runTrace.js';
 
 export const DEFAULT_LIMITS: WorkflowLimits = {
   maxIterations: 12,
@@ -122,7 +125,16 @@ export async function runGoal(opts: RunOptions): Promise<RunReport> {
     learn,
     startedAt: startedAt.toISOString(),
   };
-  const run = await openRun(meta, opts, now);
+  const trace = RunTrace.start({ runId, goal, resumed: false });
+  if (trace) meta.traceparent = trace.traceparent;
+  let run: OpenRun;
+  try {
+    run = await openRun(meta, opts, now, trace);
+  } catch (err) {
+    trace?.abort(err);
+    await flushTelemetry();
+    throw err;
+  }
   await writeFileAtomic(path.join(run.paths.runDir, RUN_META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
   return executeRun(run, opts, {
     input: { goal, limits, prompts: opts.prompts ? { ...run.seedPrompts, ...opts.prompts } : (run.learning?.prompts ?? run.seedPrompts), optimizer: run.learning?.optimizer ?? null },
@@ -144,27 +156,30 @@ interface OpenRun {
   learning: RunLearning | null;
   seedPrompts: Record<string, string>;
   machine: ReturnType<typeof wireWorkflow>;
+  trace: RunTrace | null;
 }
 
 /** Everything a run needs besides the actor itself: directory, journal-backed models, tools, learning. */
-async function openRun(meta: RunMeta, opts: RunOptions, now: () => Date): Promise<OpenRun> {
+async function openRun(meta: RunMeta, opts: RunOptions, now: () => Date, trace: RunTrace | null): Promise<OpenRun> {
   const runDir = path.join(meta.tracesDir, 'runs', checkRunId(meta.runId));
   await fsp.mkdir(runDir, { recursive: true });
   // One writer per run: a second process driving it would pay and act twice.
   const lock = acquireRunLock(runDir, meta.runId, { onWarning: opts.onWarning ?? warnOnStderr });
   try {
-    return await openLocked(meta, opts, now, runDir, lock);
+    return await openLocked(meta, opts, now, runDir, lock, trace);
   } catch (err) {
     lock.release();
     throw err;
   }
 }
 
-async function openLocked(meta: RunMeta, opts: RunOptions, now: () => Date, runDir: string, lock: RunLock): Promise<OpenRun> {
+async function openLocked(meta: RunMeta, opts: RunOptions, now: () => Date, runDir: string, lock: RunLock, trace: RunTrace | null): Promise<OpenRun> {
   const paths = { runDir, events: path.join(runDir, 'events.jsonl'), report: path.join(runDir, 'report.json') };
   const { config } = opts;
   const journal = await RunJournal.open(path.join(runDir, JOURNAL_FILE));
-  const models = journaled(opts.models ?? createModelSet(config.model), journal);
+  if (trace) addTelemetrySecrets(apiKeys(config.model));
+  // Chat spans sit inside the journal: a call the journal answers on resume costs nothing and has no span.
+  const models = journaled(traced(opts.models ?? createModelSet(config.model)), journal);
   const registry = await loadToolRegistry(config.tools, { configDir: config.dir });
   const personas = config.personas.personas;
   const seedPrompts = initialPrompts(personas);
@@ -197,12 +212,23 @@ async function openLocked(meta: RunMeta, opts: RunOptions, now: () => Date, runD
     now,
     journal,
     ...(learning ? { learning: learning.effects } : {}),
+    trace,
   });
-  return { meta, paths, models, journal, lock, learning, seedPrompts, machine };
+  return { meta, paths, models, journal, lock, learning, seedPrompts, machine, trace };
 }
 
 export function warnOnStderr(message: string): void {
   process.stderr.write(`gepa-aime: warning: ${message}\n`);
+}
+
+/** Every key in the model config, so the span redactor knows them by value. */
+export function apiKeys(model: LoadedConfig['model']): (string | null | undefined)[] {
+  const { planner, actor, reflection, personas } = model.roles;
+  return [model.api_key, planner.api_key, actor.api_key, reflection.api_key, ...Object.values(personas).map((p) => p.api_key)];
+}
+
+function traced(set: ModelSet): ModelSet {
+  return { ...set, planner: traceModel(set.planner), actorFor: (p) => traceModel(set.actorFor(p)), reflection: traceModel(set.reflection), chat: traceModel(set.chat) };
 }
 
 function journaled(set: ModelSet, journal: RunJournal): ModelSet {
@@ -242,6 +268,7 @@ async function executeRun(
     inspect: (ev) => {
       for (const r of recorder.fromInspection(ev)) record(r);
       if (ev.type === '@xstate.snapshot') snapshots.schedule(actor);
+      run.trace?.observe(ev);
       opts.inspect?.(ev);
     },
   });
@@ -281,6 +308,7 @@ async function executeRun(
     run.learning?.close();
     run.journal.close();
   }
+  run.trace?.end(context);
 
   const model = run.models.describe();
   const report = buildReport({
@@ -308,6 +336,8 @@ async function executeRun(
   } finally {
     run.lock.release();
   }
+  // Every run's spans leave when it ends (a dashboard or chat session may live on long after).
+  if (run.trace) await flushTelemetry();
   return report;
 }
 
@@ -347,9 +377,18 @@ export async function resumeRun(opts: ResumeOptions): Promise<RunReport> {
   }
   meta.tracesDir = tracesDir;
   const now = opts.now ?? (() => new Date());
-  // No snapshot yet: the run died before its first transition was saved; it starts again (the journal still answers).
-  const snapshot = await readSnapshot(path.join(runDir, SNAPSHOT_FILE));
-  const run = await openRun(meta, { ...opts, goal: meta.goal, workspace: meta.workspace }, now);
+  const trace = RunTrace.start({ runId: meta.runId, goal: meta.goal, resumed: true, continueFrom: meta.traceparent });
+  let run: OpenRun;
+  let snapshot: Snapshot<unknown> | null;
+  try {
+    // No snapshot yet: the run died before its first transition was saved; it starts again (the journal still answers).
+    snapshot = await readSnapshot(path.join(runDir, SNAPSHOT_FILE));
+    run = await openRun(meta, { ...opts, goal: meta.goal, workspace: meta.workspace }, now, trace);
+  } catch (err) {
+    trace?.abort(err);
+    await flushTelemetry();
+    throw err;
+  }
   try {
     const input = { goal: meta.goal, limits: meta.limits, prompts: run.learning?.prompts ?? run.seedPrompts, optimizer: run.learning?.optimizer ?? null };
     return await executeRun(run, opts, snapshot ? { input, snapshot } : { input });

@@ -61,6 +61,11 @@ export const runMetaSchema = z.object({
   limits: workflowLimitsSchema,
   learn: z.boolean(),
   startedAt: z.iso.datetime(),
+  /** W3C traceparent of the run's root span when it started with telemetry on: a resume continues this trace. */
+  traceparent: z
+    .string()
+    .regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, 'a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>)')
+    .optional(),
 });
 
 /** What resume needs to rebuild a run: written once at the start as run.json. */

@@ -9,7 +9,7 @@ import { actorMachine, type ActorToolOutcome, type RunToolsInput } from '../../m
 import { optimizerMachine, type PersistRequest, type ReflectInput, type ReflectOutput } from '../../machines/optimizer.js';
 import { plannerMachine } from '../../machines/planner.js';
 import { workflowMachine, type ComposeActorsInput } from '../../machines/workflow.js';
-import { runTools, think, type ReplyLimits, type StepLimits } from '../aime/actorLogic.js';
+import { runTools, think, type ReplyLimits, type StepLimits, type ToolCallGuard } from '../aime/actorLogic.js';
 import { composeActor, type FactoryResources, type PersonaDefinition } from '../aime/factory.js';
 import { planStep, type PlannerTeamInfo } from '../aime/planner.js';
 import type { ActorSpec, PlanStepInput, PlanStepResult, ThinkInput, ThinkResult } from '../../contracts/aime/types.js';
@@ -18,6 +18,7 @@ import type { Tool, ToolBundle } from '../tools/types.js';
 import { toolSpec } from '../tools/invoke.js';
 import { RunJournal } from './journal.js';
 import type { ModelSet } from './models.js';
+import type { RunTrace } from './telemetry/runTrace.js';
 
 export interface RuntimeResources {
   models: ModelSet;
@@ -41,6 +42,8 @@ export interface RuntimeResources {
     reflect(input: ReflectInput, signal: AbortSignal): Promise<ReflectOutput>;
     persist(request: PersistRequest): void;
   };
+  /** Spans of this run (telemetry on); absent, the effects run untraced. */
+  trace?: RunTrace | null;
 }
 
 export function factoryResources(res: Pick<RuntimeResources, 'tools' | 'bundles' | 'personas' | 'defaultPersona'>): FactoryResources {
@@ -81,24 +84,27 @@ export function wireWorkflow(res: RuntimeResources) {
   const now = res.now ?? (() => new Date());
   const toolCtx = { workspace: res.workspace, ...(res.protectedPaths ? { protectedPaths: res.protectedPaths } : {}) };
   const journal = res.journal;
+  const trace = res.trace ?? null;
+  const plan = (input: PlanStepInput, signal: AbortSignal) => planStep(res.models.planner, input, team, signal);
+  const step = (input: ThinkInput, signal: AbortSignal) => think(res.models.actorFor(input.spec.persona), input, signal, res.replyLimits);
+  const tools = async (input: RunToolsInput, signal: AbortSignal) => {
+    const journaled: ToolCallGuard | undefined = journal ? (call, sideEffect, exec) => journal.runTool(RunJournal.toolKey(input.spec.taskId, call), sideEffect, exec) : undefined;
+    if (!trace) return runTools(input, res.tools, { ...toolCtx, signal }, journaled, res.stepLimits);
+    const guard: ToolCallGuard = (call, sideEffect, exec) => trace.tool(input.spec, call, sideEffect, () => (journaled ? journaled(call, sideEffect, exec) : exec()));
+    const outcomes = await runTools(input, res.tools, { ...toolCtx, signal }, guard, res.stepLimits);
+    trace.systemTools(input.spec, outcomes);
+    return outcomes;
+  };
 
   const planner = plannerMachine.provide({
     actors: {
-      planStep: fromPromise<PlanStepResult, PlanStepInput>(({ input, signal }) => planStep(res.models.planner, input, team, signal)),
+      planStep: fromPromise<PlanStepResult, PlanStepInput>(({ input, signal }) => (trace ? trace.plan(input, () => plan(input, signal)) : plan(input, signal))),
     },
   });
   const dynamicActor = actorMachine.provide({
     actors: {
-      think: fromPromise<ThinkResult, ThinkInput>(({ input, signal }) => think(res.models.actorFor(input.spec.persona), input, signal, res.replyLimits)),
-      runTools: fromPromise<ActorToolOutcome[], RunToolsInput>(({ input, signal }) =>
-        runTools(
-          input,
-          res.tools,
-          { ...toolCtx, signal },
-          journal ? (call, sideEffect, exec) => journal.runTool(RunJournal.toolKey(input.spec.taskId, call), sideEffect, exec) : undefined,
-          res.stepLimits,
-        ),
-      ),
+      think: fromPromise<ThinkResult, ThinkInput>(({ input, signal }) => (trace ? trace.think(input, () => step(input, signal)) : step(input, signal))),
+      runTools: fromPromise<ActorToolOutcome[], RunToolsInput>(({ input, signal }) => tools(input, signal)),
     },
   });
   const learning = res.learning;

@@ -34,6 +34,6 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
 /** The test's own environment minus anything that would change the CLI's config. */
 function cleanEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith('GEPA_AIME_') || key === 'OPENAI_API_KEY') delete env[key];
+  for (const key of Object.keys(env)) if (key.startsWith('GEPA_AIME_') || key.startsWith('OTEL_') || key === 'OPENAI_API_KEY') delete env[key];
   return env;
 }

@@ -14,6 +14,7 @@ import { parseCompletion, parseGenerate, parseJsonBody, StreamReader } from './r
 import { parseRetryAfter } from '../retry.js';
 import { endpointUrl, modelsUrl, resolveEndpoint, type OpenAISettings } from './settings.js';
 import { isObject } from './toolCalls.js';
+import { activeSpanEvent, errorType, redactText, traceHeaders } from '../../util/tracing.js';
 
 export interface OpenAIProviderOptions {
   /** Injected for tests: waits between retries. */
@@ -64,7 +65,11 @@ export class OpenAICompatibleModel implements ChatModel {
           ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
           ...(this.options.random ? { random: this.options.random } : {}),
           signal: request.signal,
-          ...(this.options.onRetry ? { onRetry: this.options.onRetry } : {}),
+          onRetry: (info) => {
+            // One event per retry on the call's span (the chat span when tracing is on).
+            activeSpanEvent('retry', { 'retry.attempt': info.attempt, 'retry.delay_ms': info.delayMs, 'error.type': errorType(info.error), 'retry.reason': redactText(info.error.message) });
+            this.options.onRetry?.(info);
+          },
         },
       );
     } catch (err) {
@@ -107,7 +112,8 @@ export class OpenAICompatibleModel implements ChatModel {
     const url = endpointUrl(this.settings.api_base, plan.endpoint);
     const attempt = new Attempt(`${this.settings.provider} model "${this.settings.model}" at ${url}`, this.timeoutMs(), request.signal);
     try {
-      const res = await send(this.slot.pool, { method: 'POST', url, headers: this.authHeaders(), body: plan.body }, attempt);
+      // traceparent: a server exporting its own traces joins the caller's trace.
+      const res = await send(this.slot.pool, { method: 'POST', url, headers: { ...this.authHeaders(), ...traceHeaders() }, body: plan.body }, attempt);
       if (res.statusCode !== 200) throw await this.statusError(res, attempt, request.signal);
       return await this.read(res, plan, request, attempt);
     } finally {

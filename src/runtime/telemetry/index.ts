@@ -1,0 +1,64 @@
+/**
+ * Telemetry for the process: `startTelemetry` loads the OpenTelemetry SDK (a
+ * dynamic import, so a process with telemetry off never loads it) and turns
+ * tracing on; `flushTelemetry` sends what is buffered (after every run);
+ * `shutdownTelemetry` flushes and stops it (before the CLI exits, whatever
+ * the outcome). Both are bounded in time so a dead collector never holds a
+ * command up.
+ */
+import { configureTracing } from '../../util/tracing.js';
+import { REDACTED, sanitizeString } from '../sanitize.js';
+import type { TelemetrySettings } from './config.js';
+import type { TelemetrySdk } from './sdk.js';
+
+export { telemetrySettings, TelemetryConfigError, type TelemetrySettings } from './config.js';
+
+/** Longest text (opt-in content, error messages) put on one attribute. */
+export const MAX_ATTRIBUTE_CHARS = 4_000;
+const FLUSH_TIMEOUT_MS = 5_000;
+
+let sdk: TelemetrySdk | null = null;
+const secrets = new Set<string>();
+
+export async function startTelemetry(settings: TelemetrySettings, warn: (message: string) => void = () => {}): Promise<void> {
+  if (sdk) return;
+  const { startSdk } = await import('./sdk.js');
+  sdk = startSdk(settings, { warn });
+  configureTracing({ on: true, content: settings.captureContent, redact });
+}
+
+/** Values (API keys) that must never appear on a span, whatever pattern they have. */
+export function addTelemetrySecrets(values: Iterable<string | null | undefined>): void {
+  for (const v of values) if (v && v.length >= 4) secrets.add(v);
+}
+
+function redact(text: string): string {
+  let out = text;
+  for (const s of secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
+  return sanitizeString(out, MAX_ATTRIBUTE_CHARS);
+}
+
+export async function flushTelemetry(): Promise<void> {
+  if (sdk) await bounded(sdk.flush());
+}
+
+export async function shutdownTelemetry(): Promise<void> {
+  const current = sdk;
+  if (!current) return;
+  sdk = null;
+  configureTracing({ on: false, content: false });
+  await bounded(current.shutdown());
+}
+
+async function bounded(work: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, FLUSH_TIMEOUT_MS);
+    timer.unref();
+  });
+  try {
+    await Promise.race([work.catch(() => {}), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
