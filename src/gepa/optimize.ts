@@ -20,6 +20,7 @@ import { ensureRunDir, loadRun, RunDirError, trimIterations, writeResult } from 
 import { algorithmSettings, changedAlgorithmKeys, resolveSettings, type GepaSettings, type GepaSettingsInput } from './settings.js';
 import { createRunState } from './state.js';
 import type { Candidate, GepaRunState, IterationRecord, StopReason } from './types.js';
+import { GepaTrace } from './tracing.js';
 import { provideGepaMachine } from './wiring.js';
 import { AppError } from '../../contracts/errors.js';
 
@@ -114,6 +115,19 @@ async function openRun<E>(o: OptimizeOptions<E>, settings: GepaSettings): Promis
 }
 
 export async function optimize<E>(o: OptimizeOptions<E>): Promise<GepaResult> {
+  const trace = GepaTrace.start({ trainSize: o.trainset.length, valSize: o.valset.length, maxMetricCalls: o.settings?.max_metric_calls });
+  if (!trace) return optimizeRun(o, null);
+  try {
+    const result = await trace.run(() => optimizeRun(o, trace));
+    trace.end(result);
+    return result;
+  } catch (err) {
+    trace.end(err instanceof GepaRunError ? err.result : null, err);
+    throw err;
+  }
+}
+
+async function optimizeRun<E>(o: OptimizeOptions<E>, trace: GepaTrace | null): Promise<GepaResult> {
   const settings = resolveSettings({
     ...o.settings,
     stop_file: o.settings?.stop_file ?? (o.runDir ? path.join(o.runDir, 'STOP') : null),
@@ -137,6 +151,7 @@ export async function optimize<E>(o: OptimizeOptions<E>): Promise<GepaResult> {
     wallMs,
     onMetricCall: (metricCalls) => emit({ type: 'metric_call', metricCalls, maxMetricCalls: max }),
     onSaved: (r) => (saved = r),
+    trace,
     ...(o.reflectionModel ? { reflectionModel: o.reflectionModel } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.evaluate ? { evaluate: o.evaluate } : {}),

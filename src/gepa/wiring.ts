@@ -16,6 +16,7 @@ import { makeReflector } from './reflector.js';
 import { appendIteration, saveRun } from './runDir.js';
 import type { GepaSettings } from './settings.js';
 import type { EvalOutput, EvalRequest } from './state.js';
+import type { GepaTrace } from './tracing.js';
 import type { GepaRunState, IterationRecord, StopReason } from './types.js';
 
 export interface GepaWiring<E> {
@@ -36,6 +37,8 @@ export interface GepaWiring<E> {
   evaluate?: Evaluate;
   /** After each iteration is saved. */
   onSaved?: (run: GepaRunState, record: IterationRecord) => void;
+  /** Spans (telemetry on); absent, the effects run untraced. */
+  trace?: GepaTrace | null;
 }
 
 export function provideGepaMachine<E>(w: GepaWiring<E>) {
@@ -54,16 +57,18 @@ export function provideGepaMachine<E>(w: GepaWiring<E>) {
     ...(w.signal ? { signal: w.signal } : {}),
   });
 
+  const trace = w.trace ?? null;
   return gepaMachine.provide({
     actors: {
-      evaluate: fromPromise<EvalOutput, EvalRequest>(({ input }) => evaluate(input)),
-      reflect: fromPromise<ReflectOutput, ReflectRequest>(({ input }) => reflect(input)),
+      evaluate: fromPromise<EvalOutput, EvalRequest>(({ input }) => (trace ? trace.evaluate(input, () => evaluate(input)) : evaluate(input))),
+      reflect: fromPromise<ReflectOutput, ReflectRequest>(({ input }) => (trace ? trace.reflect(input, () => reflect(input)) : reflect(input))),
       persist: fromPromise<void, PersistInput>(async ({ input }) => {
         if (w.runDir) {
           // Line first, state second: resume trims lines the state does not cover.
           await appendIteration(w.runDir, { ...input.record, elapsed_s: Math.round(w.wallMs()) / 1000 });
           await saveRun(w.runDir, { state: input.run, wallMs: w.wallMs() });
         }
+        trace?.saved(input.record);
         w.onSaved?.(input.run, input.record);
       }),
       checkStop: fromPromise<StopReason | null, CheckStopInput>(async () => {

@@ -9,6 +9,7 @@ import { addUsage, ZERO_USAGE, type TokenUsage } from '../../contracts/llm.js';
 import { checkTeamTools, type AgentEnv } from './effects.js';
 import type { AgentRunTrace, NodeResult, TeamDef, TeamState, WorkflowNode } from '../../contracts/teams/types.js';
 import { effectsFor, providePipeline, type AgentEffects } from './wiring.js';
+import { TeamTrace, tracedTeamEffects } from './tracing.js';
 
 export interface TeamRunOptions extends AgentEnv {
   team: TeamDef;
@@ -50,9 +51,23 @@ export function sumUsage(traces: readonly AgentRunTrace[]): TokenUsage {
 
 export async function runTeam(o: TeamRunOptions): Promise<TeamRunResult> {
   if (o.signal?.aborted) throw new TeamRunCancelled();
+  const trace = TeamTrace.start(o.team);
+  if (!trace) return runTeamOnce(o, null);
+  try {
+    const result = await trace.run(() => runTeamOnce(o, trace));
+    trace.end(result);
+    return result;
+  } catch (err) {
+    trace.end(null, err);
+    throw err;
+  }
+}
+
+async function runTeamOnce(o: TeamRunOptions, trace: TeamTrace | null): Promise<TeamRunResult> {
   const shared = o.shareSession ?? o.team.share_session;
   if (!o.effects) checkTeamTools(o.team, o.tools);
-  const machine = providePipeline(o.effects ?? effectsFor(o));
+  const effects = o.effects ?? effectsFor(o);
+  const machine = providePipeline(trace ? tracedTeamEffects(effects) : effects);
   const actor = createActor(machine, {
     systemId: 'pipeline',
     input: { workflow: shared ? o.team.workflow : isolatedWorkflow(o.team), agents: o.team.agents, input: o.input, state: {} },
