@@ -16,7 +16,7 @@ import { resumeCommand, runsCommand, type ResumeFlags } from './resume.js';
 import { runCommand, type RunFlags } from './run.js';
 import { redactProcessOutput } from '../util/secrets.js';
 import { queueRunsCommand, resultCommand, runOnQueue, submitCommand, workerCommand } from './queue.js';
-import { addOtelOption, shutdownTelemetry } from './telemetry.js';
+import { addOtelOption, endCliTelemetry, shutdownTelemetry } from './telemetry.js';
 
 function modelOptions(cmd: Command): Command {
   return cmd
@@ -104,9 +104,9 @@ async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    await shutdownTelemetry();
+    await endCliTelemetry();
   } catch (err) {
-    await shutdownTelemetry();
+    await shutdownTelemetry(); // bounded; the exits below also end any exporter retries
     if (err instanceof CommanderError) {
       // Help and version are not errors; everything else commander rejects is bad usage.
       process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);

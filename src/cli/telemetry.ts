@@ -5,7 +5,7 @@
  * whatever the outcome.
  */
 import type { Command } from 'commander';
-import { shutdownTelemetry, startTelemetry, TelemetryConfigError, telemetrySettings } from '../runtime/telemetry/index.js';
+import { shutdownTelemetry, startTelemetry, TelemetryConfigError, telemetryStalled, telemetrySettings } from '../runtime/telemetry/index.js';
 import { UsageError } from './common.js';
 
 const OTEL_HELP = 'export OpenTelemetry traces over OTLP/HTTP to this base URL (default: OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318)';
@@ -32,3 +32,9 @@ async function startCliTelemetry(flags: { otel?: string | boolean }): Promise<vo
 }
 
 export { shutdownTelemetry };
+
+/** Flushes and stops telemetry before the CLI exits; an unreachable collector's retries must not keep the process alive. */
+export async function endCliTelemetry(): Promise<void> {
+  await shutdownTelemetry();
+  if (telemetryStalled()) process.exit(process.exitCode ?? 0);
+}

@@ -209,6 +209,16 @@ describe('OpenTelemetry traces of a run', () => {
     expect(byName('invoke_workflow')).toHaveLength(1);
   });
 
+  it('a collector that does not answer costs one warning line, not the run', async () => {
+    const dead = await startOtlpReceiver();
+    const url = dead.url;
+    await dead.close(); // nothing listens there any more
+    const result = await run({}, ['--otel', url]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).status).toBe('completed');
+    expect(result.stderr.trim().split('\n')).toEqual([`gepa-aime: warning: telemetry: traces not delivered to ${url}/v1/traces within 5 s; is the collector running?`]);
+  });
+
   it('a bad --otel URL is bad usage with a clear line', async () => {
     const result = await run({}, ['--otel', 'grpc://collector:4317']);
     expect(result.code).toBe(2);

@@ -49,7 +49,7 @@ export function traceModel(model: ChatModel, defaults: ModelDefaults = {}): Chat
 /** From a model id like `vllm:Qwen/Qwen3-8B@http://127.0.0.1:8000/v1` or `offline:gepa-aime-offline`. */
 export function identityAttributes(id: string): Attributes {
   const colon = id.indexOf(':');
-  const provider = colon > 0 ? id.slice(0, colon) : 'unknown';
+  const provider = colon > 0 ? id.slice(0, colon) : id || 'unknown'; // a bare id (the scripted model's) names both
   let rest = colon > 0 ? id.slice(colon + 1) : id;
   const attrs: Attributes = { [GEN_AI.operationName]: GEN_AI_OPERATION.chat, [GEN_AI.providerName]: provider };
   const at = rest.search(/@https?:\/\//);

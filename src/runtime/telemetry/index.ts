@@ -16,13 +16,26 @@ export { telemetrySettings, TelemetryConfigError, type TelemetrySettings } from 
 /** Longest text (opt-in content, error messages) put on one attribute. */
 export const MAX_ATTRIBUTE_CHARS = 4_000;
 const FLUSH_TIMEOUT_MS = 5_000;
+/** Once a flush has timed out the collector is taken as unreachable: later waits are short. */
+const STALLED_TIMEOUT_MS = 500;
 
 let sdk: TelemetrySdk | null = null;
+let target = '';
+let warn: (message: string) => void = () => {};
+let stalled = false;
 const secrets = new Set<string>();
 
-export async function startTelemetry(settings: TelemetrySettings, warn: (message: string) => void = () => {}): Promise<void> {
+export async function startTelemetry(settings: TelemetrySettings, onWarning: (message: string) => void = () => {}): Promise<void> {
   if (sdk) return;
   const { startSdk } = await import('./sdk.js');
+  let warned = false;
+  warn = (m) => {
+    if (warned) return;
+    warned = true;
+    onWarning(m);
+  };
+  target = settings.tracesUrl;
+  stalled = false;
   sdk = startSdk(settings, { warn });
   configureTracing({ on: true, content: settings.captureContent, redact });
 }
@@ -50,14 +63,25 @@ export async function shutdownTelemetry(): Promise<void> {
   await bounded(current.shutdown());
 }
 
+/** True once an export timed out: the exporter may still be retrying in the background. */
+export function telemetryStalled(): boolean {
+  return stalled;
+}
+
+/** Waits for an export at most a few seconds; a collector that does not answer costs one warning, not a hung command. */
 async function bounded(work: Promise<void>): Promise<void> {
+  const ms = stalled ? STALLED_TIMEOUT_MS : FLUSH_TIMEOUT_MS;
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, FLUSH_TIMEOUT_MS);
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
     timer.unref();
   });
   try {
-    await Promise.race([work.catch(() => {}), timeout]);
+    const done = await Promise.race([work.then(() => true, () => true), timeout]);
+    if (!done) {
+      stalled = true;
+      warn(`telemetry: traces not delivered to ${target} within ${ms / 1000} s; is the collector running?`);
+    }
   } finally {
     clearTimeout(timer);
   }

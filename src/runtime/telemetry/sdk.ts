@@ -17,13 +17,10 @@ export interface TelemetrySdk {
 }
 
 export function startSdk(settings: TelemetrySettings, opts: { warn: (message: string) => void }): TelemetrySdk {
-  // Export failures (endpoint down) are one warning line, never a crash or a stack trace.
-  let warned = false;
+  // Export failures (endpoint down) are one warning line (the caller keeps it to one), never a crash or a stack trace.
   diag.setLogger(
     {
       error: (message: string) => {
-        if (warned) return;
-        warned = true;
         opts.warn(`telemetry: could not export traces to ${settings.tracesUrl} (${String(message).split('\n')[0]?.slice(0, 200)})`);
       },
       warn: () => {},
