@@ -11,8 +11,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { RunReport } from '../../src/runtime/report.js';
 import { agentHandler } from '../support/agentScript.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlpReceiver.js';
+import { startCli } from '../support/cli.js';
 import { ensureBuilt, runTimed as runCli, tempConfig, tempDirSync as tempDir } from '../support/providerCli.js';
-import { fault, startVllmServer, type VllmServer } from '../support/vllmServer.js';
+import { fault, startVllmServer, type ServerReply, type VllmServer } from '../support/vllmServer.js';
 
 const API_KEY = 'k3y-value-with-no-known-pattern-42';
 const FILE_SECRET = 'sk-live0123456789abcdefABCDEF';
@@ -217,6 +218,30 @@ describe('OpenTelemetry traces of a run', () => {
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).status).toBe('completed');
     expect(result.stderr.trim().split('\n')).toEqual([`gepa-aime: warning: telemetry: traces not delivered to ${url}/v1/traces within 5 s; is the collector running?`]);
+  });
+
+  it('Ctrl-C: the cut model call and the run end cancelled, and the spans are flushed before exit 130', async () => {
+    let arrived!: () => void;
+    const waiting = new Promise<void>((resolve) => (arrived = resolve));
+    server.handler = () => {
+      arrived();
+      return new Promise<ServerReply>(() => {}); // held until the client gives up
+    };
+    const { child, done } = startCli(
+      ['run', GOAL, '--config', configDir, '--provider', 'vllm', '--api-base', server.apiBase, '--model', 'm', '--json', '--workspace', path.join(work, 'ws'), '--traces', path.join(work, 'traces'), '--otel', rx.url],
+      { env: { GEPA_AIME_API_KEY: API_KEY } },
+    );
+    await waiting;
+    child.kill('SIGINT');
+    const result = await done;
+    expect(result.code).toBe(130);
+    const root = rx.spans.find((s) => s.name === 'invoke_workflow aime')!;
+    expect(root.attributes['gepa_aime.status']).toBe('cancelled');
+    expect(root.attributes['error.type']).toBe('cancelled');
+    const chat = rx.spans.find((s) => s.name === 'chat m')!;
+    expect(chat.status.code).toBe(2);
+    expect(chat.attributes['error.type']).toBe('aborted');
+    expect(rx.spans.find((s) => s.name === 'plan')!.parentSpanId).toBe(root.spanId);
   });
 
   it('a bad --otel URL is bad usage with a clear line', async () => {
