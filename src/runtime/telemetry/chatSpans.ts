@@ -20,10 +20,14 @@ export interface ModelDefaults {
 }
 
 const tracedModels = new WeakSet<ChatModel>();
+/** One wrapper per model: role lookups (`actorFor`) ask for it on every step, and the journal caches by identity. */
+const wrappers = new WeakMap<ChatModel, ChatModel>();
 
 /** The model with chat spans; itself when tracing is off or it is already traced. */
 export function traceModel(model: ChatModel, defaults: ModelDefaults = {}): ChatModel {
   if (!tracingOn() || tracedModels.has(model)) return model;
+  const known = wrappers.get(model);
+  if (known) return known;
   const fixed = identityAttributes(model.id);
   const modelName = String(fixed[GEN_AI.requestModel]);
   const traced: ChatModel = {
@@ -43,6 +47,7 @@ export function traceModel(model: ChatModel, defaults: ModelDefaults = {}): Chat
     },
   };
   tracedModels.add(traced);
+  wrappers.set(model, traced);
   return traced;
 }
 
