@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { PLANNER_SCHEMA_NAME } from '../src/aime/planner.js';
 import { loadConfig } from '../src/config/index.js';
-import type { ChatModel, ChatRequest, ChatResponse } from '../src/llm/types.js';
+import type { ChatModel, ChatRequest, ChatResponse } from '../contracts/llm.js';
 import type { ModelSet } from '../src/runtime/models.js';
 import { runGoal } from '../src/runtime/runGoal.js';
 import { flushTelemetry, shutdownTelemetry, startTelemetry, telemetrySettings } from '../src/runtime/telemetry/index.js';

@@ -5,7 +5,7 @@
  * whatever the outcome.
  */
 import type { Command } from 'commander';
-import { shutdownTelemetry, startTelemetry, TelemetryConfigError, telemetryStalled, telemetrySettings } from '../runtime/telemetry/index.js';
+import { shutdownTelemetry, startTelemetry, TelemetryConfigError, type TelemetrySettings, telemetryStalled, telemetrySettings } from '../runtime/telemetry/index.js';
 import { UsageError } from './common.js';
 
 const OTEL_HELP = 'export OpenTelemetry traces over OTLP/HTTP to this base URL (default: OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318)';
@@ -21,7 +21,7 @@ export function addOtelOption(cmd: Command): void {
 }
 
 async function startCliTelemetry(flags: { otel?: string | boolean }): Promise<void> {
-  let settings;
+  let settings: TelemetrySettings | null;
   try {
     settings = telemetrySettings(flags.otel, process.env);
   } catch (err) {

@@ -27,7 +27,7 @@ import {
   type Context,
   type Span,
 } from '../util/tracing.js';
-import type { TeamDef } from './types.js';
+import type { TeamDef } from '../../contracts/teams/types.js';
 import type { AgentEffects } from './wiring.js';
 
 const TEAM_TRACE = createContextKey('gepa-aime team run trace');

@@ -7,7 +7,7 @@
  * is added only when opted in, and always redacted.
  */
 import { SpanKind } from '@opentelemetry/api';
-import type { ChatMessage, ChatModel, ChatRequest, ChatResponse } from '../../llm/types.js';
+import type { ChatMessage, ChatModel, ChatRequest, ChatResponse } from '../../../contracts/llm.js';
 import { ATTR, captureContent, contextWithSpan, errorType, GEN_AI, GEN_AI_OPERATION, markError, redactText, startSpan, tracingOn, withContext, type Attributes } from '../../util/tracing.js';
 
 /** Role settings the span reports as request parameters (defaults the request itself may override). */

@@ -17,7 +17,7 @@ import type { InspectionEvent } from 'xstate';
 import type { ActorToolOutcome } from '../../../machines/actor.js';
 import type { ActorReportedEvent } from '../../../machines/events.js';
 import type { WorkflowContext } from '../../../machines/workflow.js';
-import type { ActorSpec, PlanStepInput, PlanStepResult, ThinkInput, ThinkResult, ToolCallRequest } from '../../aime/types.js';
+import type { ActorSpec, PlanStepInput, PlanStepResult, ThinkInput, ThinkResult, ToolCallRequest } from '../../../contracts/aime/types.js';
 import type { ToolResult } from '../../tools/types.js';
 import {
   captureContent,
