@@ -5,8 +5,7 @@
  * whatever the outcome.
  */
 import type { Command } from 'commander';
-import { shutdownTelemetry, startTelemetry, TelemetryConfigError, type TelemetrySettings, telemetryStalled, telemetrySettings } from '../runtime/telemetry/index.js';
-import { UsageError } from './common.js';
+import { shutdownTelemetry, startTelemetry, type TelemetrySettings, telemetryStalled, telemetrySettings } from '../runtime/telemetry/index.js';
 
 const OTEL_HELP = 'export OpenTelemetry traces over OTLP/HTTP to this base URL (default: OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318)';
 
@@ -21,13 +20,8 @@ export function addOtelOption(cmd: Command): void {
 }
 
 async function startCliTelemetry(flags: { otel?: string | boolean }): Promise<void> {
-  let settings: TelemetrySettings | null;
-  try {
-    settings = telemetrySettings(flags.otel, process.env);
-  } catch (err) {
-    if (err instanceof TelemetryConfigError) throw new UsageError(err.message);
-    throw err;
-  }
+  // A bad endpoint is a TelemetryConfigError (category usage): the CLI exits 2 with its message.
+  const settings: TelemetrySettings | null = telemetrySettings(flags.otel, process.env);
   if (settings) await startTelemetry(settings, (m) => process.stderr.write(`gepa-aime: warning: ${m}\n`));
 }
 

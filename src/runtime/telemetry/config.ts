@@ -15,16 +15,16 @@
  * `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` are read by the SDK itself.
  */
 
+import { AppError } from '../../../contracts/errors.js';
+
 export interface TelemetrySettings {
   tracesUrl: string;
   captureContent: boolean;
 }
 
-export class TelemetryConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TelemetryConfigError';
-  }
+/** A bad OTLP endpoint (flag or environment): bad usage, exit 2. */
+export class TelemetryConfigError extends AppError {
+  readonly category = 'usage' as const;
 }
 
 const DEFAULT_BASE = 'http://localhost:4318';

@@ -35,7 +35,14 @@ export function startSdk(settings: TelemetrySettings, opts: { warn: (message: st
     .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'gepa-aime' }))
     .merge(detectResources({ detectors: [envDetector] }));
   const exporter = new OTLPTraceExporter({ url: settings.tracesUrl });
-  const provider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(exporter)] });
+  // Small, frequent batches: spans held for a 512-span batch live long enough to be promoted and
+  // cost old-space GC on the run's thread (measured in bench/telemetry.ts). OTEL_BSP_* still win.
+  const env = process.env;
+  const batching = {
+    ...(env['OTEL_BSP_MAX_EXPORT_BATCH_SIZE'] ? {} : { maxExportBatchSize: 128 }),
+    ...(env['OTEL_BSP_SCHEDULE_DELAY'] ? {} : { scheduledDelayMillis: 1000 }),
+  };
+  const provider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(exporter, batching)] });
   provider.register();
   return {
     flush: () => provider.forceFlush(),
