@@ -21,6 +21,7 @@ import {
   GEN_AI_OPERATION,
   markError,
   redactText,
+  shortText,
   startSpan,
   tracingOn,
   withContext,
@@ -108,12 +109,13 @@ export class TeamTrace {
     const parent = this.agents.get(input.agent.name)?.ctx ?? this.ctx;
     const outcomes: AgentToolOutcome[] = [];
     for (const call of input.calls) {
+      const toolName = shortText(call.name); // the model's words: bounded and redacted
       const span = startSpan(
-        `${GEN_AI_OPERATION.executeTool} ${call.name}`,
+        `${GEN_AI_OPERATION.executeTool} ${toolName}`,
         {
           [GEN_AI.operationName]: GEN_AI_OPERATION.executeTool,
-          [GEN_AI.toolName]: call.name,
-          [GEN_AI.toolCallId]: call.id,
+          [GEN_AI.toolName]: toolName,
+          [GEN_AI.toolCallId]: shortText(call.id),
           [GEN_AI.toolType]: 'function',
           ...(captureContent() ? { [GEN_AI.toolCallArguments]: redactText(call.arguments) } : {}),
         },

@@ -36,6 +36,12 @@ export function redactText(text: string): string {
   return state.redact(text);
 }
 
+/** A short value the model or a server chose (a tool name, a response model): redacted and bounded, so it cannot flood a span. */
+export function shortText(text: string, max = 200): string {
+  const clean = state.redact(text);
+  return clean.length <= max ? clean : `${clean.slice(0, max)}…`;
+}
+
 export function tracer() {
   return trace.getTracer('gepa-aime');
 }

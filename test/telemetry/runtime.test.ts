@@ -78,6 +78,25 @@ describe('spans of a run with the scripted model', () => {
     }
   });
 
+  it('bounds and redacts what the model names: a huge unknown tool name with a key in it', async () => {
+    const workspace = await tempDir();
+    const traces = await tempDir();
+    const key = 'sk-abcdefghijklmnopqrstuvwxyz012345';
+    const planner = new ScriptedModel([
+      reply.json({ rationale: 'r', tasks: [t('1', 'Do it')], action: { type: 'dispatch', taskIds: ['1'] } }),
+      reply.json({ rationale: 'r', tasks: [t('1', 'Do it')], action: { type: 'finish', answer: 'done' } }),
+    ]);
+    const actor = new ScriptedModel([reply.toolCalls([{ name: `${key}${'x'.repeat(100_000)}`, args: {} }]), reply.json({ status: 'completed', summary: 'ok', references: [] })]);
+    const report = await runGoal({ goal: 'do it', config, workspace, tracesDir: traces, models: modelSet(planner, actor), learn: false });
+    await flushTelemetry();
+    const traceId = rx.spans.find((r) => r.attributes['gen_ai.conversation.id'] === report.runId)!.traceId;
+    const tool = rx.spans.find((s) => s.traceId === traceId && s.name.startsWith('execute_tool '))!;
+    expect(tool.name.length).toBeLessThan(250);
+    expect(tool.name).not.toContain(key);
+    expect(String(tool.attributes['gen_ai.tool.name'])).toMatch(/^\[redacted\]/);
+    expect(String(tool.attributes['gen_ai.tool.name']).length).toBeLessThan(250);
+  });
+
   it('carries a trace across a plain object: inject writes traceparent, extract parents a span on it', async () => {
     let carrier: Record<string, string> = {};
     let outerTrace = '';

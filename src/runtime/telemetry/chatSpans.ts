@@ -8,7 +8,7 @@
  */
 import { SpanKind } from '@opentelemetry/api';
 import type { ChatMessage, ChatModel, ChatRequest, ChatResponse } from '../../../contracts/llm.js';
-import { ATTR, captureContent, contextWithSpan, errorType, GEN_AI, GEN_AI_OPERATION, markError, redactText, startSpan, tracingOn, withContext, type Attributes } from '../../util/tracing.js';
+import { ATTR, captureContent, contextWithSpan, errorType, GEN_AI, GEN_AI_OPERATION, markError, redactText, shortText, startSpan, tracingOn, withContext, type Attributes } from '../../util/tracing.js';
 
 /** Role settings the span reports as request parameters (defaults the request itself may override). */
 export interface ModelDefaults {
@@ -93,8 +93,9 @@ function requestAttributes(request: ChatRequest, d: ModelDefaults): Attributes {
 
 function responseAttributes(r: ChatResponse): Attributes {
   const attrs: Attributes = {
-    [GEN_AI.responseModel]: r.model,
-    [GEN_AI.responseFinishReasons]: [r.finishReason],
+    // What the server says is untrusted too: bounded.
+    [GEN_AI.responseModel]: shortText(r.model),
+    [GEN_AI.responseFinishReasons]: [shortText(r.finishReason, 64)],
     [GEN_AI.usageInputTokens]: r.usage.promptTokens,
     [GEN_AI.usageOutputTokens]: r.usage.completionTokens,
   };

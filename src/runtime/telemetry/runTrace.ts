@@ -29,6 +29,7 @@ import {
   markError,
   parseTraceparent,
   redactText,
+  shortText,
   startSpan,
   traceparentOf,
   tracingOn,
@@ -184,11 +185,12 @@ export class RunTrace {
   private agentFor(spec: ActorSpec): AgentSpan {
     let agent = this.agents.get(spec.dispatchId);
     if (!agent) {
+      const persona = shortText(spec.persona);
       const span = startSpan(
-        `${GEN_AI_OPERATION.invokeAgent} ${spec.persona}`,
+        `${GEN_AI_OPERATION.invokeAgent} ${persona}`,
         {
           [GEN_AI.operationName]: GEN_AI_OPERATION.invokeAgent,
-          [GEN_AI.agentName]: spec.persona,
+          [GEN_AI.agentName]: persona,
           [GEN_AI.agentId]: spec.dispatchId,
           'gepa_aime.task_id': spec.taskId,
           'gepa_aime.bundles': spec.bundles,
@@ -204,12 +206,14 @@ export class RunTrace {
   }
 
   private toolSpan(spec: ActorSpec, call: { id: string; name: string; arguments: string }, sideEffect: boolean): Span {
+    // The name and id are the model's: bounded and redacted like any text it writes.
+    const name = shortText(call.name);
     return startSpan(
-      `${GEN_AI_OPERATION.executeTool} ${call.name}`,
+      `${GEN_AI_OPERATION.executeTool} ${name}`,
       {
         [GEN_AI.operationName]: GEN_AI_OPERATION.executeTool,
-        [GEN_AI.toolName]: call.name,
-        [GEN_AI.toolCallId]: call.id,
+        [GEN_AI.toolName]: name,
+        [GEN_AI.toolCallId]: shortText(call.id),
         [GEN_AI.toolType]: 'function',
         'gepa_aime.tool.side_effect': sideEffect,
         ...(captureContent() ? { [GEN_AI.toolCallArguments]: redactText(call.arguments) } : {}),
