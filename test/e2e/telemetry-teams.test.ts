@@ -78,4 +78,19 @@ describe('OpenTelemetry traces of teams and GEPA', () => {
     for (const x of reflections) expect(parentOf(x)!.name).toBe('gepa.iteration');
     expect(new Set(rx.spans.map((s) => s.traceId)).size).toBe(1);
   });
+
+  it('optimize --aime: every evaluated goal is a whole run trace (invoke_workflow aime) under its evaluation batch', async () => {
+    const goals = path.join(work, 'goals.jsonl');
+    fs.writeFileSync(goals, `${JSON.stringify({ input: 'List the files in the workspace' })}\n${JSON.stringify({ input: 'Write a short note about testing' })}\n`);
+    const r = await runCli(['optimize', '--aime', '--train', goals, '--val', goals, '--provider', 'offline', '--max-metric-calls', '4', '--json', '--otel', rx.url], { cwd: work });
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    const runs = named('invoke_workflow aime');
+    expect(runs).toHaveLength(result.metric_calls);
+    for (const run of runs) {
+      expect(parentOf(run)!.name).toBe('gepa.evaluate');
+      expect(rx.spans.some((s) => s.parentSpanId === run.spanId && s.name === 'plan')).toBe(true);
+    }
+    expect(new Set(rx.spans.map((s) => s.traceId)).size).toBe(1);
+  });
 });
