@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlpReceiver.js';
+import { runCli as runCliIn } from '../support/cli.js';
 import { ensureBuilt, runTimed as runCli, tempDirSync as tempDir } from '../support/providerCli.js';
 import { REPO_ROOT } from '../support/runtime.js';
 
@@ -82,7 +83,7 @@ describe('OpenTelemetry traces of teams and GEPA', () => {
   it('optimize --aime: every evaluated goal is a whole run trace (invoke_workflow aime) under its evaluation batch', async () => {
     const goals = path.join(work, 'goals.jsonl');
     fs.writeFileSync(goals, `${JSON.stringify({ input: 'List the files in the workspace' })}\n${JSON.stringify({ input: 'Write a short note about testing' })}\n`);
-    const r = await runCli(['optimize', '--aime', '--train', goals, '--val', goals, '--provider', 'offline', '--max-metric-calls', '4', '--json', '--otel', rx.url], { cwd: work });
+    const r = await runCliIn(['optimize', '--aime', '--train', goals, '--val', goals, '--provider', 'offline', '--max-metric-calls', '4', '--json', '--otel', rx.url], { cwd: work });
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout);
     const runs = named('invoke_workflow aime');

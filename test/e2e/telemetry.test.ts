@@ -257,7 +257,7 @@ describe('OpenTelemetry traces of a run', () => {
     const meta = JSON.parse(fs.readFileSync(path.join(work, 'traces', 'runs', runId, 'run.json'), 'utf8'));
     const [, traceId, spanId] = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(meta.traceparent)!;
 
-    const resumed = await runCli(['resume', runId, '--config', configDir, '--traces', path.join(work, 'traces'), '--json'], {
+    const resumed = await runCli(['resume', runId, '--config', configDir, '--workspace', path.join(work, 'ws'), '--traces', path.join(work, 'traces'), '--json'], {
       env: { GEPA_AIME_API_KEY: API_KEY, OTEL_EXPORTER_OTLP_ENDPOINT: rx.url },
     });
     expect(resumed.code).toBe(0);
