@@ -28,7 +28,7 @@ import { buildReport, type RunReport } from './report.js';
 import { wireWorkflow } from './wiring.js';
 import { acquireRunLock, type RunLock } from './runLock.js';
 import { checkRunId, checkState, runMetaSchema, snapshotSchema, RunStateError, type RunMeta } from './runState.js';
-import { addTelemetrySecrets, flushTelemetry } from './telemetry/index.js';
+import { flushTelemetry } from './telemetry/index.js';
 import { traceModel } from './telemetry/chatSpans.js';
 import { RunTrace } from './telemetry/runTrace.js';
 
@@ -177,7 +177,6 @@ async function openLocked(meta: RunMeta, opts: RunOptions, now: () => Date, runD
   const paths = { runDir, events: path.join(runDir, 'events.jsonl'), report: path.join(runDir, 'report.json') };
   const { config } = opts;
   const journal = await RunJournal.open(path.join(runDir, JOURNAL_FILE));
-  if (trace) addTelemetrySecrets(apiKeys(config.model));
   // Chat spans sit inside the journal: a call the journal answers on resume costs nothing and has no span.
   const models = journaled(traced(opts.models ?? createModelSet(config.model)), journal);
   const registry = await loadToolRegistry(config.tools, { configDir: config.dir });
@@ -219,12 +218,6 @@ async function openLocked(meta: RunMeta, opts: RunOptions, now: () => Date, runD
 
 export function warnOnStderr(message: string): void {
   process.stderr.write(`gepa-aime: warning: ${message}\n`);
-}
-
-/** Every key in the model config, so the span redactor knows them by value. */
-export function apiKeys(model: LoadedConfig['model']): (string | null | undefined)[] {
-  const { planner, actor, reflection, personas } = model.roles;
-  return [model.api_key, planner.api_key, actor.api_key, reflection.api_key, ...Object.values(personas).map((p) => p.api_key)];
 }
 
 function traced(set: ModelSet): ModelSet {

@@ -7,7 +7,7 @@
  * command up.
  */
 import { configureTracing } from '../../util/tracing.js';
-import { REDACTED, sanitizeString } from '../sanitize.js';
+import { sanitizeString } from '../sanitize.js';
 import type { TelemetrySettings } from './config.js';
 import type { TelemetrySdk } from './sdk.js';
 
@@ -23,7 +23,6 @@ let sdk: TelemetrySdk | null = null;
 let target = '';
 let warn: (message: string) => void = () => {};
 let stalled = false;
-const secrets = new Set<string>();
 
 export async function startTelemetry(settings: TelemetrySettings, onWarning: (message: string) => void = () => {}): Promise<void> {
   if (sdk) return;
@@ -40,15 +39,9 @@ export async function startTelemetry(settings: TelemetrySettings, onWarning: (me
   configureTracing({ on: true, content: settings.captureContent, redact });
 }
 
-/** Values (API keys) that must never appear on a span, whatever pattern they have. */
-export function addTelemetrySecrets(values: Iterable<string | null | undefined>): void {
-  for (const v of values) if (v && v.length >= 4) secrets.add(v);
-}
-
+/** Secret patterns and every registered key by value (src/util/secrets.ts), then cut. */
 function redact(text: string): string {
-  let out = text;
-  for (const s of secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
-  return sanitizeString(out, MAX_ATTRIBUTE_CHARS);
+  return sanitizeString(text, MAX_ATTRIBUTE_CHARS);
 }
 
 export async function flushTelemetry(): Promise<void> {
