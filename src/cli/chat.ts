@@ -32,7 +32,7 @@ export async function chatCommand(flags: RunFlags): Promise<number> {
     try {
       if (line === '/help') say(HELP);
       else if (line === '/goal' || line.startsWith('/goal ')) {
-        const report = await executeGoal(line.slice(5).trim(), { ...flags, json: false });
+        const report = await executeGoal(line.slice(5).trim(), { ...flags, json: false }, { approvals: { askers: [] } });
         printReport(report, false);
       } else if (line.startsWith('/')) say(`unknown command ${safeText(line.split(' ')[0] ?? '')}. ${HELP}`);
       else {

@@ -14,6 +14,7 @@ import { ReplayStore } from '../llm/replay.js';
 import { ModelError, type ResponseFormat, type ToolSpec } from '../../contracts/llm.js';
 import { errorMessage } from '../../contracts/errors.js';
 import { EXIT, loadCliConfig, type ModelFlags } from './common.js';
+import { toolChecks } from './tools.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'FAIL';
 export interface CheckLine {
@@ -190,5 +191,8 @@ export function formatCheck(line: CheckLine): string {
 
 export async function doctorCommand(flags: ModelFlags): Promise<number> {
   const config = await loadCliConfig(flags);
-  return runChecks(config.model, (line) => process.stdout.write(`${formatCheck(line)}\n`));
+  const say = (line: CheckLine) => process.stdout.write(`${formatCheck(line)}\n`);
+  const model = await runChecks(config.model, say);
+  const tools = await toolChecks(config, say);
+  return model !== EXIT.ok ? model : tools ? EXIT.ok : EXIT.failed;
 }

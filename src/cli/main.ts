@@ -4,6 +4,7 @@
  * 130 interrupted.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { approvalOptions } from './approvals.js';
 import { chatCommand } from './chat.js';
 import { dataCommand } from './data.js';
 import { dashboardCommand, runWithDashboard, vizOptions, wantsServer, type VizFlags } from './dashboard.js';
@@ -17,6 +18,7 @@ import { runCommand, type RunFlags } from './run.js';
 import { redactProcessOutput } from '../util/secrets.js';
 import { queueRunsCommand, resultCommand, runOnQueue, submitCommand, workerCommand } from './queue.js';
 import { addOtelOption, endCliTelemetry, shutdownTelemetry } from './telemetry.js';
+import { toolsCommand } from './tools.js';
 
 function modelOptions(cmd: Command): Command {
   return cmd
@@ -46,7 +48,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  vizOptions(runOptions(program.command('run').description('run a goal with the planner and a team of actors').argument('<goal...>', 'what you want done')))
+  vizOptions(approvalOptions(runOptions(program.command('run').description('run a goal with the planner and a team of actors').argument('<goal...>', 'what you want done'))))
     .option('--json', 'print the full JSON report on stdout and nothing else')
     .option('--judge', 'score the run with the judge afterwards; with online learning on, the judged outcome goes to the learning history')
     .option('--rubric <criteria...>', '--judge: the criteria (default: judge.rubric, else one the judge writes for the goal)')
@@ -68,7 +70,7 @@ export function buildProgram(): Command {
     },
   );
 
-  modelOptions(program.command('resume').description('finish a run that a crash or kill cut short').argument('<runId>', 'the run to resume (see: gepa-aime runs)'))
+  approvalOptions(modelOptions(program.command('resume').description('finish a run that a crash or kill cut short').argument('<runId>', 'the run to resume (see: gepa-aime runs)')))
     .option('--workspace <dir>', 'workspace, if not the one the run started in')
     .option('--traces <dir>', 'where runs are recorded (default: ./traces)')
     .option('--json', 'print the full JSON report on stdout and nothing else')
@@ -86,6 +88,7 @@ export function buildProgram(): Command {
       process.exitCode = flags.redis ? await queueRunsCommand({ ...flags, redis: flags.redis }) : await runsCommand(flags);
     });
 
+  toolsCommand(program);
   dashboardCommand(program);
   pipelineCommand(program);
   optimizeCommand(program);

@@ -10,10 +10,11 @@ import { readRunMeta, resumeRun } from '../runtime/runGoal.js';
 import { realish } from '../tools/protectedPaths.js';
 import { checkRunId } from '../runtime/runState.js';
 import { cliConfigDir, loadCliConfig, UsageError, type ModelFlags } from './common.js';
+import { approvalsFromFlags, type ApprovalFlags } from './approvals.js';
 import { exitCodeFor, interruptController, printReport } from './run.js';
 import { LiveChecklist, safeText } from './terminal.js';
 
-export interface ResumeFlags extends ModelFlags {
+export interface ResumeFlags extends ModelFlags, ApprovalFlags {
   workspace?: string;
   traces?: string;
   json?: boolean;
@@ -39,6 +40,7 @@ export async function resumeCommand(runId: string, flags: ResumeFlags): Promise<
       config,
       tracesDir,
       signal: interrupt.signal,
+      approvals: approvalsFromFlags(flags, { beforeAsk: () => checklist?.release() }),
       ...(flags.workspace ? { workspace: path.resolve(flags.workspace) } : {}),
       ...(checklist ? { onTasks: (tasks) => checklist.draw(tasks) } : {}),
     });

@@ -9,11 +9,12 @@ import type { RunReport } from '../runtime/report.js';
 import { recordInspection } from '../runtime/inspectRecording.js';
 import { runGoal, type RunOptions } from '../runtime/runGoal.js';
 import type { LoadedConfig } from '../config/index.js';
+import { approvalsFromFlags, type ApprovalFlags } from './approvals.js';
 import { EXIT, loadCliConfig, type ModelFlags } from './common.js';
 import { judgeAfterRun } from './judgeRun.js';
 import { LiveChecklist, safeText } from './terminal.js';
 
-export interface RunFlags extends ModelFlags {
+export interface RunFlags extends ModelFlags, ApprovalFlags {
   workspace?: string;
   traces?: string;
   maxIterations?: number;
@@ -73,8 +74,11 @@ export async function executeGoal(goal: string, flags: RunFlags, extra: Partial<
   const models = modelSetFor(config.model, flags);
   const interrupt = interruptController();
   const checklist = flags.json ? null : new LiveChecklist(process.stdout);
+  // The prompt prints below the checklist: forget the drawn block so the next redraw does not erase it.
+  const approvals = extra.approvals ?? approvalsFromFlags(flags, { beforeAsk: () => checklist?.release() });
   try {
     return await runGoal({
+      approvals,
       goal,
       config,
       workspace: path.resolve(flags.workspace ?? '.'),

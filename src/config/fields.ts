@@ -71,3 +71,9 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   const proto = Object.getPrototypeOf(v) as unknown;
   return proto === Object.prototype || proto === null;
 }
+
+/** A bundle a persona names: a configured bundle's name, `shell`, or an MCP server's `mcp:<name>`. */
+export function bundleRef() {
+  const expected = `${NAME_EXPECTED}, or mcp:<server name>`;
+  return z.string({ error: expected }).regex(/^(mcp:)?[A-Za-z][A-Za-z0-9_-]{0,63}$/, { error: expected });
+}

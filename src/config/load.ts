@@ -108,7 +108,8 @@ export function loadConfig(dir: string = defaultConfigDir(), { env = process.env
 
   // Order matters: each file is checked against the ones before it when they loaded.
   const tools = attempt(() => loadToolBundlesConfig(files.tools));
-  const knownBundles = tools ? Object.keys(tools.bundles) : undefined;
+  // MCP servers are bundles `mcp:<name>`; `shell` is built in (offered where bubblewrap works).
+  const knownBundles = tools ? [...Object.keys(tools.bundles), ...Object.keys(tools.mcp_servers).map((n) => `mcp:${n}`), 'shell'] : undefined;
   const personasPresent = existsSync(files.personas);
   const personas = attempt(() => loadPersonasConfig(files.personas, knownBundles ? { knownBundles } : {}));
   const knownPersonas = personas ? Object.keys(personas.personas) : undefined;

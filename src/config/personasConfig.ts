@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_PERSONAS } from './defaultPersonas.js';
-import { isPlainObject, list, mapping, name, text } from './fields.js';
+import { bundleRef, isPlainObject, list, mapping, name, text } from './fields.js';
 import type { ParsedSource } from './source.js';
 import { validate, valueAt, type CheckIssue } from './validate.js';
 
@@ -29,7 +29,7 @@ const persona = mapping(
   {
     description: text('a description'),
     prompt: text('the persona prompt text'),
-    bundles: list(name(), 'a list of bundle names'),
+    bundles: list(bundleRef(), 'a list of bundle names'),
     knowledge: list(text('a short fact or guideline'), 'a list of facts or guidelines').default(() => []),
     when: list(text('a keyword'), 'a list of keywords').default(() => []),
   },

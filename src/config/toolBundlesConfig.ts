@@ -32,6 +32,40 @@ export interface WebSearchConfig {
   timeout_ms?: number;
 }
 
+export const APPROVAL_POLICIES = ['auto', 'ask', 'deny'] as const;
+export type ApprovalPolicy = (typeof APPROVAL_POLICIES)[number];
+
+/** One MCP server: stdio (`command`) or Streamable HTTP (`url`), never both. */
+export interface McpServerConfig {
+  command?: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  url?: string;
+  headers: Record<string, string>;
+  description?: string;
+  /** Milliseconds to connect and list tools. */
+  start_timeout_ms: number;
+  /** Milliseconds one tool call may take. */
+  call_timeout_ms: number;
+  /** Tools to treat as read-only (no side effect, approval auto) besides those the server marks readOnlyHint. */
+  read_only_tools: string[];
+}
+
+export interface ApprovalsConfig {
+  /** Policy per tool name (wins over the bundle's). */
+  tools: Record<string, ApprovalPolicy>;
+  /** Policy per bundle name, e.g. "mcp:memory" or "shell". */
+  bundles: Record<string, ApprovalPolicy>;
+}
+
+export interface ShellConfig {
+  timeout_ms: number;
+  max_output_bytes: number;
+  memory_mb: number;
+  max_processes: number;
+}
+
 export interface ToolBundlesConfig {
   bundles: Record<string, ToolBundleConfig>;
   default_bundles: string[];
@@ -40,6 +74,9 @@ export interface ToolBundlesConfig {
   /** Globs (relative to the workspace) no tool may read or change; see src/tools/protectedPaths.ts. */
   protected: string[];
   limits: ToolLimits;
+  mcp_servers: Record<string, McpServerConfig>;
+  approvals: ApprovalsConfig;
+  shell: ShellConfig;
 }
 
 export interface ToolLimits {
@@ -84,6 +121,24 @@ const bundle = mapping(
   'a bundle: {"description": …, "tools": […]}',
 );
 
+const stringMap = (expected: string) => z.record(z.string(), z.string({ error: 'a string' }), { error: expected }).default(() => ({}));
+
+const mcpServer = mapping(
+  {
+    command: text('the command that starts the server, e.g. "npx"').optional(),
+    args: list(z.string({ error: 'a string' }), 'a list of arguments').default(() => []),
+    env: stringMap('a mapping of environment variable to value'),
+    cwd: text('a directory').optional(),
+    url: httpUrl('the http:// or https:// URL of a Streamable HTTP endpoint').optional(),
+    headers: stringMap('a mapping of header name to value'),
+    description: text('a description').optional(),
+    start_timeout_ms: int('a positive integer (milliseconds)', { gte: 1 }).default(20_000),
+    call_timeout_ms: int('a positive integer (milliseconds)', { gte: 1 }).default(60_000),
+    read_only_tools: list(text('a tool name'), 'a list of tool names').default(() => []),
+  },
+  'an MCP server: {"command": …, "args"?: […]} or {"url": …}',
+);
+
 export const toolBundlesConfigSchema = mapping(
   {
     bundles: z
@@ -126,8 +181,25 @@ export const toolBundlesConfigSchema = mapping(
       },
       'a mapping of limits (max_write_bytes, max_read_bytes, max_step_write_bytes, max_tool_calls_per_step, custom_tool_load_timeout_ms, max_reply_chars, max_argument_chars)',
     ).prefault(() => ({})),
+    mcp_servers: z.record(name(), mcpServer, { error: 'a mapping of server name to MCP server' }).default(() => ({})),
+    approvals: mapping(
+      {
+        tools: z.record(text('a tool name'), oneOf(APPROVAL_POLICIES), { error: 'a mapping of tool name to auto, ask or deny' }).default(() => ({})),
+        bundles: z.record(text('a bundle name'), oneOf(APPROVAL_POLICIES), { error: 'a mapping of bundle name to auto, ask or deny' }).default(() => ({})),
+      },
+      'a mapping {"tools": {…}, "bundles": {…}}',
+    ).prefault(() => ({})),
+    shell: mapping(
+      {
+        timeout_ms: int('a positive integer (milliseconds)', { gte: 1 }).default(30_000),
+        max_output_bytes: int('a positive integer (bytes)', { gte: 1 }).default(65_536),
+        memory_mb: int('a positive integer (MiB)', { gte: 16 }).default(512),
+        max_processes: int('a positive integer', { gte: 1 }).default(64),
+      },
+      'a mapping with timeout_ms, max_output_bytes, memory_mb and max_processes',
+    ).prefault(() => ({})),
   },
-  'a JSON object with bundles, default_bundles, custom_tools, web_search, protected and limits',
+  'a JSON object with bundles, default_bundles, custom_tools, web_search, protected, limits, mcp_servers, approvals and shell',
 );
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -158,6 +230,19 @@ function toolChecks(raw: unknown): CheckIssue[] {
   const ws = valueAt(raw, ['web_search']);
   if (isPlainObject(ws) && ws.provider === 'searxng' && ws.url === undefined) {
     issues.push({ path: ['web_search', 'url'], expected: 'the URL of the SearXNG instance (required for searxng)' });
+  }
+  const servers = valueAt(raw, ['mcp_servers']);
+  if (isPlainObject(servers)) {
+    for (const [key, server] of Object.entries(servers)) {
+      if (!isPlainObject(server)) continue;
+      const hasCommand = server.command !== undefined;
+      const hasUrl = server.url !== undefined;
+      if (hasCommand === hasUrl) {
+        issues.push({ path: ['mcp_servers', key], expected: 'exactly one of "command" (stdio) or "url" (Streamable HTTP)', found: hasCommand ? 'both' : 'neither' });
+      }
+      if (hasUrl) for (const k of ['args', 'env', 'cwd'] as const) if (server[k] !== undefined) issues.push({ path: ['mcp_servers', key, k], expected: `no "${k}" on a server given by "url" (it is for stdio servers)` });
+      if (hasCommand && server.headers !== undefined) issues.push({ path: ['mcp_servers', key, 'headers'], expected: 'no "headers" on a stdio server (they are for "url" servers)' });
+    }
   }
   return issues;
 }

@@ -9,7 +9,7 @@ const [target, nth] = spec.split(':');
 const wanted = Number(nth ?? '1') || 1;
 const counts = new Map<string, number>();
 
-export type FailpointName = 'model-before' | 'model-after' | 'tool-before' | 'tool-after' | 'tool-done' | 'snapshot';
+export type FailpointName = 'model-before' | 'model-after' | 'tool-before' | 'tool-after' | 'tool-done' | 'snapshot' | 'approval-pending';
 
 export function failpoint(name: FailpointName): void {
   if (name !== target) return;

@@ -14,7 +14,8 @@ import crypto from 'node:crypto';
 import type { ToolCallRequest } from '../../contracts/aime/types.js';
 import { requestHash, stableJson } from '../llm/requestHash.js';
 import type { ChatModel, ChatRequest, ChatResponse } from '../../contracts/llm.js';
-import type { ToolResult } from '../tools/types.js';
+import type { ApprovalOutcome, ToolResult } from '../tools/types.js';
+import { deniedResult } from '../tools/approval.js';
 import { JsonlAppender, readJsonl } from '../util/jsonl.js';
 import { failpoint } from './failpoints.js';
 import { checkState, depthOf, journalRecordSchema, RunStateError } from './runState.js';
@@ -26,7 +27,9 @@ import { errorMessage } from '../../contracts/errors.js';
 type JournalRecord =
   | { kind: 'model'; key: string; purpose?: string; response: ChatResponse }
   | { kind: 'tool-start'; key: string; sideEffect: boolean }
-  | { kind: 'tool-done'; key: string; result: ToolResult };
+  | { kind: 'tool-done'; key: string; result: ToolResult }
+  | { kind: 'approval-pending'; key: string; tool: string }
+  | { kind: 'approval'; key: string; tool: string; outcome: ApprovalOutcome; always?: boolean };
 
 export interface JournalStats {
   modelLive: number;
@@ -54,6 +57,9 @@ export class RunJournal {
   readonly stats: JournalStats = { modelLive: 0, modelReplayed: 0, toolLive: 0, toolReplayed: 0, toolInterrupted: 0 };
   private readonly models = new Queues<ChatResponse>();
   private readonly tools = new Queues<ToolLookup>();
+  private readonly approvals = new Queues<ApprovalOutcome>();
+  /** Tools a person answered "always" for, earlier in this run. */
+  readonly alwaysApproved = new Set<string>();
   private readonly appender: JsonlAppender;
 
   private constructor(
@@ -63,6 +69,10 @@ export class RunJournal {
     const started = new Map<string, { sideEffect: boolean }[]>();
     for (const r of records) {
       if (r.kind === 'model') this.models.push(r.key, r.response);
+      else if (r.kind === 'approval') {
+        this.approvals.push(r.key, r.outcome);
+        if (r.always) this.alwaysApproved.add(r.tool);
+      } else if (r.kind === 'approval-pending') continue;
       else if (r.kind === 'tool-start') {
         const list = started.get(r.key) ?? [];
         list.push({ sideEffect: r.sideEffect });
@@ -123,8 +133,12 @@ export class RunJournal {
     return `${taskId}|${call.id}|${call.name}|${args}`;
   }
 
-  /** Runs a tool call once: a journaled result is returned as it was; an interrupted side effect is not repeated. */
-  async runTool(key: string, sideEffect: boolean, execute: () => Promise<ToolResult>): Promise<ToolResult> {
+  /**
+   * Runs a tool call once: a journaled result is returned as it was; an interrupted side effect is not repeated.
+   * With `approve`, the call first passes the approval gate: a decision already journaled is reused (resume never
+   * asks twice), a question that was open when the process died is asked again, and a denial is journaled as the result.
+   */
+  async runTool(key: string, sideEffect: boolean, execute: () => Promise<ToolResult>, approve?: () => Promise<ApprovalOutcome & { transient?: boolean; always?: boolean }>): Promise<ToolResult> {
     const previous = this.tools.shift(key);
     if (previous?.status === 'done') {
       this.stats.toolReplayed++;
@@ -140,10 +154,31 @@ export class RunJournal {
       this.write({ kind: 'tool-done', key, result });
       return result;
     }
+    let approval: ApprovalOutcome | undefined;
+    if (approve) {
+      approval = this.approvals.shift(key);
+      if (approval) approval = { ...approval, by: 'journal' };
+      else {
+        const tool = key.split('|')[2] ?? '';
+        this.write({ kind: 'approval-pending', key, tool });
+        failpoint('approval-pending');
+        const decided = await approve();
+        const { transient, always, ...outcome } = decided;
+        approval = outcome;
+        if (transient) return deniedResult(tool, outcome);
+        this.write({ kind: 'approval', key, tool, outcome, ...(always ? { always } : {}) });
+      }
+      if (approval.decision === 'denied') {
+        const result = deniedResult(key.split('|')[2] ?? '', approval);
+        this.write({ kind: 'tool-done', key, result });
+        return result;
+      }
+    }
     // Only a side effect needs its start on record: a read cut short is simply read again.
     if (sideEffect) this.write({ kind: 'tool-start', key, sideEffect });
     failpoint('tool-before');
-    const result = await execute();
+    const executed = await execute();
+    const result = approval ? { ...executed, approval } : executed;
     failpoint('tool-after');
     this.write({ kind: 'tool-done', key, result });
     this.stats.toolLive++;

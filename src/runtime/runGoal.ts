@@ -15,8 +15,9 @@ import { DEFAULT_PLANNER_PROMPT, PLANNER_COMPONENT, personaComponent } from '../
 import type { TaskList } from '../../contracts/aime/taskList.js';
 import type { LoadedConfig } from '../config/index.js';
 import type { ChatModel } from '../../contracts/llm.js';
+import { ApprovalGate, type ApprovalSettings, type Asker } from '../tools/approval.js';
 import { createProtectedPaths } from '../tools/protectedPaths.js';
-import { loadToolRegistry } from '../tools/registry.js';
+import { loadToolRegistry, type ToolRegistry } from '../tools/registry.js';
 import { errorMessage, AppError } from '../../contracts/errors.js';
 import { JsonlAppender, writeFileAtomic } from '../util/jsonl.js';
 import { EventRecorder, type RunEventRecord } from './eventLog.js';
@@ -75,6 +76,10 @@ export interface RunOptions {
   protectedFiles?: string[];
   /** Things the user should know that do not stop the run (a stale lock taken over); default: stderr. */
   onWarning?: (message: string) => void;
+  /** CLI approval settings (`--approve`, `--yes`) and who can answer `ask` (terminal, dashboard). */
+  approvals?: Omit<ApprovalSettings, 'config'> & { askers?: Asker[] };
+  /** Called with the run's approval gate once it exists (the dashboard lists its pending calls). */
+  onApprovalGate?: (gate: ApprovalGate) => void;
 }
 
 export function newRunId(now: Date): string {
@@ -157,6 +162,7 @@ interface OpenRun {
   seedPrompts: Record<string, string>;
   machine: ReturnType<typeof wireWorkflow>;
   trace: RunTrace | null;
+  registry: ToolRegistry;
 }
 
 /** Everything a run needs besides the actor itself: directory, journal-backed models, tools, learning. */
@@ -180,6 +186,14 @@ async function openLocked(meta: RunMeta, opts: RunOptions, now: () => Date, runD
   // Chat spans sit inside the journal: a call the journal answers on resume costs nothing and has no span.
   const models = journaled(traced(opts.models ?? createModelSet(config.model)), journal);
   const registry = await loadToolRegistry(config.tools, { configDir: config.dir });
+  const gate = new ApprovalGate({
+    tools: registry.tools,
+    bundles: registry.bundles,
+    config: config.tools.approvals,
+    ...opts.approvals,
+    always: journal.alwaysApproved,
+  });
+  opts.onApprovalGate?.(gate);
   const personas = config.personas.personas;
   const seedPrompts = initialPrompts(personas);
   const learning = meta.learn
@@ -210,10 +224,12 @@ async function openLocked(meta: RunMeta, opts: RunOptions, now: () => Date, runD
     workspace: meta.workspace,
     now,
     journal,
+    approvals: gate,
+    prepareBundles: (names) => registry.prepare(names),
     ...(learning ? { learning: learning.effects } : {}),
     trace,
   });
-  return { meta, paths, models, journal, lock, learning, seedPrompts, machine, trace };
+  return { meta, paths, models, journal, lock, learning, seedPrompts, machine, trace, registry };
 }
 
 export function warnOnStderr(message: string): void {
@@ -300,6 +316,7 @@ async function executeRun(
     actor.stop();
     run.learning?.close();
     run.journal.close();
+    await run.registry.close().catch(() => undefined);
   }
   run.trace?.end(context);
 

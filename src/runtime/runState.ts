@@ -180,12 +180,21 @@ const chatResponse = z.looseObject({
   finishReason: str,
   model: str,
 });
+/** A journaled approval decision is reused on resume: only what the gate can produce passes. */
+const approvalOutcome = z.looseObject({
+  policy: z.enum(['auto', 'ask', 'deny']),
+  decision: z.enum(['approved', 'denied']),
+  by: z.enum(['policy', 'user', 'always', 'yes', 'dashboard', 'no-terminal', 'journal']),
+  reason: str.optional(),
+});
 const toolResult = z.looseObject({ ok: z.boolean(), output: str, references: z.array(str).optional() });
 
 export const journalRecordSchema = z.discriminatedUnion('kind', [
   z.looseObject({ kind: z.literal('model'), key: str, purpose: str.optional(), response: chatResponse }),
   z.looseObject({ kind: z.literal('tool-start'), key: str, sideEffect: z.boolean() }),
   z.looseObject({ kind: z.literal('tool-done'), key: str, result: toolResult }),
+  z.looseObject({ kind: z.literal('approval-pending'), key: str, tool: str }),
+  z.looseObject({ kind: z.literal('approval'), key: str, tool: str, outcome: approvalOutcome, always: z.boolean().optional() }),
 ]);
 
 /** `value` (returned as it is, nothing stripped) checked against `schema`; the first problem as "where: key: expected …, found …". */

@@ -13,9 +13,13 @@ import { runTools, think, type ReplyLimits, type StepLimits, type ToolCallGuard 
 import { composeActor, type FactoryResources, type PersonaDefinition } from '../aime/factory.js';
 import { planStep, type PlannerTeamInfo } from '../aime/planner.js';
 import type { ActorSpec, PlanStepInput, PlanStepResult, ThinkInput, ThinkResult } from '../../contracts/aime/types.js';
+import { deniedResult } from '../tools/approval.js';
 import type { ProtectedPaths } from '../tools/protectedPaths.js';
-import type { Tool, ToolBundle } from '../tools/types.js';
+import type { Tool, ToolBundle, ToolResult } from '../tools/types.js';
+
+type ToolCallRequestLike = { id: string; name: string; arguments: string };
 import { toolSpec } from '../tools/invoke.js';
+import type { ApprovalGate } from '../tools/approval.js';
 import { RunJournal } from './journal.js';
 import type { ModelSet } from './models.js';
 import type { RunTrace } from './telemetry/runTrace.js';
@@ -37,6 +41,10 @@ export interface RuntimeResources {
   replyLimits?: ReplyLimits;
   /** Journals tool results so a resumed run never acts twice. */
   journal?: Pick<RunJournal, 'runTool'>;
+  /** Starts the MCP servers behind these bundles before an actor gets them (lazy start). */
+  prepareBundles?: (names: string[]) => Promise<void>;
+  /** Approval gate for tool calls (policy, terminal, dashboard); absent, every call runs. */
+  approvals?: ApprovalGate;
   /** Online GEPA effects: the reflection call and the history file. */
   learning?: {
     reflect(input: ReflectInput, signal: AbortSignal): Promise<ReflectOutput>;
@@ -68,13 +76,12 @@ export function teamInfo(res: Pick<RuntimeResources, 'bundles' | 'personas'>): P
   };
 }
 
-export function environmentFor(workspace: string, now: Date) {
+export function environmentFor(workspace: string, now: Date, shell = false) {
   return {
     os: `${os.type()} ${os.release()} (${process.platform}/${process.arch}), Node ${process.version}`,
     time: now.toISOString(),
     workspace,
-    permissions:
-      'read and write files inside the workspace only; paths outside it, `..`, symlinks leading out and hard-linked files are refused; the config and traces directories, VCS metadata (.git, .hg, .svn) and protected files (.env*) may not be changed, and config and .env* may not be read; no shell',
+    permissions: `read and write files inside the workspace only; paths outside it, "..", symlinks leading out and hard-linked files are refused; the config and traces directories, VCS metadata (.git, .hg, .svn) and protected files (.env*) may not be changed, and config and .env* may not be read; ${shell ? 'run_command runs shell commands in a sandbox (no network, workspace writable) when the actor has the shell bundle' : 'no shell'}; side-effecting calls may need approval`,
   };
 }
 
@@ -84,11 +91,27 @@ export function wireWorkflow(res: RuntimeResources) {
   const now = res.now ?? (() => new Date());
   const toolCtx = { workspace: res.workspace, ...(res.protectedPaths ? { protectedPaths: res.protectedPaths } : {}) };
   const journal = res.journal;
+  const gate = res.approvals;
   const trace = res.trace ?? null;
   const plan = (input: PlanStepInput, signal: AbortSignal) => planStep(res.models.planner, input, team, signal);
   const step = (input: ThinkInput, signal: AbortSignal) => think(res.models.actorFor(input.spec.persona), input, signal, res.replyLimits);
   const tools = async (input: RunToolsInput, signal: AbortSignal) => {
-    const journaled: ToolCallGuard | undefined = journal ? (call, sideEffect, exec) => journal.runTool(RunJournal.toolKey(input.spec.taskId, call), sideEffect, exec) : undefined;
+    // A resumed actor comes from the snapshot, not the factory: its MCP servers start here.
+    const lazy = input.spec.bundles.filter((b) => b.startsWith('mcp:'));
+    if (lazy.length && res.prepareBundles) await res.prepareBundles(lazy);
+    const approve = (call: ToolCallRequestLike, key: string) =>
+      gate ? (onAsk: () => void) => gate.decide({ key, taskId: input.spec.taskId, call, bundles: input.spec.bundles, onAsk, signal }) : undefined;
+    const journaled: ToolCallGuard | undefined = journal
+      ? (call, sideEffect, exec) => {
+          const key = RunJournal.toolKey(input.spec.taskId, call);
+          return journal.runTool(key, sideEffect, exec, approve(call, key));
+        }
+      : gate
+        ? async (call, _sideEffect, exec) => {
+            const { transient: _t, always: _a, ...outcome } = await approve(call, RunJournal.toolKey(input.spec.taskId, call))!(() => {});
+            return outcome.decision === 'approved' ? { ...(await exec()), approval: outcome } : deniedResult(call.name, outcome);
+          }
+        : undefined;
     if (!trace) return runTools(input, res.tools, { ...toolCtx, signal }, journaled, res.stepLimits);
     const guard: ToolCallGuard = (call, sideEffect, exec) => trace.tool(input.spec, call, sideEffect, () => (journaled ? journaled(call, sideEffect, exec) : exec()));
     const outcomes = await runTools(input, res.tools, { ...toolCtx, signal }, guard, res.stepLimits);
@@ -120,8 +143,8 @@ export function wireWorkflow(res: RuntimeResources) {
       dynamicActor,
       optimizer,
       composeActors: fromPromise<ActorSpec[], ComposeActorsInput>(async ({ input }) => {
-        const environment = environmentFor(res.workspace, now());
-        return input.taskIds.map((taskId) =>
+        const environment = environmentFor(res.workspace, now(), res.bundles.has('shell'));
+        const compose = () => input.taskIds.map((taskId) =>
           composeActor(
             {
               goal: input.goal,
@@ -137,6 +160,12 @@ export function wireWorkflow(res: RuntimeResources) {
             factory,
           ),
         );
+        const first = compose();
+        // MCP servers start when an actor is first given their bundle; then the specs include their tools.
+        const lazy = [...new Set(first.flatMap((spec) => spec.bundles.filter((b) => b.startsWith('mcp:'))))];
+        if (!lazy.length || !res.prepareBundles) return first;
+        await res.prepareBundles(lazy);
+        return compose();
       }),
     },
   });

@@ -96,6 +96,10 @@ const specCache = new WeakMap<Tool, ToolSpecJson>();
 
 export function toolSpec(tool: Tool): ToolSpecJson {
   let spec = specCache.get(tool);
+  if (!spec && tool.inputSchema) {
+    spec = { name: tool.name, description: tool.description, parameters: tool.inputSchema };
+    specCache.set(tool, spec);
+  }
   if (!spec) {
     const schema = z.toJSONSchema(tool.parameters, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
     const { $schema: _ignored, ...parameters } = schema;

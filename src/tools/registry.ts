@@ -11,7 +11,10 @@ import type { WebSearchConfig } from './builtin/webSearch.js';
 import { ToolConfigError } from './configError.js';
 import { loadCustomTool, type CustomToolEntry } from './customTools.js';
 import { toolSpec, type ToolSpecJson } from './invoke.js';
-import type { Tool, ToolBundle } from './types.js';
+import { McpServers } from './mcp/servers.js';
+import { createRunCommandTool, probeSandbox, SHELL_BUNDLE, type ShellLimits } from './shell/runCommand.js';
+import type { McpServerConfig } from '../config/toolBundlesConfig.js';
+import type { ApprovalPolicy, Tool, ToolBundle } from './types.js';
 
 export { ToolConfigError } from './configError.js';
 
@@ -23,6 +26,9 @@ export interface ToolBundlesConfig {
   web_search?: WebSearchConfig | null;
   limits?: { max_write_bytes?: number; max_read_bytes?: number; custom_tool_load_timeout_ms?: number };
   protected?: string[];
+  mcp_servers?: Record<string, McpServerConfig>;
+  approvals?: { tools?: Record<string, ApprovalPolicy>; bundles?: Record<string, ApprovalPolicy> };
+  shell?: Partial<ShellLimits>;
 }
 
 export interface LoadRegistryOptions {
@@ -30,6 +36,8 @@ export interface LoadRegistryOptions {
   configDir: string;
   /** The bundles file, for error messages; defaults to `<configDir>/tool_bundles.json`. */
   configFile?: string;
+  /** Offer the sandboxed shell when bubblewrap works here (default true). */
+  shell?: boolean;
 }
 
 export interface ToolRegistry {
@@ -40,6 +48,14 @@ export interface ToolRegistry {
   bundleFor(names: string[]): Tool[];
   /** bundleFor, as the specs the model sees. */
   specsFor(names: string[]): ToolSpecJson[];
+  /** The configured MCP servers (bundles `mcp:<name>`), started lazily by `prepare`. */
+  mcp: McpServers;
+  /** Starts the MCP servers behind these bundle names (once each) so their bundles hold their tools. */
+  prepare(bundleNames: Iterable<string>): Promise<void>;
+  /** Tools or bundles that are configured or built in but not offered here, with the reason (e.g. the shell without bubblewrap). */
+  notOffered: Map<string, string>;
+  /** Stops every MCP server this registry started. */
+  close(): Promise<void>;
 }
 
 export async function loadToolRegistry(config: ToolBundlesConfig, options: LoadRegistryOptions): Promise<ToolRegistry> {
@@ -82,6 +98,24 @@ export async function loadToolRegistry(config: ToolBundlesConfig, options: LoadR
     }
   }
 
+  const notOffered = new Map<string, string>();
+  if (bundles.has(SHELL_BUNDLE) || tools.has('run_command')) {
+    throw new ToolConfigError(`"${SHELL_BUNDLE}" and run_command are built in (the sandboxed shell); remove them from ${configFile}`);
+  }
+  if (options.shell !== false) {
+    const probe = await probeSandbox();
+    if (probe.ok) {
+      const shell = createRunCommandTool(config.shell ?? {});
+      tools.set(shell.name, shell);
+      bundles.set(SHELL_BUNDLE, { name: SHELL_BUNDLE, description: 'Run shell commands in a sandbox: workspace read-write, no network, time, output and memory limits.', tools: [shell] });
+    } else {
+      notOffered.set(SHELL_BUNDLE, probe.reason);
+    }
+  } else {
+    notOffered.set(SHELL_BUNDLE, 'the shell was switched off for this process');
+  }
+  const mcp = new McpServers(config.mcp_servers ?? {}, options.configDir, tools, bundles);
+
   const progress = tools.get(UPDATE_PROGRESS_TOOL)!;
   const bundleFor = (names: string[]): Tool[] => {
     const picked = new Map<string, Tool>();
@@ -89,5 +123,15 @@ export async function loadToolRegistry(config: ToolBundlesConfig, options: LoadR
     picked.delete(UPDATE_PROGRESS_TOOL); // re-added last, where the system tool always sits
     return [...picked.values(), progress];
   };
-  return { tools, bundles, defaultBundles, bundleFor, specsFor: (names) => bundleFor(names).map(toolSpec) };
+  return {
+    tools,
+    bundles,
+    defaultBundles,
+    bundleFor,
+    specsFor: (names) => bundleFor(names).map(toolSpec),
+    mcp,
+    notOffered,
+    prepare: async (names) => void (await mcp.prepare(names)),
+    close: () => mcp.close(),
+  };
 }

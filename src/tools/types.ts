@@ -26,6 +26,19 @@ export interface ToolResult {
   output: string;
   /** Files, ids or URLs the call produced or used, for the actor's report. */
   references?: string[];
+  /** How the approval gate decided on this call (absent when no gate ran, e.g. update_progress); telemetry reads it. */
+  approval?: ApprovalOutcome;
+}
+
+export type ApprovalPolicy = 'auto' | 'ask' | 'deny';
+
+/** The gate's verdict on one call: the policy that applied, the decision, and who made it. */
+export interface ApprovalOutcome {
+  policy: ApprovalPolicy;
+  decision: 'approved' | 'denied';
+  /** policy: the policy alone decided; user: answered on the terminal; always: an earlier "always"; yes: --yes; dashboard: the dashboard page; no-terminal: ask with nobody to ask. */
+  by: 'policy' | 'user' | 'always' | 'yes' | 'dashboard' | 'no-terminal' | 'journal';
+  reason?: string;
 }
 
 export interface Tool<P = any> {
@@ -34,6 +47,12 @@ export interface Tool<P = any> {
   parameters: z.ZodType<P>;
   /** True when the tool changes the world (writes a file, posts...). Used on resume: never repeat blindly. */
   sideEffect: boolean;
+  /** JSON Schema sent to the model instead of one derived from `parameters` (MCP tools bring their own). */
+  inputSchema?: Record<string, unknown>;
+  /** Approval policy when the config says nothing; `auto` when absent. */
+  defaultApproval?: ApprovalPolicy;
+  /** Where the tool comes from, for `gepa-aime tools` (e.g. "built-in", "mcp server memory (stdio: …)"). */
+  source?: string;
   run(args: P, ctx: ToolContext): Promise<ToolResult>;
 }
 
