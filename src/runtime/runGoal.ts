@@ -185,7 +185,7 @@ async function openLocked(meta: RunMeta, opts: RunOptions, now: () => Date, runD
   const journal = await RunJournal.open(path.join(runDir, JOURNAL_FILE));
   // Chat spans sit inside the journal: a call the journal answers on resume costs nothing and has no span.
   const models = journaled(traced(opts.models ?? createModelSet(config.model)), journal);
-  const registry = await loadToolRegistry(config.tools, { configDir: config.dir });
+  const registry = await loadToolRegistry(config.tools, { configDir: config.dir, workspace: meta.workspace });
   const gate = new ApprovalGate({
     tools: registry.tools,
     bundles: registry.bundles,

@@ -36,6 +36,8 @@ export interface LoadRegistryOptions {
   configDir: string;
   /** The bundles file, for error messages; defaults to `<configDir>/tool_bundles.json`. */
   configFile?: string;
+  /** The run's workspace: `${workspace}` in MCP server settings, and where stdio servers run (default: the current directory). */
+  workspace?: string;
   /** Offer the sandboxed shell when bubblewrap works here (default true). */
   shell?: boolean;
 }
@@ -105,7 +107,8 @@ export async function loadToolRegistry(config: ToolBundlesConfig, options: LoadR
   if (options.shell !== false) {
     const probe = await probeSandbox();
     if (probe.ok) {
-      const shell = createRunCommandTool(config.shell ?? {});
+      // The config directory holds keys: hidden in the sandbox wherever it lives.
+      const shell = createRunCommandTool(config.shell ?? {}, [options.configDir]);
       tools.set(shell.name, shell);
       bundles.set(SHELL_BUNDLE, { name: SHELL_BUNDLE, description: 'Run shell commands in a sandbox: workspace read-write, no network, time, output and memory limits.', tools: [shell] });
     } else {
@@ -114,7 +117,7 @@ export async function loadToolRegistry(config: ToolBundlesConfig, options: LoadR
   } else {
     notOffered.set(SHELL_BUNDLE, 'the shell was switched off for this process');
   }
-  const mcp = new McpServers(config.mcp_servers ?? {}, options.configDir, tools, bundles);
+  const mcp = new McpServers(config.mcp_servers ?? {}, { workspace: options.workspace ?? process.cwd(), configDir: options.configDir }, tools, bundles);
 
   const progress = tools.get(UPDATE_PROGRESS_TOOL)!;
   const bundleFor = (names: string[]): Tool[] => {

@@ -6,6 +6,7 @@
  * down and every call says so. Nothing here throws at the model: failures are
  * returned as `McpFailure` for the tool wrapper to turn into observations.
  */
+import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -47,9 +48,16 @@ export class McpServerConnection {
   constructor(
     readonly name: string,
     readonly config: McpServerConfig,
-    /** Working directory for stdio servers without their own `cwd` (the config dir). */
-    private readonly baseDir: string,
+    /** Where `${workspace}` points and stdio servers run unless they set `cwd`. */
+    private readonly workspace: string,
+    /** Relative `cwd` values are resolved against the config directory. */
+    private readonly configDir: string,
   ) {}
+
+  /** `${workspace}` in args, env values, cwd and headers stands for the run's workspace. */
+  private expand(value: string): string {
+    return value.split('${workspace}').join(this.workspace);
+  }
 
   /** Where the server comes from, for `tools` and `doctor`. */
   describe(): string {
@@ -166,14 +174,15 @@ export class McpServerConnection {
   private createTransport(): Transport {
     const c = this.config;
     if (c.url) {
-      return new StreamableHTTPClientTransport(new URL(c.url), { requestInit: { headers: { ...c.headers } } });
+      const headers = Object.fromEntries(Object.entries(c.headers).map(([k, v]) => [k, this.expand(v)]));
+      return new StreamableHTTPClientTransport(new URL(c.url), { requestInit: { headers } });
     }
     this.stderrTail = '';
     const transport = new StdioClientTransport({
       command: c.command!,
-      args: c.args,
-      env: { ...getDefaultEnvironment(), ...c.env },
-      cwd: c.cwd ?? this.baseDir,
+      args: c.args.map((a) => this.expand(a)),
+      env: { ...getDefaultEnvironment(), ...Object.fromEntries(Object.entries(c.env).map(([k, v]) => [k, this.expand(v)])) },
+      cwd: c.cwd ? path.resolve(this.configDir, this.expand(c.cwd)) : this.workspace,
       stderr: 'pipe',
     });
     transport.stderr?.on('data', (chunk: Buffer) => {

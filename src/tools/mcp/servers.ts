@@ -21,12 +21,12 @@ export class McpServers {
 
   constructor(
     servers: Record<string, McpServerConfig>,
-    baseDir: string,
+    dirs: { workspace: string; configDir: string },
     private readonly tools: Map<string, Tool>,
     private readonly bundles: Map<string, ToolBundle>,
   ) {
     for (const [name, config] of Object.entries(servers)) {
-      const conn = new McpServerConnection(name, config, baseDir);
+      const conn = new McpServerConnection(name, config, dirs.workspace, dirs.configDir);
       this.connections.set(name, conn);
       bundles.set(mcpBundleName(name), {
         name: mcpBundleName(name),
@@ -50,22 +50,27 @@ export class McpServers {
       const s = this.serverOf(b);
       if (s) servers.add(s);
     }
-    return Promise.all([...servers].map((s) => this.prepareServer(s)));
+    // Start in parallel, but name tools in config order so a clash is resolved the same way every run.
+    const ordered = [...this.connections.keys()].filter((s) => servers.has(s));
+    const listings = new Map(ordered.map((s) => [s, this.connections.get(s)!.listTools()] as const));
+    const results: McpPrepareResult[] = [];
+    for (const s of ordered) results.push(await this.prepareServer(s, listings.get(s)));
+    return results;
   }
 
-  prepareServer(server: string): Promise<McpPrepareResult> {
+  prepareServer(server: string, listing?: ReturnType<McpServerConnection['listTools']>): Promise<McpPrepareResult> {
     let p = this.prepared.get(server);
     if (!p) {
-      p = this.load(server);
+      p = this.load(server, listing ?? this.connections.get(server)!.listTools());
       this.prepared.set(server, p);
     }
     return p;
   }
 
-  private async load(server: string): Promise<McpPrepareResult> {
+  private async load(server: string, listing: ReturnType<McpServerConnection['listTools']>): Promise<McpPrepareResult> {
     const conn = this.connections.get(server)!;
     const bundle = this.bundles.get(mcpBundleName(server))!;
-    const listed = await conn.listTools();
+    const listed = await listing;
     if ('error' in listed) {
       bundle.description = `${bundle.description} (unavailable: ${listed.error})`;
       return { server, tools: [], error: listed.error };
