@@ -11,6 +11,8 @@
  */
 import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { DashboardAsker, newApprovalToken, type DashboardAnswer } from '../dashboard/approvals.js';
+import type { Asker } from '../tools/approval.js';
 import { DashboardError, DEFAULT_HOST, DEFAULT_PORT, isLoopback } from '../dashboard/bind.js';
 import { startDashboardHost, type DashboardHost, type DashboardHostOptions } from '../dashboard/host.js';
 import { startDashboard, type Dashboard, type DashboardOptions } from '../dashboard/server.js';
@@ -141,8 +143,11 @@ export async function runWithDashboard(goalWords: string[], flags: VizFlags): Pr
   const runId = newRunId(new Date());
 
   // The server, the replay buffer and inspect.jsonl live on a worker thread; this one only converts and posts.
+  // Pending approvals show on the live page; answers are taken only with this run's token.
+  const asker = flags.viz ? new DashboardAsker() : null;
   const hostOptions: DashboardHostOptions = {
     ...bindOptions(flags),
+    ...(asker ? { approvals: { token: newApprovalToken(), onAnswer: (key: string, answer: DashboardAnswer) => asker.answer(key, answer) } } : {}),
     tracesDir,
     ...(flags.viz ? { live: { runId, file: path.join(tracesDir, 'runs', runId, INSPECT_FILE) } } : {}),
     ...(flags.inspect === 'stately' ? { stately: true } : {}),
@@ -151,7 +156,8 @@ export async function runWithDashboard(goalWords: string[], flags: VizFlags): Pr
   const stop = stopSignal();
   try {
     const dashboard: DashboardHost = await serve(() => startDashboardHost(hostOptions));
-    const report = await runServed(goal, runId, flags, dashboard);
+    asker?.connect((pending) => dashboard.publishApprovals(pending));
+    const report = await runServed(goal, runId, flags, dashboard, asker ? [asker] : []);
     process.stderr.write(`dashboard: ${dashboard.url} still serving this run; press Ctrl-C to exit\n`);
     await stop.arm();
     await dashboard.close();
@@ -162,7 +168,7 @@ export async function runWithDashboard(goalWords: string[], flags: VizFlags): Pr
 }
 
 /** The run itself, its records posted to the dashboard; prints the report. */
-async function runServed(goal: string, runId: string, flags: VizFlags, dashboard: DashboardHost): Promise<RunReport> {
+async function runServed(goal: string, runId: string, flags: VizFlags, dashboard: DashboardHost, askers: Asker[]): Promise<RunReport> {
   const stream = flags.viz ? new InspectionStream({ forward: (records) => dashboard.forward('live', records), onError: warn }) : null;
   stream?.begin({ runId, goal });
   const stately = flags.inspect === 'stately' ? createStatelyBridge({ onError: warn, forward: (events) => dashboard.forward('stately', events) }) : null;
@@ -172,7 +178,7 @@ async function runServed(goal: string, runId: string, flags: VizFlags, dashboard
   const observers = [stream?.inspect, stately?.inspect].filter((f) => f !== undefined);
   let report: RunReport;
   try {
-    report = await executeGoal(goal, flags, { runId, inspect: (ev) => observers.forEach((f) => f(ev)) });
+    report = await executeGoal(goal, flags, { runId, inspect: (ev) => observers.forEach((f) => f(ev)) }, askers);
   } catch (err) {
     await stream?.close();
     await dashboard.close();

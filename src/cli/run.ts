@@ -9,6 +9,7 @@ import type { RunReport } from '../runtime/report.js';
 import { recordInspection } from '../runtime/inspectRecording.js';
 import { runGoal, type RunOptions } from '../runtime/runGoal.js';
 import type { LoadedConfig } from '../config/index.js';
+import type { Asker } from '../tools/approval.js';
 import { approvalsFromFlags, type ApprovalFlags } from './approvals.js';
 import { EXIT, loadCliConfig, type ModelFlags } from './common.js';
 import { judgeAfterRun } from './judgeRun.js';
@@ -69,13 +70,15 @@ export function interruptController(what = 'cancelling'): { signal: AbortSignal;
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }
 
-export async function executeGoal(goal: string, flags: RunFlags, extra: Partial<RunOptions> = {}): Promise<RunReport> {
+/** `askers` answer approval questions besides the terminal (the dashboard). */
+export async function executeGoal(goal: string, flags: RunFlags, extra: Partial<RunOptions> = {}, askers: Asker[] = []): Promise<RunReport> {
   const config = await loadCliConfig(flags);
   const models = modelSetFor(config.model, flags);
   const interrupt = interruptController();
   const checklist = flags.json ? null : new LiveChecklist(process.stdout);
   // The prompt prints below the checklist: forget the drawn block so the next redraw does not erase it.
   const approvals = extra.approvals ?? approvalsFromFlags(flags, { beforeAsk: () => checklist?.release() });
+  approvals.askers = [...(approvals.askers ?? []), ...askers];
   try {
     return await runGoal({
       approvals,

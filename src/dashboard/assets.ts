@@ -28,6 +28,7 @@ const FILES: Record<string, string> = {
   '/assets/checklist.js': 'checklist.js',
   '/assets/gepaPanel.js': 'gepaPanel.js',
   '/assets/dom.js': 'dom.js',
+  '/assets/approvals.js': 'approvals.js',
   '/assets/style.css': 'style.css',
   '/assets/stately.js': 'stately.js',
   '/assets/icon.svg': 'icon.svg',

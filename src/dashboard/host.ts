@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { checkHost, DashboardError, DEFAULT_HOST, DEFAULT_PORT, type DashboardErrorCode } from './bind.js';
+import type { DashboardAnswer, PendingView } from './approvals.js';
 import type { HostMessage, WorkerInit, WorkerMessage } from './hostProtocol.js';
 
 export interface DashboardHostOptions {
@@ -19,6 +20,8 @@ export interface DashboardHostOptions {
   live?: { runId: string; file: string };
   /** Serve the Stately inspector bridge too. */
   stately?: boolean;
+  /** Serve pending approvals; answers from the page arrive here. */
+  approvals?: { token: string; onAnswer(key: string, answer: DashboardAnswer): void };
   /** Problems after start (a file that cannot be written, a lost worker); the run goes on. */
   onWarning?: (message: string) => void;
 }
@@ -29,6 +32,8 @@ export interface DashboardHost {
   port: number;
   /** Hand a batch of inspection records (or Stately events) to the dashboard. */
   forward(channel: 'live' | 'stately', records: unknown[]): void;
+  /** The calls now waiting for approval (the whole list, replacing the last one). */
+  publishApprovals(pending: PendingView[]): void;
   /** Waits until the file is written and the server has stopped. */
   close(): Promise<void>;
 }
@@ -48,6 +53,7 @@ export function startDashboardHost(opts: DashboardHostOptions): Promise<Dashboar
     ...(opts.live ? { live: opts.live } : {}),
     ...(opts.stately ? { stately: true } : {}),
     secrets: registeredSecrets(),
+    ...(opts.approvals ? { approvals: { token: opts.approvals.token } } : {}),
   };
   const worker = new Worker(workerUrl(), { workerData: init });
   const warn = opts.onWarning ?? (() => {});
@@ -72,6 +78,14 @@ export function startDashboardHost(opts: DashboardHostOptions): Promise<Dashboar
               warn(`dashboard: cannot pass records on (${(err as Error).message}); the run goes on without it`);
             }
           },
+          publishApprovals(pending) {
+            if (lost) return;
+            try {
+              worker.postMessage({ type: 'approvals', pending } satisfies HostMessage);
+            } catch {
+              /* the dashboard is gone; the terminal (or the policy) still answers */
+            }
+          },
           close: () =>
             new Promise<void>((done) => {
               if (lost) return void worker.terminate().then(() => done());
@@ -83,6 +97,8 @@ export function startDashboardHost(opts: DashboardHostOptions): Promise<Dashboar
         reject(m.name === 'DashboardError' ? new DashboardError(m.code as DashboardErrorCode, m.message) : new Error(m.message));
       } else if (m.type === 'warning') {
         warn(m.message);
+      } else if (m.type === 'approval-answer') {
+        opts.approvals?.onAnswer(m.key, m.answer);
       } else if (m.type === 'closed') {
         closed?.();
       }

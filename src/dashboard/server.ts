@@ -9,6 +9,8 @@
  *   /api/runs/<id>/inspect a run's inspect.jsonl records, for replay
  *   /api/gepa              GEPA metrics from traces/gepa_history.jsonl
  *   /stately, /api/stately the Stately inspector bridge page and its SSE feed (--inspect stately)
+ *   /api/approvals         calls of the live run waiting for approval; POST /api/approvals/<key> answers one
+ *                          (loopback, same origin, JSON, the run's token: see approvals.ts)
  *
  * Loopback only unless the caller allows otherwise; the Host header is
  * checked against DNS rebinding (on remote binds too: that host only); a
@@ -16,6 +18,7 @@
  */
 import http from 'node:http';
 import type { LineSource } from '../runtime/recordBuffer.js';
+import { readJsonBody, refuseAnswer, tokenMatches, type ApprovalBoard } from './approvals.js';
 import { loadAssets, type Asset } from './assets.js';
 import { checkHost, DEFAULT_HOST, DEFAULT_PORT, hostAllowed, listen, urlFor } from './bind.js';
 import { readGepaHistory } from './gepaHistory.js';
@@ -34,6 +37,8 @@ export interface DashboardOptions {
   live?: { runId: string; source: LineSource };
   /** The Stately bridge feed (--inspect stately). */
   stately?: LineSource;
+  /** The live run's pending approvals, answerable from the page. */
+  approvals?: ApprovalBoard;
 }
 
 export interface Dashboard {
@@ -66,12 +71,18 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (!hostAllowed(req.headers.host, host, port)) return send(res, 403, 'text/plain', 'unexpected Host header\n');
+    const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
+    const route = url.pathname;
+    const answerMatch = /^\/api\/approvals\/([^/]+)$/.exec(route);
+    if (req.method === 'POST' && answerMatch) return answerApproval(req, res, decodeURIComponent(answerMatch[1]!));
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return send(res, 405, 'text/plain', 'method not allowed\n');
     }
-    const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
-    const route = url.pathname;
+    if (route === '/api/approvals') {
+      if (!opts.approvals) return notFound(res);
+      return json(res, 200, { pending: opts.approvals.pending() });
+    }
 
     if (route === '/stately' || route === '/assets/stately.js') {
       if (!opts.stately) return notFound(res);
@@ -82,7 +93,13 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     if (route === '/favicon.ico') return sendAsset(res, assets.get('/assets/icon.svg'));
 
     if (route === '/api/info') {
-      return json(res, 200, { mode: opts.live ? 'live' : 'browse', runId: opts.live?.runId ?? null, stately: Boolean(opts.stately) });
+      return json(res, 200, {
+        mode: opts.live ? 'live' : 'browse',
+        runId: opts.live?.runId ?? null,
+        stately: Boolean(opts.stately),
+        // Same-origin only (no CORS headers): another site's script cannot read the token.
+        approvals: opts.approvals ? { token: opts.approvals.token } : null,
+      });
     }
     if (route === '/api/live' || route === '/api/stately') {
       const source = route === '/api/live' ? opts.live?.source : opts.stately;
@@ -99,6 +116,24 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     }
     if (route === '/api/gepa') return json(res, 200, await readGepaHistory(opts.tracesDir));
     return notFound(res);
+  }
+
+  async function answerApproval(req: http.IncomingMessage, res: http.ServerResponse, key: string): Promise<void> {
+    const board = opts.approvals;
+    if (!board) return notFound(res);
+    const refused = refuseAnswer(req);
+    if (refused) return json(res, 403, { error: refused });
+    let body: unknown;
+    try {
+      body = await readJsonBody(req);
+    } catch {
+      return json(res, 400, { error: 'expected a JSON body {"answer": "yes"|"no", "token": …}' });
+    }
+    const { answer, token } = (body ?? {}) as { answer?: unknown; token?: unknown };
+    if (!tokenMatches(board.token, token ?? req.headers['x-approval-token'])) return json(res, 403, { error: 'wrong or missing run token' });
+    if (answer !== 'yes' && answer !== 'no') return json(res, 400, { error: 'answer must be "yes" or "no"' });
+    if (!board.answer(key, answer)) return json(res, 404, { error: 'no such pending approval (already answered?)' });
+    return json(res, 200, { ok: true });
   }
 
   port = await listen(server, host, port);

@@ -12,6 +12,7 @@ import { RecordBuffer } from '../runtime/recordBuffer.js';
 import { isStatelyPinned } from '../runtime/statelyFormat.js';
 import { errorMessage } from '../../contracts/errors.js';
 import { registerSecret } from '../util/secrets.js';
+import type { ApprovalBoard, PendingView } from './approvals.js';
 import type { HostMessage, WorkerInit, WorkerMessage } from './hostProtocol.js';
 import { startDashboard, type Dashboard } from './server.js';
 
@@ -27,10 +28,26 @@ const live = init.live
   : null;
 const stately = init.stately ? new RecordBuffer({ pin: isStatelyPinned }) : null;
 let dashboard: Dashboard | null = null;
+// The run's thread owns the questions; this copy is what the page sees.
+let pending: PendingView[] = [];
+const approvals: ApprovalBoard | null = init.approvals
+  ? {
+      token: init.approvals.token,
+      pending: () => pending,
+      answer(key, answer) {
+        if (!pending.some((p) => p.key === key)) return false;
+        pending = pending.filter((p) => p.key !== key);
+        post({ type: 'approval-answer', key, answer });
+        return true;
+      },
+    }
+  : null;
 
 port.on('message', (m: HostMessage) => {
   if (m.type === 'batch') {
     (m.channel === 'live' ? live : stately)?.append(m.records);
+  } else if (m.type === 'approvals') {
+    pending = m.pending;
   } else if (m.type === 'close') {
     void (async () => {
       await file?.close();
@@ -45,6 +62,7 @@ startDashboard({
   ...init.server,
   ...(live && init.live ? { live: { runId: init.live.runId, source: live } } : {}),
   ...(stately ? { stately } : {}),
+  ...(approvals ? { approvals } : {}),
 }).then(
   (d) => {
     dashboard = d;

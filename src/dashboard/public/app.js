@@ -5,6 +5,7 @@
 import { el, formatMs } from './dom.js';
 import { apply, createModel, modelAt } from './model.js';
 import { ActorTree } from './actorTree.js';
+import { ApprovalsPanel } from './approvals.js';
 import { Checklist } from './checklist.js';
 import { EventLog } from './eventLog.js';
 import { GepaPanel } from './gepaPanel.js';
@@ -201,6 +202,7 @@ $('#run-select').addEventListener('change', (e) => void openRun(e.target.value))
 async function start() {
   const info = await (await fetch('/api/info')).json();
   if (info.mode === 'live') followLive(info.runId);
+  if (info.approvals) new ApprovalsPanel($('#approvals'), info.approvals.token).start();
   else setConnection('past runs');
   await Promise.all([loadRuns(), loadGepaHistory()]);
   if (info.mode !== 'live') {
