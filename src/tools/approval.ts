@@ -141,7 +141,9 @@ export class ApprovalGate {
     this.emit({ type: 'pending', request });
     const stop = new AbortController();
     const onAbort = () => stop.abort();
-    req.signal?.addEventListener('abort', onAbort, { once: true });
+    // The run may have been cancelled while this call waited its turn: an aborted signal fires no event.
+    if (req.signal?.aborted) stop.abort();
+    else req.signal?.addEventListener('abort', onAbort, { once: true });
     let outcome: ApprovalOutcome & { transient?: boolean; always?: boolean };
     try {
       const { answer, by } = await firstAnswer(this.askers, request, stop.signal);
@@ -173,6 +175,7 @@ export class ApprovalGate {
 /** The first asker to answer wins; the others are told to stop through the signal. Rejects when all fail. */
 function firstAnswer(askers: Asker[], request: PendingApproval, signal: AbortSignal): Promise<{ answer: Answer; by: 'user' | 'dashboard' }> {
   return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Error('cancelled'));
     let failed = 0;
     for (const asker of askers) {
       asker.ask(request, signal).then(
