@@ -83,6 +83,8 @@ export interface ToolCallOutcome {
   ok: boolean;
   observation: string;
   references: string[];
+  /** The approval gate's verdict (policy, decision, who decided), when the call went through it. */
+  approval?: { policy: 'auto' | 'ask' | 'deny'; decision: 'approved' | 'denied'; by: string; reason?: string };
 }
 
 /** A planner step outcome as returned by the planStep logic. */

@@ -152,6 +152,7 @@ export async function runTools(input: RunToolsInput, allTools: Map<string, Tool>
       ok: result.ok,
       observation: truncate(result.output),
       references: result.references ?? [],
+      ...(result.approval ? { approval: result.approval } : {}),
     });
   }
   return outcomes;

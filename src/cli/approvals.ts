@@ -60,7 +60,11 @@ export class TerminalAsker implements Asker {
         rl.close();
         fn();
       };
-      const onAbort = () => done(() => reject(new Error('the question was withdrawn')));
+      const onAbort = () =>
+        done(() => {
+          this.output.write(`\n(${request.tool}: answered on the dashboard or withdrawn)\n`);
+          reject(new Error('the question was withdrawn'));
+        });
       signal.addEventListener('abort', onAbort, { once: true });
       const prompt = () => this.output.write(`allow ${request.tool}? [y]es / [n]o / [a]lways for ${request.tool}: `);
       rl.on('line', (line) => {
