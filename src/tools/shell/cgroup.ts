@@ -72,13 +72,13 @@ function group(kind: 'v1' | 'v2', dir: string): PidsCgroup {
     killAll,
     async remove() {
       // The group can only go once it is empty; processes killed a moment ago may still be exiting.
-      for (let i = 0; i < 50; i++) {
+      for (let i = 0; i < 250; i++) {
         try {
           await fs.rmdir(dir);
           return;
         } catch {
           await killAll();
-          await new Promise((r) => setTimeout(r, 20));
+          await new Promise((r) => setTimeout(r, 2));
         }
       }
     },
