@@ -98,7 +98,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
         runId: opts.live?.runId ?? null,
         stately: Boolean(opts.stately),
         // Same-origin only (no CORS headers): another site's script cannot read the token.
-        approvals: opts.approvals ? { token: opts.approvals.token } : null,
+        ...(opts.approvals ? { approvals: { token: opts.approvals.token } } : {}),
       });
     }
     if (route === '/api/live' || route === '/api/stately') {

@@ -132,9 +132,9 @@ describe('routes and headers', () => {
 
   it('says whether it follows a live run', async () => {
     const browse = await serve();
-    expect(await (await fetch(`${browse.url}api/info`)).json()).toEqual({ mode: 'browse', runId: null, stately: false, approvals: null });
+    expect(await (await fetch(`${browse.url}api/info`)).json()).toEqual({ mode: 'browse', runId: null, stately: false });
     const live = await serve({ live: { runId: 'r1', source: new RecordBuffer() }, stately: new RecordBuffer() });
-    expect(await (await fetch(`${live.url}api/info`)).json()).toEqual({ mode: 'live', runId: 'r1', stately: true, approvals: null });
+    expect(await (await fetch(`${live.url}api/info`)).json()).toEqual({ mode: 'live', runId: 'r1', stately: true });
   });
 });
 

@@ -167,5 +167,8 @@ describe('MCP results as observations', () => {
     expect(r.references).toEqual(['file:///a.txt', 'mem://x', 'mem://b']);
     expect(observationOf('t', { content: [{ type: 'text', text: 'boom' }], isError: true })).toEqual({ ok: false, output: 't: the MCP tool reported an error: boom' });
     expect(observationOf('t', { content: [] })).toEqual({ ok: true, output: '(the tool returned no content)' });
+    const big = observationOf('t', { content: [{ type: 'text', text: 'x'.repeat(200_000) }] });
+    expect(big.output.length).toBeLessThan(66_000);
+    expect(big.output).toMatch(/\[cut: 134464 more characters\]$/);
   });
 });

@@ -15,6 +15,8 @@ import type { McpServerConnection, McpToolInfo } from './connection.js';
 /** Keys whose string values are taken for paths (the filesystem server's and most others'). */
 const PATH_KEY = /(^|_)(path|paths|file|files|filename|dir|directory|source|destination|target|root)s?$/i;
 const MAX_TOOL_NAME = 64;
+/** A server may answer with megabytes; the journal and the model get at most this much of it. */
+export const MAX_MCP_OUTPUT_CHARS = 65_536;
 
 export function mcpBundleName(server: string): string {
   return `mcp:${server}`;
@@ -120,7 +122,8 @@ export function observationOf(name: string, result: CallToolResult): ToolResult 
     const json = JSON.stringify(result.structuredContent);
     if (!parts.some((p) => p.trim() === json)) parts.push(`structured content: ${json}`);
   }
-  const text = parts.join('\n') || '(the tool returned no content)';
+  let text = parts.join('\n') || '(the tool returned no content)';
+  if (text.length > MAX_MCP_OUTPUT_CHARS) text = `${text.slice(0, MAX_MCP_OUTPUT_CHARS)}\n[cut: ${text.length - MAX_MCP_OUTPUT_CHARS} more characters]`;
   const output = result.isError ? `${name}: the MCP tool reported an error: ${text}` : text;
   const ok = result.isError !== true;
   return references.length ? { ok, output, references } : { ok, output };
