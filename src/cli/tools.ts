@@ -10,7 +10,14 @@ import { ApprovalGate } from '../tools/approval.js';
 import { loadToolRegistry, type ToolRegistry } from '../tools/registry.js';
 import { probeSandbox, SHELL_BUNDLE } from '../tools/shell/runCommand.js';
 import { EXIT, loadCliConfig, type ModelFlags } from './common.js';
-import type { CheckLine, CheckStatus } from './doctor.js';
+
+/** One doctor line (structurally doctor.ts's CheckLine; doctor imports this module, not the other way). */
+type CheckStatus = 'ok' | 'warn' | 'FAIL';
+interface CheckLine {
+  status: CheckStatus;
+  name: string;
+  detail: string;
+}
 
 export interface ToolListing {
   name: string;
