@@ -11,7 +11,7 @@ import { isPinned, serializeRecord, type InspectRecord } from '../runtime/inspec
 import { RecordBuffer } from '../runtime/recordBuffer.js';
 import { isStatelyPinned } from '../runtime/statelyFormat.js';
 import { errorMessage } from '../../contracts/errors.js';
-import { registerSecret } from '../util/secrets.js';
+import { redactSecrets, registerSecret } from '../util/secrets.js';
 import type { ApprovalBoard, PendingView } from './approvals.js';
 import type { HostMessage, WorkerInit, WorkerMessage } from './hostProtocol.js';
 import { startDashboard, type Dashboard } from './server.js';
@@ -47,7 +47,8 @@ port.on('message', (m: HostMessage) => {
   if (m.type === 'batch') {
     (m.channel === 'live' ? live : stately)?.append(m.records);
   } else if (m.type === 'approvals') {
-    pending = m.pending;
+    // Arguments are model output: a key it echoes never reaches the page.
+    pending = m.pending.map((p) => ({ ...p, arguments: redactSecrets(p.arguments) }));
   } else if (m.type === 'close') {
     void (async () => {
       await file?.close();

@@ -134,7 +134,7 @@ describe('approvals on a terminal', () => {
     expect(pending).toEqual(['approval-pending', 'approval', 'approval-pending']);
 
     const [runId] = await fs.readdir(path.join(traces, 'runs'));
-    const resumed = startPty(['resume', runId!, '--config', config, '--traces', traces]);
+    const resumed = startPty(['resume', runId!, '--config', config, '--traces', traces, '--workspace', ws]);
     await resumed.waitFor(/\[a\]lways for create_entities: /);
     expect(resumed.output()).toContain('"name":"Second"');
     expect(resumed.output()).not.toContain('"name":"First"');
