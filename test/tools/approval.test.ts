@@ -87,6 +87,32 @@ describe('decisions', () => {
     expect(gate.alwaysApproved()).toEqual(['run_command']);
   });
 
+  it('parallel actors are asked one at a time; an "always" given meanwhile answers the queued call', async () => {
+    let open = 0;
+    let maxOpen = 0;
+    const answers: Array<(a: Answer) => void> = [];
+    const slow: Asker = {
+      by: 'user',
+      ask: () =>
+        new Promise<Answer>((resolve) => {
+          maxOpen = Math.max(maxOpen, ++open);
+          answers.push((a) => {
+            open--;
+            resolve(a);
+          });
+        }),
+    };
+    const gate = new ApprovalGate({ tools, bundles, askers: [slow] });
+    const first = gate.decide(call('run_command', 1));
+    const second = gate.decide(call('run_command', 2));
+    await expect.poll(() => answers.length).toBe(1);
+    answers[0]!('always');
+    expect(await first).toMatchObject({ decision: 'approved', by: 'user' });
+    expect(await second).toMatchObject({ decision: 'approved', by: 'always' });
+    expect(maxOpen).toBe(1);
+    expect(answers).toHaveLength(1);
+  });
+
   it('the first asker to answer wins; a cancelled question is a transient denial', async () => {
     const never: Asker = { by: 'user', ask: (_r, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('withdrawn')))) };
     const gate = new ApprovalGate({ tools, bundles, askers: [never, asker(['no'], 'dashboard')] });
