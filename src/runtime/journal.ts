@@ -138,7 +138,12 @@ export class RunJournal {
    * With `approve`, the call first passes the approval gate: a decision already journaled is reused (resume never
    * asks twice), a question that was open when the process died is asked again, and a denial is journaled as the result.
    */
-  async runTool(key: string, sideEffect: boolean, execute: () => Promise<ToolResult>, approve?: () => Promise<ApprovalOutcome & { transient?: boolean; always?: boolean }>): Promise<ToolResult> {
+  async runTool(
+    key: string,
+    sideEffect: boolean,
+    execute: () => Promise<ToolResult>,
+    approve?: (onAsk: () => void) => Promise<ApprovalOutcome & { transient?: boolean; always?: boolean }>,
+  ): Promise<ToolResult> {
     const previous = this.tools.shift(key);
     if (previous?.status === 'done') {
       this.stats.toolReplayed++;
@@ -160,13 +165,17 @@ export class RunJournal {
       if (approval) approval = { ...approval, by: 'journal' };
       else {
         const tool = key.split('|')[2] ?? '';
-        this.write({ kind: 'approval-pending', key, tool });
-        failpoint('approval-pending');
-        const decided = await approve();
+        let asked = false;
+        // Only a question to a person is journaled: a policy's answer is simply given again on resume.
+        const decided = await approve(() => {
+          asked = true;
+          this.write({ kind: 'approval-pending', key, tool });
+          failpoint('approval-pending');
+        });
         const { transient, always, ...outcome } = decided;
         approval = outcome;
         if (transient) return deniedResult(tool, outcome);
-        this.write({ kind: 'approval', key, tool, outcome, ...(always ? { always } : {}) });
+        if (asked) this.write({ kind: 'approval', key, tool, outcome, ...(always ? { always } : {}) });
       }
       if (approval.decision === 'denied') {
         const result = deniedResult(key.split('|')[2] ?? '', approval);

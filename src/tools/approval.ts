@@ -48,6 +48,8 @@ export interface ApprovalRequest {
   /** The bundles the actor was given. */
   bundles: readonly string[];
   signal?: AbortSignal;
+  /** Called just before a person is asked (the journal records the open question here). */
+  onAsk?: () => void;
 }
 
 export interface ApprovalSettings {
@@ -136,6 +138,7 @@ export class ApprovalGate {
 
   private async askNow(tool: Tool, policy: ApprovalPolicy, req: ApprovalRequest): Promise<ApprovalOutcome & { transient?: boolean; always?: boolean }> {
     if (this.always.has(tool.name)) return { policy, decision: 'approved', by: 'always' };
+    req.onAsk?.();
     const request: PendingApproval = { key: req.key, taskId: req.taskId, tool: tool.name, arguments: req.call.arguments, source: tool.source ?? 'built-in' };
     this.pending.set(req.key, request);
     this.emit({ type: 'pending', request });
