@@ -89,7 +89,7 @@ const notProvided = (name: string) => async (): Promise<never> => {
   throw new Error(`${name} is not provided: the runtime must supply it (see src/gepa/optimize.ts)`);
 };
 
-interface EvalPick {
+export interface EvalPick {
   split: 'train' | 'val';
   indices: number[];
   /** Evaluate the work's child (true) or its parent. */

@@ -16,7 +16,9 @@ import type { TaskList } from '../../contracts/aime/taskList.js';
 import type { LoadedConfig } from '../config/index.js';
 import type { ChatModel } from '../../contracts/llm.js';
 import { createProtectedPaths } from '../tools/protectedPaths.js';
+import type { ApprovalGate } from '../tools/approval.js';
 import { loadToolRegistry } from '../tools/registry.js';
+import type { Tool } from '../tools/types.js';
 import { errorMessage, AppError } from '../../contracts/errors.js';
 import { JsonlAppender, writeFileAtomic } from '../util/jsonl.js';
 import { EventRecorder, type RunEventRecord } from './eventLog.js';
@@ -69,6 +71,10 @@ export interface RunOptions {
   inspect?: (event: InspectionEvent) => void;
   /** Online GEPA; defaults to `online.enabled` in gepa_config.yaml. */
   learn?: boolean;
+  /** Tools every actor gets on top of its bundles (library API); a name that clashes with a configured tool is refused. */
+  tools?: Tool[];
+  /** Decides each tool call before it runs (approval policies and handler). */
+  approval?: ApprovalGate;
   /** Prompt components (`planner`, `persona.<name>`) to run with instead of the configured ones; unnamed ones keep theirs. Wins over online learning's. */
   prompts?: Record<string, string>;
   /** More files the runtime owns that tools may not change (--record and --replay files). */
@@ -180,6 +186,10 @@ async function openLocked(meta: RunMeta, opts: RunOptions, now: () => Date, runD
   // Chat spans sit inside the journal: a call the journal answers on resume costs nothing and has no span.
   const models = journaled(traced(opts.models ?? createModelSet(config.model)), journal);
   const registry = await loadToolRegistry(config.tools, { configDir: config.dir });
+  for (const tool of opts.tools ?? []) {
+    if (registry.tools.has(tool.name)) throw new RunInputError(`tool "${tool.name}" given to the run clashes with a configured tool of that name; rename it`);
+    registry.tools.set(tool.name, tool);
+  }
   const personas = config.personas.personas;
   const seedPrompts = initialPrompts(personas);
   const learning = meta.learn
@@ -210,6 +220,8 @@ async function openLocked(meta: RunMeta, opts: RunOptions, now: () => Date, runD
     workspace: meta.workspace,
     now,
     journal,
+    ...(opts.tools?.length ? { extraTools: opts.tools } : {}),
+    ...(opts.approval ? { approval: opts.approval } : {}),
     ...(learning ? { learning: learning.effects } : {}),
     trace,
   });
@@ -279,7 +291,8 @@ async function executeRun(
       error: reject,
     });
   });
-  const cancel = () => actor.send({ type: 'WORKFLOW.CANCEL', reason: 'interrupted by the user' });
+  // A string abort reason (the library's `cancel(reason)`) is the run's reason; anything else is Ctrl-C.
+  const cancel = () => actor.send({ type: 'WORKFLOW.CANCEL', reason: typeof opts.signal?.reason === 'string' ? opts.signal.reason : 'interrupted by the user' });
   if (opts.signal?.aborted) queueMicrotask(cancel);
   opts.signal?.addEventListener('abort', cancel, { once: true });
   // Delayed events are not persisted by XState: a resumed run's deadline is kept by a timer here.

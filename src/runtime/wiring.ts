@@ -12,9 +12,10 @@ import { workflowMachine, type ComposeActorsInput } from '../../machines/workflo
 import { runTools, think, type ReplyLimits, type StepLimits, type ToolCallGuard } from '../aime/actorLogic.js';
 import { composeActor, type FactoryResources, type PersonaDefinition } from '../aime/factory.js';
 import { planStep, type PlannerTeamInfo } from '../aime/planner.js';
-import type { ActorSpec, PlanStepInput, PlanStepResult, ThinkInput, ThinkResult } from '../../contracts/aime/types.js';
+import type { ActorSpec, PlanStepInput, PlanStepResult, ThinkInput, ThinkResult, ToolCallRequest } from '../../contracts/aime/types.js';
+import type { ApprovalGate } from '../tools/approval.js';
 import type { ProtectedPaths } from '../tools/protectedPaths.js';
-import type { Tool, ToolBundle } from '../tools/types.js';
+import type { Tool, ToolBundle, ToolResult } from '../tools/types.js';
 import { toolSpec } from '../tools/invoke.js';
 import { RunJournal } from './journal.js';
 import type { ModelSet } from './models.js';
@@ -37,6 +38,10 @@ export interface RuntimeResources {
   replyLimits?: ReplyLimits;
   /** Journals tool results so a resumed run never acts twice. */
   journal?: Pick<RunJournal, 'runTool'>;
+  /** Tools every actor gets on top of its bundles (given through the library API); they must be in `tools` too. */
+  extraTools?: Tool[];
+  /** Decides each tool call before it runs (approval policies and handler). */
+  approval?: ApprovalGate;
   /** Online GEPA effects: the reflection call and the history file. */
   learning?: {
     reflect(input: ReflectInput, signal: AbortSignal): Promise<ReflectOutput>;
@@ -46,7 +51,7 @@ export interface RuntimeResources {
   trace?: RunTrace | null;
 }
 
-export function factoryResources(res: Pick<RuntimeResources, 'tools' | 'bundles' | 'personas' | 'defaultPersona'>): FactoryResources {
+export function factoryResources(res: Pick<RuntimeResources, 'tools' | 'bundles' | 'personas' | 'defaultPersona' | 'extraTools'>): FactoryResources {
   const updateProgress = res.tools.get('update_progress');
   return {
     personas: res.personas,
@@ -55,6 +60,7 @@ export function factoryResources(res: Pick<RuntimeResources, 'tools' | 'bundles'
     toolSpecsFor(names) {
       const seen = new Map<string, Tool>();
       for (const name of names) for (const tool of res.bundles.get(name)?.tools ?? []) seen.set(tool.name, tool);
+      for (const tool of res.extraTools ?? []) seen.set(tool.name, tool);
       if (updateProgress) seen.set(updateProgress.name, updateProgress);
       return [...seen.values()].map(toolSpec);
     },
@@ -88,7 +94,14 @@ export function wireWorkflow(res: RuntimeResources) {
   const plan = (input: PlanStepInput, signal: AbortSignal) => planStep(res.models.planner, input, team, signal);
   const step = (input: ThinkInput, signal: AbortSignal) => think(res.models.actorFor(input.spec.persona), input, signal, res.replyLimits);
   const tools = async (input: RunToolsInput, signal: AbortSignal) => {
-    const journaled: ToolCallGuard | undefined = journal ? (call, sideEffect, exec) => journal.runTool(RunJournal.toolKey(input.spec.taskId, call), sideEffect, exec) : undefined;
+    const gate = res.approval;
+    const approved = (call: ToolCallRequest, exec: () => Promise<ToolResult>) => (gate ? gate(call, input.spec.taskId, res.tools.get(call.name), exec, signal) : exec());
+    // Approval sits inside the journal: a decided call is on record, so a resumed run never asks again.
+    const journaled: ToolCallGuard | undefined = journal
+      ? (call, sideEffect, exec) => journal.runTool(RunJournal.toolKey(input.spec.taskId, call), sideEffect, () => approved(call, exec))
+      : gate
+        ? (call, _sideEffect, exec) => approved(call, exec)
+        : undefined;
     if (!trace) return runTools(input, res.tools, { ...toolCtx, signal }, journaled, res.stepLimits);
     const guard: ToolCallGuard = (call, sideEffect, exec) => trace.tool(input.spec, call, sideEffect, () => (journaled ? journaled(call, sideEffect, exec) : exec()));
     const outcomes = await runTools(input, res.tools, { ...toolCtx, signal }, guard, res.stepLimits);
