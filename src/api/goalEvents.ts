@@ -124,6 +124,8 @@ export type GoalEvent =
 export class GoalEventDeriver {
   private iteration = 0;
   private total: TokenUsage = ZERO_USAGE;
+  /** Steps streamed per running actor, so the report's closing steps are streamed once. */
+  private readonly streamed = new Map<string, number>();
 
   constructor(private readonly emit: (event: GoalEvent) => void) {}
 
@@ -161,11 +163,17 @@ export class GoalEventDeriver {
         this.usage('actor', e.taskId, e.usage);
         return;
       case 'ACTOR.STEP':
+        this.streamed.set(e.taskId, (this.streamed.get(e.taskId) ?? 0) + 1);
         this.emit({ type: 'actor.step', taskId: e.taskId, step: e.step });
         return;
-      case 'ACTOR.REPORTED':
-        this.emit({ type: 'actor.reported', taskId: e.report.taskId, report: e.report, usage: e.usage });
+      case 'ACTOR.REPORTED': {
+        // The closing step (the final reply, action `finish`) travels only in the report's steps.
+        const taskId = e.report.taskId;
+        for (const step of e.steps.slice(this.streamed.get(taskId) ?? 0)) this.emit({ type: 'actor.step', taskId, step });
+        this.streamed.delete(taskId);
+        this.emit({ type: 'actor.reported', taskId, report: e.report, usage: e.usage });
         return;
+      }
       default:
         return;
     }

@@ -7,13 +7,13 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import type { LoadedConfig, ModelConfig } from '../config/index.js';
-import type { ChatModel } from '../../contracts/llm.js';
-import type { AgentModels, AgentTools } from '../pipeline/effects.js';
+import type { LoadedConfig } from '../config/index.js';
+import type { AgentTools } from '../pipeline/effects.js';
 import { loadTeamFile } from '../pipeline/load.js';
 import { runTeam, TeamRunCancelled, type TeamRunResult } from '../pipeline/runner.js';
-import type { AgentDef, TeamDef } from '../../contracts/teams/types.js';
-import { createModelSet, type ModelSet, type ModelSetOptions } from '../runtime/models.js';
+import type { TeamDef } from '../../contracts/teams/types.js';
+import { createModelSet } from '../runtime/models.js';
+import { agentModelsFromConfig } from '../runtime/teamModels.js';
 import { createProtectedPaths } from '../tools/protectedPaths.js';
 import { loadToolRegistry } from '../tools/registry.js';
 import { EXIT, loadCliConfig, UsageError, type ModelFlags } from './common.js';
@@ -49,27 +49,7 @@ export function pipelineCommand(program: Command): Command {
   return group;
 }
 
-/**
- * The model each agent calls: its `role` picks that role's settings in
- * model_config.yaml (roles.actor by default) and its own `model:` replaces the
- * model name. Built once per (role, model); they share the endpoint's pool and cap.
- */
-export function agentModelsFromConfig(config: ModelConfig, options: ModelSetOptions = {}): AgentModels {
-  const sets = new Map<string, ModelSet>();
-  const setFor = (agent: AgentDef): ModelSet => {
-    const key = `${agent.role}\u0000${agent.model ?? ''}`;
-    let set = sets.get(key);
-    if (!set) {
-      const cfg: ModelConfig = agent.model ? { ...config, roles: { ...config.roles, [agent.role]: { ...config.roles[agent.role], model: agent.model } } } : config;
-      sets.set(key, (set = createModelSet(cfg, options)));
-    }
-    return set;
-  };
-  return (agent): ChatModel => {
-    const set = setFor(agent);
-    return agent.role === 'planner' ? set.planner : agent.role === 'reflection' ? set.reflection : set.chat;
-  };
-}
+export { agentModelsFromConfig } from '../runtime/teamModels.js';
 
 /** The tools of agents with bundles, from config/tool_bundles.json; none needed, none loaded. */
 export async function teamTools(team: TeamDef, config: LoadedConfig, workspace: string | undefined): Promise<AgentTools | undefined> {
