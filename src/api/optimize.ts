@@ -67,8 +67,10 @@ export interface OptimizeEndEvent {
   result: GepaResult | null;
 }
 
+/** Every event of an optimisation, discriminated by `type`. */
 export type OptimizeEvent = OptimizeStartedEvent | MetricCallsEvent | ProposalEvent | AcceptedEvent | IterationEvent | OptimizeEndEvent;
 
+/** A running optimisation. */
 export interface OptimizeRun {
   /** The result; rejects with GepaInputError / RunDirError on bad input, GepaRunError when the run fails or is cancelled before anything was saved. */
   readonly result: Promise<GepaResult>;

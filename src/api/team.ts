@@ -35,6 +35,7 @@ export function parseTeam(text: string, file = 'team.yaml'): Team {
   return parseTeamText(text, file);
 }
 
+/** Options of `runTeam`. Only `input` is required. */
 export interface TeamOptions extends ConfigOptions {
   /** The team's input: every agent's user message. */
   input: string;
@@ -98,6 +99,7 @@ export type TeamEvent =
   | ApprovalDecidedEvent
   | TeamEndEvent;
 
+/** A running team. */
 export interface TeamRun {
   /** Resolves when the team ends (completed, failed or cancelled); rejects on bad input. */
   readonly report: Promise<TeamReport>;

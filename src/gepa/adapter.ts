@@ -9,6 +9,7 @@
  */
 import type { Candidate } from './types.js';
 
+/** What `evaluate` returns for a batch: outputs, scores and (when asked) trajectories, one per example. */
 export interface EvaluationBatch<Output = unknown, Trajectory = unknown> {
   /** One per example, in batch order. */
   outputs: Output[];
@@ -25,11 +26,13 @@ export type ReflectiveRecord = Record<string, unknown>;
 /** Per component name: the records that should inform its rewrite. */
 export type ReflectiveDataset = Record<string, ReflectiveRecord[]>;
 
+/** Options the engine passes to `evaluate`. */
 export interface EvaluateOptions {
   /** Aborted when the optimisation is cancelled; pass it on to model calls. */
   signal?: AbortSignal;
 }
 
+/** The adapter protocol: how GEPA runs, scores and explains the system being optimised. */
 export interface GepaAdapter<Example = unknown, Output = unknown, Trajectory = unknown> {
   /**
    * Run `candidate` on every example of `batch`. Failures of the system under

@@ -10,8 +10,10 @@ import type { EvaluationBatch, GepaAdapter, ReflectiveDataset, ReflectiveRecord 
 import type { DefaultExample } from './dataset.js';
 import { containsAnswer, normalizeMetricValue, type Metric, type MetricResult } from './metric.js';
 
+/** The one component the default adapter evolves: the task model's system prompt. */
 export const DEFAULT_COMPONENT = 'system_prompt';
 
+/** What the default adapter records per example for reflection. */
 export interface DefaultTrajectory {
   input: string;
   response: string;
@@ -20,6 +22,7 @@ export interface DefaultTrajectory {
   error?: string;
 }
 
+/** Options of `createDefaultAdapter`: the task model, the component name, the metric and sampling. */
 export interface DefaultAdapterOptions {
   model: ChatModel;
   componentName?: string;
@@ -27,6 +30,7 @@ export interface DefaultAdapterOptions {
   sampling?: SamplingSettings;
 }
 
+/** The default adapter: one component sent as the system prompt of a task model, scored by a metric (default: the answer is contained in the output). */
 export function createDefaultAdapter(opts: DefaultAdapterOptions): GepaAdapter<DefaultExample, string, DefaultTrajectory> {
   const component = opts.componentName ?? DEFAULT_COMPONENT;
   const metric = async (example: DefaultExample, output: string): Promise<MetricResult> =>

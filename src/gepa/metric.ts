@@ -8,12 +8,15 @@ import { pathToFileURL } from 'node:url';
 import { errorMessage, AppError } from '../../contracts/errors.js';
 import type { DefaultExample } from './dataset.js';
 
+/** A score with the feedback the reflection model reads. */
 export interface MetricResult {
   score: number;
   feedback: string;
 }
 
+/** What a metric may return: a score, or a score with feedback. */
 export type MetricValue = number | { score: number; feedback?: string };
+/** Scores one output of the task model against its example. */
 export type Metric<E = DefaultExample> = (example: E, output: string) => MetricValue | Promise<MetricValue>;
 
 export class MetricError extends AppError {

@@ -55,6 +55,7 @@ export interface OptimizeOptions<E> {
   evaluate?: Evaluate;
 }
 
+/** The optimisation's inputs are unusable (empty data set, no components, no reflection model). */
 export class GepaInputError extends AppError {
   readonly category = 'input';
   constructor(message: string) {

@@ -7,6 +7,7 @@
 import { bestCandidateId } from './state.js';
 import type { Candidate, GepaRunState, Origin, StopReason } from './types.js';
 
+/** One candidate of the final pool: its texts, validation score, parents and origin. */
 export interface GepaCandidateSummary {
   id: number;
   components: Candidate;
@@ -16,6 +17,7 @@ export interface GepaCandidateSummary {
   origin: Origin;
 }
 
+/** The result in snake_case, as `result.json` and `optimize --json` hold it. */
 export interface GepaResultJson {
   best_candidate: Candidate;
   best_candidate_id: number;
@@ -28,6 +30,7 @@ export interface GepaResultJson {
   candidates: { id: number; components: Candidate; val_score: number; parents: number[]; found_at_metric_calls: number; origin: Origin }[];
 }
 
+/** The result of an optimisation: the best candidate, its score, the budget used, every candidate. */
 export interface GepaResult {
   bestCandidate: Candidate;
   bestCandidateId: number;

@@ -21,6 +21,7 @@ export interface GepaStopSettings {
 }
 
 export type GepaSettings = GepaOfflineConfig & GepaStopSettings;
+/** GEPA settings (`offline:` of gepa_config.yaml, plus stop conditions); missing keys take the defaults. */
 export type GepaSettingsInput = Partial<GepaOfflineConfig> & Partial<GepaStopSettings>;
 
 export const ALGORITHM_KEYS = [

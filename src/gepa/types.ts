@@ -83,6 +83,7 @@ export interface GepaRunState {
   cache: Record<string, Record<string, EvalRecord>>;
 }
 
+/** Why an optimisation stopped. */
 export type StopReason =
   | 'max_metric_calls'
   | 'target_score'
@@ -95,6 +96,7 @@ export type StopReason =
   | 'no_progress'
   | 'aborted';
 
+/** What an iteration came to. */
 export type IterationOutcome =
   | 'seed'
   | 'skipped_perfect'

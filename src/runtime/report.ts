@@ -9,8 +9,10 @@ import type { TokenUsage } from '../../contracts/llm.js';
 import type { JournalStats } from './journal.js';
 import type { WorkflowContext } from '../../machines/workflow.js';
 
+/** How a goal run ended. */
 export type RunStatus = 'completed' | 'failed' | 'cancelled';
 
+/** The final report of a goal run: what `report.json` and `run --json` hold. */
 export interface RunReport {
   runId: string;
   goal: string;

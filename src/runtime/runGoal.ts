@@ -34,6 +34,7 @@ import { flushTelemetry } from './telemetry/index.js';
 import { traceModel } from './telemetry/chatSpans.js';
 import { RunTrace } from './telemetry/runTrace.js';
 
+/** The default run limits. */
 export const DEFAULT_LIMITS: WorkflowLimits = {
   maxIterations: 12,
   maxActorSteps: 10,
@@ -45,6 +46,7 @@ export const DEFAULT_LIMITS: WorkflowLimits = {
 /** Goals longer than this are refused: nothing useful fits, and it protects every prompt downstream. */
 export const MAX_GOAL_CHARS = 20_000;
 
+/** Bad input to a run (empty goal, missing workspace, a tool name clash): nothing ran. */
 export class RunInputError extends AppError {
   readonly category = 'usage';
   constructor(message: string) {

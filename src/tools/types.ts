@@ -20,6 +20,7 @@ export interface ToolContext {
   writeBudget?: WriteBudget;
 }
 
+/** What a tool returns: the observation the model reads, and the references it produced. */
 export interface ToolResult {
   ok: boolean;
   /** Text shown to the model as the observation. */
