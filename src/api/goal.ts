@@ -34,7 +34,7 @@ export interface GoalOptions extends ConfigOptions {
   /** Prompt components (`planner`, `persona.<name>`) to use instead of the configured ones. */
   prompts?: Record<string, string>;
   /** Extra hooks for the CLI and embedders: inspection observer, run id, clock. */
-  runtime?: Pick<RunOptions, 'inspect' | 'runId' | 'clock' | 'now' | 'models' | 'onTasks'>;
+  runtime?: Pick<RunOptions, 'inspect' | 'runId' | 'clock' | 'now' | 'models' | 'onTasks' | 'protectedFiles'>;
 }
 
 /** A running goal. */
@@ -90,6 +90,7 @@ export function runGoal(goal: string, options: GoalOptions): GoalRun {
       ...(hooks.runId ? { runId: hooks.runId } : {}),
       ...(hooks.clock ? { clock: hooks.clock } : {}),
       ...(hooks.now ? { now: hooks.now } : {}),
+      ...(hooks.protectedFiles?.length ? { protectedFiles: hooks.protectedFiles } : {}),
     });
   })();
   report.then(

@@ -7,7 +7,7 @@ import type { WorkflowLimits } from '../../machines/workflow.js';
 import { createModelSet } from '../runtime/models.js';
 import type { RunReport } from '../runtime/report.js';
 import { recordInspection } from '../runtime/inspectRecording.js';
-import { runGoal, type RunOptions } from '../runtime/runGoal.js';
+import { runGoal, type GoalOptions } from '../api/goal.js';
 import type { LoadedConfig } from '../config/index.js';
 import { EXIT, loadCliConfig, type ModelFlags } from './common.js';
 import { judgeAfterRun } from './judgeRun.js';
@@ -68,24 +68,27 @@ export function interruptController(what = 'cancelling'): { signal: AbortSignal;
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }
 
-export async function executeGoal(goal: string, flags: RunFlags, extra: Partial<RunOptions> = {}): Promise<RunReport> {
+/** Runs a goal through the library's `runGoal` (the CLI is a face on the public API) and returns its report. */
+export async function executeGoal(goal: string, flags: RunFlags, extra: GoalOptions['runtime'] = {}): Promise<RunReport> {
   const config = await loadCliConfig(flags);
   const models = modelSetFor(config.model, flags);
   const interrupt = interruptController();
   const checklist = flags.json ? null : new LiveChecklist(process.stdout);
   try {
-    return await runGoal({
-      goal,
+    const run = runGoal(goal, {
       config,
       workspace: path.resolve(flags.workspace ?? '.'),
       tracesDir: path.resolve(flags.traces ?? 'traces'),
       limits: limitsFrom(flags),
       signal: interrupt.signal,
-      protectedFiles: [flags.record, flags.replay].filter((f): f is string => Boolean(f)),
-      ...(models ? { models } : {}),
-      ...(checklist ? { onTasks: (tasks) => checklist.draw(tasks) } : {}),
-      ...extra,
+      runtime: {
+        protectedFiles: [flags.record, flags.replay].filter((f): f is string => Boolean(f)),
+        ...(models ? { models } : {}),
+        ...(checklist ? { onTasks: (tasks) => checklist.draw(tasks) } : {}),
+        ...extra,
+      },
     });
+    return await run.report;
   } finally {
     checklist?.release();
     interrupt.dispose();
