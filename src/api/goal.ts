@@ -33,7 +33,12 @@ export interface GoalOptions extends ConfigOptions {
   signal?: AbortSignal;
   /** Prompt components (`planner`, `persona.<name>`) to use instead of the configured ones. */
   prompts?: Record<string, string>;
-  /** Extra hooks for the CLI and embedders: inspection observer, run id, clock. */
+  /**
+   * Hooks for the CLI and the dashboard (inspection observer, run id, clock,
+   * a model set per role, the live checklist, files the tools may not touch).
+   * Not part of the published types, and not covered by semver.
+   * @internal
+   */
   runtime?: Pick<RunOptions, 'inspect' | 'runId' | 'clock' | 'now' | 'models' | 'onTasks' | 'protectedFiles'>;
 }
 

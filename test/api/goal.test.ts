@@ -190,3 +190,33 @@ describe('runGoal (library)', () => {
     await ws.cleanup();
   });
 });
+
+describe('runGoal approval while the run is cancelled', () => {
+  it('an approval request that is never answered does not hold a cancelled run', async () => {
+    const ws = await tempWorkspace();
+    const { planner, actor } = scripted([{ name: 'write_file', args: { path: 'x.txt', content: 'x' } }]);
+    let sawSignal: AbortSignal | undefined;
+    const run = runGoal('write', {
+      workspace: ws.dir,
+      tracesDir: ws.traces,
+      learning: false,
+      model: { planner, actor },
+      approval: (request) => {
+        sawSignal = request.signal;
+        return new Promise(() => {}); // a human who never answers
+      },
+    });
+    const events: GoalEvent[] = [];
+    for await (const e of run.events()) {
+      events.push(e);
+      if (e.type === 'approval.requested') run.cancel('nobody answered');
+    }
+    const report = await run.report;
+    expect(report.status).toBe('cancelled');
+    expect(report.reason).toBe('nobody answered');
+    expect(sawSignal?.aborted).toBe(true);
+    await expect(fs.access(path.join(ws.dir, 'x.txt'))).rejects.toThrow();
+    expectOneEnd(events, report);
+    await ws.cleanup();
+  });
+});

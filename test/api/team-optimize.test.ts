@@ -5,13 +5,29 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadTeam, runTeam, type TeamEvent } from '../../src/api/index.js';
+import fs from 'node:fs/promises';
+import { loadTeam, parseTeam, runTeam, type TeamEvent } from '../../src/api/index.js';
 import { optimize, type GepaAdapter, type OptimizeEvent } from '../../src/api/gepa.js';
-import { collectEvents } from '../../src/api/testing.js';
+import { collectEvents, reply, ScriptedModel, tempWorkspace } from '../../src/api/testing.js';
 
 const EXAMPLES = path.resolve(import.meta.dirname, '..', '..', 'examples', 'pipelines');
 
 describe('runTeam (library)', () => {
+  it('a denying approval handler keeps an agent\'s write from running; the agent sees the denial', async () => {
+    const ws = await tempWorkspace();
+    const team = parseTeam('agents:\n  scribe:\n    instruction: Write the note to note.txt.\n    output_key: done\n    tools: [filesystem]\n');
+    const model = new ScriptedModel([reply.toolCall('write_file', { path: 'note.txt', content: 'hi' }), reply.text('could not write')]);
+    const run = runTeam(team, { input: 'hi', workspace: ws.dir, model, approval: () => 'deny' });
+    const events = await collectEvents(run);
+    const report = await run.report;
+    model.assertUsedUp();
+    await expect(fs.access(path.join(ws.dir, 'note.txt'))).rejects.toThrow();
+    expect(report.traces[0]!.toolCalls).toEqual([expect.objectContaining({ name: 'write_file', ok: false, observation: expect.stringContaining('denied') })]);
+    expect(events.map((e) => e.type)).toEqual(['agent.started', 'approval.requested', 'approval.decided', 'agent.tool_call', 'model.usage', 'agent.finished', 'run.end']);
+    expect(events[1]).toMatchObject({ requester: 'scribe', tool: 'write_file' });
+    await ws.cleanup();
+  });
+
   it('streams each agent start, finish and usage, then one run.end with the report', async () => {
     const run = runTeam(path.join(EXAMPLES, 'refine-loop.yaml'), { input: 'Fresh bread, baked at dawn.' });
     const events = await collectEvents(run);
