@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { runGoal as runHandle } from '../src/api/goal.js';
 import { PLANNER_SCHEMA_NAME } from '../src/aime/planner.js';
 import { loadConfig } from '../src/config/index.js';
-import type { ChatModel, ChatRequest, ChatResponse } from '../src/llm/types.js';
+import type { ChatModel, ChatRequest, ChatResponse } from '../contracts/llm.js';
 import { runGoal } from '../src/runtime/runGoal.js';
 
 const USAGE = { promptTokens: 1, completionTokens: 1, totalTokens: 2 };
@@ -25,10 +25,20 @@ class InstantModel implements ChatModel {
     if (req.responseFormat?.name === PLANNER_SCHEMA_NAME) {
       const done = /^- \[x\]/m.test(req.messages[1]!.content);
       const tasks = [{ id: '1', title: 'T1', status: done ? 'completed' : 'pending', criteria: '', children: [] }];
-      return this.reply(JSON.stringify({ rationale: 'next', tasks, action: done ? { type: 'finish', answer: 'ok' } : { type: 'dispatch', taskIds: ['1'] } }));
+      return this.reply(
+        JSON.stringify({
+          rationale: 'next',
+          tasks,
+          action: done ? { type: 'finish', answer: 'ok' } : { type: 'dispatch', taskIds: ['1'] },
+        }),
+      );
     }
     const made = req.messages.filter((m) => m.role === 'assistant').length;
-    if (made < this.steps) return { ...this.reply(''), toolCalls: [{ id: `c${made}`, name: 'update_progress', arguments: '{"status":"in_progress","message":"step"}' }] };
+    if (made < this.steps)
+      return {
+        ...this.reply(''),
+        toolCalls: [{ id: `c${made}`, name: 'update_progress', arguments: '{"status":"in_progress","message":"step"}' }],
+      };
     return this.reply('{"status":"completed","summary":"done","references":[]}');
   }
   private reply(content: string): ChatResponse {
@@ -46,7 +56,21 @@ async function main() {
   const internal = async () => {
     const m = new InstantModel(steps);
     const t = performance.now();
-    const report = await runGoal({ goal: 'bench', config, workspace: ws, tracesDir: traces, models: { planner: m, actorFor: () => m, reflection: m, chat: m, describe: () => ({ provider: 'bench', model: 'instant', offline: false }) }, limits, learn: false });
+    const report = await runGoal({
+      goal: 'bench',
+      config,
+      workspace: ws,
+      tracesDir: traces,
+      models: {
+        planner: m,
+        actorFor: () => m,
+        reflection: m,
+        chat: m,
+        describe: () => ({ provider: 'bench', model: 'instant', offline: false }),
+      },
+      limits,
+      learn: false,
+    });
     if (report.status !== 'completed') throw new Error(`internal run ${report.status}: ${report.reason}`);
     return { ms: performance.now() - t, events: 0 };
   };

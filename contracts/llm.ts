@@ -5,6 +5,7 @@
  */
 import { AppError, type ErrorCategory } from './errors.js';
 
+/** Who a chat message is from. */
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
 /** A tool call the model asked for. */

@@ -26,11 +26,18 @@ const adapter: GepaAdapter<Example, boolean, Trace> = {
   },
   makeReflectiveDataset(_candidate, evalBatch, components) {
     const misses = (evalBatch.trajectories ?? []).filter((t) => t.predicted !== t.expected);
-    return Object.fromEntries(components.map((c) => [c, misses.map((t) => ({ Inputs: t.text, Feedback: t.expected ? 'should be urgent' : 'should not be urgent' }))]));
+    return Object.fromEntries(
+      components.map((c) => [
+        c,
+        misses.map((t) => ({ Inputs: t.text, Feedback: t.expected ? 'should be urgent' : 'should not be urgent' })),
+      ]),
+    );
   },
   proposeNewTexts(candidate, dataset) {
     // Add the first word of every missed urgent text.
-    const missed = (dataset['keywords'] ?? []).filter((r) => r['Feedback'] === 'should be urgent').map((r) => String(r['Inputs']).split(' ')[0]!.toLowerCase());
+    const missed = (dataset['keywords'] ?? [])
+      .filter((r) => r['Feedback'] === 'should be urgent')
+      .map((r) => String(r['Inputs']).split(' ')[0]!.toLowerCase());
     return { keywords: [...new Set([...(candidate['keywords'] ?? '').split(','), ...missed])].filter(Boolean).join(',') };
   },
 };
@@ -41,9 +48,18 @@ const data: Example[] = [
   { text: 'Lunch menu for Friday', urgent: false },
   { text: 'Outage window planned next month', urgent: true },
 ];
-const run = optimize({ adapter, trainset: data, valset: data, seedCandidate: { keywords: 'fire' }, settings: { max_metric_calls: 40, seed: 3, minibatch_size: 2 } });
+const run = optimize({
+  adapter,
+  trainset: data,
+  valset: data,
+  seedCandidate: { keywords: 'fire' },
+  settings: { max_metric_calls: 40, seed: 3, minibatch_size: 2 },
+});
 for await (const event of run.events()) {
-  if (event.type === 'optimize.proposal') console.log(`iteration ${event.iteration}: proposal ${event.accepted ? 'accepted' : 'rejected'} (${event.parentSum} -> ${event.childSum})`);
+  if (event.type === 'optimize.proposal')
+    console.log(
+      `iteration ${event.iteration}: proposal ${event.accepted ? 'accepted' : 'rejected'} (${event.parentSum} -> ${event.childSum})`,
+    );
 }
 const result = await run.result;
 console.log(`best keywords: ${result.bestCandidate['keywords']} (val ${result.bestValScore})`);

@@ -20,7 +20,13 @@ const taskModel: ChatModel = {
     const system = request.messages[0]?.content ?? '';
     const input = request.messages.at(-1)?.content ?? '';
     const content = /uppercase/i.test(system) ? input.toUpperCase() : input;
-    return { content, toolCalls: [], usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 }, finishReason: 'stop', model: 'shouter' };
+    return {
+      content,
+      toolCalls: [],
+      usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 },
+      finishReason: 'stop',
+      model: 'shouter',
+    };
   },
 };
 const reflection = new ScriptedModel(Array.from({ length: 10 }, () => ({ content: '```\nRepeat the input in UPPERCASE.\n```' })));
@@ -34,6 +40,7 @@ const run = optimize({
   reflectionModel: reflection,
   settings: { max_metric_calls: 30, seed: 0 },
 });
-for await (const event of run.events()) if (event.type === 'optimize.accepted') console.log(`accepted candidate ${event.candidateId} (val ${event.valScore})`);
+for await (const event of run.events())
+  if (event.type === 'optimize.accepted') console.log(`accepted candidate ${event.candidateId} (val ${event.valScore})`);
 const result = await run.result;
 console.log(`best: ${JSON.stringify(result.bestCandidate.system_prompt)} score ${result.bestValScore}`);

@@ -10,9 +10,9 @@
 import type { InspectionEvent } from 'xstate';
 import type { WorkflowEvent } from '../../machines/events.js';
 import { renderTaskList } from '../aime/markdown.js';
-import type { TaskList } from '../aime/taskList.js';
-import type { ActorReport, ActorStep, PlannerAction } from '../aime/types.js';
-import { addUsage, ZERO_USAGE, type TokenUsage } from '../llm/types.js';
+import type { TaskList } from '../../contracts/aime/taskList.js';
+import type { ActorReport, ActorStep, PlannerAction } from '../../contracts/aime/types.js';
+import { addUsage, ZERO_USAGE, type TokenUsage } from '../../contracts/llm.js';
 import type { RunEventRecord } from '../runtime/eventLog.js';
 import type { RunReport, RunStatus } from '../runtime/report.js';
 import type { ApprovalNotice } from '../tools/approval.js';
@@ -181,7 +181,15 @@ export class GoalEventDeriver {
 
   fromApproval(notice: ApprovalNotice): void {
     if (notice.type === 'requested') this.emit({ type: 'approval.requested', ...notice.request });
-    else this.emit({ type: 'approval.decided', id: notice.id, requester: notice.requester, tool: notice.tool, decision: notice.decision, reason: notice.reason });
+    else
+      this.emit({
+        type: 'approval.decided',
+        id: notice.id,
+        requester: notice.requester,
+        tool: notice.tool,
+        decision: notice.decision,
+        reason: notice.reason,
+      });
   }
 
   end(report: RunReport): void {

@@ -47,11 +47,22 @@ export { defineTool, type ToolDefinition, type ToolDefinitionInput } from './too
 export type { ConfigOptions, ModelSettings, RoleModels } from './options.js';
 export type { ApprovalDecision, ApprovalHandler, ApprovalPolicy, ApprovalRequest } from '../tools/approval.js';
 export type { ToolContext, ToolResult } from '../tools/types.js';
-export { ModelError } from '../llm/types.js';
-export type { ChatMessage, ChatModel, ChatRequest, ChatResponse, ResponseFormat, Role, SamplingSettings, TokenUsage, ToolCall, ToolSpec } from '../llm/types.js';
+export { ModelError } from '../../contracts/llm.js';
+export type {
+  ChatMessage,
+  ChatModel,
+  ChatRequest,
+  ChatResponse,
+  ResponseFormat,
+  Role,
+  SamplingSettings,
+  TokenUsage,
+  ToolCall,
+  ToolSpec,
+} from '../../contracts/llm.js';
 export { OfflineModel } from '../aime/offline/index.js';
 export { DEFAULT_LIMITS, RunInputError } from '../runtime/runGoal.js';
 export type { RunReport, RunStatus } from '../runtime/report.js';
-export type { TaskItem, TaskList, TaskStatus } from '../aime/taskList.js';
-export type { ActorReport, ActorStep, PlannerAction } from '../aime/types.js';
+export type { TaskItem, TaskList, TaskStatus } from '../../contracts/aime/taskList.js';
+export type { ActorReport, ActorStep, PlannerAction } from '../../contracts/aime/types.js';
 export { ConfigError, defaultConfigDir, loadConfig, type LoadedConfig } from '../config/index.js';

@@ -4,7 +4,12 @@
  * the engine's own progress events (start, metric calls, one record per
  * iteration, done).
  */
-import { optimize as engineOptimize, GepaRunError, type GepaProgressEvent, type OptimizeOptions as EngineOptions } from '../gepa/optimize.js';
+import {
+  optimize as engineOptimize,
+  GepaRunError,
+  type GepaProgressEvent,
+  type OptimizeOptions as EngineOptions,
+} from '../gepa/optimize.js';
 import type { GepaResult } from '../gepa/result.js';
 import type { IterationRecord } from '../gepa/types.js';
 import { EventChannel } from './channel.js';
@@ -98,17 +103,40 @@ export function optimize<E>(options: OptimizeOptions<E>): OptimizeRun {
   const onProgress = (e: GepaProgressEvent) => {
     if (e.type === 'start') {
       started = true;
-      channel.push({ type: 'optimize.started', resumed: e.resumed, iteration: e.iteration, metricCalls: e.metricCalls, maxMetricCalls: e.maxMetricCalls, candidates: e.candidates });
+      channel.push({
+        type: 'optimize.started',
+        resumed: e.resumed,
+        iteration: e.iteration,
+        metricCalls: e.metricCalls,
+        maxMetricCalls: e.maxMetricCalls,
+        candidates: e.candidates,
+      });
     } else if (e.type === 'metric_call') {
       channel.push({ type: 'optimize.metric_calls', metricCalls: e.metricCalls, maxMetricCalls: e.maxMetricCalls });
     } else if (e.type === 'iteration') {
       const r = e.record;
       const accepted = r.outcome === 'accepted' && r.new_candidate !== null;
       if (r.child_sum !== null) {
-        channel.push({ type: 'optimize.proposal', iteration: r.iteration, kind: r.kind, parents: r.parents, components: r.components, parentSum: r.parent_sum, childSum: r.child_sum, accepted });
+        channel.push({
+          type: 'optimize.proposal',
+          iteration: r.iteration,
+          kind: r.kind,
+          parents: r.parents,
+          components: r.components,
+          parentSum: r.parent_sum,
+          childSum: r.child_sum,
+          accepted,
+        });
       }
       if (accepted) {
-        channel.push({ type: 'optimize.accepted', iteration: r.iteration, candidateId: r.new_candidate!, valScore: r.val_score, bestCandidate: r.best_candidate, bestValScore: r.best_val_score });
+        channel.push({
+          type: 'optimize.accepted',
+          iteration: r.iteration,
+          candidateId: r.new_candidate!,
+          valScore: r.val_score,
+          bestCandidate: r.best_candidate,
+          bestValScore: r.best_val_score,
+        });
       }
       channel.push({ type: 'optimize.iteration', record: r, maxMetricCalls: e.maxMetricCalls });
     }
@@ -117,14 +145,24 @@ export function optimize<E>(options: OptimizeOptions<E>): OptimizeRun {
   result.then(
     (r) => {
       const cancelled = r.stopReason === 'aborted';
-      channel.push({ type: 'run.end', status: cancelled ? 'cancelled' : 'completed', reason: cancelled ? 'cancelled' : (r.stopReason ?? ''), result: r });
+      channel.push({
+        type: 'run.end',
+        status: cancelled ? 'cancelled' : 'completed',
+        reason: cancelled ? 'cancelled' : (r.stopReason ?? ''),
+        result: r,
+      });
       channel.close();
     },
     (err) => {
       // Bad input fails before anything started: the stream throws it. A run that started ends with an event.
       if (!started) return channel.fail(err);
       const status = controller.signal.aborted ? 'cancelled' : 'failed';
-      channel.push({ type: 'run.end', status, reason: err instanceof Error ? err.message : String(err), result: err instanceof GepaRunError ? err.result : null });
+      channel.push({
+        type: 'run.end',
+        status,
+        reason: err instanceof Error ? err.message : String(err),
+        result: err instanceof GepaRunError ? err.result : null,
+      });
       channel.close();
     },
   );

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { OfflineModel } from '../aime/offline/index.js';
 import { applyOverrides, defaultConfigDir, loadConfig, type LoadedConfig, type ModelOverrides } from '../config/index.js';
-import type { ChatModel } from '../llm/types.js';
+import type { ChatModel } from '../../contracts/llm.js';
 import type { ModelSet } from '../runtime/models.js';
 
 /** Model settings that override `model_config.yaml` (validated like the file). */
@@ -37,7 +37,9 @@ export function isChatModel(value: unknown): value is ChatModel {
 }
 
 export function isRoleModels(value: unknown): value is RoleModels {
-  return typeof value === 'object' && value !== null && isChatModel((value as RoleModels).planner) && isChatModel((value as RoleModels).actor);
+  return (
+    typeof value === 'object' && value !== null && isChatModel((value as RoleModels).planner) && isChatModel((value as RoleModels).actor)
+  );
 }
 
 /** The models given in code, as the runtime's model set; undefined when the config decides. */
@@ -49,7 +51,8 @@ export function givenModels(model: ConfigOptions['model']): ModelSet | undefined
 
 export function resolveConfig(o: ConfigOptions): LoadedConfig {
   const config = o.config ?? loadConfig(path.resolve(o.configDir ?? defaultConfigDir()));
-  if (o.model && !isChatModel(o.model) && !isRoleModels(o.model)) return { ...config, model: applyOverrides(config.model, o.model, 'options.model') };
+  if (o.model && !isChatModel(o.model) && !isRoleModels(o.model))
+    return { ...config, model: applyOverrides(config.model, o.model, 'options.model') };
   return config;
 }
 
@@ -65,6 +68,10 @@ function roleModelSet(m: RoleModels): ModelSet {
     actorFor: () => m.actor,
     reflection: m.reflection ?? m.planner,
     chat: m.actor,
-    describe: () => ({ provider: offline ? 'offline' : 'custom', model: m.planner === m.actor ? m.planner.id : `${m.planner.id}+${m.actor.id}`, offline }),
+    describe: () => ({
+      provider: offline ? 'offline' : 'custom',
+      model: m.planner === m.actor ? m.planner.id : `${m.planner.id}+${m.actor.id}`,
+      offline,
+    }),
   };
 }

@@ -9,11 +9,11 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { InspectionEvent } from 'xstate';
 import type { AgentContext } from '../../machines/pipelineAgent.js';
-import { addUsage, ZERO_USAGE, type TokenUsage } from '../llm/types.js';
+import { addUsage, ZERO_USAGE, type TokenUsage } from '../../contracts/llm.js';
 import type { AgentTools } from '../pipeline/effects.js';
 import { loadTeamFile, parseTeamText } from '../pipeline/load.js';
 import { runTeam as runtimeRunTeam, TeamRunCancelled, type TeamRunResult } from '../pipeline/runner.js';
-import type { AgentRunTrace, TeamDef, TeamState, ToolCallTrace } from '../pipeline/types.js';
+import type { AgentRunTrace, TeamDef, TeamState, ToolCallTrace } from '../../contracts/teams/types.js';
 import { RunInputError } from '../runtime/runGoal.js';
 import { agentModelsFromConfig } from '../runtime/teamModels.js';
 import { createApprovalGate, type ApprovalHandler } from '../tools/approval.js';
@@ -119,7 +119,8 @@ export function runTeam(team: Team | string, options: TeamOptions): TeamRun {
   else options.signal?.addEventListener('abort', onAbort, { once: true });
 
   const report = (async (): Promise<TeamReport> => {
-    if (!options || typeof options.input !== 'string' || !options.input.trim()) throw new RunInputError('runTeam: options.input is empty: give the text the team should work on');
+    if (!options || typeof options.input !== 'string' || !options.input.trim())
+      throw new RunInputError('runTeam: options.input is empty: give the text the team should work on');
     const def = typeof team === 'string' ? loadTeam(team) : team;
     const config = resolveConfig(options);
     const models = givenModels(options.model);
@@ -137,7 +138,9 @@ export function runTeam(team: Team | string, options: TeamOptions): TeamRun {
       const result = await runtimeRunTeam({
         team: def,
         input: options.input,
-        models: models ? (agent) => (agent.role === 'planner' ? models.planner : agent.role === 'reflection' ? models.reflection : models.chat) : agentModelsFromConfig(config.model),
+        models: models
+          ? (agent) => (agent.role === 'planner' ? models.planner : agent.role === 'reflection' ? models.reflection : models.chat)
+          : agentModelsFromConfig(config.model),
         signal: controller.signal,
         approval,
         inspect: (ev) => agents.fromInspection(ev),
@@ -148,7 +151,14 @@ export function runTeam(team: Team | string, options: TeamOptions): TeamRun {
     } catch (err) {
       if (!(err instanceof TeamRunCancelled)) throw err;
       const traces = agents.finished;
-      return { status: 'cancelled', output: '', state: {} as TeamState, traces, usage: traces.reduce((u, t) => addUsage(u, t.usage), ZERO_USAGE), error: 'the team run was cancelled' };
+      return {
+        status: 'cancelled',
+        output: '',
+        state: {} as TeamState,
+        traces,
+        usage: traces.reduce((u, t) => addUsage(u, t.usage), ZERO_USAGE),
+        error: 'the team run was cancelled',
+      };
     }
   })();
   report.then(
@@ -167,7 +177,11 @@ export function runTeam(team: Team | string, options: TeamOptions): TeamRun {
   };
 }
 
-async function teamTools(team: TeamDef, config: ReturnType<typeof resolveConfig>, workspace: string | undefined): Promise<AgentTools | undefined> {
+async function teamTools(
+  team: TeamDef,
+  config: ReturnType<typeof resolveConfig>,
+  workspace: string | undefined,
+): Promise<AgentTools | undefined> {
   if (!Object.values(team.agents).some((a) => a.tools.length)) return undefined;
   const dir = path.resolve(workspace ?? '.');
   const real = await fsp.realpath(dir).catch(() => {

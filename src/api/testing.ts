@@ -17,9 +17,9 @@
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { TaskItem, TaskStatus } from '../aime/taskList.js';
-import type { PlannerAction } from '../aime/types.js';
-import type { ChatResponse } from '../llm/types.js';
+import type { TaskItem, TaskStatus } from '../../contracts/aime/taskList.js';
+import type { PlannerAction } from '../../contracts/aime/types.js';
+import type { ChatResponse } from '../../contracts/llm.js';
 
 export { ScriptedModel, reply, estimateUsage, type ScriptedReply } from '../llm/scripted.js';
 export { OfflineModel } from '../aime/offline/index.js';
@@ -73,6 +73,9 @@ export function plannerReply(tasks: TaskItem[], action: PlannerAction, rationale
 }
 
 /** An actor's final reply: its report o_t. */
-export function actorReport(summary: string, options: { status?: 'completed' | 'failed'; references?: string[] } = {}): Partial<ChatResponse> {
+export function actorReport(
+  summary: string,
+  options: { status?: 'completed' | 'failed'; references?: string[] } = {},
+): Partial<ChatResponse> {
   return { content: JSON.stringify({ status: options.status ?? 'completed', summary, references: options.references ?? [] }) };
 }

@@ -3,9 +3,9 @@
  * `role` picks that role's settings and its own `model:` replaces the name.
  */
 import type { ModelConfig } from '../config/index.js';
-import type { ChatModel } from '../llm/types.js';
+import type { ChatModel } from '../../contracts/llm.js';
 import type { AgentModels } from '../pipeline/effects.js';
-import type { AgentDef } from '../pipeline/types.js';
+import type { AgentDef } from '../../contracts/teams/types.js';
 import { createModelSet, type ModelSet, type ModelSetOptions } from './models.js';
 
 /**
@@ -19,7 +19,9 @@ export function agentModelsFromConfig(config: ModelConfig, options: ModelSetOpti
     const key = `${agent.role}\u0000${agent.model ?? ''}`;
     let set = sets.get(key);
     if (!set) {
-      const cfg: ModelConfig = agent.model ? { ...config, roles: { ...config.roles, [agent.role]: { ...config.roles[agent.role], model: agent.model } } } : config;
+      const cfg: ModelConfig = agent.model
+        ? { ...config, roles: { ...config.roles, [agent.role]: { ...config.roles[agent.role], model: agent.model } } }
+        : config;
       sets.set(key, (set = createModelSet(cfg, options)));
     }
     return set;
@@ -29,4 +31,3 @@ export function agentModelsFromConfig(config: ModelConfig, options: ModelSetOpti
     return agent.role === 'planner' ? set.planner : agent.role === 'reflection' ? set.reflection : set.chat;
   };
 }
-

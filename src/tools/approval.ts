@@ -7,7 +7,7 @@
  * Kept in one module on purpose: the CLI's prompt and configured policies
  * (issue 14) plug in here as another `ApprovalHandler` and policy source.
  */
-import { errorMessage } from '../util/errors.js';
+import { errorMessage } from '../../contracts/errors.js';
 import type { Tool, ToolResult } from './types.js';
 
 /** How a tool call is approved: run it, ask the approval handler first, or never run it. */
@@ -74,14 +74,24 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
     const id = `approval-${++next}`;
     const base = { id, tool: call.name, requester };
     notify?.({ type: 'requested', request: { ...base, arguments: call.arguments, sideEffect: tool.sideEffect } });
-    const { decision, reason } = policy === 'deny' ? { decision: 'deny' as const, reason: `the approval policy of ${call.name} is deny` } : await ask(handler, { ...base, arguments: call.arguments, sideEffect: tool.sideEffect, ...(signal ? { signal } : {}) }, signal);
+    const { decision, reason } =
+      policy === 'deny'
+        ? { decision: 'deny' as const, reason: `the approval policy of ${call.name} is deny` }
+        : await ask(handler, { ...base, arguments: call.arguments, sideEffect: tool.sideEffect, ...(signal ? { signal } : {}) }, signal);
     notify?.({ type: 'decided', ...base, decision, reason });
     if (decision === 'approve') return execute();
-    return { ok: false, output: `${call.name} was not run: the call was denied (${reason}). Do not retry it; finish the task another way or report that it could not be done.` };
+    return {
+      ok: false,
+      output: `${call.name} was not run: the call was denied (${reason}). Do not retry it; finish the task another way or report that it could not be done.`,
+    };
   };
 }
 
-async function ask(handler: ApprovalHandler | undefined, request: ApprovalRequest, signal?: AbortSignal): Promise<{ decision: 'approve' | 'deny'; reason: string }> {
+async function ask(
+  handler: ApprovalHandler | undefined,
+  request: ApprovalRequest,
+  signal?: AbortSignal,
+): Promise<{ decision: 'approve' | 'deny'; reason: string }> {
   if (!handler) return { decision: 'deny', reason: `${request.tool} needs approval and no approval handler was given` };
   let onAbort = () => {};
   const aborted = new Promise<ApprovalDecision>((resolve) => {

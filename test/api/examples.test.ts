@@ -26,7 +26,11 @@ beforeAll(async () => {
     throw new Error('dist/ is not built with declarations: run `npm run build` first');
   });
   // Type-checks every example against the package's published types, and compiles them.
-  await run(process.execPath, [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(REPO, 'tsconfig.examples.json')], { cwd: REPO }).catch((err: { stdout?: string }) => {
+  await run(
+    process.execPath,
+    [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(REPO, 'tsconfig.examples.json')],
+    { cwd: REPO },
+  ).catch((err: { stdout?: string }) => {
     throw new Error(`examples/api does not type-check:\n${err.stdout ?? ''}`);
   });
 }, 120_000);
@@ -36,7 +40,10 @@ describe('examples/api', () => {
     for (const file of await fs.readdir(path.join(REPO, 'examples', 'api'))) {
       const text = await fs.readFile(path.join(REPO, 'examples', 'api', file), 'utf8');
       const specifiers = [...text.matchAll(/from '([^']+)'/g)].map((m) => m[1]!);
-      expect(specifiers.filter((s) => !/^(gepa-aime(\/gepa|\/testing)?|zod|node:.*)$/.test(s)), file).toEqual([]);
+      expect(
+        specifiers.filter((s) => !/^(gepa-aime(\/gepa|\/testing)?|zod|node:.*)$/.test(s)),
+        file,
+      ).toEqual([]);
     }
   });
 
@@ -63,7 +70,7 @@ describe('examples/api', () => {
     expect(out).toMatch(/status: completed, calls: \{"planner":\d+,"actor":\d+\}/);
   });
 
-  it('metric: the metric\'s feedback leads GEPA to a prompt that scores 1', async () => {
+  it("metric: the metric's feedback leads GEPA to a prompt that scores 1", async () => {
     const out = await example('metric');
     expect(out).toContain('best: "Repeat the input in UPPERCASE." score 1');
   });

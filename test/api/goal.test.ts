@@ -30,7 +30,7 @@ function scripted(calls: { name: string; args: unknown }[]) {
 }
 
 describe('runGoal (library)', () => {
-  it('streams typed events on the offline model, in order, ending with one run.end whose status is the report\'s', async () => {
+  it("streams typed events on the offline model, in order, ending with one run.end whose status is the report's", async () => {
     const ws = await tempWorkspace({ 'README.md': '# Demo\nA small project.\n', 'src/main.ts': 'export const x = 1;\n' });
     const run = runGoal('Summarise the repository layout', { workspace: ws.dir, tracesDir: ws.traces, learning: false });
     const events = await collectEvents(run);
@@ -39,7 +39,8 @@ describe('runGoal (library)', () => {
     expectOneEnd(events, report);
 
     const types = new Set(events.map((e) => e.type));
-    for (const t of ['tasks.changed', 'planner.decided', 'actor.step', 'actor.reported', 'model.usage'] as const) expect(types).toContain(t);
+    for (const t of ['tasks.changed', 'planner.decided', 'actor.step', 'actor.reported', 'model.usage'] as const)
+      expect(types).toContain(t);
     // The first planner decision comes before any actor step; every actor reports after its steps.
     expect(events.findIndex((e) => e.type === 'planner.decided')).toBeLessThan(events.findIndex((e) => e.type === 'actor.step'));
     // The steps in the stream are the report's steps, in order.
@@ -109,7 +110,9 @@ describe('runGoal (library)', () => {
     const report = await run.report;
     actor.assertUsedUp();
     await expect(fs.access(path.join(ws.dir, 'out.txt'))).rejects.toThrow();
-    expect(requests.map((r) => [r.tool, r.requester, JSON.parse(r.arguments)])).toEqual([['write_file', '1', { path: 'out.txt', content: 'x' }]]);
+    expect(requests.map((r) => [r.tool, r.requester, JSON.parse(r.arguments)])).toEqual([
+      ['write_file', '1', { path: 'out.txt', content: 'x' }],
+    ]);
     const steps = report.actors[0]!.steps;
     expect(steps.find((s) => s.action?.tool === 'read_file')).toMatchObject({ ok: true, observation: expect.stringContaining('hello') });
     const write = steps.find((s) => s.action?.tool === 'write_file')!;
@@ -119,9 +122,17 @@ describe('runGoal (library)', () => {
     const toolMessages = actor.requests[1]!.messages.filter((m) => m.role === 'tool');
     expect(toolMessages.at(-1)!.content).toContain('denied');
     // requested -> decided -> the step that carries the denial.
-    const order = events.flatMap((e, i) => (e.type === 'approval.requested' || e.type === 'approval.decided' || (e.type === 'actor.step' && e.step.action?.tool === 'write_file') ? [[e.type, i]] : []));
+    const order = events.flatMap((e, i) =>
+      e.type === 'approval.requested' || e.type === 'approval.decided' || (e.type === 'actor.step' && e.step.action?.tool === 'write_file')
+        ? [[e.type, i]]
+        : [],
+    );
     expect(order.map(([t]) => t)).toEqual(['approval.requested', 'approval.decided', 'actor.step']);
-    expect(events.find((e) => e.type === 'approval.decided')).toMatchObject({ decision: 'deny', tool: 'write_file', reason: 'no writes today' });
+    expect(events.find((e) => e.type === 'approval.decided')).toMatchObject({
+      decision: 'deny',
+      tool: 'write_file',
+      reason: 'no writes today',
+    });
     expectOneEnd(events, report);
     await ws.cleanup();
   });
@@ -161,13 +172,26 @@ describe('runGoal (library)', () => {
         return { ok: true, output: String(a + b) };
       },
     });
-    const launch = defineTool({ name: 'launch', description: 'Launches.', parameters: z.object({}), sideEffect: true, approval: 'deny', run: () => ({ ok: true, output: 'launched' }) });
+    const launch = defineTool({
+      name: 'launch',
+      description: 'Launches.',
+      parameters: z.object({}),
+      sideEffect: true,
+      approval: 'deny',
+      run: () => ({ ok: true, output: 'launched' }),
+    });
     const { planner, actor } = scripted([
       { name: 'add', args: { a: 2, b: 3 } },
       { name: 'add', args: { a: 'two' } },
       { name: 'launch', args: {} },
     ]);
-    const run = runGoal('add', { workspace: ws.dir, tracesDir: ws.traces, learning: false, model: { planner, actor }, tools: [add, launch] });
+    const run = runGoal('add', {
+      workspace: ws.dir,
+      tracesDir: ws.traces,
+      learning: false,
+      model: { planner, actor },
+      tools: [add, launch],
+    });
     const report = await run.report;
     expect(actor.requests[0]!.tools!.map((t) => t.name)).toEqual(expect.arrayContaining(['add', 'launch', 'update_progress']));
     const [sum, broken, launched] = report.actors[0]!.steps;
@@ -184,9 +208,15 @@ describe('runGoal (library)', () => {
     const run = runGoal('   ', { workspace: ws.dir, tracesDir: ws.traces });
     await expect(run.report).rejects.toBeInstanceOf(RunInputError);
     await expect(collectEvents(run)).rejects.toBeInstanceOf(RunInputError);
-    const clash = runGoal('x', { workspace: ws.dir, tracesDir: ws.traces, tools: [defineTool({ name: 'read_file', description: 'mine', parameters: z.object({}), run: () => ({ ok: true, output: '' }) })] });
+    const clash = runGoal('x', {
+      workspace: ws.dir,
+      tracesDir: ws.traces,
+      tools: [defineTool({ name: 'read_file', description: 'mine', parameters: z.object({}), run: () => ({ ok: true, output: '' }) })],
+    });
     await expect(clash.report).rejects.toThrow(/clashes with a configured tool/);
-    expect(() => defineTool({ name: 'bad name', description: 'd', parameters: z.object({}), run: () => ({ ok: true, output: '' }) })).toThrow(/name must be/);
+    expect(() =>
+      defineTool({ name: 'bad name', description: 'd', parameters: z.object({}), run: () => ({ ok: true, output: '' }) }),
+    ).toThrow(/name must be/);
     await ws.cleanup();
   });
 });

@@ -153,7 +153,15 @@ function kindOf(symbol: ts.Symbol): string {
 }
 
 const files = Object.values(ENTRIES).map((f) => path.join(API, f));
-const program = ts.createProgram(files, { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, strict: true, noEmit: true, skipLibCheck: true, types: ['node'] });
+const program = ts.createProgram(files, {
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  target: ts.ScriptTarget.ES2022,
+  strict: true,
+  noEmit: true,
+  skipLibCheck: true,
+  types: ['node'],
+});
 const checker = program.getTypeChecker();
 
 function exportsOf(entry: string): { name: string; kind: string; doc: string }[] {
@@ -168,10 +176,18 @@ function exportsOf(entry: string): { name: string; kind: string; doc: string }[]
 describe('public API surface', () => {
   for (const entry of Object.keys(ENTRIES)) {
     it(`${entry} exports exactly the hand-kept list`, () => {
-      expect(exportsOf(entry).map((e) => `${e.name}: ${e.kind}`).sort()).toEqual([...SURFACE[entry]!].sort());
+      expect(
+        exportsOf(entry)
+          .map((e) => `${e.name}: ${e.kind}`)
+          .sort(),
+      ).toEqual([...SURFACE[entry]!].sort());
     });
     it(`${entry}: every export has TSDoc`, () => {
-      expect(exportsOf(entry).filter((e) => !e.doc).map((e) => e.name)).toEqual([]);
+      expect(
+        exportsOf(entry)
+          .filter((e) => !e.doc)
+          .map((e) => e.name),
+      ).toEqual([]);
     });
   }
 });

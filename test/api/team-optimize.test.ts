@@ -13,17 +13,29 @@ import { collectEvents, reply, ScriptedModel, tempWorkspace } from '../../src/ap
 const EXAMPLES = path.resolve(import.meta.dirname, '..', '..', 'examples', 'pipelines');
 
 describe('runTeam (library)', () => {
-  it('a denying approval handler keeps an agent\'s write from running; the agent sees the denial', async () => {
+  it("a denying approval handler keeps an agent's write from running; the agent sees the denial", async () => {
     const ws = await tempWorkspace();
-    const team = parseTeam('agents:\n  scribe:\n    instruction: Write the note to note.txt.\n    output_key: done\n    tools: [filesystem]\n');
+    const team = parseTeam(
+      'agents:\n  scribe:\n    instruction: Write the note to note.txt.\n    output_key: done\n    tools: [filesystem]\n',
+    );
     const model = new ScriptedModel([reply.toolCall('write_file', { path: 'note.txt', content: 'hi' }), reply.text('could not write')]);
     const run = runTeam(team, { input: 'hi', workspace: ws.dir, model, approval: () => 'deny' });
     const events = await collectEvents(run);
     const report = await run.report;
     model.assertUsedUp();
     await expect(fs.access(path.join(ws.dir, 'note.txt'))).rejects.toThrow();
-    expect(report.traces[0]!.toolCalls).toEqual([expect.objectContaining({ name: 'write_file', ok: false, observation: expect.stringContaining('denied') })]);
-    expect(events.map((e) => e.type)).toEqual(['agent.started', 'approval.requested', 'approval.decided', 'agent.tool_call', 'model.usage', 'agent.finished', 'run.end']);
+    expect(report.traces[0]!.toolCalls).toEqual([
+      expect.objectContaining({ name: 'write_file', ok: false, observation: expect.stringContaining('denied') }),
+    ]);
+    expect(events.map((e) => e.type)).toEqual([
+      'agent.started',
+      'approval.requested',
+      'approval.decided',
+      'agent.tool_call',
+      'model.usage',
+      'agent.finished',
+      'run.end',
+    ]);
     expect(events[1]).toMatchObject({ requester: 'scribe', tool: 'write_file' });
     await ws.cleanup();
   });
@@ -41,7 +53,8 @@ describe('runTeam (library)', () => {
     const started = events.filter((e) => e.type === 'agent.started');
     expect(started.map((e) => e.agent)).toEqual(report.traces.map((t) => t.agent));
     // every agent starts before it finishes
-    for (const [i, e] of events.entries()) if (e.type === 'agent.finished') expect(events.slice(0, i).some((s) => s.type === 'agent.started' && s.agent === e.agent)).toBe(true);
+    for (const [i, e] of events.entries())
+      if (e.type === 'agent.finished') expect(events.slice(0, i).some((s) => s.type === 'agent.started' && s.agent === e.agent)).toBe(true);
     const usage = events.filter((e): e is Extract<TeamEvent, { type: 'model.usage' }> => e.type === 'model.usage');
     expect(usage.at(-1)!.total).toEqual(report.usage);
   });
@@ -73,7 +86,13 @@ const data = [{ word: 'alpha' }, { word: 'beta' }];
 
 describe('optimize (library)', () => {
   it('streams start, proposals, acceptances and iterations, and ends with the result', async () => {
-    const run = optimize({ adapter, trainset: data, valset: data, seedCandidate: { prompt: 'seed' }, settings: { max_metric_calls: 20, seed: 1 } });
+    const run = optimize({
+      adapter,
+      trainset: data,
+      valset: data,
+      seedCandidate: { prompt: 'seed' },
+      settings: { max_metric_calls: 20, seed: 1 },
+    });
     const events: OptimizeEvent[] = await collectEvents(run);
     const result = await run.result;
     expect(events[0]).toMatchObject({ type: 'optimize.started', resumed: false });

@@ -88,15 +88,38 @@ describe('the packed package', () => {
     const packed = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
     const files = packed[0]!.files.map((f) => f.path);
     // What a user needs, and nothing of the repository's tests, benchmarks or sources.
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'bin/gepa-aime.js', 'dist/src/api/index.js', 'dist/src/api/index.d.ts', 'dist/src/api/testing.d.ts', 'dist/src/api/gepa.d.ts', 'config/model_config.yaml', 'docs/api.md']));
-    expect(files.filter((f) => f.startsWith('test/') || f.startsWith('dist/test/') || f.startsWith('dist/bench/') || f.endsWith('.map') || /^src\/.*\.ts$/.test(f))).toEqual([]);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'bin/gepa-aime.js',
+        'dist/src/api/index.js',
+        'dist/src/api/index.d.ts',
+        'dist/src/api/testing.d.ts',
+        'dist/src/api/gepa.d.ts',
+        'config/model_config.yaml',
+        'docs/api.md',
+      ]),
+    );
+    expect(
+      files.filter(
+        (f) =>
+          f.startsWith('test/') ||
+          f.startsWith('dist/test/') ||
+          f.startsWith('dist/bench/') ||
+          f.endsWith('.map') ||
+          /^src\/.*\.ts$/.test(f),
+      ),
+    ).toEqual([]);
 
     const app = path.join(dir, 'app');
     const modules = path.join(app, 'node_modules');
     const pkgDir = path.join(modules, 'gepa-aime');
     await fs.mkdir(pkgDir, { recursive: true });
     await run('tar', ['-xzf', path.join(dir, packed[0]!.filename), '-C', pkgDir, '--strip-components=1']);
-    const manifest = JSON.parse(await fs.readFile(path.join(pkgDir, 'package.json'), 'utf8')) as { private?: boolean; dependencies: Record<string, string> };
+    const manifest = JSON.parse(await fs.readFile(path.join(pkgDir, 'package.json'), 'utf8')) as {
+      private?: boolean;
+      dependencies: Record<string, string>;
+    };
     expect(manifest.private).toBeUndefined();
     // Only what the package declares (plus the compiler and Node's types) is there: an undeclared import would fail.
     for (const dep of [...Object.keys(manifest.dependencies), 'typescript', '@types/node']) {
@@ -106,7 +129,18 @@ describe('the packed package', () => {
     await fs.writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }));
     await fs.writeFile(
       path.join(app, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, types: ['node'], outDir: 'out', skipLibCheck: false }, include: ['main.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          types: ['node'],
+          outDir: 'out',
+          skipLibCheck: false,
+        },
+        include: ['main.ts'],
+      }),
     );
     await fs.writeFile(path.join(app, 'main.ts'), PROGRAM);
 
@@ -131,6 +165,8 @@ describe('the packed package', () => {
       cancelReason: 'stopped by the packaged program',
       deepImport: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
     });
-    expect(result.types).toEqual(expect.arrayContaining(['actor.reported', 'actor.step', 'model.usage', 'planner.decided', 'tasks.changed']));
+    expect(result.types).toEqual(
+      expect.arrayContaining(['actor.reported', 'actor.step', 'model.usage', 'planner.decided', 'tasks.changed']),
+    );
   }, 180_000);
 });

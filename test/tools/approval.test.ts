@@ -25,7 +25,7 @@ async function call(gateTool: ApprovableTool, handler?: () => unknown) {
 }
 
 describe('approval policy', () => {
-  it('a tool\'s own policy wins; otherwise side effects ask when there is a handler, and everything runs when there is none', () => {
+  it("a tool's own policy wins; otherwise side effects ask when there is a handler, and everything runs when there is none", () => {
     expect(policyFor(tool(false), false)).toBe('auto');
     expect(policyFor(tool(true), false)).toBe('auto');
     expect(policyFor(tool(false), true)).toBe('auto');
@@ -35,9 +35,13 @@ describe('approval policy', () => {
 
   it('auto runs without asking or notices; deny never runs and never asks', async () => {
     let asked = 0;
-    const auto = await call(tool(false), () => (asked++, 'deny'));
+    const ask = (answer: string) => () => {
+      asked++;
+      return answer;
+    };
+    const auto = await call(tool(false), ask('deny'));
     expect([auto.ran, auto.notices.length, asked]).toEqual([1, 0, 0]);
-    const deny = await call(tool(false, 'deny'), () => (asked++, 'approve'));
+    const deny = await call(tool(false, 'deny'), ask('approve'));
     expect([deny.ran, asked, deny.result.ok]).toEqual([0, 0, false]);
     expect(deny.result.output).toContain('the approval policy of t is deny');
     expect(deny.notices.map((n) => n.type)).toEqual(['requested', 'decided']);
@@ -51,18 +55,21 @@ describe('approval policy', () => {
 
   it('a call runs only when the handler answers exactly "approve"; anything else (junk, throws, rejections) denies', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.constant('approve'), fc.constant('deny'), fc.anything(), fc.constant('throw'), fc.constant('reject')), async (answer) => {
-        const handler = () => {
-          if (answer === 'throw') throw new Error('boom');
-          if (answer === 'reject') return Promise.reject(new Error('boom'));
-          return answer;
-        };
-        const r = await call(tool(true), handler);
-        expect(r.ran).toBe(answer === 'approve' ? 1 : 0);
-        expect(r.result.ok).toBe(answer === 'approve');
-        const decided = r.notices.find((n) => n.type === 'decided');
-        expect(decided).toMatchObject({ decision: answer === 'approve' ? 'approve' : 'deny' });
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.constant('approve'), fc.constant('deny'), fc.anything(), fc.constant('throw'), fc.constant('reject')),
+        async (answer) => {
+          const handler = () => {
+            if (answer === 'throw') throw new Error('boom');
+            if (answer === 'reject') return Promise.reject(new Error('boom'));
+            return answer;
+          };
+          const r = await call(tool(true), handler);
+          expect(r.ran).toBe(answer === 'approve' ? 1 : 0);
+          expect(r.result.ok).toBe(answer === 'approve');
+          const decided = r.notices.find((n) => n.type === 'decided');
+          expect(decided).toMatchObject({ decision: answer === 'approve' ? 'approve' : 'deny' });
+        },
+      ),
       { numRuns: 200 },
     );
   });
