@@ -10,10 +10,10 @@ import { Option, type Command } from 'commander';
 import type { LoadedConfig } from '../config/index.js';
 import type { AgentTools } from '../pipeline/effects.js';
 import { loadTeamFile } from '../pipeline/load.js';
-import { runTeam, TeamRunCancelled, type TeamRunResult } from '../pipeline/runner.js';
+import type { TeamRunResult } from '../pipeline/runner.js';
+import { runTeam, type TeamReport } from '../api/team.js';
 import type { TeamDef } from '../../contracts/teams/types.js';
 import { createModelSet } from '../runtime/models.js';
-import { agentModelsFromConfig } from '../runtime/teamModels.js';
 import { createProtectedPaths } from '../tools/protectedPaths.js';
 import { loadToolRegistry } from '../tools/registry.js';
 import { EXIT, loadCliConfig, UsageError, type ModelFlags } from './common.js';
@@ -76,21 +76,20 @@ export async function pipelineRunCommand(file: string, flags: PipelineFlags): Pr
   if (!input.trim()) throw new UsageError('--input is empty: give the text the team should work on');
   const { team } = loadTeamFile(file);
   const config = await loadCliConfig(flags);
-  const tools = await teamTools(team, config, flags.workspace);
   const interrupt = interruptController();
   const started = Date.now();
-  let result: TeamRunResult;
+  let report: TeamReport;
   try {
-    result = await runTeam({ team, input, models: agentModelsFromConfig(config.model), signal: interrupt.signal, ...(tools ? { tools } : {}) });
-  } catch (err) {
-    if (err instanceof TeamRunCancelled) {
-      process.stderr.write('gepa-aime: the team run was cancelled\n');
-      return EXIT.interrupted;
-    }
-    throw err;
+    // The library's runTeam: the same models (per agent role) and tools (workspace checked) as before.
+    report = await runTeam(team, { input, config, signal: interrupt.signal, ...(flags.workspace ? { workspace: flags.workspace } : {}) }).report;
   } finally {
     interrupt.dispose();
   }
+  if (report.status === 'cancelled') {
+    process.stderr.write('gepa-aime: the team run was cancelled\n');
+    return EXIT.interrupted;
+  }
+  const result: TeamRunResult = { ...report, status: report.status };
   const model = describeModels(config);
   const primary = team.primary;
   const primaryKey = primary ? team.agents[primary]?.output_key : undefined;
