@@ -14,9 +14,9 @@ import type { AgentTools } from '../pipeline/effects.js';
 import { loadTeamFile, parseTeamText } from '../pipeline/load.js';
 import { runTeam as runtimeRunTeam, TeamRunCancelled, type TeamRunResult } from '../pipeline/runner.js';
 import type { AgentRunTrace, TeamDef, TeamState, ToolCallTrace } from '../../contracts/teams/types.js';
-import { RunInputError } from '../runtime/runGoal.js';
-import { agentModelsFromConfig } from '../runtime/teamModels.js';
-import { createApprovalGate, type ApprovalHandler } from '../tools/approval.js';
+import { RunInputError, TOOL_SETTLE_MS } from '../runtime/runGoal.js';
+import { agentModelsFromConfig, teamTools } from '../runtime/teamModels.js';
+import { createApprovalGate, type ApprovalGate, type ApprovalHandler } from '../tools/approval.js';
 import { loadToolRegistry } from '../tools/registry.js';
 import { EventChannel } from './channel.js';
 import type { ApprovalDecidedEvent, ApprovalRequestedEvent, ModelUsageEvent } from './goalEvents.js';
@@ -41,6 +41,8 @@ export interface TeamOptions extends ConfigOptions {
   input: string;
   /** Where agents with tool bundles work (default: the current directory); file tools never leave it. */
   workspace?: string;
+  /** The traces directory to keep the agents' tools out of, like the config directory; default `./traces`. */
+  tracesDir?: string;
   /** Default: the team's `share_session`. */
   shareSession?: boolean;
   /** Asked before side-effecting tool calls, as in `runGoal`. */
@@ -124,8 +126,8 @@ export function runTeam(team: Team | string, options: TeamOptions): TeamRun {
     const def = typeof team === 'string' ? loadTeam(team) : team;
     const config = resolveConfig(options);
     const models = givenModels(options.model);
-    const tools = await teamTools(def, config, options.workspace);
-    const approval = createApprovalGate({
+    const tools = await teamTools(def, config, options.workspace, options.tracesDir);
+    const gate = createApprovalGate({
       ...(options.approval ? { handler: options.approval } : {}),
       notify: (n) =>
         channel.push(
@@ -134,6 +136,17 @@ export function runTeam(team: Team | string, options: TeamOptions): TeamRun {
             : { type: 'approval.decided', id: n.id, requester: n.requester, tool: n.tool, decision: n.decision, reason: n.reason },
         ),
     });
+    // Every tool call passes the gate; tracked so a cancelled team ends only after its calls have.
+    const inFlight = new Set<Promise<unknown>>();
+    const approval: ApprovalGate = (...args) => {
+      const running = gate(...args);
+      inFlight.add(running);
+      running.then(
+        () => inFlight.delete(running),
+        () => inFlight.delete(running),
+      );
+      return running;
+    };
     try {
       const result = await runtimeRunTeam({
         team: def,
@@ -150,6 +163,7 @@ export function runTeam(team: Team | string, options: TeamOptions): TeamRun {
       return result;
     } catch (err) {
       if (!(err instanceof TeamRunCancelled)) throw err;
+      await settle(inFlight);
       const traces = agents.finished;
       return {
         status: 'cancelled',
@@ -177,18 +191,15 @@ export function runTeam(team: Team | string, options: TeamOptions): TeamRun {
   };
 }
 
-async function teamTools(
-  team: TeamDef,
-  config: ReturnType<typeof resolveConfig>,
-  workspace: string | undefined,
-): Promise<AgentTools | undefined> {
-  if (!Object.values(team.agents).some((a) => a.tools.length)) return undefined;
-  const dir = path.resolve(workspace ?? '.');
-  const real = await fsp.realpath(dir).catch(() => {
-    throw new RunInputError(`workspace "${dir}" does not exist`);
+/** Waits (bounded) for tool calls still running after a cancel: the tool saw the abort, its write may still be landing. */
+async function settle(inFlight: Set<Promise<unknown>>): Promise<void> {
+  if (!inFlight.size) return;
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, TOOL_SETTLE_MS);
   });
-  const registry = await loadToolRegistry(config.tools, { configDir: config.dir });
-  return { bundles: registry.bundles, workspace: real };
+  await Promise.race([Promise.allSettled([...inFlight]), waited]);
+  clearTimeout(timer);
 }
 
 /** Agent events from the inspection stream: one per start, tool call and finish of a `pipelineAgent` actor. */

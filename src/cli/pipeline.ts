@@ -4,18 +4,14 @@
  * prints one JSON object instead. Exit codes: 0 the team finished, 1 an agent
  * failed, 2 bad usage or a bad pipeline file.
  */
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { LoadedConfig } from '../config/index.js';
-import type { AgentTools } from '../pipeline/effects.js';
 import { loadTeamFile } from '../pipeline/load.js';
 import type { TeamRunResult } from '../pipeline/runner.js';
 import { runTeam, type TeamReport } from '../api/team.js';
 import type { TeamDef } from '../../contracts/teams/types.js';
 import { createModelSet } from '../runtime/models.js';
-import { createProtectedPaths } from '../tools/protectedPaths.js';
-import { loadToolRegistry } from '../tools/registry.js';
 import { EXIT, loadCliConfig, UsageError, type ModelFlags } from './common.js';
 import { interruptController } from './run.js';
 import { safeText } from './terminal.js';
@@ -51,21 +47,7 @@ export function pipelineCommand(program: Command): Command {
 
 export { agentModelsFromConfig } from '../runtime/teamModels.js';
 
-/** The tools of agents with bundles, from config/tool_bundles.json; none needed, none loaded. */
-export async function teamTools(team: TeamDef, config: LoadedConfig, workspace: string | undefined): Promise<AgentTools | undefined> {
-  if (!Object.values(team.agents).some((a) => a.tools.length)) return undefined;
-  const dir = path.resolve(workspace ?? '.');
-  let real: string;
-  try {
-    real = await fsp.realpath(dir);
-  } catch {
-    throw new UsageError(`workspace "${dir}" does not exist`);
-  }
-  const registry = await loadToolRegistry(config.tools, { configDir: config.dir });
-  const protectedPaths = createProtectedPaths({ workspace: real, configDir: config.dir, tracesDir: path.resolve('traces'), globs: config.tools.protected });
-  const stepLimits = { maxToolCalls: config.tools.limits.max_tool_calls_per_step, maxWriteBytes: config.tools.limits.max_step_write_bytes };
-  return { bundles: registry.bundles, workspace: real, protectedPaths, stepLimits };
-}
+export { teamTools } from '../runtime/teamModels.js';
 
 export function describeModels(config: LoadedConfig): { provider: string; model: string; offline: boolean } {
   return createModelSet(config.model).describe();

@@ -165,6 +165,7 @@ interface OpenRun {
   seedPrompts: Record<string, string>;
   machine: ReturnType<typeof wireWorkflow>;
   trace: RunTrace | null;
+  toolsInFlight: Set<Promise<unknown>>;
 }
 
 /** Everything a run needs besides the actor itself: directory, journal-backed models, tools, learning. */
@@ -210,9 +211,11 @@ async function openLocked(meta: RunMeta, opts: RunOptions, now: () => Date, runD
     ],
   });
   for (const skipped of learning?.skippedRecords.slice(0, 5) ?? []) (opts.onWarning ?? warnOnStderr)(`learning history record skipped (it failed its schema): ${skipped}`);
+  const toolsInFlight = new Set<Promise<unknown>>();
   const machine = wireWorkflow({
     models,
     tools: registry.tools,
+    toolsInFlight,
     protectedPaths,
     stepLimits: { maxToolCalls: config.tools.limits.max_tool_calls_per_step, maxWriteBytes: config.tools.limits.max_step_write_bytes },
     replyLimits: { maxReplyChars: config.tools.limits.max_reply_chars, maxArgumentChars: config.tools.limits.max_argument_chars },
@@ -227,7 +230,7 @@ async function openLocked(meta: RunMeta, opts: RunOptions, now: () => Date, runD
     ...(learning ? { learning: learning.effects } : {}),
     trace,
   });
-  return { meta, paths, models, journal, lock, learning, seedPrompts, machine, trace };
+  return { meta, paths, models, journal, lock, learning, seedPrompts, machine, trace, toolsInFlight };
 }
 
 export function warnOnStderr(message: string): void {
@@ -313,6 +316,8 @@ async function executeRun(
     opts.signal?.removeEventListener('abort', cancel);
     snapshots.flush(actor);
     actor.stop();
+    // Stopping aborts in-flight tool calls; let them end (bounded) so nothing touches the workspace or the journal after the report.
+    await settleTools(run.toolsInFlight);
     run.learning?.close();
     run.journal.close();
   }
@@ -347,6 +352,19 @@ async function executeRun(
   // Every run's spans leave when it ends (a dashboard or chat session may live on long after).
   if (run.trace) await flushTelemetry();
   return report;
+}
+
+/** How long a run waits at its end for tool calls that ignore their abort signal. */
+export const TOOL_SETTLE_MS = 10_000;
+
+async function settleTools(inFlight: Set<Promise<unknown>>): Promise<void> {
+  if (!inFlight.size) return;
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, TOOL_SETTLE_MS);
+  });
+  await Promise.race([Promise.allSettled([...inFlight]), waited]);
+  clearTimeout(timer);
 }
 
 function resumedDeadline(meta: RunMeta, now: Date, fire: () => void): NodeJS.Timeout | null {

@@ -42,6 +42,8 @@ export interface RuntimeResources {
   extraTools?: Tool[];
   /** Decides each tool call before it runs (approval policies and handler). */
   approval?: ApprovalGate;
+  /** Tool executions still running, so the run can wait for them before it reports (a cancelled actor's write may still be landing). */
+  toolsInFlight?: Set<Promise<unknown>>;
   /** Online GEPA effects: the reflection call and the history file. */
   learning?: {
     reflect(input: ReflectInput, signal: AbortSignal): Promise<ReflectOutput>;
@@ -117,7 +119,18 @@ export function wireWorkflow(res: RuntimeResources) {
   const dynamicActor = actorMachine.provide({
     actors: {
       think: fromPromise<ThinkResult, ThinkInput>(({ input, signal }) => (trace ? trace.think(input, () => step(input, signal)) : step(input, signal))),
-      runTools: fromPromise<ActorToolOutcome[], RunToolsInput>(({ input, signal }) => tools(input, signal)),
+      runTools: fromPromise<ActorToolOutcome[], RunToolsInput>(({ input, signal }) => {
+        const running = tools(input, signal);
+        const inFlight = res.toolsInFlight;
+        if (inFlight) {
+          inFlight.add(running);
+          running.then(
+            () => inFlight.delete(running),
+            () => inFlight.delete(running),
+          );
+        }
+        return running;
+      }),
     },
   });
   const learning = res.learning;

@@ -250,3 +250,43 @@ describe('runGoal approval while the run is cancelled', () => {
     await ws.cleanup();
   });
 });
+
+describe('runGoal end after cancellation', () => {
+  it('the report waits for a tool call that was still finishing when the run was cancelled', async () => {
+    const ws = await tempWorkspace();
+    let markStarted!: () => void;
+    const started = new Promise<void>((resolve) => {
+      markStarted = resolve;
+    });
+    let done = false;
+    // A tool that cannot stop mid-way: aborted, it still needs many turns of the event loop to finish its write.
+    const stubborn = defineTool({
+      name: 'stubborn',
+      description: 'Writes late.',
+      parameters: z.object({}),
+      sideEffect: true,
+      run: async (_args, ctx) => {
+        markStarted();
+        await new Promise<void>((resolve) => ctx.signal?.addEventListener('abort', () => resolve(), { once: true }));
+        for (let i = 0; i < 200; i++) await new Promise((resolve) => setImmediate(resolve));
+        await fs.writeFile(path.join(ctx.workspace, 'late.txt'), 'late');
+        done = true;
+        return { ok: true, output: 'written' };
+      },
+    });
+    const { planner, actor } = scripted([{ name: 'stubborn', args: {} }]);
+    const run = runGoal('write late', {
+      workspace: ws.dir,
+      tracesDir: ws.traces,
+      learning: false,
+      model: { planner, actor },
+      tools: [stubborn],
+    });
+    await started;
+    run.cancel('stop');
+    const report = await run.report;
+    expect(report.status).toBe('cancelled');
+    expect(done).toBe(true);
+    await ws.cleanup();
+  });
+});
