@@ -9,7 +9,8 @@
  *       judgingChild -> validating -> updatingFrontier -> persisting   (strict improvement)
  *       judgingChild -> persisting                                      (rejected)
  *   planning -> merging -> evaluatingMerge -> judgingMerge -> validating | persisting
- *   persisting -> checking -> done     (budget, target, time, stop file, GEPA.STOP, converged, no progress)
+ *   persisting -> checking -> done     (budget, target, time, stop file, GEPA.STOP, reflection failures, converged, no progress)
+ *   evaluating* -> done                 (the request does not fit the budget left: nothing is evaluated)
  *
  * The whole search state is `context.run`: plain JSON, persisted after every
  * iteration, so a run can be resumed from it. Every random draw uses the PRNG
@@ -46,8 +47,11 @@ import type { GepaRunState, IterationRecord, StopReason } from '../src/gepa/type
 import { errorMessage } from '../contracts/errors.js';
 
 export interface GepaLimits {
+  /** A hard cap: no evaluation starts that could take the run past it. */
   maxMetricCalls: number;
   targetScore: number | null;
+  /** Stop with `reflection_failed` after this many failed reflections in a row. */
+  maxReflectionFailures: number;
 }
 
 export interface GepaMachineInput {
@@ -64,6 +68,8 @@ export interface GepaContext {
   pending: EvalRequest | null;
   /** The record of the iteration being persisted / last persisted. */
   record: IterationRecord | null;
+  /** Evaluations since the last save, in the order they were paid: persisting appends them. */
+  unsaved: EvalOutput[];
   stopRequested: boolean;
   stopReason: StopReason | null;
   error: string | null;
@@ -72,6 +78,8 @@ export interface GepaContext {
 export interface PersistInput {
   run: GepaRunState;
   record: IterationRecord;
+  /** New evaluations since the last save, in order. */
+  evaluations: EvalOutput[];
 }
 
 export interface CheckStopInput {
@@ -96,6 +104,17 @@ export interface EvalPick {
   child: boolean;
 }
 
+/**
+ * Every evaluating state first checks that its request fits the budget left.
+ * If not, nothing is evaluated and the run ends; the cut iteration is not
+ * saved, so a resume with a larger budget redoes it as an uninterrupted run would.
+ */
+const overBudget = {
+  guard: 'overBudget',
+  target: 'done',
+  actions: { type: 'stopWith', params: 'max_metric_calls' },
+} as const;
+
 export const gepaMachine = setup({
   types: {
     context: {} as GepaContext,
@@ -114,6 +133,8 @@ export const gepaMachine = setup({
     isFresh: ({ context }) => context.run.candidates.length === 0,
     stopRequested: ({ context }) => context.stopRequested,
     budgetExhausted: ({ context }) => context.run.metricCalls >= context.limits.maxMetricCalls,
+    overBudget: ({ context }) => context.run.metricCalls + (context.pending?.indices.length ?? 0) > context.limits.maxMetricCalls,
+    reflectionBroken: ({ context }) => context.run.reflectionFailures >= context.limits.maxReflectionFailures,
     targetReached: ({ context }) => context.limits.targetScore !== null && bestValScore(context.run) >= context.limits.targetScore,
     converged: ({ context }) => converged(context.run),
     stalled: ({ context }) => stalled(context.run),
@@ -129,13 +150,24 @@ export const gepaMachine = setup({
     /** Entry of every evaluating state: what to evaluate, minus what the cache already holds. */
     requestEval: assign(({ context }, p: EvalPick) => {
       const candidate = p.child ? context.work!.child! : parentOf(context.run, context.work!);
+      // Traces are asked for only where reflection can read them: train examples.
       return { pending: evalRequest(context.run, p.split, candidate, p.indices) };
     }),
-    applyEval: assign(({ context }, output: EvalOutput) => ({ run: applyEvaluation(context.run, output), pending: null })),
+    applyEval: assign(({ context }, output: EvalOutput) => ({
+      run: applyEvaluation(context.run, output),
+      pending: null,
+      unsaved: output.entries.length ? [...context.unsaved, output] : context.unsaved,
+    })),
     recordParentScores: assign(({ context }) => ({ work: recordParentScores(context.run, context.work!) })),
     recordChildScores: assign(({ context }) => ({ work: recordChildScores(context.run, context.work!) })),
-    applyProposal: assign(({ context }, out: ReflectOutput) => ({ work: applyProposal(context.run, context.work!, out) })),
-    reflectionFailed: assign(({ context }, error: string) => ({ work: { ...context.work!, outcome: 'reflection_failed' as const, error } })),
+    applyProposal: assign(({ context }, out: ReflectOutput) => ({
+      work: applyProposal(context.run, context.work!, out),
+      run: { ...context.run, reflectionFailures: 0 },
+    })),
+    reflectionFailed: assign(({ context }, error: string) => ({
+      work: { ...context.work!, outcome: 'reflection_failed' as const, error },
+      run: { ...context.run, reflectionFailures: context.run.reflectionFailures + 1 },
+    })),
     fail: assign((_, message: string) => ({ error: message })),
     stopWith: assign((_, reason: StopReason) => ({ stopReason: reason })),
   },
@@ -147,6 +179,7 @@ export const gepaMachine = setup({
     work: null,
     pending: null,
     record: null,
+    unsaved: [],
     stopRequested: false,
     stopReason: null,
     error: null,
@@ -160,6 +193,7 @@ export const gepaMachine = setup({
       always: [{ guard: 'isFresh', target: 'evaluatingSeed' }, { target: 'checking' }],
     },
     evaluatingSeed: {
+      // The runtime refuses a budget that cannot cover this (a usage error), so it is never cut.
       entry: [
         assign(({ context }) => ({ work: seedWork(context.run) })),
         { type: 'requestEval', params: ({ context }) => ({ split: 'val', indices: valIndices(context.run), child: true }) },
@@ -186,6 +220,7 @@ export const gepaMachine = setup({
           { guard: 'stopRequested', target: 'done', actions: { type: 'stopWith', params: 'stop_requested' as const } },
           { guard: 'budgetExhausted', target: 'done', actions: { type: 'stopWith', params: 'max_metric_calls' as const } },
           { guard: 'targetReached', target: 'done', actions: { type: 'stopWith', params: 'target_score' as const } },
+          { guard: 'reflectionBroken', target: 'done', actions: { type: 'stopWith', params: 'reflection_failed' as const } },
           { guard: 'converged', target: 'done', actions: { type: 'stopWith', params: 'converged' as const } },
           { guard: 'stalled', target: 'done', actions: { type: 'stopWith', params: 'no_progress' as const } },
           { target: 'planning' },
@@ -207,6 +242,7 @@ export const gepaMachine = setup({
     },
     evaluatingMerge: {
       entry: { type: 'requestEval', params: ({ context }) => ({ split: 'val', indices: context.work!.batch, child: true }) },
+      always: overBudget,
       invoke: {
         id: 'evaluateMerge',
         src: 'evaluate',
@@ -234,6 +270,7 @@ export const gepaMachine = setup({
     },
     evaluatingParent: {
       entry: { type: 'requestEval', params: ({ context }) => ({ split: 'train', indices: context.work!.batch, child: false }) },
+      always: overBudget,
       invoke: {
         id: 'evaluateParent',
         src: 'evaluate',
@@ -272,6 +309,7 @@ export const gepaMachine = setup({
     },
     evaluatingChild: {
       entry: { type: 'requestEval', params: ({ context }) => ({ split: 'train', indices: context.work!.batch, child: true }) },
+      always: overBudget,
       invoke: {
         id: 'evaluateChild',
         src: 'evaluate',
@@ -291,6 +329,7 @@ export const gepaMachine = setup({
     },
     validating: {
       entry: { type: 'requestEval', params: ({ context }) => ({ split: 'val', indices: valIndices(context.run), child: true }) },
+      always: overBudget,
       invoke: {
         id: 'validate',
         src: 'evaluate',
@@ -314,8 +353,8 @@ export const gepaMachine = setup({
       invoke: {
         id: 'persist',
         src: 'persist',
-        input: ({ context }) => ({ run: context.run, record: context.record! }),
-        onDone: { target: 'checking', actions: 'announceIteration' },
+        input: ({ context }) => ({ run: context.run, record: context.record!, evaluations: context.unsaved }),
+        onDone: { target: 'checking', actions: ['announceIteration', assign({ unsaved: [] })] },
         onError: {
           target: 'failed',
           actions: { type: 'fail', params: ({ event }) => `saving the run state failed: ${errorMessage(event.error)}` },

@@ -37,6 +37,7 @@ import { writeFileAtomic } from '../util/jsonl.js';
 import { EXIT, loadCliConfig, parsePositiveInt, UsageError, type ModelFlags } from './common.js';
 import { agentModelsFromConfig, pipelineModelOptions, teamTools } from './pipeline.js';
 import { interruptController } from './run.js';
+import { optimizeScoreIdentity } from './scoreIdentity.js';
 import { safeText } from './terminal.js';
 
 export interface OptimizeFlags extends ModelFlags {
@@ -177,8 +178,14 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
   const settings = settingsFrom(config, f);
   const progress = new ProgressBar(process.stderr, settings.max_metric_calls ?? 0);
   const stop = interruptController('stopping after the current iteration');
+  const scoreIdentity = await optimizeScoreIdentity({
+    model: modelConfig,
+    scorer: mode === 'prompt' ? null : (f.scorer ?? (mode === 'pipeline' ? loadTeamFile(f.pipeline!).team.scorer : null)),
+    pipeline: mode === 'pipeline' ? f.pipeline! : null,
+  });
   const common = {
     settings,
+    scoreIdentity,
     stopSignal: stop.signal,
     onProgress: (e: GepaProgressEvent) => progress.update(e),
     ...(f.runDir ? { runDir: path.resolve(f.runDir) } : {}),
@@ -264,6 +271,10 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
 
   if (f.json) process.stdout.write(`${JSON.stringify({ ...result.toJson(), ...extra }, null, 2)}\n`);
   else process.stdout.write(summary(result, extra));
+  if (result.stopReason === 'reflection_failed') {
+    process.stderr.write(`gepa-aime: the run stopped: ${settings.max_reflection_failures ?? 5} reflections in a row failed (is the reflection model reachable?)\n`);
+    return EXIT.failed;
+  }
   return result.stopReason === 'stop_requested' ? EXIT.interrupted : EXIT.ok;
 }
 

@@ -41,6 +41,8 @@ export interface GepaOfflineConfig {
   perfect_score: number;
   /** Must contain <curr_param> and <side_info>; null = built-in template. */
   reflection_prompt_template: string | null;
+  /** Stop with stop_reason reflection_failed after this many failed reflections in a row. */
+  max_reflection_failures: number;
 }
 
 /** The judge scorer (src/judge): a model that scores a run against a rubric. */
@@ -97,6 +99,7 @@ export const gepaConfigSchema = mapping(
           .refine((s) => s.includes('<curr_param>') && s.includes('<side_info>'), { error: TEMPLATE_EXPECTED })
           .nullable()
           .default(null),
+        max_reflection_failures: int('an integer >= 1', { gte: 1 }).default(5),
       },
       'a mapping of offline optimisation settings',
     ).prefault(() => ({})),

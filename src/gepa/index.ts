@@ -6,7 +6,7 @@
 import type { ChatModel, SamplingSettings } from '../../contracts/llm.js';
 import { loadDataset, type DefaultExample } from './dataset.js';
 import { createDefaultAdapter, DEFAULT_COMPONENT } from './defaultAdapter.js';
-import { loadMetric, type MetricResult } from './metric.js';
+import { loadMetric, metricIdentity, type MetricResult } from './metric.js';
 import { optimize, type OptimizeOptions } from './optimize.js';
 import type { GepaResult } from './result.js';
 
@@ -16,14 +16,14 @@ export { resolveSettings, GepaSettingsError, type GepaSettings, type GepaSetting
 export type { EvaluationBatch, EvaluateOptions, GepaAdapter, ReflectiveDataset, ReflectiveRecord } from './adapter.js';
 export { createDefaultAdapter, DEFAULT_COMPONENT, type DefaultAdapterOptions, type DefaultTrajectory } from './defaultAdapter.js';
 export { loadDataset, parseDataset, DatasetError, type DefaultExample } from './dataset.js';
-export { containsAnswer, loadMetric, MetricError, type Metric, type MetricResult } from './metric.js';
+export { containsAnswer, loadMetric, metricIdentity, MetricError, type Metric, type MetricResult } from './metric.js';
 export { DEFAULT_REFLECTION_TEMPLATE, extractInstruction, renderReflectionPrompt } from './reflection.js';
 export { loadRun, readIterations, RunDirError, ITERATIONS_FILE, RESULT_FILE, STATE_FILE, type IterationLine } from './runDir.js';
 export { proposeWithModel, checkTemplate, ReflectionTemplateError } from './reflection.js';
 export { addToFrontier, emptyFrontier, frontierWeights, nonDominated, selectFromFrontier, type Frontier } from './pareto.js';
 export { Rng, seedRng } from './rng.js';
 export { provideGepaMachine, type GepaWiring } from './wiring.js';
-export { makeEvaluator, GepaAdapterError, type Evaluate, type EvaluatorDeps } from './evaluation.js';
+export { makeEvaluator, recordsOf, GepaAdapterError, type Evaluate, type EvaluatorDeps } from './evaluation.js';
 export type { EvalOutput, EvalRequest } from './state.js';
 export type { Candidate, GepaRunState, IterationOutcome, IterationRecord, StopReason } from './types.js';
 
@@ -37,6 +37,8 @@ export interface OptimizeFilesOptions extends Omit<OptimizeOptions<DefaultExampl
   metricModule?: string;
   /** A metric given as a function (e.g. the judge's); used when no metricModule is named. */
   metric?: (example: DefaultExample, output: string) => Promise<MetricResult>;
+  /** The function metric's identity for the cache key (e.g. the judge's model and rubric); default: its source text. */
+  metricId?: string;
   /** Name of the one component; default `system_prompt`. */
   componentName?: string;
   taskSampling?: SamplingSettings;
@@ -44,17 +46,18 @@ export interface OptimizeFilesOptions extends Omit<OptimizeOptions<DefaultExampl
 
 /** `gepa-aime optimize --train --val --seed-prompt ...` in one call. */
 export async function optimizeFiles(o: OptimizeFilesOptions): Promise<GepaResult> {
-  const { trainFile, valFile, seedPrompt, taskModel, reflectionModel, metricModule, metric: metricFn, componentName, taskSampling, ...rest } = o;
-  const [trainset, valset, metric] = await Promise.all([
+  const { trainFile, valFile, seedPrompt, taskModel, reflectionModel, metricModule, metric: metricFn, metricId: givenMetricId, componentName, taskSampling, ...rest } = o;
+  const [trainset, valset, metric, metricId] = await Promise.all([
     loadDataset(trainFile),
     loadDataset(valFile),
     metricModule ? loadMetric(metricModule) : Promise.resolve(metricFn),
+    metricModule ? metricIdentity(metricModule) : Promise.resolve(givenMetricId),
   ]);
   const component = componentName ?? DEFAULT_COMPONENT;
   const adapter = createDefaultAdapter({
     model: taskModel,
     componentName: component,
-    ...(metric ? { metric } : {}),
+    ...(metric ? { metric, ...(metricId ? { metricId } : {}) } : {}),
     ...(taskSampling ? { sampling: taskSampling } : {}),
   });
   return optimize({ ...rest, adapter, trainset, valset, seedCandidate: { [component]: seedPrompt }, reflectionModel });

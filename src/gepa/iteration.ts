@@ -26,7 +26,6 @@ export interface IterationWork {
   parentScores: number[];
   child: Candidate | null;
   childScores: number[];
-  foundAtMetricCalls: number | null;
   /** Metric calls when the iteration began: an iteration that paid nothing counts as idle. */
   startMetricCalls: number;
   outcome: IterationOutcome | null;
@@ -57,7 +56,6 @@ function work(run: GepaRunState, init: Partial<IterationWork> & Pick<IterationWo
     parentScores: [],
     child: null,
     childScores: [],
-    foundAtMetricCalls: null,
     startMetricCalls: run.metricCalls,
     outcome: null,
     newCandidateId: null,
@@ -67,7 +65,7 @@ function work(run: GepaRunState, init: Partial<IterationWork> & Pick<IterationWo
 }
 
 export function seedWork(run: GepaRunState): IterationWork {
-  return work(run, { kind: 'seed', parents: [], split: 'val', batch: [], child: run.seedCandidate, foundAtMetricCalls: 0 });
+  return work(run, { kind: 'seed', parents: [], split: 'val', batch: [], child: run.seedCandidate });
 }
 
 export const beginIteration = (run: GepaRunState): GepaRunState => ({ ...run, iteration: run.iteration + 1 });
@@ -115,7 +113,6 @@ export function startMerge(run: GepaRunState): { run: GepaRunState; work: Iterat
       batch: proposal.subsample,
       parentScores: [scoresOn(i), scoresOn(j)],
       child: proposal.candidate,
-      foundAtMetricCalls: run.metricCalls,
     }),
   };
 }
@@ -158,7 +155,7 @@ export function applyProposal(run: GepaRunState, w: IterationWork, out: ReflectO
   const hash = hashCandidate(child);
   if (hash === hashCandidate(parent)) return { ...w, outcome: 'no_change' };
   if (run.candidates.some((c) => c.hash === hash)) return { ...w, child, outcome: 'duplicate' };
-  return { ...w, child, foundAtMetricCalls: run.metricCalls };
+  return { ...w, child };
 }
 
 export function recordChildScores(run: GepaRunState, w: IterationWork): IterationWork {
@@ -173,7 +170,8 @@ export const mergeAccepted = (w: IterationWork): boolean => sum(w.childScores) >
 
 export function commitChild(run: GepaRunState, w: IterationWork): { run: GepaRunState; work: IterationWork } {
   const origin: Origin = w.kind;
-  const added = addCandidate(run, { components: w.child!, parents: w.parents, origin, foundAtMetricCalls: w.foundAtMetricCalls ?? run.metricCalls });
+  // Discovery is counted after the validation that found it: finding it cost that much.
+  const added = addCandidate(run, { components: w.child!, parents: w.parents, origin, foundAtMetricCalls: run.metricCalls });
   let merge = added.run.merge;
   if (origin === 'reflective') {
     merge = { ...merge, lastIterFoundNew: true, due: merge.due + (merge.tested < run.settings.max_merge_invocations ? 1 : 0) };

@@ -16,10 +16,10 @@ import type { Evaluate } from './evaluation.js';
 import { hashCandidate, hashJson } from './hash.js';
 import { checkTemplate } from './reflection.js';
 import { buildResult, type GepaResult } from './result.js';
-import { ensureRunDir, loadRun, RunDirError, trimIterations, writeResult } from './runDir.js';
+import { ensureRunDir, loadRun, RunDirError, RunDirWriter, trimIterations, writeResult } from './runDir.js';
 import { algorithmSettings, changedAlgorithmKeys, resolveSettings, type GepaSettings, type GepaSettingsInput } from './settings.js';
-import { createRunState } from './state.js';
-import type { Candidate, GepaRunState, IterationRecord, StopReason } from './types.js';
+import { createRunState, evalRequest, valIndices } from './state.js';
+import type { Candidate, GepaRunState, IterationRecord, ScoreIdentity, StopReason } from './types.js';
 import { GepaTrace } from './tracing.js';
 import { provideGepaMachine } from './wiring.js';
 import { AppError } from '../../contracts/errors.js';
@@ -48,6 +48,12 @@ export interface OptimizeOptions<E> {
   signal?: AbortSignal;
   /** Stop gracefully after the current iteration. */
   stopSignal?: AbortSignal;
+  /**
+   * What scores depend on besides candidate and example, merged over the
+   * adapter's own `scoreIdentity()` (e.g. the CLI adds the task model's
+   * provider settings). Part of the cache key; a resume refuses a change.
+   */
+  scoreIdentity?: ScoreIdentity;
   /** Clock in milliseconds (tests pass a fake one). */
   now?: () => number;
   inspect?: (event: InspectionEvent) => void;
@@ -93,26 +99,45 @@ function checkResumable(saved: GepaRunState, fresh: GepaRunState, runDir: string
   if (hashCandidate(saved.seedCandidate) !== hashCandidate(fresh.seedCandidate)) problems.push('the seed candidate differs');
   const changed = changedAlgorithmKeys(saved.settings, fresh.settings);
   if (changed.length) problems.push(`settings changed: ${changed.join(', ')}`);
+  for (const key of new Set([...Object.keys(saved.scoreIdentity), ...Object.keys(fresh.scoreIdentity)])) {
+    const [was, now] = [JSON.stringify(saved.scoreIdentity[key]) ?? 'none', JSON.stringify(fresh.scoreIdentity[key]) ?? 'none'];
+    if (was !== now) problems.push(`${key.replace(/_/g, ' ')} changed (run: ${was}, now: ${now}), so cached scores would not be comparable`);
+  }
   if (problems.length) throw new RunDirError(`cannot resume the run in ${runDir}: ${problems.join('; ')}. Use the original inputs, or a new --run-dir.`);
 }
 
-async function openRun<E>(o: OptimizeOptions<E>, settings: GepaSettings): Promise<{ run: GepaRunState; wallMs: number; resumed: boolean }> {
+async function openRun<E>(
+  o: OptimizeOptions<E>,
+  settings: GepaSettings,
+): Promise<{ run: GepaRunState; wallMs: number; resumed: boolean; writer: RunDirWriter | null }> {
   const fresh = createRunState({
     seedCandidate: o.seedCandidate,
     settings: algorithmSettings(settings),
     exampleIds: { train: o.trainset.map(hashJson), val: o.valset.map(hashJson) },
+    scoreIdentity: { ...(o.adapter.scoreIdentity?.() ?? {}), ...(o.scoreIdentity ?? {}) },
   });
-  if (!o.runDir) return { run: fresh, wallMs: 0, resumed: false };
+  if (!o.runDir) return { run: fresh, wallMs: 0, resumed: false, writer: null };
   await ensureRunDir(o.runDir);
   const saved = await loadRun(o.runDir);
   if (saved && !o.resume) throw new RunDirError(`${o.runDir} already holds a GEPA run: pass resume (--resume) to continue it, or choose another run directory`);
   if (!saved) {
     await trimIterations(o.runDir, null);
-    return { run: fresh, wallMs: 0, resumed: false };
+    return { run: fresh, wallMs: 0, resumed: false, writer: new RunDirWriter(o.runDir, 0) };
   }
   checkResumable(saved.state, fresh, o.runDir);
   await trimIterations(o.runDir, saved.state.candidates.length ? saved.state.iteration : null);
-  return { run: saved.state, wallMs: saved.wallMs, resumed: true };
+  return { run: saved.state, wallMs: saved.wallMs, resumed: true, writer: new RunDirWriter(o.runDir, saved.state.candidates.length) };
+}
+
+/** The budget is a hard cap: one that cannot pay for the seed's validation is an input error, not a silent overrun. */
+function checkBudget(run: GepaRunState, max: number): void {
+  if (run.candidates.length) return;
+  const seedCalls = evalRequest(run, 'val', run.seedCandidate, valIndices(run)).indices.length;
+  if (max < seedCalls) {
+    throw new GepaInputError(
+      `max_metric_calls ${max} cannot cover the seed candidate's validation (${seedCalls} metric calls, one per distinct validation example): raise it to at least ${seedCalls}, or use a smaller validation set`,
+    );
+  }
 }
 
 export async function optimize<E>(o: OptimizeOptions<E>): Promise<GepaResult> {
@@ -135,7 +160,8 @@ async function optimizeRun<E>(o: OptimizeOptions<E>, trace: GepaTrace | null): P
   });
   checkInputs(o, settings);
   const now = o.now ?? Date.now;
-  const { run, wallMs: priorMs, resumed } = await openRun(o, settings);
+  const { run, wallMs: priorMs, resumed, writer } = await openRun(o, settings);
+  checkBudget(run, settings.max_metric_calls);
   const started = now();
   const wallMs = () => priorMs + (now() - started);
   const runDir = o.runDir ?? null;
@@ -148,7 +174,7 @@ async function optimizeRun<E>(o: OptimizeOptions<E>, trace: GepaTrace | null): P
     trainset: o.trainset,
     valset: o.valset,
     settings,
-    runDir,
+    runDir: writer,
     wallMs,
     onMetricCall: (metricCalls) => emit({ type: 'metric_call', metricCalls, maxMetricCalls: max }),
     onSaved: (r) => (saved = r),
@@ -168,7 +194,7 @@ async function optimizeRun<E>(o: OptimizeOptions<E>, trace: GepaTrace | null): P
 
   const actor = createActor(machine, {
     systemId: 'gepa',
-    input: { run, limits: { maxMetricCalls: max, targetScore: settings.target_score } },
+    input: { run, limits: { maxMetricCalls: max, targetScore: settings.target_score, maxReflectionFailures: settings.max_reflection_failures } },
     ...(o.inspect ? { inspect: o.inspect } : {}),
   });
   actor.on('GEPA.ITERATION', (e) => emit({ type: 'iteration', record: e.record, maxMetricCalls: max }));

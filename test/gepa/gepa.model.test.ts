@@ -155,9 +155,9 @@ function traverse(input: GepaMachineInput) {
 const stable = (paths: { state: any }[]) => new Set(paths.map((p) => p.state.value as string));
 
 describe('GEPA statechart, model-based', () => {
-  const reflectiveInput: GepaMachineInput = { run: freshRun(), limits: { maxMetricCalls: 6, targetScore: null } };
+  const reflectiveInput: GepaMachineInput = { run: freshRun(), limits: { maxMetricCalls: 6, targetScore: null, maxReflectionFailures: 5 } };
   const reflective = traverse(reflectiveInput);
-  const mergeInput: GepaMachineInput = { run: mergeReadyRun(), limits: { maxMetricCalls: 10, targetScore: null } };
+  const mergeInput: GepaMachineInput = { run: mergeReadyRun(), limits: { maxMetricCalls: 10, targetScore: null, maxReflectionFailures: 5 } };
   const merge = traverse(mergeInput);
 
   it('reaches every state that waits on an effect, and both final states', () => {

@@ -1,0 +1,115 @@
+/**
+ * The engine's accounting rules (issue 12): discovery counted after the
+ * validation that found a candidate, a hard budget under any budget (a
+ * property), consecutive reflection failures ending the run, traces kept only
+ * for train examples, and adapters handed whole batches.
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createDefaultAdapter } from '../../src/gepa/defaultAdapter.js';
+import { optimize, type GepaAdapter, type IterationRecord } from '../../src/gepa/index.js';
+import type { DefaultExample } from '../../src/gepa/dataset.js';
+import { reply, ScriptedModel } from '../../src/llm/scripted.js';
+import { FnModel, keywordReflectionModel, keywordTaskModel, seed, tmpDir, trainset, valset, WORDS } from './support.js';
+
+function run(settings: Record<string, unknown>, over: Record<string, unknown> = {}) {
+  const task = keywordTaskModel();
+  const records: IterationRecord[] = [];
+  const batches: number[] = [];
+  const inner = createDefaultAdapter({ model: task });
+  const adapter: GepaAdapter<DefaultExample> = {
+    ...inner,
+    evaluate: (batch, candidate, traces, options) => {
+      batches.push(batch.length);
+      return inner.evaluate(batch, candidate, traces, options);
+    },
+  };
+  const done = optimize({
+    adapter,
+    trainset: trainset(),
+    valset: valset(),
+    seedCandidate: seed,
+    reflectionModel: keywordReflectionModel(),
+    settings: { seed: 1, ...settings },
+    onProgress: (e) => void (e.type === 'iteration' && records.push(e.record)),
+    ...over,
+  });
+  return { task, records, batches, done };
+}
+
+describe('GEPA accounting', () => {
+  it('records discovery after the validation that found the candidate', async () => {
+    const s = run({ max_metric_calls: 80 });
+    const result = await s.done;
+    expect(result.candidates[0]!.foundAtMetricCalls).toBe(8); // the seed's validation is paid
+    for (const c of result.candidates.slice(1)) {
+      const accepted = s.records.find((r) => r.new_candidate === c.id)!;
+      expect(c.foundAtMetricCalls).toBe(accepted.metric_calls);
+    }
+  });
+
+  it('never exceeds any budget that covers the seed validation (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 8, max: 70 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 5 }), async (max, minibatch, seedN) => {
+        const s = run({ max_metric_calls: max, minibatch_size: minibatch, seed: seedN });
+        const result = await s.done;
+        expect(result.metricCalls).toBeLessThanOrEqual(max);
+        expect(s.task.calls).toBe(result.metricCalls);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('hands the adapter whole batches: the validation set at once, minibatches at once', async () => {
+    const s = run({ max_metric_calls: 40, minibatch_size: 3 });
+    await s.done;
+    expect(s.batches[0]).toBe(8);
+    expect(Math.max(...s.batches.slice(1))).toBeLessThanOrEqual(8);
+    expect(s.batches.slice(1).some((n) => n > 1)).toBe(true);
+  });
+
+  it('stops with reflection_failed after N reflections in a row fail, and a success resets the count', async () => {
+    const down = new FnModel(() => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:9');
+    });
+    const s = run({ max_metric_calls: 500, max_reflection_failures: 3 }, { reflectionModel: down });
+    const result = await s.done;
+    expect(result.stopReason).toBe('reflection_failed');
+    expect(s.records.slice(1).map((r) => r.outcome)).toEqual(['reflection_failed', 'reflection_failed', 'reflection_failed']);
+
+    const flaky = new ScriptedModel([
+      new Error('down'),
+      new Error('down'),
+      reply.text('```\nKEY:alpha\n```'),
+      ...Array.from({ length: 3 }, () => new Error('down')),
+    ]);
+    const t = run({ max_metric_calls: 500, max_reflection_failures: 3 }, { reflectionModel: flaky });
+    const r2 = await t.done;
+    expect(r2.stopReason).toBe('reflection_failed');
+    const outcomes = t.records.slice(1).map((r) => r.outcome);
+    expect(outcomes.filter((o) => o === 'reflection_failed')).toHaveLength(5);
+    expect(outcomes.at(-1)).toBe('reflection_failed');
+  });
+
+  it('keeps traces only for train examples', async () => {
+    const dir = await tmpDir('gepa-traces-');
+    await optimize({
+      adapter: createDefaultAdapter({ model: keywordTaskModel() }),
+      trainset: trainset(WORDS.slice(0, 6)),
+      valset: valset(WORDS.slice(6, 12)),
+      seedCandidate: seed,
+      reflectionModel: keywordReflectionModel(),
+      settings: { seed: 2, max_metric_calls: 40 },
+      runDir: dir,
+    });
+    const lines = (await fsp.readFile(path.join(dir, 'evals.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const train = new Set(JSON.parse(await fsp.readFile(path.join(dir, 'state.json'), 'utf8')).state.exampleIds.train);
+    const [onTrain, onVal] = [lines.filter((l) => train.has(l.example)), lines.filter((l) => !train.has(l.example))];
+    expect(onTrain.length).toBeGreaterThan(0);
+    expect(onVal.length).toBeGreaterThan(0);
+    expect(onTrain.every((l) => l.record.trajectory !== undefined)).toBe(true);
+    expect(onVal.every((l) => l.record.trajectory === undefined)).toBe(true);
+  });
+});
