@@ -6,7 +6,8 @@
  *     judgingParent -> persisting                     (parent perfect on the minibatch: skip)
  *     judgingParent -> reflecting -> persisting       (no change, a known candidate, or reflection failed)
  *     judgingParent -> reflecting -> evaluatingChild -> judgingChild
- *       judgingChild -> validating -> updatingFrontier -> persisting   (strict improvement)
+ *       judgingChild -> sampling -> evaluatingParent ...                (strict improvement, chain not full: mutate the child again)
+ *       judgingChild -> validating -> updatingFrontier -> persisting   (strict improvement, or the chain ends: validate its last child)
  *       judgingChild -> persisting                                      (rejected)
  *   planning -> merging -> evaluatingMerge -> judgingMerge -> validating | persisting
  *   persisting -> checking -> done     (budget, target, time, stop file, GEPA.STOP, reflection failures, converged, no progress)
@@ -17,11 +18,15 @@
  * state kept there. Effects (evaluation, reflection, persistence, the stop
  * probe) are promise actors provided by name; the machine itself does no I/O.
  */
-import { assign, emit, fromPromise, setup } from 'xstate';
+import { and, assign, emit, fromPromise, setup } from 'xstate';
 import type { GepaEmitted, GepaInbound } from './gepaEvents.js';
 import {
   applyProposal,
   beginIteration,
+  canExtendChain,
+  chainPending,
+  endChain,
+  extendChain,
   childImproved,
   chooseComponents,
   commitChild,
@@ -142,6 +147,8 @@ export const gepaMachine = setup({
     hasWork: ({ context }) => context.work !== null,
     parentPerfect: ({ context }) => parentPerfect(context.run, context.work!),
     childImproved: ({ context }) => childImproved(context.work!),
+    canExtendChain: ({ context }) => canExtendChain(context.run, context.work!),
+    chainPending: ({ context }) => chainPending(context.work!),
     mergeAccepted: ({ context }) => mergeAccepted(context.work!),
   },
   actions: {
@@ -168,6 +175,8 @@ export const gepaMachine = setup({
       work: { ...context.work!, outcome: 'reflection_failed' as const, error },
       run: { ...context.run, reflectionFailures: context.run.reflectionFailures + 1 },
     })),
+    extendChain: assign(({ context }) => ({ work: extendChain(context.work!) })),
+    endChain: assign(({ context }) => ({ work: endChain(context.work!) })),
     fail: assign((_, message: string) => ({ error: message })),
     stopWith: assign((_, reason: StopReason) => ({ stopReason: reason })),
   },
@@ -284,6 +293,8 @@ export const gepaMachine = setup({
     },
     judgingParent: {
       always: [
+        // A chain whose working parent is already perfect here ends: validate it.
+        { guard: and(['parentPerfect', 'chainPending']), target: 'validating', actions: 'endChain' },
         { guard: 'parentPerfect', target: 'persisting', actions: { type: 'setOutcome', params: 'skipped_perfect' } },
         { target: 'reflecting' },
       ],
@@ -296,15 +307,27 @@ export const gepaMachine = setup({
         input: ({ context }) => reflectRequest(context.run, context.work!),
         onDone: [
           {
-            // Nothing changed, or the child is already in the pool: nothing to evaluate.
+            // Nothing changed, or the child is already in the pool: nothing to evaluate (a chain validates what it has).
+            guard: ({ context, event }) => applyProposal(context.run, context.work!, event.output).outcome !== null && chainPending(context.work!),
+            target: 'validating',
+            actions: [{ type: 'applyProposal', params: ({ event }) => event.output }, 'endChain'],
+          },
+          {
             guard: ({ context, event }) => applyProposal(context.run, context.work!, event.output).outcome !== null,
             target: 'persisting',
             actions: { type: 'applyProposal', params: ({ event }) => event.output },
           },
           { target: 'evaluatingChild', actions: { type: 'applyProposal', params: ({ event }) => event.output } },
         ],
-        // A failed reflection costs the iteration, not the run (as in the reference).
-        onError: { target: 'persisting', actions: { type: 'reflectionFailed', params: ({ event }) => errorMessage(event.error) } },
+        // A failed reflection costs the iteration, not the run (as in the reference); a chain validates what it has.
+        onError: [
+          {
+            guard: 'chainPending',
+            target: 'validating',
+            actions: [{ type: 'reflectionFailed', params: ({ event }) => errorMessage(event.error) }, 'endChain'],
+          },
+          { target: 'persisting', actions: { type: 'reflectionFailed', params: ({ event }) => errorMessage(event.error) } },
+        ],
       },
     },
     evaluatingChild: {
@@ -323,7 +346,10 @@ export const gepaMachine = setup({
     },
     judgingChild: {
       always: [
+        // Accepted on its minibatch: mutate it again on the next minibatch before paying a validation.
+        { guard: and(['childImproved', 'canExtendChain']), target: 'sampling', actions: 'extendChain' },
         { guard: 'childImproved', target: 'validating' },
+        { guard: 'chainPending', target: 'validating', actions: 'endChain' },
         { target: 'persisting', actions: { type: 'setOutcome', params: 'rejected' } },
       ],
     },

@@ -41,6 +41,8 @@ export interface GepaOfflineConfig {
   perfect_score: number;
   /** Must contain <curr_param> and <side_info>; null = built-in template. */
   reflection_prompt_template: string | null;
+  /** Minibatch-accepted reflective steps chained before one validation; 1 = validate every accepted child (the reference). */
+  chain_length: number;
   /** Stop with stop_reason reflection_failed after this many failed reflections in a row. */
   max_reflection_failures: number;
 }
@@ -100,6 +102,7 @@ export const gepaConfigSchema = mapping(
           .nullable()
           .default(null),
         max_reflection_failures: int('an integer >= 1', { gte: 1 }).default(5),
+        chain_length: int('an integer >= 1', { gte: 1 }).default(6),
       },
       'a mapping of offline optimisation settings',
     ).prefault(() => ({})),

@@ -26,6 +26,16 @@ export interface IterationWork {
   parentScores: number[];
   child: Candidate | null;
   childScores: number[];
+  /**
+   * The chain (setting `chain_length`): the last child accepted on its
+   * minibatch and not yet validated. It is the working parent of the next
+   * step, and the candidate validated when the chain ends.
+   */
+  accepted: Candidate | null;
+  /** Minibatch-accepted steps in this iteration's chain so far. */
+  chain: number;
+  /** Round-robin pointer of the chain's next step (starts at the pool parent's). */
+  chainRr: number;
   /** Metric calls when the iteration began: an iteration that paid nothing counts as idle. */
   startMetricCalls: number;
   outcome: IterationOutcome | null;
@@ -56,6 +66,9 @@ function work(run: GepaRunState, init: Partial<IterationWork> & Pick<IterationWo
     parentScores: [],
     child: null,
     childScores: [],
+    accepted: null,
+    chain: 0,
+    chainRr: 0,
     startMetricCalls: run.metricCalls,
     outcome: null,
     newCandidateId: null,
@@ -117,7 +130,8 @@ export function startMerge(run: GepaRunState): { run: GepaRunState; work: Iterat
   };
 }
 
-export const parentOf = (run: GepaRunState, w: IterationWork): Candidate => run.candidates[w.parents[0]!]!.components;
+/** The candidate this step mutates: the chain's last accepted child, else the pool parent. */
+export const parentOf = (run: GepaRunState, w: IterationWork): Candidate => w.accepted ?? run.candidates[w.parents[0]!]!.components;
 
 export function recordParentScores(run: GepaRunState, w: IterationWork): IterationWork {
   return { ...w, parentScores: cachedScores(run, parentOf(run, w), 'train', w.batch) };
@@ -126,13 +140,40 @@ export function recordParentScores(run: GepaRunState, w: IterationWork): Iterati
 export const parentPerfect = (run: GepaRunState, w: IterationWork): boolean =>
   w.parentScores.every((s) => s >= run.settings.perfect_score);
 
-/** Pick the component(s) to rewrite and advance the parent's round-robin pointer. */
+/** Pick the component(s) to rewrite and advance the round-robin pointer (the parent's, or the chain's). */
 export function chooseComponents(run: GepaRunState, w: IterationWork): { run: GepaRunState; work: IterationWork } {
   const id = w.parents[0]!;
   const parent = run.candidates[id]!;
+  if (w.accepted) {
+    const { components, nextPointer } = selectComponents(run.settings.component_selection, run.componentNames, w.chainRr);
+    return { run, work: { ...w, components, chainRr: nextPointer } };
+  }
   const { components, nextPointer } = selectComponents(run.settings.component_selection, run.componentNames, parent.rrNext);
   const candidates = run.candidates.map((c) => (c.id === id ? { ...c, rrNext: nextPointer } : c));
-  return { run: { ...run, candidates }, work: { ...w, components } };
+  return { run: { ...run, candidates }, work: { ...w, components, chainRr: nextPointer } };
+}
+
+/**
+ * Chaining: a child accepted on its minibatch is mutated again on the next
+ * minibatch before it is validated, up to `chain_length` accepted steps; the
+ * chain's last accepted child is then validated and enters the pool. Every
+ * step still has to strictly beat its own parent on its minibatch, and every
+ * candidate in the pool still has its full validation scores: intermediate
+ * children, superseded by their descendant, are just never paid a validation.
+ * `chain_length: 1` is the reference's behaviour (validate each accepted child).
+ */
+export const canExtendChain = (run: GepaRunState, w: IterationWork): boolean => w.kind === 'reflective' && w.chain + 1 < run.settings.chain_length;
+
+/** The accepted child becomes the chain's working parent; the next minibatch is sampled next. */
+export function extendChain(w: IterationWork): IterationWork {
+  return { ...w, accepted: w.child, chain: w.chain + 1, child: null, childScores: [], parentScores: [], components: [] };
+}
+
+/** The chain stopped (no improvement, nothing proposed, parent perfect): validate its last accepted child. */
+export const chainPending = (w: IterationWork): boolean => w.accepted !== null;
+
+export function endChain(w: IterationWork): IterationWork {
+  return { ...w, child: w.accepted };
 }
 
 export function reflectRequest(run: GepaRunState, w: IterationWork): ReflectRequest {
@@ -154,7 +195,7 @@ export function applyProposal(run: GepaRunState, w: IterationWork, out: ReflectO
   }
   const hash = hashCandidate(child);
   if (hash === hashCandidate(parent)) return { ...w, outcome: 'no_change' };
-  if (run.candidates.some((c) => c.hash === hash)) return { ...w, child, outcome: 'duplicate' };
+  if (run.candidates.some((c) => c.hash === hash)) return { ...w, child: w.accepted ?? child, outcome: 'duplicate' };
   return { ...w, child };
 }
 
@@ -206,6 +247,7 @@ export function iterationRecord(run: GepaRunState, w: IterationWork): IterationR
     best_candidate: bestCandidateId(run),
     best_val_score: bestValScore(run),
     candidates: run.candidates.length,
+    chain: w.chain + (w.outcome === 'accepted' && w.kind === 'reflective' ? 1 : 0),
     error: w.error,
   };
 }

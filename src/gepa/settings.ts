@@ -34,6 +34,7 @@ export const ALGORITHM_KEYS = [
   'seed',
   'perfect_score',
   'reflection_prompt_template',
+  'chain_length',
 ] as const;
 
 export type AlgorithmSettings = Pick<GepaOfflineConfig, (typeof ALGORITHM_KEYS)[number]>;

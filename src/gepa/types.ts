@@ -147,5 +147,7 @@ export interface IterationRecord {
   best_candidate: number;
   best_val_score: number;
   candidates: number;
+  /** Reflective: minibatch-accepted steps of this iteration's chain (the validated one included). */
+  chain: number;
   error: string | null;
 }

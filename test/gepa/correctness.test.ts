@@ -85,7 +85,7 @@ describe('GEPA accounting', () => {
       reply.text('```\nKEY:alpha\n```'),
       ...Array.from({ length: 3 }, () => new Error('down')),
     ]);
-    const t = run({ max_metric_calls: 500, max_reflection_failures: 3 }, { reflectionModel: flaky });
+    const t = run({ max_metric_calls: 500, max_reflection_failures: 3, chain_length: 1 }, { reflectionModel: flaky });
     const r2 = await t.done;
     expect(r2.stopReason).toBe('reflection_failed');
     const outcomes = t.records.slice(1).map((r) => r.outcome);
@@ -111,5 +111,17 @@ describe('GEPA accounting', () => {
     expect(onVal.length).toBeGreaterThan(0);
     expect(onTrain.every((l) => l.record.trajectory !== undefined)).toBe(true);
     expect(onVal.every((l) => l.record.trajectory === undefined)).toBe(true);
+  });
+
+  it('chains accepted children: fewer validations to the same best score, every pool candidate fully validated', async () => {
+    const one = run({ max_metric_calls: 300, chain_length: 1, minibatch_size: 2 });
+    const six = run({ max_metric_calls: 300, chain_length: 6, minibatch_size: 2 });
+    const [r1, r6] = [await one.done, await six.done];
+    expect(r6.bestValScore).toBe(r1.bestValScore);
+    const firstBest = (records: IterationRecord[], best: number) => records.find((r) => r.best_val_score >= best)!.metric_calls;
+    expect(firstBest(six.records, r6.bestValScore)).toBeLessThan(firstBest(one.records, r1.bestValScore));
+    expect(six.records.some((r) => r.chain >= 2)).toBe(true);
+    expect(one.records.every((r) => r.chain <= 1)).toBe(true);
+    for (const c of r6.candidates) expect(Number.isFinite(c.valScore)).toBe(true);
   });
 });

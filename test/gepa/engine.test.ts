@@ -121,7 +121,7 @@ describe('GEPA engine', () => {
     const dir = await tmpDir();
     const stopFile = path.join(dir, 'please-stop');
     const s = setup({
-      settings: { max_metric_calls: 500, seed: 1, stop_file: stopFile },
+      settings: { max_metric_calls: 500, seed: 1, stop_file: stopFile, chain_length: 1 },
       onProgress: (e) => {
         if (e.type === 'iteration' && e.record.iteration === 2) fs.writeFileSync(stopFile, '');
       },
@@ -148,7 +148,7 @@ describe('GEPA engine', () => {
   });
 
   it('pays each (candidate, example) pair once: cache hits are not metric calls', async () => {
-    const s = setup({ settings: { max_metric_calls: 80, seed: 3 } });
+    const s = setup({ settings: { max_metric_calls: 80, seed: 3, chain_length: 1 } });
     const result = await optimize(s.options);
     // One task-model call per paid evaluation, and no pair evaluated twice.
     expect(s.task.calls).toBe(result.metricCalls);
@@ -181,7 +181,7 @@ describe('GEPA engine', () => {
       valset: valset(),
       seedCandidate: { solver_a: 'Solve A.', solver_b: 'Solve B.' },
       reflectionModel: keywordReflectionModel('replace'),
-      settings: { max_metric_calls: 150, seed: 1, use_merge: true, candidate_selection: 'epsilon_greedy', epsilon: 0.5, max_merge_invocations: 2 },
+      settings: { max_metric_calls: 150, seed: 1, use_merge: true, candidate_selection: 'epsilon_greedy', epsilon: 0.5, max_merge_invocations: 2, chain_length: 1 },
       onProgress: (e) => void (e.type === 'iteration' && records.push(e.record)),
     });
     const merged = result.candidates.filter((c) => c.origin === 'merge');

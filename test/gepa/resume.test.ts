@@ -26,8 +26,8 @@ function options(scenario: Scenario, runDir: string, settings: GepaSettingsInput
       };
   const algorithm: GepaSettingsInput =
     scenario === 'keyword'
-      ? { seed: 11, minibatch_size: 2 }
-      : { seed: 1, use_merge: true, candidate_selection: 'epsilon_greedy', epsilon: 0.5, max_merge_invocations: 3 };
+      ? { seed: 11, minibatch_size: 2, chain_length: 2 }
+      : { seed: 1, use_merge: true, candidate_selection: 'epsilon_greedy', epsilon: 0.5, max_merge_invocations: 3, chain_length: 1 };
   return { ...base, trainset: trainset(), valset: valset(), runDir, settings: { ...algorithm, ...settings }, ...extra };
 }
 
