@@ -26,6 +26,16 @@ export interface GepaOnlineConfig {
   pool_size: number;
   /** Outcomes needed before judging. */
   min_outcomes: number;
+  /** A goal or subtask scoring at least this counts as a success; below it, as a failure to learn from. */
+  success_score: number;
+  /** Share of goals that run the challenger while a trial is on, (0, 1). */
+  challenger_share: number;
+  /** Switch when P(challenger's success rate > champion's) exceeds this; reject below 1 - it. */
+  confidence: number;
+  /** Scored goals each arm needs before the rule may decide. */
+  min_trial_goals: number;
+  /** A trial with this many goals and no switch rejects the challenger. */
+  max_trial_goals: number;
 }
 
 export interface GepaOfflineConfig {
@@ -81,6 +91,11 @@ export const gepaConfigSchema = mapping(
         every_n_goals: int('an integer >= 0 (0 = only on threshold)', { gte: 0 }).default(5),
         pool_size: int('an integer >= 1', { gte: 1 }).default(4),
         min_outcomes: int('an integer >= 1', { gte: 1 }).default(3),
+        success_score: num('a number from 0 to 1', { gte: 0, lte: 1 }).default(1),
+        challenger_share: num('a number greater than 0 and less than 1', { gt: 0, lt: 1 }).default(0.5),
+        confidence: num('a number from 0.5 to 1 (exclusive)', { gte: 0.5, lt: 1 }).default(0.95),
+        min_trial_goals: int('an integer >= 1', { gte: 1 }).default(10),
+        max_trial_goals: int('an integer >= 2', { gte: 2 }).default(80),
       },
       'a mapping of online evolution settings',
     ).prefault(() => ({})),
