@@ -7,6 +7,7 @@ import type { WorkflowLimits } from '../../machines/workflow.js';
 import { createModelSet } from '../runtime/models.js';
 import type { RunReport } from '../runtime/report.js';
 import { recordInspection } from '../runtime/inspectRecording.js';
+import { pinnedPromptsFile, readPinnedPrompts, writePinnedPrompts } from '../runtime/pinnedPrompts.js';
 import { runGoal, type GoalOptions } from '../api/goal.js';
 import type { LoadedConfig } from '../config/index.js';
 import { EXIT, loadCliConfig, type ModelFlags } from './common.js';
@@ -29,6 +30,8 @@ export interface RunFlags extends ModelFlags {
   /** Judge the run afterwards (src/judge); with learning on, the judged outcome feeds online learning. */
   judge?: boolean;
   rubric?: string[];
+  /** `--no-learn` sets false: no online learning for this run. */
+  learn?: boolean;
 }
 
 /** The models for --record / --replay; undefined lets runGoal build them from config. */
@@ -74,6 +77,8 @@ export async function executeGoal(goal: string, flags: RunFlags, extra: GoalOpti
   const models = modelSetFor(config.model, flags);
   const interrupt = interruptController();
   const checklist = flags.json ? null : new LiveChecklist(process.stdout);
+  // A replay reproduces the recorded run: the prompts it played, and no learning.
+  const pinned = flags.replay ? await readPinnedPrompts(flags.replay) : null;
   try {
     const run = runGoal(goal, {
       config,
@@ -81,14 +86,18 @@ export async function executeGoal(goal: string, flags: RunFlags, extra: GoalOpti
       tracesDir: path.resolve(flags.traces ?? 'traces'),
       limits: limitsFrom(flags),
       signal: interrupt.signal,
+      ...(flags.learn === false || flags.replay ? { learning: false } : {}),
+      ...(pinned ? { prompts: pinned } : {}),
       runtime: {
-        protectedFiles: [flags.record, flags.replay].filter((f): f is string => Boolean(f)),
+        protectedFiles: [flags.record, flags.replay, flags.record && pinnedPromptsFile(flags.record), flags.replay && pinnedPromptsFile(flags.replay)].filter((f): f is string => Boolean(f)),
         ...(models ? { models } : {}),
         ...(checklist ? { onTasks: (tasks) => checklist.draw(tasks) } : {}),
         ...extra,
       },
     });
-    return await run.report;
+    const report = await run.report;
+    if (flags.record) await writePinnedPrompts(flags.record, report.learning.played);
+    return report;
   } finally {
     checklist?.release();
     interrupt.dispose();

@@ -339,6 +339,9 @@ async function executeRun(
       tornHistoryTail: run.learning?.tornTail ?? false,
       skippedHistoryRecords: run.learning?.skippedRecords ?? [],
       prompts: context.prompts,
+      played: start.input.prompts,
+      trial: context.learningEvidence?.trial ?? null,
+      decision: context.learningEvidence?.decision ?? null,
     },
     durability: { resumed, ...run.journal.stats },
   });
