@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/gepa/rng.js';
+import { applyDecision, decisionOf, proposeChallenger, recordOutcome, seedState, trialVerdict } from '../../src/gepa/online/state.js';
 import { judgeTrial, playsChallenger, probBetter, type Trial, type TrialRule } from '../../src/gepa/online/trial.js';
 
 const RULE: TrialRule = { confidence: 0.95, minGoals: 10, maxGoals: 80 };
@@ -19,18 +20,38 @@ function betaSample(rng: Rng, a: number, b: number): number {
   return x / (x + g(b));
 }
 
-/** One trial on a stream of goals: each goal runs the challenger with probability `share`. */
-export function simulateTrial(seed: number, pChampion: number, pChallenger: number, share = 0.5, rule = RULE) {
+const SETTINGS = {
+  window: 20,
+  recency_decay: 0.85,
+  threshold: 0.5,
+  every_n_goals: 0,
+  pool_size: 4,
+  min_outcomes: 3,
+  success_score: 1,
+  challenger_share: 0.5,
+  confidence: RULE.confidence,
+  min_trial_goals: RULE.minGoals,
+  max_trial_goals: RULE.maxGoals,
+};
+
+/**
+ * One trial on a stream of goals, through the optimizer's own state rules:
+ * each goal's run id assigns it to the challenger (share 0.5) or the champion,
+ * its outcome is recorded, and the trial rule judges after every goal.
+ */
+export function simulateTrial(seed: number, pChampion: number, pChallenger: number) {
   const rng = new Rng(seed * 7919 + 1);
-  const trial: Trial = { championId: 'champ', challengerId: 'chall', champion: { successes: 0, failures: 0 }, challenger: { successes: 0, failures: 0 } };
+  let state = proposeChallenger(seedState({ planner: 'p' }), { id: 'chall', parentId: 'seed', components: { planner: 'q' } }, SETTINGS);
   for (let goal = 1; ; goal++) {
-    const challenger = rng.next() < share;
-    const p = challenger ? pChallenger : pChampion;
-    const arm = challenger ? trial.challenger : trial.champion;
-    if (rng.next() < p) arm.successes++;
-    else arm.failures++;
-    const d = judgeTrial(trial, rule);
-    if (d.verdict !== 'continue') return { verdict: d.verdict, goals: goal };
+    const runId = `s${seed}-g${goal}`;
+    const arm = playsChallenger(runId, SETTINGS.challenger_share) ? 'chall' : 'seed';
+    const score = rng.next() < (arm === 'chall' ? pChallenger : pChampion) ? 1 : 0;
+    state = recordOutcome(state, { outcome: 'goal', candidateId: arm, components: ['planner'], input: runId, output: '', score, feedback: '' }, SETTINGS);
+    const v = trialVerdict(state, SETTINGS)!;
+    if (v.verdict !== 'continue') {
+      state = applyDecision(state, decisionOf(state, v)!);
+      return { verdict: v.verdict, goals: goal, inForce: state.activeId };
+    }
   }
 }
 
@@ -73,6 +94,7 @@ describe('champion/challenger rule', () => {
         `better (0.8 vs 0.5) switched in ${switched(better)}/100, median ${goalsToSwitch[Math.floor(goalsToSwitch.length / 2)]} goals, max ${goalsToSwitch.at(-1)}; ` +
         `worse (0.45 vs 0.6) switched in ${switched(worse)}/100; equal (0.6 vs 0.6) switched in ${switched(equal)}/100`,
     );
+    expect(better.filter((x) => x.verdict === 'switch').every((x) => x.inForce === 'chall')).toBe(true);
     expect(switched(better)).toBeGreaterThanOrEqual(90);
     expect(switched(worse)).toBeLessThanOrEqual(5);
   });
