@@ -57,6 +57,8 @@ export interface GepaLimits {
   targetScore: number | null;
   /** Stop with `reflection_failed` after this many failed reflections in a row. */
   maxReflectionFailures: number;
+  /** Stop with `max_reflection_tokens` once the reflection model has used this many tokens; null = no cap. */
+  maxReflectionTokens?: number | null;
 }
 
 export interface GepaMachineInput {
@@ -140,6 +142,7 @@ export const gepaMachine = setup({
     budgetExhausted: ({ context }) => context.run.metricCalls >= context.limits.maxMetricCalls,
     overBudget: ({ context }) => context.run.metricCalls + (context.pending?.indices.length ?? 0) > context.limits.maxMetricCalls,
     reflectionBroken: ({ context }) => context.run.reflectionFailures >= context.limits.maxReflectionFailures,
+    reflectionBudgetSpent: ({ context }) => context.limits.maxReflectionTokens != null && context.run.reflectionTokens >= context.limits.maxReflectionTokens,
     targetReached: ({ context }) => context.limits.targetScore !== null && bestValScore(context.run) >= context.limits.targetScore,
     converged: ({ context }) => converged(context.run),
     stalled: ({ context }) => stalled(context.run),
@@ -169,7 +172,7 @@ export const gepaMachine = setup({
     recordChildScores: assign(({ context }) => ({ work: recordChildScores(context.run, context.work!) })),
     applyProposal: assign(({ context }, out: ReflectOutput) => ({
       work: applyProposal(context.run, context.work!, out),
-      run: { ...context.run, reflectionFailures: 0 },
+      run: { ...context.run, reflectionFailures: 0, reflectionTokens: context.run.reflectionTokens + (out.tokens ?? 0) },
     })),
     reflectionFailed: assign(({ context }, error: string) => ({
       work: { ...context.work!, outcome: 'reflection_failed' as const, error },
@@ -230,6 +233,7 @@ export const gepaMachine = setup({
           { guard: 'budgetExhausted', target: 'done', actions: { type: 'stopWith', params: 'max_metric_calls' as const } },
           { guard: 'targetReached', target: 'done', actions: { type: 'stopWith', params: 'target_score' as const } },
           { guard: 'reflectionBroken', target: 'done', actions: { type: 'stopWith', params: 'reflection_failed' as const } },
+          { guard: 'reflectionBudgetSpent', target: 'done', actions: { type: 'stopWith', params: 'max_reflection_tokens' as const } },
           { guard: 'converged', target: 'done', actions: { type: 'stopWith', params: 'converged' as const } },
           { guard: 'stalled', target: 'done', actions: { type: 'stopWith', params: 'no_progress' as const } },
           { target: 'planning' },

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { stringify as stringifyYaml } from 'yaml';
 import type { LoadedConfig, ModelConfig } from '../config/index.js';
-import { optimize, optimizeFiles, GepaRunError, type GepaProgressEvent, type GepaResult, type GepaSettingsInput } from '../gepa/index.js';
+import { EventStream, optimize, optimizeFiles, GepaRunError, type GepaProgressEvent, type GepaResult, type GepaSettingsInput } from '../gepa/index.js';
 import { createTeamAdapter } from '../pipeline/adapter.js';
 import { loadTeamDataset } from '../pipeline/dataset.js';
 import { loadTeamFile } from '../pipeline/load.js';
@@ -66,6 +66,9 @@ export interface OptimizeFlags extends ModelFlags {
   judgeModel?: string;
   redis?: string;
   chunkSize?: number;
+  test?: string;
+  events?: string;
+  maxReflectionTokens?: number;
 }
 
 function parseSeed(value: string): number {
@@ -89,7 +92,10 @@ export function optimizeCommand(program: Command): Command {
     .option('--out <file>', '--pipeline: the evolved pipeline file; --aime: the best prompts (.yaml or .json)')
     .option('--task-model <name>', 'model name of the task model (roles.actor)')
     .option('--reflection-model <name>', 'model name of the reflection model (roles.reflection)')
-    .option('--max-metric-calls <n>', 'budget: evaluations of one candidate on one example', parsePositiveInt('--max-metric-calls'))
+    .option('--max-metric-calls <n>', 'budget: evaluations of one candidate on one example (a hard cap)', parsePositiveInt('--max-metric-calls'))
+    .option('--max-reflection-tokens <n>', 'budget for the reflection model: no reflection starts once it has used this many tokens', parsePositiveInt('--max-reflection-tokens'))
+    .option('--test <file>', 'held-out examples, JSONL: the chosen candidate is scored on them and reported beside its validation score')
+    .option('--events <file>', 'append the run as JSON Lines (start, iteration, proposal, acceptance, done) for outside tools')
     .option('--seed <n>', 'random seed', parseSeed)
     .option('--run-dir <dir>', 'where the run state goes (needed for --resume)')
     .option('--minibatch-size <n>', 'training examples per reflection step', parsePositiveInt('--minibatch-size'))
@@ -151,6 +157,7 @@ function settingsFrom(config: LoadedConfig, f: OptimizeFlags): GepaSettingsInput
     ...(f.minibatchSize !== undefined ? { minibatch_size: f.minibatchSize } : {}),
     ...(f.maxConcurrency !== undefined ? { max_concurrency: f.maxConcurrency } : {}),
     ...(f.useMerge ? { use_merge: true } : {}),
+    ...(f.maxReflectionTokens !== undefined ? { max_reflection_tokens: f.maxReflectionTokens } : {}),
   };
 }
 
@@ -180,14 +187,20 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
   const stop = interruptController('stopping after the current iteration');
   const scoreIdentity = await optimizeScoreIdentity({
     model: modelConfig,
-    scorer: mode === 'prompt' ? null : (f.scorer ?? (mode === 'pipeline' ? loadTeamFile(f.pipeline!).team.scorer : null)),
+    scorer: mode === 'prompt' || judge ? null : (f.scorer ?? (mode === 'pipeline' ? loadTeamFile(f.pipeline!).team.scorer : null)),
     pipeline: mode === 'pipeline' ? f.pipeline! : null,
   });
+  // The judge scores: its model, rubric and settings are part of what a score means.
+  if (judge) scoreIdentity['judge'] = judge.judge.identity;
+  const events = f.events ? new EventStream(f.events) : null;
   const common = {
     settings,
     scoreIdentity,
     stopSignal: stop.signal,
-    onProgress: (e: GepaProgressEvent) => progress.update(e),
+    onProgress: (e: GepaProgressEvent) => {
+      progress.update(e);
+      events?.write(e);
+    },
     ...(f.runDir ? { runDir: path.resolve(f.runDir) } : {}),
     ...(f.resume ? { resume: true } : {}),
   };
@@ -216,10 +229,11 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
         trainFile: f.train!,
         valFile: f.val!,
         seedPrompt: f.seedPrompt!,
+        ...(f.test ? { testFile: f.test } : {}),
         taskModel: models.chat,
         reflectionModel: models.reflection,
         ...(f.metric ? { metricModule: f.metric } : {}),
-        ...(judge ? { metric: judgeMetric(judge) } : {}),
+        ...(judge ? { metric: judgeMetric(judge), metricId: `judge:${JSON.stringify(judge.judge.identity)}` } : {}),
       });
     } else if (mode === 'pipeline') {
       const loaded = loadTeamFile(f.pipeline!);
@@ -238,7 +252,8 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
       });
       const seed = adapter.seedCandidate();
       if (!Object.keys(seed).length) throw new UsageError(`${f.pipeline}: every agent is frozen (components: all []), so there is nothing to evolve`);
-      result = await optimize({ ...common, adapter, trainset, valset, seedCandidate: seed });
+      const testset = f.test ? await loadTeamDataset(f.test) : undefined;
+      result = await optimize({ ...common, adapter, trainset, valset, ...(testset ? { testset } : {}), seedCandidate: seed });
       const evolved = evolvedPipelineText({
         text: loaded.text,
         seed,
@@ -254,7 +269,8 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
       const scorer: Scorer | null = judge ? judgeGoalScorer(judge) : f.scorer ? await loadScorer(f.scorer) : null;
       const tracesDir = f.traces ? path.resolve(f.traces) : await fsp.mkdtemp(path.join(os.tmpdir(), 'gepa-aime-optimize-traces-'));
       const adapter = createAimeAdapter({ config: { ...config, model: modelConfig }, models, scorer, tracesDir, baseDir: path.dirname(path.resolve(f.train!)) });
-      result = await optimize({ ...common, adapter, trainset, valset, seedCandidate: aimeSeedCandidate(config), reflectionModel: models.reflection });
+      const testset = f.test ? await loadTeamDataset(f.test) : undefined;
+      result = await optimize({ ...common, adapter, trainset, valset, ...(testset ? { testset } : {}), seedCandidate: aimeSeedCandidate(config), reflectionModel: models.reflection });
       if (f.out) {
         await writeOut(f.out, promptsFile(f.out, result));
         extra['out'] = path.resolve(f.out);
@@ -266,6 +282,7 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
     progress.end();
     stop.dispose();
     judge?.close();
+    events?.close();
   }
   if (judge) extra['judge'] = { identity: judge.judge.identity, cache_dir: judge.cacheDir };
 
@@ -315,7 +332,7 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
 
 function summary(r: GepaResult, extra: Record<string, unknown>): string {
   const out = [
-    `best validation score: ${round(r.bestValScore)} (candidate ${r.bestCandidateId} of ${r.candidates.length})`,
+    `best validation score: ${round(r.bestValScore)} (candidate ${r.bestCandidateId} of ${r.candidates.length})${r.test ? `, test score: ${round(r.test.score)} (${r.test.metricCalls} examples)` : ''}`,
     `metric calls: ${r.metricCalls}, iterations: ${r.iterations}, time: ${round(r.wallS)} s, stopped: ${r.stopReason ?? 'unknown'}`,
     'best candidate:',
     ...Object.entries(r.bestCandidate).map(([k, v]) => `  ${k}:\n${safeText(v).split('\n').map((l) => `    ${l}`).join('\n')}`),

@@ -11,7 +11,8 @@ import { optimize, type OptimizeOptions } from './optimize.js';
 import type { GepaResult } from './result.js';
 
 export { optimize, GepaInputError, GepaRunError, type GepaProgressEvent, type OptimizeOptions } from './optimize.js';
-export { resultToJson, type GepaCandidateSummary, type GepaResult, type GepaResultJson } from './result.js';
+export { EventStream, eventLines } from './eventStream.js';
+export { resultToJson, type TestScore, type GepaCandidateSummary, type GepaResult, type GepaResultJson } from './result.js';
 export { resolveSettings, GepaSettingsError, type GepaSettings, type GepaSettingsInput, type GepaStopSettings } from './settings.js';
 export type { EvaluationBatch, EvaluateOptions, GepaAdapter, ReflectiveDataset, ReflectiveRecord } from './adapter.js';
 export { createDefaultAdapter, DEFAULT_COMPONENT, type DefaultAdapterOptions, type DefaultTrajectory } from './defaultAdapter.js';
@@ -27,9 +28,11 @@ export { makeEvaluator, recordsOf, GepaAdapterError, type Evaluate, type Evaluat
 export type { EvalOutput, EvalRequest } from './state.js';
 export type { Candidate, GepaRunState, IterationOutcome, IterationRecord, StopReason } from './types.js';
 
-export interface OptimizeFilesOptions extends Omit<OptimizeOptions<DefaultExample>, 'adapter' | 'trainset' | 'valset' | 'seedCandidate' | 'reflectionModel'> {
+export interface OptimizeFilesOptions extends Omit<OptimizeOptions<DefaultExample>, 'adapter' | 'trainset' | 'valset' | 'testset' | 'seedCandidate' | 'reflectionModel'> {
   trainFile: string;
   valFile: string;
+  /** Held-out set scored with the chosen candidate at the end. */
+  testFile?: string;
   seedPrompt: string;
   taskModel: ChatModel;
   reflectionModel: ChatModel;
@@ -46,7 +49,8 @@ export interface OptimizeFilesOptions extends Omit<OptimizeOptions<DefaultExampl
 
 /** `gepa-aime optimize --train --val --seed-prompt ...` in one call. */
 export async function optimizeFiles(o: OptimizeFilesOptions): Promise<GepaResult> {
-  const { trainFile, valFile, seedPrompt, taskModel, reflectionModel, metricModule, metric: metricFn, metricId: givenMetricId, componentName, taskSampling, ...rest } = o;
+  const { trainFile, valFile, testFile, seedPrompt, taskModel, reflectionModel, metricModule, metric: metricFn, metricId: givenMetricId, componentName, taskSampling, ...rest } = o;
+  const testset = testFile ? await loadDataset(testFile) : undefined;
   const [trainset, valset, metric, metricId] = await Promise.all([
     loadDataset(trainFile),
     loadDataset(valFile),
@@ -60,5 +64,5 @@ export async function optimizeFiles(o: OptimizeFilesOptions): Promise<GepaResult
     ...(metric ? { metric, ...(metricId ? { metricId } : {}) } : {}),
     ...(taskSampling ? { sampling: taskSampling } : {}),
   });
-  return optimize({ ...rest, adapter, trainset, valset, seedCandidate: { [component]: seedPrompt }, reflectionModel });
+  return optimize({ ...rest, adapter, trainset, valset, ...(testset ? { testset } : {}), seedCandidate: { [component]: seedPrompt }, reflectionModel });
 }

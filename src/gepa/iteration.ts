@@ -54,6 +54,8 @@ export interface ReflectRequest {
 
 export interface ReflectOutput {
   texts: Record<string, string>;
+  /** Tokens the reflection model used for this proposal (0 when an adapter proposed). */
+  tokens?: number;
 }
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);

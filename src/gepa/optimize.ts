@@ -15,7 +15,8 @@ import type { GepaAdapter } from './adapter.js';
 import type { Evaluate } from './evaluation.js';
 import { hashCandidate, hashJson } from './hash.js';
 import { checkTemplate } from './reflection.js';
-import { buildResult, type GepaResult } from './result.js';
+import { buildResult, type GepaResult, type TestScore } from './result.js';
+import { makeEvaluator } from './evaluation.js';
 import { ensureRunDir, loadRun, RunDirError, RunDirWriter, trimIterations, writeResult } from './runDir.js';
 import { algorithmSettings, changedAlgorithmKeys, resolveSettings, type GepaSettings, type GepaSettingsInput } from './settings.js';
 import { createRunState, evalRequest, valIndices } from './state.js';
@@ -35,6 +36,8 @@ export interface OptimizeOptions<E> {
   trainset: readonly E[];
   valset: readonly E[];
   seedCandidate: Candidate;
+  /** Held-out examples: the chosen candidate is scored on them at the end, beside its validation score (not from the budget). */
+  testset?: readonly E[];
   /** Required unless the adapter has proposeNewTexts. */
   reflectionModel?: ChatModel;
   /** `GepaConfig['offline']` plus optional stop conditions; missing keys take the defaults. */
@@ -183,8 +186,18 @@ async function optimizeRun<E>(o: OptimizeOptions<E>, trace: GepaTrace | null): P
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.evaluate ? { evaluate: o.evaluate } : {}),
   });
+  const testScore = async (r: GepaRunState): Promise<TestScore | undefined> => {
+    if (!o.testset?.length || !r.candidates.length) return undefined;
+    const best = buildResult(r, { wallS: 0, stopReason: null, runDir }).bestCandidate;
+    const evaluate = makeEvaluator({ adapter: o.adapter, trainset: [], valset: o.testset, maxConcurrency: settings.max_concurrency, ...(o.signal ? { signal: o.signal } : {}) });
+    const indices = o.testset.map((_, i) => i);
+    const out = await evaluate({ split: 'val', candidate: best, hash: hashCandidate(best), indices, captureTraces: false, scoreKey: r.scoreKey, metricCallsBefore: 0 });
+    const scores = out.entries.map((e) => e.record.score);
+    return { score: scores.reduce((a, b) => a + b, 0) / scores.length, scores, metricCalls: scores.length };
+  };
   const finish = async (r: GepaRunState, stopReason: StopReason | null): Promise<GepaResult> => {
-    const result = buildResult(r, { wallS: wallMs() / 1000, stopReason, runDir });
+    const test = stopReason === 'aborted' ? undefined : await testScore(r);
+    const result = buildResult(r, { wallS: wallMs() / 1000, stopReason, runDir, ...(test ? { test } : {}) });
     if (runDir) await writeResult(runDir, result.toJson());
     return result;
   };
@@ -194,7 +207,15 @@ async function optimizeRun<E>(o: OptimizeOptions<E>, trace: GepaTrace | null): P
 
   const actor = createActor(machine, {
     systemId: 'gepa',
-    input: { run, limits: { maxMetricCalls: max, targetScore: settings.target_score, maxReflectionFailures: settings.max_reflection_failures } },
+    input: {
+      run,
+      limits: {
+        maxMetricCalls: max,
+        targetScore: settings.target_score,
+        maxReflectionFailures: settings.max_reflection_failures,
+        maxReflectionTokens: settings.max_reflection_tokens,
+      },
+    },
     ...(o.inspect ? { inspect: o.inspect } : {}),
   });
   actor.on('GEPA.ITERATION', (e) => emit({ type: 'iteration', record: e.record, maxMetricCalls: max }));

@@ -62,6 +62,7 @@ export function createRunState(init: {
     merge: { due: 0, tested: 0, lastIterFoundNew: false, triplets: [], descriptors: [] },
     idle: 0,
     reflectionFailures: 0,
+    reflectionTokens: 0,
     cache: {},
   };
 }

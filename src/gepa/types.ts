@@ -95,6 +95,8 @@ export interface GepaRunState {
   idle: number;
   /** Consecutive iterations whose reflection failed (threw). */
   reflectionFailures: number;
+  /** Tokens the reflection model has used, all sessions (for max_reflection_tokens). */
+  reflectionTokens: number;
   /** candidate hash -> example id -> evaluation. */
   cache: Record<string, Record<string, EvalRecord>>;
 }
@@ -112,6 +114,8 @@ export type StopReason =
   | 'no_progress'
   /** `max_reflection_failures` reflections in a row failed: the reflection model is broken. A failure (exit 1). */
   | 'reflection_failed'
+  /** The reflection model's token budget (max_reflection_tokens) is spent. */
+  | 'max_reflection_tokens'
   | 'aborted';
 
 /** What an iteration came to. */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createDefaultAdapter } from '../../src/gepa/defaultAdapter.js';
-import { optimize, type GepaAdapter, type IterationRecord } from '../../src/gepa/index.js';
+import { eventLines, optimize, type GepaAdapter, type GepaProgressEvent, type IterationRecord } from '../../src/gepa/index.js';
 import type { DefaultExample } from '../../src/gepa/dataset.js';
 import { reply, ScriptedModel } from '../../src/llm/scripted.js';
 import { FnModel, keywordReflectionModel, keywordTaskModel, seed, tmpDir, trainset, valset, WORDS } from './support.js';
@@ -123,5 +123,46 @@ describe('GEPA accounting', () => {
     expect(six.records.some((r) => r.chain >= 2)).toBe(true);
     expect(one.records.every((r) => r.chain <= 1)).toBe(true);
     for (const c of r6.candidates) expect(Number.isFinite(c.valScore)).toBe(true);
+  });
+
+  it('stops once the reflection model has used its token budget, and no reflection starts past it', async () => {
+    const reflection = keywordReflectionModel();
+    const inner = reflection.complete.bind(reflection);
+    let calls = 0;
+    reflection.complete = async (req) => {
+      calls++;
+      return { ...(await inner(req)), usage: { promptTokens: 80, completionTokens: 20, totalTokens: 100 } };
+    };
+    const s = run({ max_metric_calls: 500, max_reflection_tokens: 250, chain_length: 1 }, { reflectionModel: reflection });
+    const result = await s.done;
+    expect(result.stopReason).toBe('max_reflection_tokens');
+    expect(calls).toBe(3); // 100, 200 (< 250: go on), 300 (>= 250: stop before the next)
+    expect(result.reflectionTokens).toBe(300);
+    expect(result.toJson().reflection_tokens).toBe(300);
+  });
+
+  it('scores the chosen candidate on a held-out test set, beside its validation score, outside the budget', async () => {
+    const s = run({ max_metric_calls: 60 }, { testset: valset(WORDS.slice(8, 12)) });
+    const result = await s.done;
+    expect(result.test).toBeDefined();
+    expect(result.test!.metricCalls).toBe(4);
+    expect(result.test!.scores).toHaveLength(4);
+    expect(result.toJson()).toMatchObject({ test_score: result.test!.score, test_metric_calls: 4 });
+    expect(s.task.calls).toBe(result.metricCalls + 4);
+    // The best candidate learned only train keys: the unseen words fail.
+    expect(result.test!.score).toBe(0);
+  });
+
+  it('streams iterations, proposals and acceptances as events', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const s = run({ max_metric_calls: 60 }, { onProgress: (e: GepaProgressEvent) => lines.push(...eventLines(e)) });
+    const result = await s.done;
+    const types = lines.map((l) => l['type']);
+    expect(types[0]).toBe('start');
+    expect(types.at(-1)).toBe('done');
+    const accepted = lines.filter((l) => l['type'] === 'acceptance');
+    expect(accepted.map((a) => a['candidate'])).toEqual(result.candidates.slice(1).map((c) => c.id));
+    for (const a of accepted) expect(a['found_at_metric_calls']).toBe(result.candidates[a['candidate'] as number]!.foundAtMetricCalls);
+    expect(types.filter((t) => t === 'proposal').length).toBeGreaterThanOrEqual(accepted.length);
   });
 });
