@@ -16,7 +16,7 @@
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { stringify as stringifyYaml } from 'yaml';
 import type { LoadedConfig, ModelConfig } from '../config/index.js';
 import { EventStream, optimize, optimizeFiles, GepaRunError, type GepaProgressEvent, type GepaResult, type GepaSettingsInput } from '../gepa/index.js';
@@ -69,6 +69,7 @@ export interface OptimizeFlags extends ModelFlags {
   test?: string;
   events?: string;
   maxReflectionTokens?: number;
+  frontier?: 'instance' | 'objective' | 'hybrid';
 }
 
 function parseSeed(value: string): number {
@@ -94,6 +95,7 @@ export function optimizeCommand(program: Command): Command {
     .option('--reflection-model <name>', 'model name of the reflection model (roles.reflection)')
     .option('--max-metric-calls <n>', 'budget: evaluations of one candidate on one example (a hard cap)', parsePositiveInt('--max-metric-calls'))
     .option('--max-reflection-tokens <n>', 'budget for the reflection model: no reflection starts once it has used this many tokens', parsePositiveInt('--max-reflection-tokens'))
+    .addOption(new Option('--frontier <type>', 'Pareto frontier over validation instances, objectives (named metric scores) or both').choices(['instance', 'objective', 'hybrid']))
     .option('--test <file>', 'held-out examples, JSONL: the chosen candidate is scored on them and reported beside its validation score')
     .option('--events <file>', 'append the run as JSON Lines (start, iteration, proposal, acceptance, done) for outside tools')
     .option('--seed <n>', 'random seed', parseSeed)
@@ -158,6 +160,7 @@ function settingsFrom(config: LoadedConfig, f: OptimizeFlags): GepaSettingsInput
     ...(f.maxConcurrency !== undefined ? { max_concurrency: f.maxConcurrency } : {}),
     ...(f.useMerge ? { use_merge: true } : {}),
     ...(f.maxReflectionTokens !== undefined ? { max_reflection_tokens: f.maxReflectionTokens } : {}),
+    ...(f.frontier ? { frontier_type: f.frontier } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import { validate } from './validate.js';
 
 export const CANDIDATE_SELECTIONS = ['pareto', 'current_best', 'epsilon_greedy'] as const;
 export const COMPONENT_SELECTIONS = ['round_robin', 'all'] as const;
+export const FRONTIER_TYPES = ['instance', 'objective', 'hybrid'] as const;
 
 export interface GepaOnlineConfig {
   enabled: boolean;
@@ -51,6 +52,8 @@ export interface GepaOfflineConfig {
   perfect_score: number;
   /** Must contain <curr_param> and <side_info>; null = built-in template. */
   reflection_prompt_template: string | null;
+  /** What the Pareto frontier is over: validation instances, objectives (the metric's named scores), or both. */
+  frontier_type: (typeof FRONTIER_TYPES)[number];
   /** Minibatch-accepted reflective steps chained before one validation; 1 = validate every accepted child (the reference). */
   chain_length: number;
   /** Stop with stop_reason reflection_failed after this many failed reflections in a row. */
@@ -117,6 +120,7 @@ export const gepaConfigSchema = mapping(
           .nullable()
           .default(null),
         max_reflection_failures: int('an integer >= 1', { gte: 1 }).default(5),
+        frontier_type: oneOf(FRONTIER_TYPES).default('instance'),
         chain_length: int('an integer >= 1', { gte: 1 }).default(6),
       },
       'a mapping of offline optimisation settings',

@@ -17,6 +17,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { parseJsonl, writeFileAtomic } from '../util/jsonl.js';
+import { frontierVector } from './frontierType.js';
 import { addToFrontier, emptyFrontier } from './pareto.js';
 import type { EvalOutput } from './state.js';
 import type { CandidateRecord, EvalRecord, GepaRunState, IterationRecord } from './types.js';
@@ -135,7 +136,8 @@ export async function loadRun(dir: string): Promise<SavedRun | null> {
   const cache: GepaRunState['cache'] = {};
   for (const e of evals) (cache[e.candidate] ??= {})[e.example] = e.record;
   let frontier = emptyFrontier();
-  for (const c of candidates) frontier = addToFrontier(frontier, c.id, c.valScores);
+  const keys = stored.frontierKeys;
+  for (const c of candidates) frontier = addToFrontier(frontier, c.id, keys ? frontierVector(keys, c.valScores, c.objectiveScores ?? {}) : c.valScores);
   const { candidateCount: _n, rrNext, ...rest } = stored;
   const state: GepaRunState = { ...rest, cache, frontier, candidates: candidates.map((c, i) => ({ ...c, rrNext: rrNext[i] ?? 0 })) };
   return { state, wallMs: typeof saved.wall_ms === 'number' ? saved.wall_ms : 0 };

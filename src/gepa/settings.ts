@@ -37,6 +37,7 @@ export const ALGORITHM_KEYS = [
   'perfect_score',
   'reflection_prompt_template',
   'chain_length',
+  'frontier_type',
 ] as const;
 
 export type AlgorithmSettings = Pick<GepaOfflineConfig, (typeof ALGORITHM_KEYS)[number]>;

@@ -7,6 +7,7 @@ import { hashCandidate, hashJson } from './hash.js';
 import { addToFrontier, argmax, emptyFrontier } from './pareto.js';
 import { seedRng } from './rng.js';
 import { emptySampler } from './sampler.js';
+import { frontierKeys, frontierVector, objectiveMeans } from './frontierType.js';
 import type { AlgorithmSettings } from './settings.js';
 import type { Candidate, EvalRecord, GepaRunState, Origin, ScoreIdentity, Split } from './types.js';
 
@@ -135,8 +136,12 @@ export function addCandidate(
   c: { components: Candidate; parents: number[]; origin: Origin; foundAtMetricCalls: number },
 ): { run: GepaRunState; id: number } {
   const id = run.candidates.length;
-  const valScores = cachedScores(run, c.components, 'val', valIndices(run));
+  const records = cachedRecords(run, c.components, 'val', valIndices(run));
+  const valScores = records.map((r) => r.score);
   const valScore = valScores.reduce((a, b) => a + b, 0) / Math.max(1, valScores.length);
+  const objectives = objectiveMeans(records);
+  const type = run.settings.frontier_type ?? 'instance';
+  const keys = run.frontierKeys ?? frontierKeys(type, run.valSize, objectives);
   // A child continues the round-robin where its parents had got to.
   const rrNext = Math.max(0, ...c.parents.map((p) => run.candidates[p]!.rrNext));
   const record = {
@@ -147,11 +152,13 @@ export function addCandidate(
     origin: c.origin,
     valScores,
     valScore,
+    ...(Object.keys(objectives).length ? { objectiveScores: objectives } : {}),
     foundAtMetricCalls: c.foundAtMetricCalls,
     foundAtIteration: run.iteration,
     rrNext,
   };
-  return { run: { ...run, candidates: [...run.candidates, record], frontier: addToFrontier(run.frontier, id, valScores) }, id };
+  const frontier = addToFrontier(run.frontier, id, frontierVector(keys, valScores, objectives));
+  return { run: { ...run, candidates: [...run.candidates, record], frontier, frontierKeys: keys }, id };
 }
 
 export function bestCandidateId(run: GepaRunState): number {

@@ -38,6 +38,8 @@ export interface CandidateRecord {
   valScores: number[];
   /** Mean of valScores. */
   valScore: number;
+  /** Mean validation score per objective, when the adapter reports objective scores. */
+  objectiveScores?: Record<string, number>;
   /** Metric calls spent once its validation finished: what finding it cost, that evaluation included. */
   foundAtMetricCalls: number;
   foundAtIteration: number;
@@ -84,7 +86,10 @@ export interface GepaRunState {
    */
   exampleIds: { train: string[]; val: string[] };
   candidates: CandidateRecord[];
+  /** Over the keys of `frontierKeys` (see frontierVector): instances, objectives, or both. */
   frontier: Frontier;
+  /** The frontier's dimensions in order: `i:<n>` per validation instance, `o:<name>` per objective. */
+  frontierKeys?: string[];
   metricCalls: number;
   iteration: number;
   /** Seeded PRNG state (mulberry32): every random draw of the run goes through it. */

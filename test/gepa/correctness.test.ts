@@ -9,7 +9,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createDefaultAdapter } from '../../src/gepa/defaultAdapter.js';
-import { eventLines, optimize, type GepaAdapter, type GepaProgressEvent, type IterationRecord } from '../../src/gepa/index.js';
+import { eventLines, loadRun, optimize, type GepaAdapter, type GepaProgressEvent, type IterationRecord } from '../../src/gepa/index.js';
 import type { DefaultExample } from '../../src/gepa/dataset.js';
 import { reply, ScriptedModel } from '../../src/llm/scripted.js';
 import { FnModel, keywordReflectionModel, keywordTaskModel, seed, tmpDir, trainset, valset, WORDS } from './support.js';
@@ -164,5 +164,47 @@ describe('GEPA accounting', () => {
     expect(accepted.map((a) => a['candidate'])).toEqual(result.candidates.slice(1).map((c) => c.id));
     for (const a of accepted) expect(a['found_at_metric_calls']).toBe(result.candidates[a['candidate'] as number]!.foundAtMetricCalls);
     expect(types.filter((t) => t === 'proposal').length).toBeGreaterThanOrEqual(accepted.length);
+  });
+
+  it('keeps objective and hybrid frontiers: a candidate best on one objective stays selectable', async () => {
+    // Objective "recall" rewards knowing keys; objective "brevity" rewards short prompts: no candidate wins both.
+    const adapter: GepaAdapter<DefaultExample> = {
+      async evaluate(batch, candidate, traces) {
+        const sys = candidate['system_prompt']!;
+        const rows = batch.map((e) => {
+          const w = e.input.slice('word:'.length);
+          const recall = sys.includes(`KEY:${w}`) ? 1 : 0;
+          return { recall, brevity: sys.length < 40 ? 1 : 0, w };
+        });
+        return {
+          outputs: rows.map((r) => String(r.recall)),
+          scores: rows.map((r) => r.recall),
+          objectiveScores: rows.map((r) => ({ recall: r.recall, brevity: r.brevity })),
+          ...(traces ? { trajectories: rows.map((r) => ({ input: `word:${r.w}`, response: '', score: r.recall, feedback: r.recall ? 'ok' : `needs KEY:${r.w}` })) } : {}),
+        };
+      },
+      makeReflectiveDataset: (_c, b, comps) => Object.fromEntries(comps.map((c) => [c, (b.trajectories as { input: string; feedback: string }[]).map((t) => ({ Inputs: t.input, Feedback: t.feedback }))])),
+    };
+    for (const frontier_type of ['objective', 'hybrid'] as const) {
+      const dir = await tmpDir('gepa-frontier-');
+      const result = await optimize({
+        adapter,
+        trainset: trainset(),
+        valset: valset(),
+        seedCandidate: { system_prompt: 'Short.' },
+        reflectionModel: keywordReflectionModel(),
+        settings: { seed: 1, max_metric_calls: 80, frontier_type },
+        runDir: dir,
+      });
+      expect(result.candidates.length).toBeGreaterThan(1);
+      const state = JSON.parse(await fsp.readFile(path.join(dir, 'state.json'), 'utf8')).state;
+      expect(state.frontierKeys.filter((k: string) => k.startsWith('o:'))).toEqual(['o:brevity', 'o:recall']);
+      expect(state.frontierKeys.some((k: string) => k.startsWith('i:'))).toBe(frontier_type === 'hybrid');
+      // The short seed is best on brevity and is kept on the frontier; resume rebuilds the same frontier.
+      const saved = await loadRun(dir);
+      expect(saved!.state.frontier.members[state.frontierKeys.indexOf('o:brevity')]).toContain(0);
+    }
+    // An objective frontier with an adapter that reports no objectives is an input error.
+    await expect(optimize({ adapter: createDefaultAdapter({ model: keywordTaskModel() }), trainset: trainset(), valset: valset(), seedCandidate: seed, reflectionModel: keywordReflectionModel(), settings: { max_metric_calls: 40, frontier_type: 'objective' } })).rejects.toThrow(/frontier_type "objective" needs objective scores/);
   });
 });
