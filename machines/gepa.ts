@@ -47,7 +47,7 @@ import {
   type ReflectRequest,
 } from '../src/gepa/iteration.js';
 import { converged, finishIteration, stalled } from '../src/gepa/stopping.js';
-import { applyEvaluation, bestValScore, evalRequest, valIndices, type EvalOutput, type EvalRequest } from '../src/gepa/state.js';
+import { applyEvaluation, bestValScore, evalRequest, seedsPending, valIndices, type EvalOutput, type EvalRequest } from '../src/gepa/state.js';
 import type { GepaRunState, IterationRecord, StopReason } from '../src/gepa/types.js';
 import { errorMessage } from '../contracts/errors.js';
 
@@ -137,7 +137,7 @@ export const gepaMachine = setup({
     checkStop: fromPromise<StopReason | null, CheckStopInput>(notProvided('checkStop')),
   },
   guards: {
-    isFresh: ({ context }) => context.run.candidates.length === 0,
+    seedsPending: ({ context }) => seedsPending(context.run),
     stopRequested: ({ context }) => context.stopRequested,
     budgetExhausted: ({ context }) => context.run.metricCalls >= context.limits.maxMetricCalls,
     overBudget: ({ context }) => context.run.metricCalls + (context.pending?.indices.length ?? 0) > context.limits.maxMetricCalls,
@@ -202,7 +202,7 @@ export const gepaMachine = setup({
   initial: 'initializing',
   states: {
     initializing: {
-      always: [{ guard: 'isFresh', target: 'evaluatingSeed' }, { target: 'checking' }],
+      always: [{ guard: 'seedsPending', target: 'evaluatingSeed' }, { target: 'checking' }],
     },
     evaluatingSeed: {
       // The runtime refuses a budget that cannot cover this (a usage error), so it is never cut.
@@ -236,6 +236,8 @@ export const gepaMachine = setup({
           { guard: 'reflectionBudgetSpent', target: 'done', actions: { type: 'stopWith', params: 'max_reflection_tokens' as const } },
           { guard: 'converged', target: 'done', actions: { type: 'stopWith', params: 'converged' as const } },
           { guard: 'stalled', target: 'done', actions: { type: 'stopWith', params: 'no_progress' as const } },
+          // Several seed candidates: each is validated into the pool before the search starts.
+          { guard: 'seedsPending', target: 'evaluatingSeed' },
           { target: 'planning' },
         ],
         onError: {

@@ -43,7 +43,8 @@ import { safeText } from './terminal.js';
 export interface OptimizeFlags extends ModelFlags {
   train?: string;
   val?: string;
-  seedPrompt?: string;
+  /** One per --seed-prompt: the first is the seed, the others further seed candidates. */
+  seedPrompt?: string[];
   pipeline?: string;
   aime?: boolean;
   out?: string;
@@ -87,7 +88,7 @@ export function optimizeCommand(program: Command): Command {
   )
     .requiredOption('--train <file>', 'training examples, JSONL')
     .requiredOption('--val <file>', 'validation examples, JSONL')
-    .option('--seed-prompt <text>', 'the system prompt to start from (default adapter)')
+    .option('--seed-prompt <text>', 'the system prompt to start from (default adapter); repeat it for several seed candidates', (v: string, prev: string[] = []) => [...prev, v])
     .option('--pipeline <file>', 'evolve this agent team (pipeline YAML); needs --out')
     .option('--aime', "evolve the AIME runtime's planner and persona prompts on a data set of goals")
     .option('--out <file>', '--pipeline: the evolved pipeline file; --aime: the best prompts (.yaml or .json)')
@@ -231,7 +232,8 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
         ...common,
         trainFile: f.train!,
         valFile: f.val!,
-        seedPrompt: f.seedPrompt!,
+        seedPrompt: f.seedPrompt![0]!,
+        ...(f.seedPrompt!.length > 1 ? { extraSeedPrompts: f.seedPrompt!.slice(1) } : {}),
         ...(f.test ? { testFile: f.test } : {}),
         taskModel: models.chat,
         reflectionModel: models.reflection,

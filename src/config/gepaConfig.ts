@@ -121,7 +121,7 @@ export const gepaConfigSchema = mapping(
           .default(null),
         max_reflection_failures: int('an integer >= 1', { gte: 1 }).default(5),
         frontier_type: oneOf(FRONTIER_TYPES).default('instance'),
-        chain_length: int('an integer >= 1', { gte: 1 }).default(6),
+        chain_length: int('an integer >= 1', { gte: 1 }).default(8),
       },
       'a mapping of offline optimisation settings',
     ).prefault(() => ({})),

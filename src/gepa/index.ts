@@ -34,6 +34,8 @@ export interface OptimizeFilesOptions extends Omit<OptimizeOptions<DefaultExampl
   /** Held-out set scored with the chosen candidate at the end. */
   testFile?: string;
   seedPrompt: string;
+  /** Further seed prompts: several seed candidates. */
+  extraSeedPrompts?: string[];
   taskModel: ChatModel;
   reflectionModel: ChatModel;
   /** Module whose default export scores (example, output); default: the answer is contained in the output. */
@@ -49,7 +51,7 @@ export interface OptimizeFilesOptions extends Omit<OptimizeOptions<DefaultExampl
 
 /** `gepa-aime optimize --train --val --seed-prompt ...` in one call. */
 export async function optimizeFiles(o: OptimizeFilesOptions): Promise<GepaResult> {
-  const { trainFile, valFile, testFile, seedPrompt, taskModel, reflectionModel, metricModule, metric: metricFn, metricId: givenMetricId, componentName, taskSampling, ...rest } = o;
+  const { trainFile, valFile, testFile, seedPrompt, extraSeedPrompts, taskModel, reflectionModel, metricModule, metric: metricFn, metricId: givenMetricId, componentName, taskSampling, ...rest } = o;
   const testset = testFile ? await loadDataset(testFile) : undefined;
   const [trainset, valset, metric, metricId] = await Promise.all([
     loadDataset(trainFile),
@@ -64,5 +66,5 @@ export async function optimizeFiles(o: OptimizeFilesOptions): Promise<GepaResult
     ...(metric ? { metric, ...(metricId ? { metricId } : {}) } : {}),
     ...(taskSampling ? { sampling: taskSampling } : {}),
   });
-  return optimize({ ...rest, adapter, trainset, valset, ...(testset ? { testset } : {}), seedCandidate: { [component]: seedPrompt }, reflectionModel });
+  return optimize({ ...rest, adapter, trainset, valset, ...(testset ? { testset } : {}), seedCandidate: { [component]: seedPrompt }, ...(extraSeedPrompts?.length ? { extraSeeds: extraSeedPrompts.map((p) => ({ [component]: p })) } : {}), reflectionModel });
 }

@@ -9,7 +9,7 @@ import { proposeMerge } from './merge.js';
 import { Rng } from './rng.js';
 import { nextMinibatch } from './sampler.js';
 import { selectComponents, selectParent } from './selection.js';
-import { addCandidate, bestCandidateId, bestValScore, cachedRecords, cachedScores } from './state.js';
+import { addCandidate, bestCandidateId, bestValScore, cachedRecords, cachedScores, seedCandidates } from './state.js';
 import type { Candidate, EvalRecord, GepaRunState, IterationOutcome, IterationRecord, Origin, Split } from './types.js';
 
 export interface IterationWork {
@@ -80,7 +80,7 @@ function work(run: GepaRunState, init: Partial<IterationWork> & Pick<IterationWo
 }
 
 export function seedWork(run: GepaRunState): IterationWork {
-  return work(run, { kind: 'seed', parents: [], split: 'val', batch: [], child: run.seedCandidate });
+  return work(run, { kind: 'seed', parents: [], split: 'val', batch: [], child: seedCandidates(run)[run.candidates.length]! });
 }
 
 export const beginIteration = (run: GepaRunState): GepaRunState => ({ ...run, iteration: run.iteration + 1 });

@@ -19,7 +19,7 @@ import { buildResult, type GepaResult, type TestScore } from './result.js';
 import { makeEvaluator } from './evaluation.js';
 import { ensureRunDir, loadRun, RunDirError, RunDirWriter, trimIterations, writeResult } from './runDir.js';
 import { algorithmSettings, changedAlgorithmKeys, resolveSettings, type GepaSettings, type GepaSettingsInput } from './settings.js';
-import { createRunState, evalRequest, valIndices } from './state.js';
+import { createRunState, evalRequest, seedCandidates, valIndices } from './state.js';
 import type { Candidate, GepaRunState, IterationRecord, ScoreIdentity, StopReason } from './types.js';
 import { GepaTrace } from './tracing.js';
 import { provideGepaMachine } from './wiring.js';
@@ -36,6 +36,8 @@ export interface OptimizeOptions<E> {
   trainset: readonly E[];
   valset: readonly E[];
   seedCandidate: Candidate;
+  /** Further seed candidates (same component names): each is validated and enters the pool before the search. */
+  extraSeeds?: Candidate[];
   /** Held-out examples: the chosen candidate is scored on them at the end, beside its validation score (not from the budget). */
   testset?: readonly E[];
   /** Required unless the adapter has proposeNewTexts. */
@@ -88,6 +90,10 @@ function checkInputs<E>(o: OptimizeOptions<E>, settings: GepaSettings): void {
   if (!names.length) throw new GepaInputError('the seed candidate has no components: give at least one named text, e.g. {system_prompt: "..."}');
   const bad = names.filter((n) => typeof o.seedCandidate[n] !== 'string');
   if (bad.length) throw new GepaInputError(`seed candidate components must be strings: ${bad.join(', ')}`);
+  for (const [k, extra] of (o.extraSeeds ?? []).entries()) {
+    const same = Object.keys(extra).sort().join(',') === [...names].sort().join(',') && Object.values(extra).every((v) => typeof v === 'string');
+    if (!same) throw new GepaInputError(`seed candidate ${k + 2} must have the same components as the first (${names.join(', ')}), as strings`);
+  }
   if (!o.trainset.length) throw new GepaInputError('the train set is empty');
   if (!o.valset.length) throw new GepaInputError('the validation set is empty');
   if (!o.reflectionModel && !o.adapter.proposeNewTexts) throw new GepaInputError('a reflection model is required (the adapter has no proposeNewTexts)');
@@ -100,6 +106,7 @@ function checkResumable(saved: GepaRunState, fresh: GepaRunState, runDir: string
   if (hashJson(saved.exampleIds.train) !== hashJson(fresh.exampleIds.train)) problems.push('the train set differs');
   if (hashJson(saved.exampleIds.val) !== hashJson(fresh.exampleIds.val)) problems.push('the validation set differs');
   if (hashCandidate(saved.seedCandidate) !== hashCandidate(fresh.seedCandidate)) problems.push('the seed candidate differs');
+  if (hashJson((saved.extraSeeds ?? []).map(hashCandidate)) !== hashJson((fresh.extraSeeds ?? []).map(hashCandidate))) problems.push('the further seed candidates differ');
   const changed = changedAlgorithmKeys(saved.settings, fresh.settings);
   if (changed.length) problems.push(`settings changed: ${changed.join(', ')}`);
   for (const key of new Set([...Object.keys(saved.scoreIdentity), ...Object.keys(fresh.scoreIdentity)])) {
@@ -115,6 +122,7 @@ async function openRun<E>(
 ): Promise<{ run: GepaRunState; wallMs: number; resumed: boolean; writer: RunDirWriter | null }> {
   const fresh = createRunState({
     seedCandidate: o.seedCandidate,
+    ...(o.extraSeeds?.length ? { extraSeeds: o.extraSeeds } : {}),
     settings: algorithmSettings(settings),
     exampleIds: { train: o.trainset.map(hashJson), val: o.valset.map(hashJson) },
     scoreIdentity: { ...(o.adapter.scoreIdentity?.() ?? {}), ...(o.scoreIdentity ?? {}) },
@@ -135,10 +143,10 @@ async function openRun<E>(
 /** The budget is a hard cap: one that cannot pay for the seed's validation is an input error, not a silent overrun. */
 function checkBudget(run: GepaRunState, max: number): void {
   if (run.candidates.length) return;
-  const seedCalls = evalRequest(run, 'val', run.seedCandidate, valIndices(run)).indices.length;
+  const seedCalls = seedCandidates(run).reduce((n, c) => n + evalRequest(run, 'val', c, valIndices(run)).indices.length, 0);
   if (max < seedCalls) {
     throw new GepaInputError(
-      `max_metric_calls ${max} cannot cover the seed candidate's validation (${seedCalls} metric calls, one per distinct validation example): raise it to at least ${seedCalls}, or use a smaller validation set`,
+      `max_metric_calls ${max} cannot cover the seed candidate's validation (${seedCalls} metric calls, one per distinct validation example${run.extraSeeds?.length ? ` and seed` : ''}): raise it to at least ${seedCalls}, or use a smaller validation set`,
     );
   }
 }

@@ -39,6 +39,7 @@ export interface EvalOutput {
 
 export function createRunState(init: {
   seedCandidate: Candidate;
+  extraSeeds?: Candidate[];
   settings: AlgorithmSettings;
   exampleIds: { train: string[]; val: string[] };
   scoreIdentity?: ScoreIdentity;
@@ -50,6 +51,7 @@ export function createRunState(init: {
     scoreIdentity,
     scoreKey: hashJson(scoreIdentity),
     seedCandidate: init.seedCandidate,
+    ...(init.extraSeeds?.length ? { extraSeeds: init.extraSeeds } : {}),
     componentNames: Object.keys(init.seedCandidate),
     trainSize: init.exampleIds.train.length,
     valSize: init.exampleIds.val.length,
@@ -127,6 +129,12 @@ export function cachedRecords(run: GepaRunState, candidate: Candidate, split: Sp
 export function cachedScores(run: GepaRunState, candidate: Candidate, split: Split, indices: readonly number[]): number[] {
   return cachedRecords(run, candidate, split, indices).map((r) => r.score);
 }
+
+/** Every seed candidate, the first one first. */
+export const seedCandidates = (run: GepaRunState): Candidate[] => [run.seedCandidate, ...(run.extraSeeds ?? [])];
+
+/** Seeds not yet validated into the pool (seeds come first, in order). */
+export const seedsPending = (run: GepaRunState): boolean => run.candidates.length < seedCandidates(run).length;
 
 export const valIndices = (run: GepaRunState): number[] => Array.from({ length: run.valSize }, (_, i) => i);
 

@@ -75,6 +75,8 @@ export interface GepaRunState {
   /** hashJson(scoreIdentity): the first part of every evaluation's content key. */
   scoreKey: string;
   seedCandidate: Candidate;
+  /** Further seed candidates, validated after the first (each enters the pool as a seed). */
+  extraSeeds?: Candidate[];
   /** Component names in the seed candidate's order: the round-robin order. */
   componentNames: string[];
   trainSize: number;

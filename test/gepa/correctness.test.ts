@@ -207,4 +207,16 @@ describe('GEPA accounting', () => {
     // An objective frontier with an adapter that reports no objectives is an input error.
     await expect(optimize({ adapter: createDefaultAdapter({ model: keywordTaskModel() }), trainset: trainset(), valset: valset(), seedCandidate: seed, reflectionModel: keywordReflectionModel(), settings: { max_metric_calls: 40, frontier_type: 'objective' } })).rejects.toThrow(/frontier_type "objective" needs objective scores/);
   });
+
+  it('validates several seed candidates into the pool before the search, counted in the budget check and on resume', async () => {
+    const seeds = [{ system_prompt: 'Seed A KEY:alpha' }, { system_prompt: 'Seed B KEY:bravo KEY:charlie' }];
+    const s = run({ max_metric_calls: 80 }, { extraSeeds: seeds });
+    const result = await s.done;
+    expect(result.candidates.slice(0, 3).map((c) => c.origin)).toEqual(['seed', 'seed', 'seed']);
+    expect(result.candidates[2]!.components).toEqual(seeds[1]);
+    expect(result.candidates[2]!.valScore).toBe(2 / 8);
+    expect(s.records.slice(0, 3).map((r) => r.kind)).toEqual(['seed', 'seed', 'seed']);
+    await expect(run({ max_metric_calls: 23 }, { extraSeeds: seeds }).done).rejects.toThrow(/cannot cover .*24 metric calls/);
+    await expect(run({ max_metric_calls: 80 }, { extraSeeds: [{ other: 'x' }] }).done).rejects.toThrow(/seed candidate 2 must have the same components/);
+  });
 });
