@@ -26,7 +26,7 @@ import { loadTeamFile } from '../pipeline/load.js';
 import { loadScorer, type Scorer } from '../pipeline/scorer.js';
 import { evolvedPipelineText } from '../pipeline/yamlWriter.js';
 import { HistoryWriter } from '../gepa/online/history.js';
-import { aimeSeedCandidate, createAimeAdapter } from '../runtime/aimeAdapter.js';
+import { aimeSeedCandidate, aimeToolComponents, createAimeAdapter } from '../runtime/aimeAdapter.js';
 import { historyPath } from '../runtime/learning.js';
 import { createModelSet } from '../runtime/models.js';
 import { judgeGoalScorer, judgeMetric, judgeTeamScorer } from '../judge/index.js';
@@ -71,6 +71,7 @@ export interface OptimizeFlags extends ModelFlags {
   events?: string;
   maxReflectionTokens?: number;
   frontier?: 'instance' | 'objective' | 'hybrid';
+  toolDescriptions?: boolean;
 }
 
 function parseSeed(value: string): number {
@@ -97,6 +98,7 @@ export function optimizeCommand(program: Command): Command {
     .option('--max-metric-calls <n>', 'budget: evaluations of one candidate on one example (a hard cap)', parsePositiveInt('--max-metric-calls'))
     .option('--max-reflection-tokens <n>', 'budget for the reflection model: no reflection starts once it has used this many tokens', parsePositiveInt('--max-reflection-tokens'))
     .addOption(new Option('--frontier <type>', 'Pareto frontier over validation instances, objectives (named metric scores) or both').choices(['instance', 'objective', 'hybrid']))
+    .option('--tool-descriptions', '--aime: also evolve how each bundle tool is described to the agents (components tool.<name>.description)')
     .option('--test <file>', 'held-out examples, JSONL: the chosen candidate is scored on them and reported beside its validation score')
     .option('--events <file>', 'append the run as JSON Lines (start, iteration, proposal, acceptance, done) for outside tools')
     .option('--seed <n>', 'random seed', parseSeed)
@@ -130,7 +132,7 @@ function modeOf(f: OptimizeFlags): Mode {
   if (f.judge && (f.metric || f.scorer)) throw new UsageError('--judge is the scorer: give it, or --metric / --scorer, not both');
   if (mode !== 'prompt' && f.metric) throw new UsageError('--metric is for --seed-prompt; teams and goals take --scorer');
   if (mode === 'prompt' && (f.out || f.scorer)) throw new UsageError('--out and --scorer are for --pipeline and --aime');
-  if (mode !== 'aime' && (f.install || f.traces)) throw new UsageError('--install and --traces are for --aime');
+  if (mode !== 'aime' && (f.install || f.traces || f.toolDescriptions)) throw new UsageError('--install, --traces and --tool-descriptions are for --aime');
   if (f.redis && mode !== 'prompt') throw new UsageError('--redis is built for --seed-prompt only so far; --pipeline and --aime evaluate on this machine (drop --redis)');
   if (f.chunkSize && !f.redis) throw new UsageError('--chunk-size is for --redis');
   if (f.redis && f.judge) throw new UsageError('--judge is not distributed yet: drop --redis to judge on this machine, or score with --metric');
@@ -275,7 +277,7 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
       const tracesDir = f.traces ? path.resolve(f.traces) : await fsp.mkdtemp(path.join(os.tmpdir(), 'gepa-aime-optimize-traces-'));
       const adapter = createAimeAdapter({ config: { ...config, model: modelConfig }, models, scorer, tracesDir, baseDir: path.dirname(path.resolve(f.train!)) });
       const testset = f.test ? await loadTeamDataset(f.test) : undefined;
-      result = await optimize({ ...common, adapter, trainset, valset, ...(testset ? { testset } : {}), seedCandidate: aimeSeedCandidate(config), reflectionModel: models.reflection });
+      result = await optimize({ ...common, adapter, trainset, valset, ...(testset ? { testset } : {}), seedCandidate: { ...aimeSeedCandidate(config), ...(f.toolDescriptions ? await aimeToolComponents(config) : {}) }, reflectionModel: models.reflection });
       if (f.out) {
         await writeOut(f.out, promptsFile(f.out, result));
         extra['out'] = path.resolve(f.out);
