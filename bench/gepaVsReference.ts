@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { createDefaultAdapter, optimize, type DefaultExample } from '../src/gepa/index.js';
-import type { ChatModel, ChatRequest, ChatResponse } from '../src/llm/types.js';
+import type { ChatModel, ChatRequest, ChatResponse } from '../contracts/llm.js';
 
 const N_WORDS = 40;
 const RULE = 'FORMAT:upper';

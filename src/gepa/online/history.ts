@@ -96,10 +96,23 @@ export const historyRecordSchema = z.discriminatedUnion('kind', [
     output: str,
     score: z.number().min(0).max(1),
     feedback: str,
-    composite: z.number(),
+    composite: z.number().nullable(),
+    excluded: str.optional(),
   }),
   z.looseObject({ kind: z.literal('candidate'), ...base, id: z.string().min(1), parentId: z.string().nullable(), components: z.record(z.string(), str), reason: str }),
   z.looseObject({ kind: z.literal('switch'), ...base, from: z.string(), to: z.string(), reason: str }),
+  z.looseObject({
+    kind: z.literal('decision'),
+    ...base,
+    verdict: z.enum(['switch', 'reject']),
+    championId: z.string(),
+    challengerId: z.string(),
+    champion: z.object({ successes: z.number().int().min(0), failures: z.number().int().min(0) }),
+    challenger: z.object({ successes: z.number().int().min(0), failures: z.number().int().min(0) }),
+    pBetter: z.number().min(0).max(1),
+    reason: str,
+  }),
+  z.looseObject({ kind: z.literal('reset'), ...base, reason: str }),
 ]);
 
 /** Reads the history; a record that fails its schema is skipped and reported, not used. */
