@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { WorkflowLimits } from '../../machines/workflow.js';
 import { PLANNER_COMPONENT, personaComponent, toolComponent } from '../../contracts/aime/prompts.js';
 import { loadToolRegistry } from '../tools/registry.js';
+import { mapPool } from '../gepa/pool.js';
 import type { LoadedConfig } from '../config/index.js';
 import type { EvaluationBatch, GepaAdapter, ReflectiveDataset, ReflectiveRecord } from '../gepa/index.js';
 import { normalizeScore, type ScoreResult, type Scorer, type TeamExample } from '../pipeline/scorer.js';
@@ -149,17 +150,19 @@ export function createAimeAdapter(o: AimeAdapterOptions): GepaAdapter<GoalExampl
 
   return {
     async evaluate(batch, candidate, captureTraces, options) {
-      const trajectories: GoalTrajectory[] = [];
-      for (const example of batch) {
+      // Goals in temporary workspaces are independent runs: up to the engine's hint at once.
+      // Goals that name a workspace may share it, so they run one after another.
+      const limit = batch.some((e) => e.workspace) ? 1 : Math.max(1, options?.maxConcurrency ?? 1);
+      const trajectories = await mapPool(batch, limit, async (example): Promise<GoalTrajectory> => {
         try {
-          trajectories.push(await evaluateOne(example, candidate, options?.signal));
+          return await evaluateOne(example, candidate, options?.signal);
         } catch (err) {
           // A judge that could not judge is not a bad run: the evaluation fails, it is not scored 0.
           if (options?.signal?.aborted || isJudgeError(err)) throw err;
           const error = errorMessage(err);
-          trajectories.push({ goal: example.input, status: 'error', answer: '', reason: error, iterations: 0, planner: [], actors: [], tokens: 0, score: 0, feedback: `The run could not be evaluated: ${error}`, error });
+          return { goal: example.input, status: 'error', answer: '', reason: error, iterations: 0, planner: [], actors: [], tokens: 0, score: 0, feedback: `The run could not be evaluated: ${error}`, error };
         }
-      }
+      });
       const out: EvaluationBatch<string, GoalTrajectory> = { outputs: trajectories.map((t) => t.answer), scores: trajectories.map((t) => t.score) };
       return captureTraces ? { ...out, trajectories } : out;
     },
