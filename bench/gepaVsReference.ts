@@ -129,7 +129,10 @@ function reference(ref: string, seed: number, latency: number): Promise<Curve> {
       if (code !== 0) return reject(new Error(`the reference driver exited ${code}: ${err.trim().split('\n').slice(-5).join('\n')}`));
       const r = JSON.parse(out.trim().split('\n').at(-1)!) as { metric_calls: number; val_curve: [number, number, number][]; wall_s: number };
       let best = -1;
-      const points = r.val_curve.map(([calls, mean, s]) => [calls, (best = Math.max(best, mean)), s] as [number, number, number]);
+      const points = r.val_curve.map(([calls, mean, s]) => {
+        best = Math.max(best, mean);
+        return [calls, best, s] as [number, number, number];
+      });
       resolve({ points, metricCalls: r.metric_calls, wallS: r.wall_s });
     });
     child.stdin.end(JSON.stringify(job));

@@ -134,7 +134,10 @@ export async function loadRun(dir: string): Promise<SavedRun | null> {
     keepFirst<StoredCandidate>(path.join(dir, CANDIDATES_FILE), stored.candidateCount, 'candidates'),
   ]);
   const cache: GepaRunState['cache'] = {};
-  for (const e of evals) (cache[e.candidate] ??= {})[e.example] = e.record;
+  for (const e of evals) {
+    cache[e.candidate] ??= {};
+    cache[e.candidate]![e.example] = e.record;
+  }
   let frontier = emptyFrontier();
   const keys = stored.frontierKeys;
   for (const c of candidates) frontier = addToFrontier(frontier, c.id, keys ? frontierVector(keys, c.valScores, c.objectiveScores ?? {}) : c.valScores);

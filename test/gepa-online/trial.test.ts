@@ -39,7 +39,7 @@ const SETTINGS = {
  * each goal's run id assigns it to the challenger (share 0.5) or the champion,
  * its outcome is recorded, and the trial rule judges after every goal.
  */
-export function simulateTrial(seed: number, pChampion: number, pChallenger: number) {
+function simulateTrial(seed: number, pChampion: number, pChallenger: number) {
   const rng = new Rng(seed * 7919 + 1);
   let state = proposeChallenger(seedState({ planner: 'p' }), { id: 'chall', parentId: 'seed', components: { planner: 'q' } }, SETTINGS);
   for (let goal = 1; ; goal++) {

@@ -85,7 +85,11 @@ describe('resume', () => {
     const cancelled = await optimize(
       options('keyword', dir, { max_metric_calls: 120 }, {
         signal: controller.signal,
-        onProgress: (e) => void (e.type === 'metric_call' && e.metricCalls >= 24 && !abortedAt && ((abortedAt = e.metricCalls), controller.abort())),
+        onProgress: (e) => {
+          if (e.type !== 'metric_call' || e.metricCalls < 24 || abortedAt) return;
+          abortedAt = e.metricCalls;
+          controller.abort();
+        },
       }),
     );
     expect(cancelled.stopReason).toBe('aborted');
