@@ -215,6 +215,7 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
   const extra: Record<string, unknown> = { mode };
   try {
     if (mode === 'prompt' && f.redis) {
+      if (f.seedPrompt!.length > 1 || f.test) throw new UsageError('--redis takes one --seed-prompt and no --test yet: drop --redis to use them');
       // Loaded on demand: BullMQ is slow to import and only --redis needs it.
       const { optimizeOnQueue } = await import('../queue/optimize.js');
       result = await optimizeOnQueue({
@@ -222,7 +223,7 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
         redisUrl: f.redis,
         trainFile: f.train!,
         valFile: f.val!,
-        seedPrompt: f.seedPrompt!,
+        seedPrompt: f.seedPrompt![0]!,
         taskModel: models.chat,
         taskModelName: resolveRole(modelConfig, 'actor').model,
         reflectionModel: models.reflection,
