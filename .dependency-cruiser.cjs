@@ -13,7 +13,7 @@ const LAYERS = [
   ['src/runtime'],
   ['src/data'],
   ['src/queue'],
-  ['src/dashboard'],
+  ['src/dashboard', 'src/api'],
   ['src/cli'],
 ];
 

@@ -5,8 +5,10 @@
  */
 import { AppError, type ErrorCategory } from './errors.js';
 
+/** Who a chat message is from. */
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
+/** A tool call the model asked for. */
 export interface ToolCall {
   /** Provider-assigned id; echoed back on the tool message that answers it. */
   id: string;
@@ -15,6 +17,7 @@ export interface ToolCall {
   arguments: string;
 }
 
+/** One message of a conversation. */
 export interface ChatMessage {
   role: Role;
   content: string;
@@ -40,6 +43,7 @@ export interface ResponseFormat {
   strict?: boolean;
 }
 
+/** Sampling settings of a request. */
 export interface SamplingSettings {
   temperature?: number;
   topP?: number;
@@ -48,6 +52,7 @@ export interface SamplingSettings {
   stop?: string[];
 }
 
+/** One model request: messages, tools, structured output, sampling, and an abort signal. */
 export interface ChatRequest {
   messages: ChatMessage[];
   tools?: ToolSpec[];
@@ -63,12 +68,14 @@ export interface ChatRequest {
   signal?: AbortSignal;
 }
 
+/** Tokens of one call (or a sum of calls). */
 export interface TokenUsage {
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
 }
 
+/** One model reply: text, tool calls, usage. */
 export interface ChatResponse {
   content: string;
   toolCalls: ToolCall[];
@@ -79,6 +86,7 @@ export interface ChatResponse {
   model: string;
 }
 
+/** A chat model: every provider, the offline model and the scripted model implement this. */
 export interface ChatModel {
   /** Human-readable identity, e.g. `offline:gepa-aime-offline` or `vllm:qwen3@http://...`. */
   readonly id: string;

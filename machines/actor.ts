@@ -43,8 +43,8 @@ export interface RunToolsInput {
   stepIndex: number;
 }
 
-function failedReport(taskId: string, summary: string): ActorReport {
-  return { taskId, status: 'failed', summary, references: [] };
+function failedReport(taskId: string, summary: string, infrastructure?: string): ActorReport {
+  return { taskId, status: 'failed', summary, references: [], ...(infrastructure ? { infrastructure } : {}) };
 }
 
 export const actorMachine = setup({
@@ -96,6 +96,8 @@ export const actorMachine = setup({
       return { steps: [...context.steps, ...steps], messages: [...context.messages, ...toolMessages], pendingCalls: [] };
     }),
     fail: assign(({ context }, summary: string) => ({ report: failedReport(context.spec.taskId, summary) })),
+    /** A failure of the infrastructure or a limit: reported, but no evidence about the prompts. */
+    failOutside: assign(({ context }, f: { summary: string; cause: string }) => ({ report: failedReport(context.spec.taskId, f.summary, f.cause) })),
     // ---- messages to other actors ----
     reportUsage: sendParent(({ context }, result: ThinkResult): ActorUsageEvent => ({
       type: 'ACTOR.USAGE',
@@ -170,7 +172,7 @@ export const actorMachine = setup({
         ],
         onError: {
           target: 'reporting',
-          actions: { type: 'fail', params: ({ event }) => `model call failed: ${errorMessage(event.error)}` },
+          actions: { type: 'failOutside', params: ({ event }) => ({ summary: `model call failed: ${errorMessage(event.error)}`, cause: 'model call failed' }) },
         },
       },
     },
@@ -191,7 +193,7 @@ export const actorMachine = setup({
         onError: {
           // Tools report their own failures as observations; reaching here means the runtime broke.
           target: 'reporting',
-          actions: { type: 'fail', params: ({ event }) => `tool execution failed: ${errorMessage(event.error)}` },
+          actions: { type: 'failOutside', params: ({ event }) => ({ summary: `tool execution failed: ${errorMessage(event.error)}`, cause: 'tool runtime failed' }) },
         },
       },
     },
@@ -202,11 +204,13 @@ export const actorMachine = setup({
           guard: 'stepLimitReached',
           target: 'reporting',
           actions: {
-            type: 'fail',
-            params: ({ context }) =>
-              `step limit (${context.spec.maxSteps}) reached before the completion criteria were met; last observation: ${
+            type: 'failOutside',
+            params: ({ context }) => ({
+              summary: `step limit (${context.spec.maxSteps}) reached before the completion criteria were met; last observation: ${
                 context.steps.at(-1)?.observation.slice(0, 300) ?? 'none'
               }`,
+              cause: 'step limit reached',
+            }),
           },
         },
         { target: 'reasoning' },

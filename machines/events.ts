@@ -14,6 +14,7 @@
 import type { TokenUsage } from '../contracts/llm.js';
 import type { ActorReport, ActorStep, PlannerDecision } from '../contracts/aime/types.js';
 import type { TaskList } from '../contracts/aime/taskList.js';
+import type { DecisionSummary, Trial } from '../contracts/gepa/trial.js';
 
 // ---- planner protocol -------------------------------------------------------
 
@@ -26,7 +27,8 @@ export type PlannerPlanEvent = {
   plannerPrompt: string;
 };
 export type PlannerDecidedEvent = { type: 'PLANNER.DECIDED'; decision: PlannerDecision; usage: TokenUsage; raw: string };
-export type PlannerFailedEvent = { type: 'PLANNER.FAILED'; reason: string; usage: TokenUsage };
+/** `infrastructure` is set when the model call failed (not the planner's reply): no evidence about the prompts. */
+export type PlannerFailedEvent = { type: 'PLANNER.FAILED'; reason: string; usage: TokenUsage; infrastructure?: string };
 
 export type PlannerInbound = PlannerPlanEvent;
 
@@ -77,6 +79,8 @@ export type OptimizerOutcomeEvent = {
   output: string;
   score: number;
   feedback: string;
+  /** Set when the infrastructure caused the outcome (transport or provider error, cancellation, a limit): never scored or learned from. */
+  excluded?: string;
 };
 export type OptimizerPromptsEvent = { type: 'OPTIMIZER.PROMPTS'; prompts: Record<string, string>; candidateId: string; reason: string };
 /** The answer to a goal outcome: learning for this goal is done (and persisted). */
@@ -84,8 +88,14 @@ export type OptimizerSettledEvent = {
   type: 'OPTIMIZER.SETTLED';
   activeId: string;
   composite: number | null;
-  /** What changed because of this goal, if anything (a mutation, a switch). */
+  /** What changed because of this goal, if anything (a challenger proposed, a switch, a rejection). */
   change: string | null;
+  /** The candidate this run played. */
+  armId: string;
+  /** The trial running after this goal, with both arms' evidence; null when none. */
+  trial: Trial | null;
+  /** The trial decided by this goal, with its evidence; null when none was. */
+  decision: DecisionSummary | null;
 };
 
 export type OptimizerInbound = OptimizerOutcomeEvent;

@@ -6,21 +6,27 @@
  *     judgingParent -> persisting                     (parent perfect on the minibatch: skip)
  *     judgingParent -> reflecting -> persisting       (no change, a known candidate, or reflection failed)
  *     judgingParent -> reflecting -> evaluatingChild -> judgingChild
- *       judgingChild -> validating -> updatingFrontier -> persisting   (strict improvement)
+ *       judgingChild -> sampling -> evaluatingParent ...                (strict improvement, chain not full: mutate the child again)
+ *       judgingChild -> validating -> updatingFrontier -> persisting   (strict improvement, or the chain ends: validate its last child)
  *       judgingChild -> persisting                                      (rejected)
  *   planning -> merging -> evaluatingMerge -> judgingMerge -> validating | persisting
- *   persisting -> checking -> done     (budget, target, time, stop file, GEPA.STOP, converged, no progress)
+ *   persisting -> checking -> done     (budget, target, time, stop file, GEPA.STOP, reflection failures, converged, no progress)
+ *   evaluating* -> done                 (the request does not fit the budget left: nothing is evaluated)
  *
  * The whole search state is `context.run`: plain JSON, persisted after every
  * iteration, so a run can be resumed from it. Every random draw uses the PRNG
  * state kept there. Effects (evaluation, reflection, persistence, the stop
  * probe) are promise actors provided by name; the machine itself does no I/O.
  */
-import { assign, emit, fromPromise, setup } from 'xstate';
+import { and, assign, emit, fromPromise, setup } from 'xstate';
 import type { GepaEmitted, GepaInbound } from './gepaEvents.js';
 import {
   applyProposal,
   beginIteration,
+  canExtendChain,
+  chainPending,
+  endChain,
+  extendChain,
   childImproved,
   chooseComponents,
   commitChild,
@@ -41,13 +47,18 @@ import {
   type ReflectRequest,
 } from '../src/gepa/iteration.js';
 import { converged, finishIteration, stalled } from '../src/gepa/stopping.js';
-import { applyEvaluation, bestValScore, evalRequest, valIndices, type EvalOutput, type EvalRequest } from '../src/gepa/state.js';
+import { applyEvaluation, bestValScore, evalRequest, seedsPending, valIndices, type EvalOutput, type EvalRequest } from '../src/gepa/state.js';
 import type { GepaRunState, IterationRecord, StopReason } from '../src/gepa/types.js';
 import { errorMessage } from '../contracts/errors.js';
 
 export interface GepaLimits {
+  /** A hard cap: no evaluation starts that could take the run past it. */
   maxMetricCalls: number;
   targetScore: number | null;
+  /** Stop with `reflection_failed` after this many failed reflections in a row. */
+  maxReflectionFailures: number;
+  /** Stop with `max_reflection_tokens` once the reflection model has used this many tokens; null = no cap. */
+  maxReflectionTokens?: number | null;
 }
 
 export interface GepaMachineInput {
@@ -64,6 +75,8 @@ export interface GepaContext {
   pending: EvalRequest | null;
   /** The record of the iteration being persisted / last persisted. */
   record: IterationRecord | null;
+  /** Evaluations since the last save, in the order they were paid: persisting appends them. */
+  unsaved: EvalOutput[];
   stopRequested: boolean;
   stopReason: StopReason | null;
   error: string | null;
@@ -72,6 +85,8 @@ export interface GepaContext {
 export interface PersistInput {
   run: GepaRunState;
   record: IterationRecord;
+  /** New evaluations since the last save, in order. */
+  evaluations: EvalOutput[];
 }
 
 export interface CheckStopInput {
@@ -89,12 +104,23 @@ const notProvided = (name: string) => async (): Promise<never> => {
   throw new Error(`${name} is not provided: the runtime must supply it (see src/gepa/optimize.ts)`);
 };
 
-interface EvalPick {
+export interface EvalPick {
   split: 'train' | 'val';
   indices: number[];
   /** Evaluate the work's child (true) or its parent. */
   child: boolean;
 }
+
+/**
+ * Every evaluating state first checks that its request fits the budget left.
+ * If not, nothing is evaluated and the run ends; the cut iteration is not
+ * saved, so a resume with a larger budget redoes it as an uninterrupted run would.
+ */
+const overBudget = {
+  guard: 'overBudget',
+  target: 'done',
+  actions: { type: 'stopWith', params: 'max_metric_calls' },
+} as const;
 
 export const gepaMachine = setup({
   types: {
@@ -111,9 +137,12 @@ export const gepaMachine = setup({
     checkStop: fromPromise<StopReason | null, CheckStopInput>(notProvided('checkStop')),
   },
   guards: {
-    isFresh: ({ context }) => context.run.candidates.length === 0,
+    seedsPending: ({ context }) => seedsPending(context.run),
     stopRequested: ({ context }) => context.stopRequested,
     budgetExhausted: ({ context }) => context.run.metricCalls >= context.limits.maxMetricCalls,
+    overBudget: ({ context }) => context.run.metricCalls + (context.pending?.indices.length ?? 0) > context.limits.maxMetricCalls,
+    reflectionBroken: ({ context }) => context.run.reflectionFailures >= context.limits.maxReflectionFailures,
+    reflectionBudgetSpent: ({ context }) => context.limits.maxReflectionTokens != null && context.run.reflectionTokens >= context.limits.maxReflectionTokens,
     targetReached: ({ context }) => context.limits.targetScore !== null && bestValScore(context.run) >= context.limits.targetScore,
     converged: ({ context }) => converged(context.run),
     stalled: ({ context }) => stalled(context.run),
@@ -121,6 +150,8 @@ export const gepaMachine = setup({
     hasWork: ({ context }) => context.work !== null,
     parentPerfect: ({ context }) => parentPerfect(context.run, context.work!),
     childImproved: ({ context }) => childImproved(context.work!),
+    canExtendChain: ({ context }) => canExtendChain(context.run, context.work!),
+    chainPending: ({ context }) => chainPending(context.work!),
     mergeAccepted: ({ context }) => mergeAccepted(context.work!),
   },
   actions: {
@@ -129,13 +160,26 @@ export const gepaMachine = setup({
     /** Entry of every evaluating state: what to evaluate, minus what the cache already holds. */
     requestEval: assign(({ context }, p: EvalPick) => {
       const candidate = p.child ? context.work!.child! : parentOf(context.run, context.work!);
+      // Traces are asked for only where reflection can read them: train examples.
       return { pending: evalRequest(context.run, p.split, candidate, p.indices) };
     }),
-    applyEval: assign(({ context }, output: EvalOutput) => ({ run: applyEvaluation(context.run, output), pending: null })),
+    applyEval: assign(({ context }, output: EvalOutput) => ({
+      run: applyEvaluation(context.run, output),
+      pending: null,
+      unsaved: output.entries.length ? [...context.unsaved, output] : context.unsaved,
+    })),
     recordParentScores: assign(({ context }) => ({ work: recordParentScores(context.run, context.work!) })),
     recordChildScores: assign(({ context }) => ({ work: recordChildScores(context.run, context.work!) })),
-    applyProposal: assign(({ context }, out: ReflectOutput) => ({ work: applyProposal(context.run, context.work!, out) })),
-    reflectionFailed: assign(({ context }, error: string) => ({ work: { ...context.work!, outcome: 'reflection_failed' as const, error } })),
+    applyProposal: assign(({ context }, out: ReflectOutput) => ({
+      work: applyProposal(context.run, context.work!, out),
+      run: { ...context.run, reflectionFailures: 0, reflectionTokens: context.run.reflectionTokens + (out.tokens ?? 0) },
+    })),
+    reflectionFailed: assign(({ context }, error: string) => ({
+      work: { ...context.work!, outcome: 'reflection_failed' as const, error },
+      run: { ...context.run, reflectionFailures: context.run.reflectionFailures + 1 },
+    })),
+    extendChain: assign(({ context }) => ({ work: extendChain(context.work!) })),
+    endChain: assign(({ context }) => ({ work: endChain(context.work!) })),
     fail: assign((_, message: string) => ({ error: message })),
     stopWith: assign((_, reason: StopReason) => ({ stopReason: reason })),
   },
@@ -147,6 +191,7 @@ export const gepaMachine = setup({
     work: null,
     pending: null,
     record: null,
+    unsaved: [],
     stopRequested: false,
     stopReason: null,
     error: null,
@@ -157,9 +202,10 @@ export const gepaMachine = setup({
   initial: 'initializing',
   states: {
     initializing: {
-      always: [{ guard: 'isFresh', target: 'evaluatingSeed' }, { target: 'checking' }],
+      always: [{ guard: 'seedsPending', target: 'evaluatingSeed' }, { target: 'checking' }],
     },
     evaluatingSeed: {
+      // The runtime refuses a budget that cannot cover this (a usage error), so it is never cut.
       entry: [
         assign(({ context }) => ({ work: seedWork(context.run) })),
         { type: 'requestEval', params: ({ context }) => ({ split: 'val', indices: valIndices(context.run), child: true }) },
@@ -186,8 +232,12 @@ export const gepaMachine = setup({
           { guard: 'stopRequested', target: 'done', actions: { type: 'stopWith', params: 'stop_requested' as const } },
           { guard: 'budgetExhausted', target: 'done', actions: { type: 'stopWith', params: 'max_metric_calls' as const } },
           { guard: 'targetReached', target: 'done', actions: { type: 'stopWith', params: 'target_score' as const } },
+          { guard: 'reflectionBroken', target: 'done', actions: { type: 'stopWith', params: 'reflection_failed' as const } },
+          { guard: 'reflectionBudgetSpent', target: 'done', actions: { type: 'stopWith', params: 'max_reflection_tokens' as const } },
           { guard: 'converged', target: 'done', actions: { type: 'stopWith', params: 'converged' as const } },
           { guard: 'stalled', target: 'done', actions: { type: 'stopWith', params: 'no_progress' as const } },
+          // Several seed candidates: each is validated into the pool before the search starts.
+          { guard: 'seedsPending', target: 'evaluatingSeed' },
           { target: 'planning' },
         ],
         onError: {
@@ -207,6 +257,7 @@ export const gepaMachine = setup({
     },
     evaluatingMerge: {
       entry: { type: 'requestEval', params: ({ context }) => ({ split: 'val', indices: context.work!.batch, child: true }) },
+      always: overBudget,
       invoke: {
         id: 'evaluateMerge',
         src: 'evaluate',
@@ -234,6 +285,7 @@ export const gepaMachine = setup({
     },
     evaluatingParent: {
       entry: { type: 'requestEval', params: ({ context }) => ({ split: 'train', indices: context.work!.batch, child: false }) },
+      always: overBudget,
       invoke: {
         id: 'evaluateParent',
         src: 'evaluate',
@@ -247,6 +299,8 @@ export const gepaMachine = setup({
     },
     judgingParent: {
       always: [
+        // A chain whose working parent is already perfect here ends: validate it.
+        { guard: and(['parentPerfect', 'chainPending']), target: 'validating', actions: 'endChain' },
         { guard: 'parentPerfect', target: 'persisting', actions: { type: 'setOutcome', params: 'skipped_perfect' } },
         { target: 'reflecting' },
       ],
@@ -259,19 +313,32 @@ export const gepaMachine = setup({
         input: ({ context }) => reflectRequest(context.run, context.work!),
         onDone: [
           {
-            // Nothing changed, or the child is already in the pool: nothing to evaluate.
+            // Nothing changed, or the child is already in the pool: nothing to evaluate (a chain validates what it has).
+            guard: ({ context, event }) => applyProposal(context.run, context.work!, event.output).outcome !== null && chainPending(context.work!),
+            target: 'validating',
+            actions: [{ type: 'applyProposal', params: ({ event }) => event.output }, 'endChain'],
+          },
+          {
             guard: ({ context, event }) => applyProposal(context.run, context.work!, event.output).outcome !== null,
             target: 'persisting',
             actions: { type: 'applyProposal', params: ({ event }) => event.output },
           },
           { target: 'evaluatingChild', actions: { type: 'applyProposal', params: ({ event }) => event.output } },
         ],
-        // A failed reflection costs the iteration, not the run (as in the reference).
-        onError: { target: 'persisting', actions: { type: 'reflectionFailed', params: ({ event }) => errorMessage(event.error) } },
+        // A failed reflection costs the iteration, not the run (as in the reference); a chain validates what it has.
+        onError: [
+          {
+            guard: 'chainPending',
+            target: 'validating',
+            actions: [{ type: 'reflectionFailed', params: ({ event }) => errorMessage(event.error) }, 'endChain'],
+          },
+          { target: 'persisting', actions: { type: 'reflectionFailed', params: ({ event }) => errorMessage(event.error) } },
+        ],
       },
     },
     evaluatingChild: {
       entry: { type: 'requestEval', params: ({ context }) => ({ split: 'train', indices: context.work!.batch, child: true }) },
+      always: overBudget,
       invoke: {
         id: 'evaluateChild',
         src: 'evaluate',
@@ -285,12 +352,16 @@ export const gepaMachine = setup({
     },
     judgingChild: {
       always: [
+        // Accepted on its minibatch: mutate it again on the next minibatch before paying a validation.
+        { guard: and(['childImproved', 'canExtendChain']), target: 'sampling', actions: 'extendChain' },
         { guard: 'childImproved', target: 'validating' },
+        { guard: 'chainPending', target: 'validating', actions: 'endChain' },
         { target: 'persisting', actions: { type: 'setOutcome', params: 'rejected' } },
       ],
     },
     validating: {
       entry: { type: 'requestEval', params: ({ context }) => ({ split: 'val', indices: valIndices(context.run), child: true }) },
+      always: overBudget,
       invoke: {
         id: 'validate',
         src: 'evaluate',
@@ -314,8 +385,8 @@ export const gepaMachine = setup({
       invoke: {
         id: 'persist',
         src: 'persist',
-        input: ({ context }) => ({ run: context.run, record: context.record! }),
-        onDone: { target: 'checking', actions: 'announceIteration' },
+        input: ({ context }) => ({ run: context.run, record: context.record!, evaluations: context.unsaved }),
+        onDone: { target: 'checking', actions: ['announceIteration', assign({ unsaved: [] })] },
         onError: {
           target: 'failed',
           actions: { type: 'fail', params: ({ event }) => `saving the run state failed: ${errorMessage(event.error)}` },

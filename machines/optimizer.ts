@@ -1,21 +1,33 @@
 /**
  * The online GEPA optimizer (systemId "optimizer"). It receives every subtask
- * and goal outcome of a run, keeps the rolling composite metric, and when the
- * composite falls below the threshold (or every N goals) runs a reflective
- * mutation of the prompt components that failed; the new candidate goes live
- * at once. After each goal it switches to the best candidate of the pool and
- * answers OPTIMIZER.SETTLED. Persistence is provided by name (`persist`).
+ * and goal outcome of a run (attributed to the candidate this run plays, its
+ * `armId`), keeps the rolling composite metric, and acts only on evidence:
+ *
+ * - Outcomes the infrastructure caused (`excluded`) are persisted as such and
+ *   never scored, never counted, never shown to reflection.
+ * - When the composite falls below the threshold (or every N goals) and no
+ *   trial runs, a reflective mutation proposes a challenger. It does not go
+ *   live: later runs play it on a share of goals (see src/gepa/online/trial.ts).
+ * - After each goal the trial rule decides: switch (the challenger becomes the
+ *   champion), reject (it is dropped), or continue. Each decision, with the
+ *   evidence of both arms, is persisted and reported.
+ *
+ * Persistence is provided by name (`persist`); the machine does no I/O.
  */
 import { assign, enqueueActions, fromPromise, sendParent, setup } from 'xstate';
 import type { OptimizerInbound, OptimizerPromptsEvent, OptimizerSettledEvent } from './events.js';
 import {
   activeCandidate,
-  addCandidate,
-  bestSwitch,
+  applyDecision,
+  candidateById,
   composite,
+  decisionOf,
   metricsOf,
   mutationReason,
+  proposeChallenger,
   recordOutcome,
+  trialVerdict,
+  type DecisionSummary,
   type OnlineSettings,
   type OnlineState,
   type Outcome,
@@ -26,6 +38,8 @@ export interface OptimizerInput {
   runId: string;
   settings: OnlineSettings;
   state: OnlineState;
+  /** The candidate whose prompts this run plays (the champion, or the challenger of a trial); default the champion. */
+  armId?: string;
 }
 
 export interface ReflectInput {
@@ -38,16 +52,17 @@ export type ReflectOutput = { components: Record<string, string> } | null;
 
 /** What the optimizer asks the runtime to persist; the runtime stamps time and run id. */
 export type PersistRequest =
-  | { kind: 'outcome'; outcome: Outcome; composite: number }
+  | { kind: 'outcome'; outcome: Outcome; composite: number | null }
   | { kind: 'candidate'; id: string; parentId: string; components: Record<string, string>; reason: string }
-  | { kind: 'switch'; from: string; to: string; reason: string };
+  | ({ kind: 'decision' } & DecisionSummary);
 
-export interface OptimizerContext extends OptimizerInput {
+export interface OptimizerContext extends Omit<OptimizerInput, 'armId'> {
+  armId: string;
   /** A goal outcome is waiting for its SETTLED answer. */
   goalPending: boolean;
   /** Human-readable: what the last judgement changed. */
   change: string | null;
-  /** The last switch or new candidate, for persistence. */
+  /** The last decision or new candidate, for persistence. */
   lastChange: Exclude<PersistRequest, { kind: 'outcome' }> | null;
   mutation: number;
   metrics: ReturnType<typeof metricsOf>;
@@ -66,43 +81,40 @@ export const optimizerMachine = setup({
   },
   guards: {
     shouldMutate: ({ context }) => mutationReason(context.state, context.settings) !== null,
-    canSwitch: ({ context }) => context.goalPending && bestSwitch(context.state) !== null,
+    trialDecided: ({ context }) => context.goalPending && (trialVerdict(context.state, context.settings)?.verdict ?? 'continue') !== 'continue',
   },
   actions: {
     persist: (_, _request: PersistRequest) => {},
     record: assign(({ context, event }) => {
       const outcome: Outcome = {
         outcome: event.kind,
-        candidateId: context.state.activeId,
+        candidateId: context.armId,
         components: Object.keys(event.components),
         input: event.input,
         output: event.output,
         score: event.score,
         feedback: event.feedback,
+        ...(event.excluded !== undefined ? { excluded: event.excluded } : {}),
       };
       const state = recordOutcome(context.state, outcome, context.settings);
       return { state, goalPending: context.goalPending || event.kind === 'goal', metrics: metricsOf(state, context.settings) };
     }),
-    switchToBest: assign(({ context }) => {
-      const sw = bestSwitch(context.state)!;
-      const state = { ...context.state, activeId: sw.to };
-      return {
-        state,
-        change: `switched to ${sw.to}: ${sw.reason}`,
-        lastChange: { kind: 'switch' as const, from: context.state.activeId, to: sw.to, reason: sw.reason },
-        metrics: metricsOf(state, context.settings),
-      };
+    decide: assign(({ context }) => {
+      const d = decisionOf(context.state, trialVerdict(context.state, context.settings)!)!;
+      const state = applyDecision(context.state, d);
+      const change = d.verdict === 'switch' ? `switched to ${d.challengerId}: ${d.reason}` : `rejected challenger ${d.challengerId}: ${d.reason}`;
+      return { state, change, lastChange: { kind: 'decision' as const, ...d }, metrics: metricsOf(state, context.settings) };
     }),
-    adoptCandidate: assign(({ context }, proposal: { components: Record<string, string> }) => {
+    adoptChallenger: assign(({ context }, proposal: { components: Record<string, string> }) => {
       const parent = activeCandidate(context.state);
       const id = `${context.runId}.${context.mutation + 1}`;
       const components = { ...parent.components, ...proposal.components };
       const reason = mutationReason(context.state, context.settings)!;
-      const state = addCandidate(context.state, { id, parentId: parent.id, components }, context.settings);
+      const state = proposeChallenger(context.state, { id, parentId: parent.id, components }, context.settings);
       return {
         state,
         mutation: context.mutation + 1,
-        change: `new candidate ${id} (${Object.keys(proposal.components).join(', ')}): ${reason}`,
+        change: `new challenger ${id} (${Object.keys(proposal.components).join(', ')}) on trial against ${parent.id}: ${reason}`,
         lastChange: { kind: 'candidate' as const, id, parentId: parent.id, components, reason },
         metrics: metricsOf(state, context.settings),
       };
@@ -113,24 +125,40 @@ export const optimizerMachine = setup({
       change: why,
     })),
     // ---- messages to other actors ----
+    /** After a switch: the new champion's prompts (a longer session, e.g. chat, uses them from its next goal). */
     announcePrompts: sendParent(({ context }): OptimizerPromptsEvent => {
       const active = activeCandidate(context.state);
       return { type: 'OPTIMIZER.PROMPTS', prompts: active.components, candidateId: active.id, reason: context.change ?? '' };
     }),
     settle: enqueueActions(({ context, enqueue }) => {
       if (!context.goalPending) return;
+      const d = context.lastChange?.kind === 'decision' ? context.lastChange : null;
       enqueue.sendParent({
         type: 'OPTIMIZER.SETTLED',
         activeId: context.state.activeId,
         composite: composite(context.state.outcomes, context.settings.recency_decay),
         change: context.change,
+        armId: context.armId,
+        trial: context.state.trial,
+        decision: d ? { verdict: d.verdict, championId: d.championId, challengerId: d.challengerId, champion: d.champion, challenger: d.challenger, pBetter: d.pBetter, reason: d.reason } : null,
       } satisfies OptimizerSettledEvent);
       enqueue.assign({ goalPending: false, change: null });
     }),
   },
 }).createMachine({
   id: 'optimizer',
-  context: ({ input }) => ({ ...input, goalPending: false, change: null, lastChange: null, mutation: 0, metrics: metricsOf(input.state, input.settings) }),
+  context: ({ input }) => ({
+    runId: input.runId,
+    settings: input.settings,
+    state: input.state,
+    // A run plays a candidate of the pool; an unknown id (pruned meanwhile) plays the champion.
+    armId: input.armId && candidateById(input.state, input.armId) ? input.armId : input.state.activeId,
+    goalPending: false,
+    change: null,
+    lastChange: null,
+    mutation: 0,
+    metrics: metricsOf(input.state, input.settings),
+  }),
   initial: 'listening',
   states: {
     listening: {
@@ -138,12 +166,12 @@ export const optimizerMachine = setup({
     },
     judging: {
       always: [
-        { guard: 'shouldMutate', target: 'mutating' },
         {
-          guard: 'canSwitch',
+          guard: 'trialDecided',
           target: 'listening',
-          actions: ['switchToBest', { type: 'persist', params: ({ context }) => context.lastChange! }, 'announcePrompts', 'settle'],
+          actions: ['decide', { type: 'persist', params: ({ context }) => context.lastChange! }, 'announcePrompts', 'settle'],
         },
+        { guard: 'shouldMutate', target: 'mutating' },
         { target: 'listening', actions: 'settle' },
       ],
     },
@@ -159,9 +187,8 @@ export const optimizerMachine = setup({
             guard: ({ event }) => event.output !== null,
             target: 'listening',
             actions: [
-              { type: 'adoptCandidate', params: ({ event }) => event.output! },
+              { type: 'adoptChallenger', params: ({ event }) => event.output! },
               { type: 'persist', params: ({ context }) => context.lastChange! },
-              'announcePrompts',
               'settle',
             ],
           },
@@ -176,6 +203,17 @@ export const optimizerMachine = setup({
   },
 });
 
-function lastOutcome({ context }: { context: OptimizerContext }): PersistRequest {
-  return { kind: 'outcome', outcome: context.state.outcomes.at(-1)!, composite: composite(context.state.outcomes, context.settings.recency_decay)! };
+function lastOutcome({ context, event }: { context: OptimizerContext; event: OptimizerInbound }): PersistRequest {
+  // The outcome as received (excluded ones are not in the window, but are in the history).
+  const outcome: Outcome = {
+    outcome: event.kind,
+    candidateId: context.armId,
+    components: Object.keys(event.components),
+    input: event.input,
+    output: event.output,
+    score: event.score,
+    feedback: event.feedback,
+    ...(event.excluded !== undefined ? { excluded: event.excluded } : {}),
+  };
+  return { kind: 'outcome', outcome, composite: composite(context.state.outcomes, context.settings.recency_decay) };
 }

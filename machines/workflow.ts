@@ -14,6 +14,7 @@ import { and, assertEvent, assign, enqueueActions, fromPromise, not, sendTo, set
 import type {
   ActorReportedEvent,
   OptimizerOutcomeEvent,
+  OptimizerSettledEvent,
   PlannerPlanEvent,
   ProgressPlanEvent,
   ProgressReportEvent,
@@ -104,6 +105,10 @@ export interface WorkflowContext {
   /** The prompt candidate in use, and what the optimizer changed after this goal. */
   candidateId: string | null;
   learningNote: string | null;
+  /** The optimizer's evidence after this goal: the trial and any decision (for the report). */
+  learningEvidence: Pick<OptimizerSettledEvent, 'armId' | 'trial' | 'decision'> | null;
+  /** Why the goal's failure says nothing about the prompts (model call, runtime, limit), if so. */
+  infrastructure: string | null;
 }
 
 export interface WorkflowOutput {
@@ -177,12 +182,16 @@ export const workflowMachine = setup({
         output: report.summary,
         score: report.status === 'completed' ? 1 : 0,
         feedback: report.status === 'completed' ? 'The subtask was completed.' : `The subtask failed: ${report.summary}`,
+        ...(report.status === 'failed' && report.infrastructure ? { excluded: report.infrastructure } : {}),
       };
     }),
     reportGoalOutcome: sendTo('optimizer', ({ context }): OptimizerOutcomeEvent => {
       const personas = [...new Set(Object.values(context.personaOf))].map(personaComponent);
       const failures = context.history.filter((r) => r.status === 'failed').map((r) => `[${r.taskId}] ${r.summary}`);
+      // A failed goal in which the infrastructure failed anywhere is no evidence about the prompts.
+      const outside = context.infrastructure ?? context.history.find((r) => r.status === 'failed' && r.infrastructure)?.infrastructure ?? null;
       return {
+        ...(context.outcome !== 'completed' && outside ? { excluded: outside } : {}),
         type: 'OPTIMIZER.OUTCOME',
         kind: 'goal',
         components: pick(context.prompts, [PLANNER_COMPONENT, ...personas]),
@@ -223,7 +232,9 @@ export const workflowMachine = setup({
     })),
     deadlinePassed: assign(({ context }) => ({ reason: `deadline of ${context.limits.deadlineMs} ms exceeded` })),
     recordLearning: assign(({ event }) =>
-      event.type === 'OPTIMIZER.SETTLED' ? { candidateId: event.activeId, learningNote: event.change } : {},
+      event.type === 'OPTIMIZER.SETTLED'
+        ? { candidateId: event.armId, learningNote: event.change, learningEvidence: { armId: event.armId, trial: event.trial, decision: event.decision } }
+        : {},
     ),
     recordDecision: assign(({ context, event }) => {
       assertEvent(event, 'PLANNER.DECIDED');
@@ -254,12 +265,15 @@ export const workflowMachine = setup({
     }),
     recordPlannerFailure: assign(({ event }) => {
       assertEvent(event, 'PLANNER.FAILED');
-      return { outcome: 'failed' as const, reason: event.reason };
+      // A failed planner model call is no evidence about the prompts; a reply that failed its schema is.
+      return { outcome: 'failed' as const, reason: event.reason, infrastructure: event.infrastructure ?? null };
     }),
     /** Why the run stops at once (a limit or a broken effect); no outcome, so nothing is learnt from it. */
     stopBecause: assign((_, reason: string) => ({ reason })),
     /** The goal failed: the outcome goes to concluding (and to online learning). */
     failGoal: assign((_, reason: string) => ({ outcome: 'failed' as const, reason })),
+    /** The goal failed because of the infrastructure or a limit: reported, never learnt from. */
+    failGoalOutside: assign((_, f: { reason: string; cause: string }) => ({ outcome: 'failed' as const, reason: f.reason, infrastructure: f.cause })),
     markCompleted: assign({ outcome: 'completed' as const }),
     // Tell the planner, through H_t, why nothing ran.
     noteNothingDispatched: assign(({ context }) => ({
@@ -295,8 +309,10 @@ export const workflowMachine = setup({
     limits: input.limits,
     prompts: input.prompts,
     optimizerInput: input.optimizer,
-    candidateId: input.optimizer?.state.activeId ?? null,
+    candidateId: input.optimizer ? (input.optimizer.armId ?? input.optimizer.state.activeId) : null,
     learningNote: null,
+    learningEvidence: null,
+    infrastructure: null,
     personaOf: {},
     outcome: null,
     iteration: 0,
@@ -430,7 +446,7 @@ export const workflowMachine = setup({
                 },
                 onError: {
                   target: '#workflow.running.concluding',
-                  actions: { type: 'failGoal', params: ({ event }) => `actor factory failed: ${errorMessage(event.error)}` },
+                  actions: { type: 'failGoalOutside', params: ({ event }) => ({ reason: `actor factory failed: ${errorMessage(event.error)}`, cause: 'actor factory failed' }) },
                 },
               },
             },
@@ -458,8 +474,11 @@ export const workflowMachine = setup({
               guard: 'iterationLimitReached',
               target: 'concluding',
               actions: {
-                type: 'failGoal',
-                params: ({ context }) => `iteration limit (${context.limits.maxIterations}) reached before the planner finished`,
+                type: 'failGoalOutside',
+                params: ({ context }) => ({
+                  reason: `iteration limit (${context.limits.maxIterations}) reached before the planner finished`,
+                  cause: 'iteration limit reached',
+                }),
               },
             },
             { target: 'refreshing' },

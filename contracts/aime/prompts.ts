@@ -6,6 +6,8 @@
 
 export const PLANNER_COMPONENT = 'planner';
 export const personaComponent = (persona: string): string => `persona.${persona}`;
+/** A tool's description as a prompt component, so GEPA can evolve how tools are described to the agents. */
+export const toolComponent = (tool: string): string => `tool.${tool}.description`;
 
 export const DEFAULT_PLANNER_PROMPT = `You are the dynamic planner of a team of agents. You own the strategy: keep a hierarchical task list for the user's goal and choose the next action.
 - Break the goal into concrete subtasks that one specialised agent can finish with the available tools. Nest subtasks under a parent when they must all be done for it.

@@ -8,6 +8,7 @@ export type TaskStatus = 'pending' | 'in_progress' | 'completed' | 'failed' | 's
 
 export const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'in_progress', 'completed', 'failed', 'skipped'];
 
+/** One item of the hierarchical task list (AIME §4.4); nesting means dependency. */
 export interface TaskItem {
   /** Dotted path-like id, e.g. "2" or "2.1". Unique within the list. */
   id: string;
@@ -20,4 +21,5 @@ export interface TaskItem {
   children: TaskItem[];
 }
 
+/** The task list the progress manager owns, top-level items in order. */
 export type TaskList = TaskItem[];

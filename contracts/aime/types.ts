@@ -27,6 +27,12 @@ export interface ActorReport {
   status: 'completed' | 'failed';
   summary: string;
   references: string[];
+  /**
+   * Set when the failure says nothing about the prompts: the infrastructure
+   * (a model call or the tool runtime failed) or a limit was hit. Online
+   * learning never scores such a failure or learns a lesson from it.
+   */
+  infrastructure?: string;
 }
 
 /** One ReAct step: thought, the action taken (a tool call or `finish`), and what came back. */

@@ -7,7 +7,7 @@
 import type { ToolSpec } from '../../contracts/llm.js';
 import type { ToolBundle } from '../tools/types.js';
 import { renderTaskList } from './markdown.js';
-import { personaComponent } from '../../contracts/aime/prompts.js';
+import { personaComponent, toolComponent } from '../../contracts/aime/prompts.js';
 import type { TaskItem, TaskList } from '../../contracts/aime/taskList.js';
 import { findTask } from '../../contracts/aime/taskListOps.js';
 import type { ActorReport, ActorSpec, PlannerDecision } from '../../contracts/aime/types.js';
@@ -78,13 +78,15 @@ export function composeActor(req: ComposeRequest, res: FactoryResources): ActorS
   const personaName = choosePersona(task, req.assignment?.persona, res);
   const persona = res.personas[personaName]!;
   const bundles = chooseBundles(persona, req.assignment?.bundles, res);
-  const tools = res.toolSpecsFor(bundles);
+  // A candidate may rewrite how a tool is described (component tool.<name>.description): in the prompt and in the tool spec alike.
+  const described = (name: string, base: string) => req.prompts[toolComponent(name)] ?? base;
+  const tools = res.toolSpecsFor(bundles).map((t) => ({ ...t, description: described(t.name, t.description) }));
   const personaText = req.prompts[personaComponent(personaName)] ?? persona.prompt;
 
   const toolSection = bundles
     .map((name) => {
       const bundle = res.bundles.get(name)!;
-      return `## Bundle ${name}: ${bundle.description}\n${bundle.tools.map((t) => `- ${t.name}: ${firstLine(t.description)}`).join('\n')}`;
+      return `## Bundle ${name}: ${bundle.description}\n${bundle.tools.map((t) => `- ${t.name}: ${firstLine(described(t.name, t.description))}`).join('\n')}`;
     })
     .concat(['## System tool\n- update_progress(status, message): report progress on your subtask; call it when you start something notable, finish, fail or are blocked.'])
     .join('\n');

@@ -11,6 +11,7 @@ import { dashboardCommand, runWithDashboard, vizOptions, wantsServer, type VizFl
 import { EXIT, fail, parsePositiveInt, UsageError, type ModelFlags } from './common.js';
 import { doctorCommand } from './doctor.js';
 import { judgeCommand } from './judge.js';
+import { learningCommand } from './learning.js';
 import { optimizeCommand } from './optimize.js';
 import { pipelineCommand } from './pipeline.js';
 import { resumeCommand, runsCommand, type ResumeFlags } from './resume.js';
@@ -39,7 +40,8 @@ function runOptions(cmd: Command): Command {
     .option('--token-budget <n>', 'stop when the run has used this many tokens', parsePositiveInt('--token-budget'))
     .option('--deadline <seconds>', 'stop after this many seconds of wall-clock time', parsePositiveInt('--deadline'))
     .option('--record <file>', 'append every model exchange to this JSONL file')
-    .option('--replay <file>', 'answer every model call from a --record file, with no network');
+    .option('--replay <file>', 'answer every model call from a --record file, with no network; pins the recorded prompts, no learning')
+    .option('--no-learn', 'no online learning for this run: prompts in force, nothing recorded or proposed');
 }
 
 export function buildProgram(): Command {
@@ -97,6 +99,7 @@ export function buildProgram(): Command {
   workerCommand(program, modelOptions);
   submitCommand(program);
   resultCommand(program);
+  learningCommand(program);
   addOtelOption(program);
 
   return program;

@@ -16,17 +16,17 @@
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { stringify as stringifyYaml } from 'yaml';
 import type { LoadedConfig, ModelConfig } from '../config/index.js';
-import { optimize, optimizeFiles, GepaRunError, type GepaProgressEvent, type GepaResult, type GepaSettingsInput } from '../gepa/index.js';
+import { EventStream, optimize, optimizeFiles, GepaRunError, type GepaProgressEvent, type GepaResult, type GepaSettingsInput } from '../gepa/index.js';
 import { createTeamAdapter } from '../pipeline/adapter.js';
 import { loadTeamDataset } from '../pipeline/dataset.js';
 import { loadTeamFile } from '../pipeline/load.js';
 import { loadScorer, type Scorer } from '../pipeline/scorer.js';
 import { evolvedPipelineText } from '../pipeline/yamlWriter.js';
 import { HistoryWriter } from '../gepa/online/history.js';
-import { aimeSeedCandidate, createAimeAdapter } from '../runtime/aimeAdapter.js';
+import { aimeSeedCandidate, aimeToolComponents, createAimeAdapter } from '../runtime/aimeAdapter.js';
 import { historyPath } from '../runtime/learning.js';
 import { createModelSet } from '../runtime/models.js';
 import { judgeGoalScorer, judgeMetric, judgeTeamScorer } from '../judge/index.js';
@@ -37,12 +37,14 @@ import { writeFileAtomic } from '../util/jsonl.js';
 import { EXIT, loadCliConfig, parsePositiveInt, UsageError, type ModelFlags } from './common.js';
 import { agentModelsFromConfig, pipelineModelOptions, teamTools } from './pipeline.js';
 import { interruptController } from './run.js';
+import { optimizeScoreIdentity } from './scoreIdentity.js';
 import { safeText } from './terminal.js';
 
 export interface OptimizeFlags extends ModelFlags {
   train?: string;
   val?: string;
-  seedPrompt?: string;
+  /** One per --seed-prompt: the first is the seed, the others further seed candidates. */
+  seedPrompt?: string[];
   pipeline?: string;
   aime?: boolean;
   out?: string;
@@ -65,6 +67,11 @@ export interface OptimizeFlags extends ModelFlags {
   judgeModel?: string;
   redis?: string;
   chunkSize?: number;
+  test?: string;
+  events?: string;
+  maxReflectionTokens?: number;
+  frontier?: 'instance' | 'objective' | 'hybrid';
+  toolDescriptions?: boolean;
 }
 
 function parseSeed(value: string): number {
@@ -82,13 +89,18 @@ export function optimizeCommand(program: Command): Command {
   )
     .requiredOption('--train <file>', 'training examples, JSONL')
     .requiredOption('--val <file>', 'validation examples, JSONL')
-    .option('--seed-prompt <text>', 'the system prompt to start from (default adapter)')
+    .option('--seed-prompt <text>', 'the system prompt to start from (default adapter); repeat it for several seed candidates', (v: string, prev: string[] = []) => [...prev, v])
     .option('--pipeline <file>', 'evolve this agent team (pipeline YAML); needs --out')
     .option('--aime', "evolve the AIME runtime's planner and persona prompts on a data set of goals")
     .option('--out <file>', '--pipeline: the evolved pipeline file; --aime: the best prompts (.yaml or .json)')
     .option('--task-model <name>', 'model name of the task model (roles.actor)')
     .option('--reflection-model <name>', 'model name of the reflection model (roles.reflection)')
-    .option('--max-metric-calls <n>', 'budget: evaluations of one candidate on one example', parsePositiveInt('--max-metric-calls'))
+    .option('--max-metric-calls <n>', 'budget: evaluations of one candidate on one example (a hard cap)', parsePositiveInt('--max-metric-calls'))
+    .option('--max-reflection-tokens <n>', 'budget for the reflection model: no reflection starts once it has used this many tokens', parsePositiveInt('--max-reflection-tokens'))
+    .addOption(new Option('--frontier <type>', 'Pareto frontier over validation instances, objectives (named metric scores) or both').choices(['instance', 'objective', 'hybrid']))
+    .option('--tool-descriptions', '--aime: also evolve how each bundle tool is described to the agents (components tool.<name>.description)')
+    .option('--test <file>', 'held-out examples, JSONL: the chosen candidate is scored on them and reported beside its validation score')
+    .option('--events <file>', 'append the run as JSON Lines (start, iteration, proposal, acceptance, done) for outside tools')
     .option('--seed <n>', 'random seed', parseSeed)
     .option('--run-dir <dir>', 'where the run state goes (needed for --resume)')
     .option('--minibatch-size <n>', 'training examples per reflection step', parsePositiveInt('--minibatch-size'))
@@ -120,7 +132,7 @@ function modeOf(f: OptimizeFlags): Mode {
   if (f.judge && (f.metric || f.scorer)) throw new UsageError('--judge is the scorer: give it, or --metric / --scorer, not both');
   if (mode !== 'prompt' && f.metric) throw new UsageError('--metric is for --seed-prompt; teams and goals take --scorer');
   if (mode === 'prompt' && (f.out || f.scorer)) throw new UsageError('--out and --scorer are for --pipeline and --aime');
-  if (mode !== 'aime' && (f.install || f.traces)) throw new UsageError('--install and --traces are for --aime');
+  if (mode !== 'aime' && (f.install || f.traces || f.toolDescriptions)) throw new UsageError('--install, --traces and --tool-descriptions are for --aime');
   if (f.redis && mode !== 'prompt') throw new UsageError('--redis is built for --seed-prompt only so far; --pipeline and --aime evaluate on this machine (drop --redis)');
   if (f.chunkSize && !f.redis) throw new UsageError('--chunk-size is for --redis');
   if (f.redis && f.judge) throw new UsageError('--judge is not distributed yet: drop --redis to judge on this machine, or score with --metric');
@@ -150,6 +162,8 @@ function settingsFrom(config: LoadedConfig, f: OptimizeFlags): GepaSettingsInput
     ...(f.minibatchSize !== undefined ? { minibatch_size: f.minibatchSize } : {}),
     ...(f.maxConcurrency !== undefined ? { max_concurrency: f.maxConcurrency } : {}),
     ...(f.useMerge ? { use_merge: true } : {}),
+    ...(f.maxReflectionTokens !== undefined ? { max_reflection_tokens: f.maxReflectionTokens } : {}),
+    ...(f.frontier ? { frontier_type: f.frontier } : {}),
   };
 }
 
@@ -177,10 +191,22 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
   const settings = settingsFrom(config, f);
   const progress = new ProgressBar(process.stderr, settings.max_metric_calls ?? 0);
   const stop = interruptController('stopping after the current iteration');
+  const scoreIdentity = await optimizeScoreIdentity({
+    model: modelConfig,
+    scorer: mode === 'prompt' || judge ? null : (f.scorer ?? (mode === 'pipeline' ? loadTeamFile(f.pipeline!).team.scorer : null)),
+    pipeline: mode === 'pipeline' ? f.pipeline! : null,
+  });
+  // The judge scores: its model, rubric and settings are part of what a score means.
+  if (judge) scoreIdentity['judge'] = judge.judge.identity;
+  const events = f.events ? new EventStream(f.events) : null;
   const common = {
     settings,
+    scoreIdentity,
     stopSignal: stop.signal,
-    onProgress: (e: GepaProgressEvent) => progress.update(e),
+    onProgress: (e: GepaProgressEvent) => {
+      progress.update(e);
+      events?.write(e);
+    },
     ...(f.runDir ? { runDir: path.resolve(f.runDir) } : {}),
     ...(f.resume ? { resume: true } : {}),
   };
@@ -189,6 +215,7 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
   const extra: Record<string, unknown> = { mode };
   try {
     if (mode === 'prompt' && f.redis) {
+      if (f.seedPrompt!.length > 1 || f.test) throw new UsageError('--redis takes one --seed-prompt and no --test yet: drop --redis to use them');
       // Loaded on demand: BullMQ is slow to import and only --redis needs it.
       const { optimizeOnQueue } = await import('../queue/optimize.js');
       result = await optimizeOnQueue({
@@ -196,7 +223,7 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
         redisUrl: f.redis,
         trainFile: f.train!,
         valFile: f.val!,
-        seedPrompt: f.seedPrompt!,
+        seedPrompt: f.seedPrompt![0]!,
         taskModel: models.chat,
         taskModelName: resolveRole(modelConfig, 'actor').model,
         reflectionModel: models.reflection,
@@ -208,11 +235,13 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
         ...common,
         trainFile: f.train!,
         valFile: f.val!,
-        seedPrompt: f.seedPrompt!,
+        seedPrompt: f.seedPrompt![0]!,
+        ...(f.seedPrompt!.length > 1 ? { extraSeedPrompts: f.seedPrompt!.slice(1) } : {}),
+        ...(f.test ? { testFile: f.test } : {}),
         taskModel: models.chat,
         reflectionModel: models.reflection,
         ...(f.metric ? { metricModule: f.metric } : {}),
-        ...(judge ? { metric: judgeMetric(judge) } : {}),
+        ...(judge ? { metric: judgeMetric(judge), metricId: `judge:${JSON.stringify(judge.judge.identity)}` } : {}),
       });
     } else if (mode === 'pipeline') {
       const loaded = loadTeamFile(f.pipeline!);
@@ -231,7 +260,8 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
       });
       const seed = adapter.seedCandidate();
       if (!Object.keys(seed).length) throw new UsageError(`${f.pipeline}: every agent is frozen (components: all []), so there is nothing to evolve`);
-      result = await optimize({ ...common, adapter, trainset, valset, seedCandidate: seed });
+      const testset = f.test ? await loadTeamDataset(f.test) : undefined;
+      result = await optimize({ ...common, adapter, trainset, valset, ...(testset ? { testset } : {}), seedCandidate: seed });
       const evolved = evolvedPipelineText({
         text: loaded.text,
         seed,
@@ -247,7 +277,8 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
       const scorer: Scorer | null = judge ? judgeGoalScorer(judge) : f.scorer ? await loadScorer(f.scorer) : null;
       const tracesDir = f.traces ? path.resolve(f.traces) : await fsp.mkdtemp(path.join(os.tmpdir(), 'gepa-aime-optimize-traces-'));
       const adapter = createAimeAdapter({ config: { ...config, model: modelConfig }, models, scorer, tracesDir, baseDir: path.dirname(path.resolve(f.train!)) });
-      result = await optimize({ ...common, adapter, trainset, valset, seedCandidate: aimeSeedCandidate(config), reflectionModel: models.reflection });
+      const testset = f.test ? await loadTeamDataset(f.test) : undefined;
+      result = await optimize({ ...common, adapter, trainset, valset, ...(testset ? { testset } : {}), seedCandidate: { ...aimeSeedCandidate(config), ...(f.toolDescriptions ? await aimeToolComponents(config) : {}) }, reflectionModel: models.reflection });
       if (f.out) {
         await writeOut(f.out, promptsFile(f.out, result));
         extra['out'] = path.resolve(f.out);
@@ -259,11 +290,16 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
     progress.end();
     stop.dispose();
     judge?.close();
+    events?.close();
   }
   if (judge) extra['judge'] = { identity: judge.judge.identity, cache_dir: judge.cacheDir };
 
   if (f.json) process.stdout.write(`${JSON.stringify({ ...result.toJson(), ...extra }, null, 2)}\n`);
   else process.stdout.write(summary(result, extra));
+  if (result.stopReason === 'reflection_failed') {
+    process.stderr.write(`gepa-aime: the run stopped: ${settings.max_reflection_failures ?? 5} reflections in a row failed (is the reflection model reachable?)\n`);
+    return EXIT.failed;
+  }
   return result.stopReason === 'stop_requested' ? EXIT.interrupted : EXIT.ok;
 }
 
@@ -304,7 +340,7 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
 
 function summary(r: GepaResult, extra: Record<string, unknown>): string {
   const out = [
-    `best validation score: ${round(r.bestValScore)} (candidate ${r.bestCandidateId} of ${r.candidates.length})`,
+    `best validation score: ${round(r.bestValScore)} (candidate ${r.bestCandidateId} of ${r.candidates.length})${r.test ? `, test score: ${round(r.test.score)} (${r.test.metricCalls} examples)` : ''}`,
     `metric calls: ${r.metricCalls}, iterations: ${r.iterations}, time: ${round(r.wallS)} s, stopped: ${r.stopReason ?? 'unknown'}`,
     'best candidate:',
     ...Object.entries(r.bestCandidate).map(([k, v]) => `  ${k}:\n${safeText(v).split('\n').map((l) => `    ${l}`).join('\n')}`),

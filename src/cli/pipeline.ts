@@ -4,18 +4,14 @@
  * prints one JSON object instead. Exit codes: 0 the team finished, 1 an agent
  * failed, 2 bad usage or a bad pipeline file.
  */
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import type { LoadedConfig, ModelConfig } from '../config/index.js';
-import type { ChatModel } from '../../contracts/llm.js';
-import type { AgentModels, AgentTools } from '../pipeline/effects.js';
+import type { LoadedConfig } from '../config/index.js';
 import { loadTeamFile } from '../pipeline/load.js';
-import { runTeam, TeamRunCancelled, type TeamRunResult } from '../pipeline/runner.js';
-import type { AgentDef, TeamDef } from '../../contracts/teams/types.js';
-import { createModelSet, type ModelSet, type ModelSetOptions } from '../runtime/models.js';
-import { createProtectedPaths } from '../tools/protectedPaths.js';
-import { loadToolRegistry } from '../tools/registry.js';
+import type { TeamRunResult } from '../pipeline/runner.js';
+import { runTeam, type TeamReport } from '../api/team.js';
+import type { TeamDef } from '../../contracts/teams/types.js';
+import { createModelSet } from '../runtime/models.js';
 import { EXIT, loadCliConfig, UsageError, type ModelFlags } from './common.js';
 import { interruptController } from './run.js';
 import { safeText } from './terminal.js';
@@ -49,43 +45,9 @@ export function pipelineCommand(program: Command): Command {
   return group;
 }
 
-/**
- * The model each agent calls: its `role` picks that role's settings in
- * model_config.yaml (roles.actor by default) and its own `model:` replaces the
- * model name. Built once per (role, model); they share the endpoint's pool and cap.
- */
-export function agentModelsFromConfig(config: ModelConfig, options: ModelSetOptions = {}): AgentModels {
-  const sets = new Map<string, ModelSet>();
-  const setFor = (agent: AgentDef): ModelSet => {
-    const key = `${agent.role}\u0000${agent.model ?? ''}`;
-    let set = sets.get(key);
-    if (!set) {
-      const cfg: ModelConfig = agent.model ? { ...config, roles: { ...config.roles, [agent.role]: { ...config.roles[agent.role], model: agent.model } } } : config;
-      sets.set(key, (set = createModelSet(cfg, options)));
-    }
-    return set;
-  };
-  return (agent): ChatModel => {
-    const set = setFor(agent);
-    return agent.role === 'planner' ? set.planner : agent.role === 'reflection' ? set.reflection : set.chat;
-  };
-}
+export { agentModelsFromConfig } from '../runtime/teamModels.js';
 
-/** The tools of agents with bundles, from config/tool_bundles.json; none needed, none loaded. */
-export async function teamTools(team: TeamDef, config: LoadedConfig, workspace: string | undefined): Promise<AgentTools | undefined> {
-  if (!Object.values(team.agents).some((a) => a.tools.length)) return undefined;
-  const dir = path.resolve(workspace ?? '.');
-  let real: string;
-  try {
-    real = await fsp.realpath(dir);
-  } catch {
-    throw new UsageError(`workspace "${dir}" does not exist`);
-  }
-  const registry = await loadToolRegistry(config.tools, { configDir: config.dir });
-  const protectedPaths = createProtectedPaths({ workspace: real, configDir: config.dir, tracesDir: path.resolve('traces'), globs: config.tools.protected });
-  const stepLimits = { maxToolCalls: config.tools.limits.max_tool_calls_per_step, maxWriteBytes: config.tools.limits.max_step_write_bytes };
-  return { bundles: registry.bundles, workspace: real, protectedPaths, stepLimits };
-}
+export { teamTools } from '../runtime/teamModels.js';
 
 export function describeModels(config: LoadedConfig): { provider: string; model: string; offline: boolean } {
   return createModelSet(config.model).describe();
@@ -96,21 +58,20 @@ export async function pipelineRunCommand(file: string, flags: PipelineFlags): Pr
   if (!input.trim()) throw new UsageError('--input is empty: give the text the team should work on');
   const { team } = loadTeamFile(file);
   const config = await loadCliConfig(flags);
-  const tools = await teamTools(team, config, flags.workspace);
   const interrupt = interruptController();
   const started = Date.now();
-  let result: TeamRunResult;
+  let report: TeamReport;
   try {
-    result = await runTeam({ team, input, models: agentModelsFromConfig(config.model), signal: interrupt.signal, ...(tools ? { tools } : {}) });
-  } catch (err) {
-    if (err instanceof TeamRunCancelled) {
-      process.stderr.write('gepa-aime: the team run was cancelled\n');
-      return EXIT.interrupted;
-    }
-    throw err;
+    // The library's runTeam: the same models (per agent role) and tools (workspace checked) as before.
+    report = await runTeam(team, { input, config, signal: interrupt.signal, ...(flags.workspace ? { workspace: flags.workspace } : {}) }).report;
   } finally {
     interrupt.dispose();
   }
+  if (report.status === 'cancelled') {
+    process.stderr.write('gepa-aime: the team run was cancelled\n');
+    return EXIT.interrupted;
+  }
+  const result: TeamRunResult = { ...report, status: report.status };
   const model = describeModels(config);
   const primary = team.primary;
   const primaryKey = primary ? team.agents[primary]?.output_key : undefined;

@@ -7,7 +7,8 @@ import type { WorkflowLimits } from '../../machines/workflow.js';
 import { createModelSet } from '../runtime/models.js';
 import type { RunReport } from '../runtime/report.js';
 import { recordInspection } from '../runtime/inspectRecording.js';
-import { runGoal, type RunOptions } from '../runtime/runGoal.js';
+import { pinnedPromptsFile, readPinnedPrompts, writePinnedPrompts } from '../runtime/pinnedPrompts.js';
+import { runGoal, type GoalOptions } from '../api/goal.js';
 import type { LoadedConfig } from '../config/index.js';
 import type { Asker } from '../tools/approval.js';
 import { approvalsFromFlags, type ApprovalFlags } from './approvals.js';
@@ -31,6 +32,8 @@ export interface RunFlags extends ModelFlags, ApprovalFlags {
   /** Judge the run afterwards (src/judge); with learning on, the judged outcome feeds online learning. */
   judge?: boolean;
   rubric?: string[];
+  /** `--no-learn` sets false: no online learning for this run. */
+  learn?: boolean;
 }
 
 /** The models for --record / --replay; undefined lets runGoal build them from config. */
@@ -70,8 +73,8 @@ export function interruptController(what = 'cancelling'): { signal: AbortSignal;
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }
 
-/** `askers` answer approval questions besides the terminal (the dashboard). */
-export async function executeGoal(goal: string, flags: RunFlags, extra: Partial<RunOptions> = {}, askers: Asker[] = []): Promise<RunReport> {
+/** Runs a goal through the library's `runGoal` (the CLI is a face on the public API); `askers` answer approval questions besides the terminal (the dashboard). */
+export async function executeGoal(goal: string, flags: RunFlags, extra: GoalOptions['runtime'] = {}, askers: Asker[] = []): Promise<RunReport> {
   const config = await loadCliConfig(flags);
   const models = modelSetFor(config.model, flags);
   const interrupt = interruptController();
@@ -79,20 +82,28 @@ export async function executeGoal(goal: string, flags: RunFlags, extra: Partial<
   // The prompt prints below the checklist: forget the drawn block so the next redraw does not erase it.
   const approvals = extra.approvals ?? approvalsFromFlags(flags, { beforeAsk: () => checklist?.release() });
   approvals.askers = [...(approvals.askers ?? []), ...askers];
+  // A replay reproduces the recorded run: the prompts it played, and no learning.
+  const pinned = flags.replay ? await readPinnedPrompts(flags.replay) : null;
   try {
-    return await runGoal({
-      approvals,
-      goal,
+    const run = runGoal(goal, {
       config,
       workspace: path.resolve(flags.workspace ?? '.'),
       tracesDir: path.resolve(flags.traces ?? 'traces'),
       limits: limitsFrom(flags),
       signal: interrupt.signal,
-      protectedFiles: [flags.record, flags.replay].filter((f): f is string => Boolean(f)),
-      ...(models ? { models } : {}),
-      ...(checklist ? { onTasks: (tasks) => checklist.draw(tasks) } : {}),
-      ...extra,
+      ...(flags.learn === false || flags.replay ? { learning: false } : {}),
+      ...(pinned ? { prompts: pinned } : {}),
+      runtime: {
+        protectedFiles: [flags.record, flags.replay, flags.record && pinnedPromptsFile(flags.record), flags.replay && pinnedPromptsFile(flags.replay)].filter((f): f is string => Boolean(f)),
+        ...(models ? { models } : {}),
+        ...(checklist ? { onTasks: (tasks) => checklist.draw(tasks) } : {}),
+        ...extra,
+        approvals,
+      },
     });
+    const report = await run.report;
+    if (flags.record) await writePinnedPrompts(flags.record, report.learning.played);
+    return report;
   } finally {
     checklist?.release();
     interrupt.dispose();

@@ -33,6 +33,7 @@ export interface IssueInit {
 /** Past this many, problems are counted rather than listed, to keep the message readable. */
 export const MAX_LISTED_ISSUES = 50;
 
+/** Bad config or team file: the message names the file, line, key path, what was expected and what was found. */
 export class ConfigError extends AppError {
   readonly category = 'input';
   override name = 'ConfigError';

@@ -8,6 +8,7 @@ interface Range {
   gt?: number;
   gte?: number;
   lte?: number;
+  lt?: number;
 }
 
 export function num(expected: string, r: Range = {}) {
@@ -15,6 +16,7 @@ export function num(expected: string, r: Range = {}) {
   if (r.gt !== undefined) s = s.gt(r.gt, { error: expected });
   if (r.gte !== undefined) s = s.gte(r.gte, { error: expected });
   if (r.lte !== undefined) s = s.lte(r.lte, { error: expected });
+  if (r.lt !== undefined) s = s.lt(r.lt, { error: expected });
   return s;
 }
 

@@ -10,6 +10,7 @@ import { validate } from './validate.js';
 
 export const CANDIDATE_SELECTIONS = ['pareto', 'current_best', 'epsilon_greedy'] as const;
 export const COMPONENT_SELECTIONS = ['round_robin', 'all'] as const;
+export const FRONTIER_TYPES = ['instance', 'objective', 'hybrid'] as const;
 
 export interface GepaOnlineConfig {
   enabled: boolean;
@@ -26,6 +27,16 @@ export interface GepaOnlineConfig {
   pool_size: number;
   /** Outcomes needed before judging. */
   min_outcomes: number;
+  /** A goal or subtask scoring at least this counts as a success; below it, as a failure to learn from. */
+  success_score: number;
+  /** Share of goals that run the challenger while a trial is on, (0, 1). */
+  challenger_share: number;
+  /** Switch when P(challenger's success rate > champion's) exceeds this; reject below 1 - it. */
+  confidence: number;
+  /** Scored goals each arm needs before the rule may decide. */
+  min_trial_goals: number;
+  /** A trial with this many goals and no switch rejects the challenger. */
+  max_trial_goals: number;
 }
 
 export interface GepaOfflineConfig {
@@ -41,6 +52,12 @@ export interface GepaOfflineConfig {
   perfect_score: number;
   /** Must contain <curr_param> and <side_info>; null = built-in template. */
   reflection_prompt_template: string | null;
+  /** What the Pareto frontier is over: validation instances, objectives (the metric's named scores), or both. */
+  frontier_type: (typeof FRONTIER_TYPES)[number];
+  /** Minibatch-accepted reflective steps chained before one validation; 1 = validate every accepted child (the reference). */
+  chain_length: number;
+  /** Stop with stop_reason reflection_failed after this many failed reflections in a row. */
+  max_reflection_failures: number;
 }
 
 /** The judge scorer (src/judge): a model that scores a run against a rubric. */
@@ -77,6 +94,11 @@ export const gepaConfigSchema = mapping(
         every_n_goals: int('an integer >= 0 (0 = only on threshold)', { gte: 0 }).default(5),
         pool_size: int('an integer >= 1', { gte: 1 }).default(4),
         min_outcomes: int('an integer >= 1', { gte: 1 }).default(3),
+        success_score: num('a number from 0 to 1', { gte: 0, lte: 1 }).default(1),
+        challenger_share: num('a number greater than 0 and less than 1', { gt: 0, lt: 1 }).default(0.5),
+        confidence: num('a number from 0.5 to 1 (exclusive)', { gte: 0.5, lt: 1 }).default(0.95),
+        min_trial_goals: int('an integer >= 1', { gte: 1 }).default(10),
+        max_trial_goals: int('an integer >= 2', { gte: 2 }).default(80),
       },
       'a mapping of online evolution settings',
     ).prefault(() => ({})),
@@ -97,6 +119,9 @@ export const gepaConfigSchema = mapping(
           .refine((s) => s.includes('<curr_param>') && s.includes('<side_info>'), { error: TEMPLATE_EXPECTED })
           .nullable()
           .default(null),
+        max_reflection_failures: int('an integer >= 1', { gte: 1 }).default(5),
+        frontier_type: oneOf(FRONTIER_TYPES).default('instance'),
+        chain_length: int('an integer >= 1', { gte: 1 }).default(8),
       },
       'a mapping of offline optimisation settings',
     ).prefault(() => ({})),

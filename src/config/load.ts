@@ -38,6 +38,7 @@ export interface ParseOptions {
   knownPersonas?: readonly string[];
 }
 
+/** A validated config directory: model, GEPA, tool bundles and personas. */
 export interface LoadedConfig {
   model: ModelConfig;
   gepa: GepaConfig;

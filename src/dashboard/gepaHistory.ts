@@ -41,7 +41,8 @@ export function summariseHistory(records: unknown[], tornTail: boolean): GepaHis
     const r = raw as Record<string, unknown>;
     if (r['kind'] === 'outcome' && Number.isFinite(r['composite'])) {
       timeline.push({ at: timeline.length, ts: typeof r['ts'] === 'string' || typeof r['ts'] === 'number' ? String(r['ts']) : null, composite: r['composite'] as number });
-      if (typeof r['candidateId'] === 'string' && Number.isFinite(r['score'])) {
+      // An infrastructure failure (excluded) is no score of any candidate.
+      if (typeof r['candidateId'] === 'string' && Number.isFinite(r['score']) && r['excluded'] === undefined) {
         const list = outcomeScores.get(r['candidateId']) ?? [];
         list.push(r['score'] as number);
         outcomeScores.set(r['candidateId'], list);
@@ -52,6 +53,10 @@ export function summariseHistory(records: unknown[], tornTail: boolean): GepaHis
       own.set(id, Number.isFinite(r['score']) ? (r['score'] as number) : (own.get(id) ?? null));
     } else if (r['kind'] === 'switch' && typeof r['to'] === 'string') {
       active = r['to'];
+    } else if (r['kind'] === 'decision' && r['verdict'] === 'switch' && typeof r['challengerId'] === 'string') {
+      active = r['challengerId'];
+    } else if (r['kind'] === 'reset') {
+      active = null;
     }
   }
   const candidates = order.map((id) => {

@@ -3,12 +3,14 @@
  * system that can run a candidate on examples, score the results and explain
  * them in text can be optimised. (Mirrors the reference package's GEPAAdapter.)
  *
- * The engine calls `evaluate` with batches of its choosing (one example per
- * call when it runs them concurrently), caches each (candidate, example)
- * result and may persist it, so outputs and trajectories must be plain JSON.
+ * The engine calls `evaluate` with whole batches (a minibatch, a validation
+ * set): the adapter applies the candidate once and runs the examples with the
+ * concurrency it chooses. The engine caches each (candidate, example) result
+ * and may persist it, so outputs and trajectories must be plain JSON.
  */
 import type { Candidate } from './types.js';
 
+/** What `evaluate` returns for a batch: outputs, scores and (when asked) trajectories, one per example. */
 export interface EvaluationBatch<Output = unknown, Trajectory = unknown> {
   /** One per example, in batch order. */
   outputs: Output[];
@@ -25,11 +27,15 @@ export type ReflectiveRecord = Record<string, unknown>;
 /** Per component name: the records that should inform its rewrite. */
 export type ReflectiveDataset = Record<string, ReflectiveRecord[]>;
 
+/** Options the engine passes to `evaluate`. */
 export interface EvaluateOptions {
   /** Aborted when the optimisation is cancelled; pass it on to model calls. */
   signal?: AbortSignal;
+  /** The run's `max_concurrency`: a hint; an adapter with its own limit may keep it. */
+  maxConcurrency?: number;
 }
 
+/** The adapter protocol: how GEPA runs, scores and explains the system being optimised. */
 export interface GepaAdapter<Example = unknown, Output = unknown, Trajectory = unknown> {
   /**
    * Run `candidate` on every example of `batch`. Failures of the system under
@@ -37,6 +43,13 @@ export interface GepaAdapter<Example = unknown, Output = unknown, Trajectory = u
    * ends the optimisation.
    */
   evaluate(batch: Example[], candidate: Candidate, captureTraces: boolean, options?: EvaluateOptions): Promise<EvaluationBatch<Output, Trajectory>>;
+
+  /**
+   * Optional: what the scores depend on besides candidate and example (task
+   * model and sampling, metric, settings), as plain JSON. It is part of the
+   * evaluation cache's key, and a resume refuses a change of any of it.
+   */
+  scoreIdentity?(): Record<string, unknown>;
 
   /** Turn an evaluation with traces into per-component records for reflection. */
   makeReflectiveDataset(

@@ -9,6 +9,7 @@ import fsp from 'node:fs/promises';
 import { jsonSyntaxError } from '../config/jsonSyntax.js';
 import { AppError } from '../../contracts/errors.js';
 
+/** One example of the default adapter's data sets. */
 export interface DefaultExample {
   input: string;
   answer: string;
@@ -17,6 +18,7 @@ export interface DefaultExample {
   [key: string]: unknown;
 }
 
+/** A data set that cannot be read: the message names the file and line. */
 export class DatasetError extends AppError {
   readonly category = 'input';
   constructor(
@@ -85,6 +87,7 @@ export function parseJsonDataset(text: string, file: string): DefaultExample[] {
   });
 }
 
+/** Parses JSONL text as a data set; `file` names it in errors. */
 export function parseDataset(text: string, file: string): DefaultExample[] {
   const examples = file.toLowerCase().endsWith('.json') ? parseJsonDataset(text, file) : parseJsonlDataset(text, file);
   if (!examples.length) throw new DatasetError(file, null, 'the data set has no examples');
@@ -101,6 +104,7 @@ export async function readDatasetText(file: string): Promise<string> {
   }
 }
 
+/** Reads a JSONL data set of `{input, answer, additional_context}`; a broken line throws a DatasetError naming the file and line. */
 export async function loadDataset(file: string): Promise<DefaultExample[]> {
   return parseDataset(await readDatasetText(file), file);
 }

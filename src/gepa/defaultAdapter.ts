@@ -9,9 +9,13 @@ import { errorMessage } from '../../contracts/errors.js';
 import type { EvaluationBatch, GepaAdapter, ReflectiveDataset, ReflectiveRecord } from './adapter.js';
 import type { DefaultExample } from './dataset.js';
 import { containsAnswer, normalizeMetricValue, type Metric, type MetricResult } from './metric.js';
+import { hashText } from './hash.js';
+import { mapPool } from './pool.js';
 
+/** The one component the default adapter evolves: the task model's system prompt. */
 export const DEFAULT_COMPONENT = 'system_prompt';
 
+/** What the default adapter records per example for reflection. */
 export interface DefaultTrajectory {
   input: string;
   response: string;
@@ -20,26 +24,40 @@ export interface DefaultTrajectory {
   error?: string;
 }
 
+/** Options of `createDefaultAdapter`: the task model, the component name, the metric and sampling. */
 export interface DefaultAdapterOptions {
   model: ChatModel;
   componentName?: string;
   metric?: Metric<DefaultExample>;
+  /** Identity of the custom metric (e.g. its module path and content hash): part of the cache key. */
+  metricId?: string;
   sampling?: SamplingSettings;
+  /** Examples of one batch in flight at once; default: the engine's max_concurrency hint, else 4. */
+  maxConcurrency?: number;
 }
 
+/** The default adapter: one component sent as the system prompt of a task model, scored by a metric (default: the answer is contained in the output). */
 export function createDefaultAdapter(opts: DefaultAdapterOptions): GepaAdapter<DefaultExample, string, DefaultTrajectory> {
   const component = opts.componentName ?? DEFAULT_COMPONENT;
   const metric = async (example: DefaultExample, output: string): Promise<MetricResult> =>
     opts.metric ? normalizeMetricValue(await opts.metric(example, output), example, 'the metric') : containsAnswer(example, output);
 
+  // A metric passed as a function with no name is known by its source text.
+  const metricId = opts.metricId ?? (opts.metric ? `function#${hashText(opts.metric.toString())}` : 'builtin:contains-answer');
   return {
+    scoreIdentity: () => ({
+      adapter: 'default',
+      component,
+      task_model: opts.model.id,
+      sampling: opts.sampling ?? null,
+      metric: metricId,
+    }),
+
     async evaluate(batch, candidate, captureTraces, options) {
       const system = candidate[component];
       if (system === undefined) throw new Error(`the candidate has no component "${component}" (it has: ${Object.keys(candidate).join(', ') || 'none'})`);
-      const outputs: string[] = [];
-      const scores: number[] = [];
-      const trajectories: DefaultTrajectory[] = [];
-      for (const example of batch) {
+      const limit = opts.maxConcurrency ?? options?.maxConcurrency ?? 4;
+      const results = await mapPool(batch, limit, async (example) => {
         let response = '';
         let error: string | undefined;
         try {
@@ -59,12 +77,11 @@ export function createDefaultAdapter(opts: DefaultAdapterOptions): GepaAdapter<D
         }
         const result: MetricResult =
           error === undefined ? await metric(example, response) : { score: 0, feedback: `The model call failed (${error}), so there is no response to judge.` };
-        outputs.push(response);
-        scores.push(result.score);
-        if (captureTraces) trajectories.push({ input: example.input, response, score: result.score, feedback: result.feedback, ...(error ? { error } : {}) });
-      }
-      const out: EvaluationBatch<string, DefaultTrajectory> = { outputs, scores };
-      return captureTraces ? { ...out, trajectories } : out;
+        const trajectory: DefaultTrajectory = { input: example.input, response, score: result.score, feedback: result.feedback, ...(error ? { error } : {}) };
+        return { response, score: result.score, trajectory };
+      });
+      const out: EvaluationBatch<string, DefaultTrajectory> = { outputs: results.map((r) => r.response), scores: results.map((r) => r.score) };
+      return captureTraces ? { ...out, trajectories: results.map((r) => r.trajectory) } : out;
     },
 
     makeReflectiveDataset(_candidate, evalBatch, components): ReflectiveDataset {

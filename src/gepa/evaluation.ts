@@ -1,10 +1,14 @@
 /**
- * The `evaluate` effect of the statechart: runs the adapter on the requested
- * (uncached) examples, one example per adapter call, at most
- * `maxConcurrency` at a time, and returns the results in request order.
+ * The `evaluate` effect of the statechart, and the seam where evaluation can
+ * be moved elsewhere: the engine hands an `Evaluate` one request (one
+ * candidate, a batch of examples of one split) and gets back one record per
+ * example (score, output, trace when asked, objective scores). The in-process
+ * evaluator below passes the whole batch to the adapter in one call, so the
+ * adapter applies the candidate once and runs the examples with its own
+ * concurrency. A distributed evaluator (a queue of workers) implements the
+ * same type.
  */
 import type { GepaAdapter } from './adapter.js';
-import { mapPool } from './pool.js';
 import type { EvalOutput, EvalRequest } from './state.js';
 import type { EvalRecord } from './types.js';
 import { AppError } from '../../contracts/errors.js';
@@ -13,9 +17,10 @@ export interface EvaluatorDeps<E> {
   adapter: GepaAdapter<E>;
   trainset: readonly E[];
   valset: readonly E[];
+  /** Passed to the adapter as a hint; the adapter decides how many examples run at once. */
   maxConcurrency: number;
   signal?: AbortSignal;
-  /** Called as each example finishes, with the run's metric calls so far. */
+  /** Called when a batch finishes, with the run's metric calls so far. */
   onMetricCall?: (metricCalls: number) => void;
 }
 
@@ -37,29 +42,41 @@ function jsonSafe(record: EvalRecord): EvalRecord {
 /** Evaluates one batch: the (uncached) examples of one candidate on one split. */
 export type Evaluate = (req: EvalRequest) => Promise<EvalOutput>;
 
+/** Check an adapter's reply and turn it into one record per requested example. */
+export function recordsOf(req: EvalRequest, out: unknown): EvalRecord[] {
+  const o = out as { outputs?: unknown[]; scores?: unknown[]; trajectories?: unknown[] | null; objectiveScores?: Record<string, number>[] | null } | null;
+  const n = req.indices.length;
+  const scores = o?.scores;
+  if (!Array.isArray(scores) || scores.length !== n || !scores.every((s) => typeof s === 'number' && Number.isFinite(s))) {
+    throw new GepaAdapterError(
+      `adapter.evaluate must return one finite score per example; for ${n} ${req.split} example(s) it returned scores ${JSON.stringify(scores)?.slice(0, 200)}`,
+    );
+  }
+  return req.indices.map((_, k) => {
+    const record: EvalRecord = { score: scores[k] as number, output: o?.outputs?.[k] ?? null };
+    const trajectory = o?.trajectories?.[k];
+    if (req.captureTraces && trajectory !== undefined) record.trajectory = trajectory;
+    const objectives = o?.objectiveScores?.[k];
+    if (objectives) record.objectiveScores = objectives;
+    return jsonSafe(record);
+  });
+}
+
 export function makeEvaluator<E>(deps: EvaluatorDeps<E>): Evaluate {
   return async (req) => {
+    if (!req.indices.length) return { split: req.split, hash: req.hash, entries: [] };
     const examples = req.split === 'train' ? deps.trainset : deps.valset;
-    let done = 0;
-    const records = await mapPool(req.indices, deps.maxConcurrency, async (index) => {
+    const batch = req.indices.map((index) => {
       const example = examples[index];
       if (example === undefined) throw new GepaAdapterError(`internal: no ${req.split} example ${index}`);
-      // Always with traces: any cached result may later be reflected on (see EvalRequest).
-      const out = await deps.adapter.evaluate([example], req.candidate, true, { signal: deps.signal });
-      const score = out?.scores?.[0];
-      if (out?.scores?.length !== 1 || typeof score !== 'number' || !Number.isFinite(score)) {
-        throw new GepaAdapterError(
-          `adapter.evaluate must return one finite score per example; for ${req.split} example ${index} it returned scores ${JSON.stringify(out?.scores)}`,
-        );
-      }
-      const record: EvalRecord = { score, output: out.outputs?.[0] ?? null };
-      const trajectory = out.trajectories?.[0];
-      if (trajectory !== undefined) record.trajectory = trajectory;
-      const objectives = out.objectiveScores?.[0];
-      if (objectives) record.objectiveScores = objectives;
-      deps.onMetricCall?.(req.metricCallsBefore + ++done);
-      return jsonSafe(record);
+      return example;
     });
+    const out = await deps.adapter.evaluate(batch, req.candidate, req.captureTraces, {
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      maxConcurrency: deps.maxConcurrency,
+    });
+    const records = recordsOf(req, out);
+    deps.onMetricCall?.(req.metricCallsBefore + records.length);
     return { split: req.split, hash: req.hash, entries: req.indices.map((index, k) => ({ index, record: records[k]! })) };
   };
 }

@@ -6,37 +6,44 @@
 import type { ChatModel, SamplingSettings } from '../../contracts/llm.js';
 import { loadDataset, type DefaultExample } from './dataset.js';
 import { createDefaultAdapter, DEFAULT_COMPONENT } from './defaultAdapter.js';
-import { loadMetric, type MetricResult } from './metric.js';
+import { loadMetric, metricIdentity, type MetricResult } from './metric.js';
 import { optimize, type OptimizeOptions } from './optimize.js';
 import type { GepaResult } from './result.js';
 
 export { optimize, GepaInputError, GepaRunError, type GepaProgressEvent, type OptimizeOptions } from './optimize.js';
-export { resultToJson, type GepaCandidateSummary, type GepaResult, type GepaResultJson } from './result.js';
+export { EventStream, eventLines } from './eventStream.js';
+export { resultToJson, type TestScore, type GepaCandidateSummary, type GepaResult, type GepaResultJson } from './result.js';
 export { resolveSettings, GepaSettingsError, type GepaSettings, type GepaSettingsInput, type GepaStopSettings } from './settings.js';
 export type { EvaluationBatch, EvaluateOptions, GepaAdapter, ReflectiveDataset, ReflectiveRecord } from './adapter.js';
 export { createDefaultAdapter, DEFAULT_COMPONENT, type DefaultAdapterOptions, type DefaultTrajectory } from './defaultAdapter.js';
 export { loadDataset, parseDataset, DatasetError, type DefaultExample } from './dataset.js';
-export { containsAnswer, loadMetric, MetricError, type Metric, type MetricResult } from './metric.js';
+export { containsAnswer, loadMetric, metricIdentity, MetricError, type Metric, type MetricResult } from './metric.js';
 export { DEFAULT_REFLECTION_TEMPLATE, extractInstruction, renderReflectionPrompt } from './reflection.js';
 export { loadRun, readIterations, RunDirError, ITERATIONS_FILE, RESULT_FILE, STATE_FILE, type IterationLine } from './runDir.js';
 export { proposeWithModel, checkTemplate, ReflectionTemplateError } from './reflection.js';
 export { addToFrontier, emptyFrontier, frontierWeights, nonDominated, selectFromFrontier, type Frontier } from './pareto.js';
 export { Rng, seedRng } from './rng.js';
 export { provideGepaMachine, type GepaWiring } from './wiring.js';
-export { makeEvaluator, GepaAdapterError, type Evaluate, type EvaluatorDeps } from './evaluation.js';
+export { makeEvaluator, recordsOf, GepaAdapterError, type Evaluate, type EvaluatorDeps } from './evaluation.js';
 export type { EvalOutput, EvalRequest } from './state.js';
 export type { Candidate, GepaRunState, IterationOutcome, IterationRecord, StopReason } from './types.js';
 
-export interface OptimizeFilesOptions extends Omit<OptimizeOptions<DefaultExample>, 'adapter' | 'trainset' | 'valset' | 'seedCandidate' | 'reflectionModel'> {
+export interface OptimizeFilesOptions extends Omit<OptimizeOptions<DefaultExample>, 'adapter' | 'trainset' | 'valset' | 'testset' | 'seedCandidate' | 'reflectionModel'> {
   trainFile: string;
   valFile: string;
+  /** Held-out set scored with the chosen candidate at the end. */
+  testFile?: string;
   seedPrompt: string;
+  /** Further seed prompts: several seed candidates. */
+  extraSeedPrompts?: string[];
   taskModel: ChatModel;
   reflectionModel: ChatModel;
   /** Module whose default export scores (example, output); default: the answer is contained in the output. */
   metricModule?: string;
   /** A metric given as a function (e.g. the judge's); used when no metricModule is named. */
   metric?: (example: DefaultExample, output: string) => Promise<MetricResult>;
+  /** The function metric's identity for the cache key (e.g. the judge's model and rubric); default: its source text. */
+  metricId?: string;
   /** Name of the one component; default `system_prompt`. */
   componentName?: string;
   taskSampling?: SamplingSettings;
@@ -44,18 +51,20 @@ export interface OptimizeFilesOptions extends Omit<OptimizeOptions<DefaultExampl
 
 /** `gepa-aime optimize --train --val --seed-prompt ...` in one call. */
 export async function optimizeFiles(o: OptimizeFilesOptions): Promise<GepaResult> {
-  const { trainFile, valFile, seedPrompt, taskModel, reflectionModel, metricModule, metric: metricFn, componentName, taskSampling, ...rest } = o;
-  const [trainset, valset, metric] = await Promise.all([
+  const { trainFile, valFile, testFile, seedPrompt, extraSeedPrompts, taskModel, reflectionModel, metricModule, metric: metricFn, metricId: givenMetricId, componentName, taskSampling, ...rest } = o;
+  const testset = testFile ? await loadDataset(testFile) : undefined;
+  const [trainset, valset, metric, metricId] = await Promise.all([
     loadDataset(trainFile),
     loadDataset(valFile),
     metricModule ? loadMetric(metricModule) : Promise.resolve(metricFn),
+    metricModule ? metricIdentity(metricModule) : Promise.resolve(givenMetricId),
   ]);
   const component = componentName ?? DEFAULT_COMPONENT;
   const adapter = createDefaultAdapter({
     model: taskModel,
     componentName: component,
-    ...(metric ? { metric } : {}),
+    ...(metric ? { metric, ...(metricId ? { metricId } : {}) } : {}),
     ...(taskSampling ? { sampling: taskSampling } : {}),
   });
-  return optimize({ ...rest, adapter, trainset, valset, seedCandidate: { [component]: seedPrompt }, reflectionModel });
+  return optimize({ ...rest, adapter, trainset, valset, ...(testset ? { testset } : {}), seedCandidate: { [component]: seedPrompt }, ...(extraSeedPrompts?.length ? { extraSeeds: extraSeedPrompts.map((p) => ({ [component]: p })) } : {}), reflectionModel });
 }

@@ -9,7 +9,7 @@ import { proposeMerge } from './merge.js';
 import { Rng } from './rng.js';
 import { nextMinibatch } from './sampler.js';
 import { selectComponents, selectParent } from './selection.js';
-import { addCandidate, bestCandidateId, bestValScore, cachedRecords, cachedScores } from './state.js';
+import { addCandidate, bestCandidateId, bestValScore, cachedRecords, cachedScores, seedCandidates } from './state.js';
 import type { Candidate, EvalRecord, GepaRunState, IterationOutcome, IterationRecord, Origin, Split } from './types.js';
 
 export interface IterationWork {
@@ -26,7 +26,16 @@ export interface IterationWork {
   parentScores: number[];
   child: Candidate | null;
   childScores: number[];
-  foundAtMetricCalls: number | null;
+  /**
+   * The chain (setting `chain_length`): the last child accepted on its
+   * minibatch and not yet validated. It is the working parent of the next
+   * step, and the candidate validated when the chain ends.
+   */
+  accepted: Candidate | null;
+  /** Minibatch-accepted steps in this iteration's chain so far. */
+  chain: number;
+  /** Round-robin pointer of the chain's next step (starts at the pool parent's). */
+  chainRr: number;
   /** Metric calls when the iteration began: an iteration that paid nothing counts as idle. */
   startMetricCalls: number;
   outcome: IterationOutcome | null;
@@ -45,6 +54,8 @@ export interface ReflectRequest {
 
 export interface ReflectOutput {
   texts: Record<string, string>;
+  /** Tokens the reflection model used for this proposal (0 when an adapter proposed). */
+  tokens?: number;
 }
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
@@ -57,7 +68,9 @@ function work(run: GepaRunState, init: Partial<IterationWork> & Pick<IterationWo
     parentScores: [],
     child: null,
     childScores: [],
-    foundAtMetricCalls: null,
+    accepted: null,
+    chain: 0,
+    chainRr: 0,
     startMetricCalls: run.metricCalls,
     outcome: null,
     newCandidateId: null,
@@ -67,7 +80,7 @@ function work(run: GepaRunState, init: Partial<IterationWork> & Pick<IterationWo
 }
 
 export function seedWork(run: GepaRunState): IterationWork {
-  return work(run, { kind: 'seed', parents: [], split: 'val', batch: [], child: run.seedCandidate, foundAtMetricCalls: 0 });
+  return work(run, { kind: 'seed', parents: [], split: 'val', batch: [], child: seedCandidates(run)[run.candidates.length]! });
 }
 
 export const beginIteration = (run: GepaRunState): GepaRunState => ({ ...run, iteration: run.iteration + 1 });
@@ -115,12 +128,12 @@ export function startMerge(run: GepaRunState): { run: GepaRunState; work: Iterat
       batch: proposal.subsample,
       parentScores: [scoresOn(i), scoresOn(j)],
       child: proposal.candidate,
-      foundAtMetricCalls: run.metricCalls,
     }),
   };
 }
 
-export const parentOf = (run: GepaRunState, w: IterationWork): Candidate => run.candidates[w.parents[0]!]!.components;
+/** The candidate this step mutates: the chain's last accepted child, else the pool parent. */
+export const parentOf = (run: GepaRunState, w: IterationWork): Candidate => w.accepted ?? run.candidates[w.parents[0]!]!.components;
 
 export function recordParentScores(run: GepaRunState, w: IterationWork): IterationWork {
   return { ...w, parentScores: cachedScores(run, parentOf(run, w), 'train', w.batch) };
@@ -129,13 +142,40 @@ export function recordParentScores(run: GepaRunState, w: IterationWork): Iterati
 export const parentPerfect = (run: GepaRunState, w: IterationWork): boolean =>
   w.parentScores.every((s) => s >= run.settings.perfect_score);
 
-/** Pick the component(s) to rewrite and advance the parent's round-robin pointer. */
+/** Pick the component(s) to rewrite and advance the round-robin pointer (the parent's, or the chain's). */
 export function chooseComponents(run: GepaRunState, w: IterationWork): { run: GepaRunState; work: IterationWork } {
   const id = w.parents[0]!;
   const parent = run.candidates[id]!;
+  if (w.accepted) {
+    const { components, nextPointer } = selectComponents(run.settings.component_selection, run.componentNames, w.chainRr);
+    return { run, work: { ...w, components, chainRr: nextPointer } };
+  }
   const { components, nextPointer } = selectComponents(run.settings.component_selection, run.componentNames, parent.rrNext);
   const candidates = run.candidates.map((c) => (c.id === id ? { ...c, rrNext: nextPointer } : c));
-  return { run: { ...run, candidates }, work: { ...w, components } };
+  return { run: { ...run, candidates }, work: { ...w, components, chainRr: nextPointer } };
+}
+
+/**
+ * Chaining: a child accepted on its minibatch is mutated again on the next
+ * minibatch before it is validated, up to `chain_length` accepted steps; the
+ * chain's last accepted child is then validated and enters the pool. Every
+ * step still has to strictly beat its own parent on its minibatch, and every
+ * candidate in the pool still has its full validation scores: intermediate
+ * children, superseded by their descendant, are just never paid a validation.
+ * `chain_length: 1` is the reference's behaviour (validate each accepted child).
+ */
+export const canExtendChain = (run: GepaRunState, w: IterationWork): boolean => w.kind === 'reflective' && w.chain + 1 < run.settings.chain_length;
+
+/** The accepted child becomes the chain's working parent; the next minibatch is sampled next. */
+export function extendChain(w: IterationWork): IterationWork {
+  return { ...w, accepted: w.child, chain: w.chain + 1, child: null, childScores: [], parentScores: [], components: [] };
+}
+
+/** The chain stopped (no improvement, nothing proposed, parent perfect): validate its last accepted child. */
+export const chainPending = (w: IterationWork): boolean => w.accepted !== null;
+
+export function endChain(w: IterationWork): IterationWork {
+  return { ...w, child: w.accepted };
 }
 
 export function reflectRequest(run: GepaRunState, w: IterationWork): ReflectRequest {
@@ -157,8 +197,8 @@ export function applyProposal(run: GepaRunState, w: IterationWork, out: ReflectO
   }
   const hash = hashCandidate(child);
   if (hash === hashCandidate(parent)) return { ...w, outcome: 'no_change' };
-  if (run.candidates.some((c) => c.hash === hash)) return { ...w, child, outcome: 'duplicate' };
-  return { ...w, child, foundAtMetricCalls: run.metricCalls };
+  if (run.candidates.some((c) => c.hash === hash)) return { ...w, child: w.accepted ?? child, outcome: 'duplicate' };
+  return { ...w, child };
 }
 
 export function recordChildScores(run: GepaRunState, w: IterationWork): IterationWork {
@@ -173,7 +213,8 @@ export const mergeAccepted = (w: IterationWork): boolean => sum(w.childScores) >
 
 export function commitChild(run: GepaRunState, w: IterationWork): { run: GepaRunState; work: IterationWork } {
   const origin: Origin = w.kind;
-  const added = addCandidate(run, { components: w.child!, parents: w.parents, origin, foundAtMetricCalls: w.foundAtMetricCalls ?? run.metricCalls });
+  // Discovery is counted after the validation that found it: finding it cost that much.
+  const added = addCandidate(run, { components: w.child!, parents: w.parents, origin, foundAtMetricCalls: run.metricCalls });
   let merge = added.run.merge;
   if (origin === 'reflective') {
     merge = { ...merge, lastIterFoundNew: true, due: merge.due + (merge.tested < run.settings.max_merge_invocations ? 1 : 0) };
@@ -208,6 +249,7 @@ export function iterationRecord(run: GepaRunState, w: IterationWork): IterationR
     best_candidate: bestCandidateId(run),
     best_val_score: bestValScore(run),
     candidates: run.candidates.length,
+    chain: w.chain + (w.outcome === 'accepted' && w.kind === 'reflective' ? 1 : 0),
     error: w.error,
   };
 }

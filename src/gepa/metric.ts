@@ -3,17 +3,22 @@
  * output" check, and custom metrics loaded from a module whose default export
  * is `(example, output) => number | {score, feedback}` (sync or async).
  */
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { errorMessage, AppError } from '../../contracts/errors.js';
 import type { DefaultExample } from './dataset.js';
+import { hashText } from './hash.js';
 
+/** A score with the feedback the reflection model reads. */
 export interface MetricResult {
   score: number;
   feedback: string;
 }
 
+/** What a metric may return: a score, or a score with feedback. */
 export type MetricValue = number | { score: number; feedback?: string };
+/** Scores one output of the task model against its example. */
 export type Metric<E = DefaultExample> = (example: E, output: string) => MetricValue | Promise<MetricValue>;
 
 export class MetricError extends AppError {
@@ -55,6 +60,18 @@ export function normalizeMetricValue(value: unknown, example: DefaultExample, so
     return { score: v.score, feedback: typeof v.feedback === 'string' ? v.feedback : `The response scored ${v.score}.` };
   }
   throw new MetricError(`${source} must return a finite number or {score: number, feedback?: string}; it returned ${JSON.stringify(value) ?? String(value)}`);
+}
+
+/** The metric's identity for the cache key: its absolute path and a hash of its text (an edit changes it). */
+export async function metricIdentity(modulePath: string): Promise<string> {
+  const abs = path.resolve(modulePath);
+  let text: string;
+  try {
+    text = await fsp.readFile(abs, 'utf8');
+  } catch (err) {
+    throw new MetricError(`cannot read the metric module ${modulePath}: ${errorMessage(err)}`);
+  }
+  return `module:${abs}#${hashText(text)}`;
 }
 
 /** Load `export default (example, output) => ...` from a module path (relative to the working directory). */

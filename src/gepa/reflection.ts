@@ -5,7 +5,7 @@
  * ``` fences. A custom template may replace the built-in one; it must contain
  * <curr_param> (the current text) and <side_info> (the rendered examples).
  */
-import type { ChatModel } from '../../contracts/llm.js';
+import type { ChatModel, TokenUsage } from '../../contracts/llm.js';
 import type { ReflectiveRecord } from './adapter.js';
 import { AppError } from '../../contracts/errors.js';
 
@@ -121,6 +121,8 @@ export interface ProposeWithModelOptions {
   components: readonly string[];
   template: string | null;
   signal?: AbortSignal;
+  /** Told the usage of every reflection call (for a token budget). */
+  onUsage?: (usage: TokenUsage) => void;
 }
 
 /** One reflection call per component, in order (so scripted models see a fixed sequence). */
@@ -131,6 +133,7 @@ export async function proposeWithModel(o: ProposeWithModelOptions): Promise<Reco
     if (!records?.length) continue; // nothing to learn from for this component
     const prompt = renderReflectionPrompt(o.template, o.candidate[name] ?? '', records);
     const reply = await o.model.complete({ messages: [{ role: 'user', content: prompt }], purpose: 'gepa.reflection', ...(o.signal ? { signal: o.signal } : {}) });
+    o.onUsage?.(reply.usage);
     const text = extractInstruction(reply.content);
     if (text) texts[name] = text;
   }

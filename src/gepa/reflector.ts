@@ -25,7 +25,9 @@ export function makeReflector<E>(deps: ReflectorDeps<E>): (req: ReflectRequest) 
     const dataset = await deps.adapter.makeReflectiveDataset(req.candidate, evalBatch, req.components);
     if (deps.adapter.proposeNewTexts) return { texts: await deps.adapter.proposeNewTexts(req.candidate, dataset, req.components) };
     if (!deps.reflectionModel) throw new Error('no reflection model: pass reflectionModel, or give the adapter proposeNewTexts');
+    let tokens = 0;
     const texts = await proposeWithModel({
+      onUsage: (u) => (tokens += u.totalTokens || u.promptTokens + u.completionTokens),
       model: deps.reflectionModel,
       candidate: req.candidate,
       dataset,
@@ -33,6 +35,6 @@ export function makeReflector<E>(deps: ReflectorDeps<E>): (req: ReflectRequest) 
       template: deps.template,
       ...(deps.signal ? { signal: deps.signal } : {}),
     });
-    return { texts };
+    return { texts, tokens };
   };
 }

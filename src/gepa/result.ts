@@ -7,6 +7,7 @@
 import { bestCandidateId } from './state.js';
 import type { Candidate, GepaRunState, Origin, StopReason } from './types.js';
 
+/** One candidate of the final pool: its texts, validation score, parents and origin. */
 export interface GepaCandidateSummary {
   id: number;
   components: Candidate;
@@ -16,6 +17,15 @@ export interface GepaCandidateSummary {
   origin: Origin;
 }
 
+/** `--test`: the chosen candidate scored on a held-out set, beside its validation score. */
+export interface TestScore {
+  score: number;
+  scores: number[];
+  /** Evaluations spent on the test set (not counted against max_metric_calls). */
+  metricCalls: number;
+}
+
+/** The result in snake_case, as `result.json` and `optimize --json` hold it. */
 export interface GepaResultJson {
   best_candidate: Candidate;
   best_candidate_id: number;
@@ -25,9 +35,15 @@ export interface GepaResultJson {
   iterations: number;
   stop_reason: StopReason | null;
   run_dir: string | null;
+  /** Present with a test set: the best candidate's mean test score. */
+  test_score?: number;
+  test_metric_calls?: number;
+  /** Reflection-model tokens spent (for max_reflection_tokens). */
+  reflection_tokens: number;
   candidates: { id: number; components: Candidate; val_score: number; parents: number[]; found_at_metric_calls: number; origin: Origin }[];
 }
 
+/** The result of an optimisation: the best candidate, its score, the budget used, every candidate. */
 export interface GepaResult {
   bestCandidate: Candidate;
   bestCandidateId: number;
@@ -38,6 +54,8 @@ export interface GepaResult {
   stopReason: StopReason | null;
   runDir: string | null;
   candidates: GepaCandidateSummary[];
+  test?: TestScore;
+  reflectionTokens: number;
   /** The snake_case JSON form. */
   toJson(): GepaResultJson;
 }
@@ -52,6 +70,8 @@ export function resultToJson(r: Omit<GepaResult, 'toJson'>): GepaResultJson {
     iterations: r.iterations,
     stop_reason: r.stopReason,
     run_dir: r.runDir,
+    ...(r.test ? { test_score: r.test.score, test_metric_calls: r.test.metricCalls } : {}),
+    reflection_tokens: r.reflectionTokens,
     candidates: r.candidates.map((c) => ({
       id: c.id,
       components: c.components,
@@ -63,7 +83,7 @@ export function resultToJson(r: Omit<GepaResult, 'toJson'>): GepaResultJson {
   };
 }
 
-export function buildResult(run: GepaRunState, extra: { wallS: number; stopReason: StopReason | null; runDir: string | null }): GepaResult {
+export function buildResult(run: GepaRunState, extra: { wallS: number; stopReason: StopReason | null; runDir: string | null; test?: TestScore }): GepaResult {
   if (!run.candidates.length) throw new Error('internal: no candidate has been evaluated yet');
   const best = run.candidates[bestCandidateId(run)]!;
   const base = {
@@ -75,6 +95,8 @@ export function buildResult(run: GepaRunState, extra: { wallS: number; stopReaso
     iterations: run.iteration,
     stopReason: extra.stopReason,
     runDir: extra.runDir,
+    ...(extra.test ? { test: extra.test } : {}),
+    reflectionTokens: run.reflectionTokens,
     candidates: run.candidates.map((c) => ({
       id: c.id,
       components: c.components,

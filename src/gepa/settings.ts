@@ -18,9 +18,12 @@ export interface GepaStopSettings {
   max_wall_s: number | null;
   /** Stop (gracefully, between iterations) once this file exists. */
   stop_file: string | null;
+  /** Stop once the reflection model has used this many tokens (summed over resumed sessions); no reflection starts past it. */
+  max_reflection_tokens: number | null;
 }
 
 export type GepaSettings = GepaOfflineConfig & GepaStopSettings;
+/** GEPA settings (`offline:` of gepa_config.yaml, plus stop conditions); missing keys take the defaults. */
 export type GepaSettingsInput = Partial<GepaOfflineConfig> & Partial<GepaStopSettings>;
 
 export const ALGORITHM_KEYS = [
@@ -33,6 +36,8 @@ export const ALGORITHM_KEYS = [
   'seed',
   'perfect_score',
   'reflection_prompt_template',
+  'chain_length',
+  'frontier_type',
 ] as const;
 
 export type AlgorithmSettings = Pick<GepaOfflineConfig, (typeof ALGORITHM_KEYS)[number]>;
@@ -44,7 +49,7 @@ export class GepaSettingsError extends AppError {
   }
 }
 
-const STOP_KEYS = ['target_score', 'max_wall_s', 'stop_file'] as const;
+const STOP_KEYS = ['target_score', 'max_wall_s', 'stop_file', 'max_reflection_tokens'] as const;
 
 export function resolveSettings(input: GepaSettingsInput = {}): GepaSettings {
   const offline: Record<string, unknown> = {};
@@ -58,7 +63,11 @@ export function resolveSettings(input: GepaSettingsInput = {}): GepaSettings {
     target_score: input.target_score ?? null,
     max_wall_s: input.max_wall_s ?? null,
     stop_file: input.stop_file ?? null,
+    max_reflection_tokens: input.max_reflection_tokens ?? null,
   };
+  if (stop.max_reflection_tokens !== null && !(Number.isInteger(stop.max_reflection_tokens) && stop.max_reflection_tokens > 0)) {
+    throw new GepaSettingsError('invalid GEPA settings: max_reflection_tokens: expected an integer > 0 or null');
+  }
   if (stop.target_score !== null && !Number.isFinite(stop.target_score)) throw new GepaSettingsError('invalid GEPA settings: target_score: expected a number or null');
   if (stop.max_wall_s !== null && !(stop.max_wall_s > 0)) throw new GepaSettingsError('invalid GEPA settings: max_wall_s: expected a number > 0 or null');
   return { ...parsed.data.offline, ...stop };

@@ -3,17 +3,19 @@
  * accounting, and adding a candidate to the pool and the frontier. The
  * statechart's actions are thin wrappers around these.
  */
-import { hashCandidate } from './hash.js';
+import { hashCandidate, hashJson } from './hash.js';
 import { addToFrontier, argmax, emptyFrontier } from './pareto.js';
 import { seedRng } from './rng.js';
 import { emptySampler } from './sampler.js';
+import { frontierKeys, frontierVector, objectiveMeans } from './frontierType.js';
 import type { AlgorithmSettings } from './settings.js';
-import type { Candidate, EvalRecord, GepaRunState, Origin, Split } from './types.js';
+import type { Candidate, EvalRecord, GepaRunState, Origin, ScoreIdentity, Split } from './types.js';
 
 /**
  * What to evaluate: only the (candidate, example) pairs the cache does not
- * hold. Traces are always captured: a result cached from a validation run may
- * later be the parent's minibatch result that reflection needs.
+ * hold. This is the seam between the search and whoever runs evaluations
+ * (in process, or a queue of workers): one batch of one candidate on some
+ * examples of one split; back come the scores, outputs and traces.
  */
 export interface EvalRequest {
   split: Split;
@@ -21,6 +23,10 @@ export interface EvalRequest {
   hash: string;
   /** Indices into the split of distinct, uncached examples. May be empty. */
   indices: number[];
+  /** Keep the adapter's traces: only train minibatches, the evaluations reflection reads. */
+  captureTraces: boolean;
+  /** hashJson(scoreIdentity) of the run: with `hash` and the example id, the content key of each result. */
+  scoreKey: string;
   /** Metric calls spent before this request, for progress reporting. */
   metricCallsBefore: number;
 }
@@ -33,13 +39,19 @@ export interface EvalOutput {
 
 export function createRunState(init: {
   seedCandidate: Candidate;
+  extraSeeds?: Candidate[];
   settings: AlgorithmSettings;
   exampleIds: { train: string[]; val: string[] };
+  scoreIdentity?: ScoreIdentity;
 }): GepaRunState {
+  const scoreIdentity = init.scoreIdentity ?? {};
   return {
-    version: 1,
+    version: 2,
     settings: init.settings,
+    scoreIdentity,
+    scoreKey: hashJson(scoreIdentity),
     seedCandidate: init.seedCandidate,
+    ...(init.extraSeeds?.length ? { extraSeeds: init.extraSeeds } : {}),
     componentNames: Object.keys(init.seedCandidate),
     trainSize: init.exampleIds.train.length,
     valSize: init.exampleIds.val.length,
@@ -52,6 +64,8 @@ export function createRunState(init: {
     sampler: emptySampler(),
     merge: { due: 0, tested: 0, lastIterFoundNew: false, triplets: [], descriptors: [] },
     idle: 0,
+    reflectionFailures: 0,
+    reflectionTokens: 0,
     cache: {},
   };
 }
@@ -62,24 +76,44 @@ export function cacheKey(run: GepaRunState, split: Split, index: number): string
   return id;
 }
 
+/**
+ * A cached result serves a request unless it is of a train example and lacks
+ * the trace reflection may need (evaluated by an adapter that kept none):
+ * then the example is paid again.
+ * Traces are asked for only when some requested example is a train example.
+ */
 export function evalRequest(run: GepaRunState, split: Split, candidate: Candidate, indices: readonly number[]): EvalRequest {
   const hash = hashCandidate(candidate);
   const cached = run.cache[hash] ?? {};
+  const train = new Set(run.exampleIds.train);
   const wanted = new Set<string>();
   const missing = indices.filter((i) => {
     const key = cacheKey(run, split, i);
-    if (key in cached || wanted.has(key)) return false;
+    const hit = cached[key];
+    if ((hit && (!train.has(key) || hit.trajectory !== undefined)) || wanted.has(key)) return false;
     wanted.add(key);
     return true;
   });
-  return { split, candidate, hash, indices: missing, metricCallsBefore: run.metricCalls };
+  const captureTraces = missing.some((i) => train.has(cacheKey(run, split, i)));
+  return { split, candidate, hash, indices: missing, captureTraces, scoreKey: run.scoreKey, metricCallsBefore: run.metricCalls };
 }
 
-/** Store fresh evaluations; each one is one metric call. */
+/**
+ * Store fresh evaluations; each one is one metric call. A trace is kept only
+ * for an example of the train set (a validation example that is also a train
+ * example keeps it too): those are the only traces reflection reads.
+ */
 export function applyEvaluation(run: GepaRunState, out: EvalOutput): GepaRunState {
   if (!out.entries.length) return run;
   const forCandidate = { ...(run.cache[out.hash] ?? {}) };
-  for (const { index, record } of out.entries) forCandidate[cacheKey(run, out.split, index)] = record;
+  const train = out.split === 'train' ? null : new Set(run.exampleIds.train);
+  for (const { index, record } of out.entries) {
+    const key = cacheKey(run, out.split, index);
+    if (train && record.trajectory !== undefined && !train.has(key)) {
+      const { trajectory: _t, ...kept } = record;
+      forCandidate[key] = kept;
+    } else forCandidate[key] = record;
+  }
   return { ...run, cache: { ...run.cache, [out.hash]: forCandidate }, metricCalls: run.metricCalls + out.entries.length };
 }
 
@@ -96,6 +130,12 @@ export function cachedScores(run: GepaRunState, candidate: Candidate, split: Spl
   return cachedRecords(run, candidate, split, indices).map((r) => r.score);
 }
 
+/** Every seed candidate, the first one first. */
+export const seedCandidates = (run: GepaRunState): Candidate[] => [run.seedCandidate, ...(run.extraSeeds ?? [])];
+
+/** Seeds not yet validated into the pool (seeds come first, in order). */
+export const seedsPending = (run: GepaRunState): boolean => run.candidates.length < seedCandidates(run).length;
+
 export const valIndices = (run: GepaRunState): number[] => Array.from({ length: run.valSize }, (_, i) => i);
 
 /** Add a fully validated candidate to the pool and the frontier. */
@@ -104,8 +144,12 @@ export function addCandidate(
   c: { components: Candidate; parents: number[]; origin: Origin; foundAtMetricCalls: number },
 ): { run: GepaRunState; id: number } {
   const id = run.candidates.length;
-  const valScores = cachedScores(run, c.components, 'val', valIndices(run));
+  const records = cachedRecords(run, c.components, 'val', valIndices(run));
+  const valScores = records.map((r) => r.score);
   const valScore = valScores.reduce((a, b) => a + b, 0) / Math.max(1, valScores.length);
+  const objectives = objectiveMeans(records);
+  const type = run.settings.frontier_type ?? 'instance';
+  const keys = run.frontierKeys ?? frontierKeys(type, run.valSize, objectives);
   // A child continues the round-robin where its parents had got to.
   const rrNext = Math.max(0, ...c.parents.map((p) => run.candidates[p]!.rrNext));
   const record = {
@@ -116,11 +160,13 @@ export function addCandidate(
     origin: c.origin,
     valScores,
     valScore,
+    ...(Object.keys(objectives).length ? { objectiveScores: objectives } : {}),
     foundAtMetricCalls: c.foundAtMetricCalls,
     foundAtIteration: run.iteration,
     rrNext,
   };
-  return { run: { ...run, candidates: [...run.candidates, record], frontier: addToFrontier(run.frontier, id, valScores) }, id };
+  const frontier = addToFrontier(run.frontier, id, frontierVector(keys, valScores, objectives));
+  return { run: { ...run, candidates: [...run.candidates, record], frontier, frontierKeys: keys }, id };
 }
 
 export function bestCandidateId(run: GepaRunState): number {

@@ -17,7 +17,10 @@ export interface EvalRecord {
   score: number;
   /** The adapter's output for the example; must be JSON-serialisable. */
   output: unknown;
-  /** The adapter's trace; always captured, so any cached result can be reflected on later. */
+  /**
+   * The adapter's trace. Captured only for train minibatch evaluations, the
+   * only ones reflection reads; validation results keep scores and outputs.
+   */
   trajectory?: unknown;
   objectiveScores?: Record<string, number>;
 }
@@ -35,7 +38,9 @@ export interface CandidateRecord {
   valScores: number[];
   /** Mean of valScores. */
   valScore: number;
-  /** Metric calls spent when it was proposed (before its validation), as the reference counts discovery. */
+  /** Mean validation score per objective, when the adapter reports objective scores. */
+  objectiveScores?: Record<string, number>;
+  /** Metric calls spent once its validation finished: what finding it cost, that evaluation included. */
   foundAtMetricCalls: number;
   foundAtIteration: number;
   /** Round-robin pointer: index into componentNames of the next component to mutate. */
@@ -55,10 +60,23 @@ export interface MergeState {
   descriptors: string[];
 }
 
+/**
+ * Everything besides the candidate and the example that changes a score: the
+ * task model and its sampling, the metric or scorer, the adapter and its
+ * settings. Plain JSON; part of every cache key, and a resume refuses a change.
+ */
+export type ScoreIdentity = Record<string, unknown>;
+
 export interface GepaRunState {
-  version: 1;
+  version: 2;
   settings: AlgorithmSettings;
+  /** What scores depend on besides candidate and example (see ScoreIdentity). */
+  scoreIdentity: ScoreIdentity;
+  /** hashJson(scoreIdentity): the first part of every evaluation's content key. */
+  scoreKey: string;
   seedCandidate: Candidate;
+  /** Further seed candidates, validated after the first (each enters the pool as a seed). */
+  extraSeeds?: Candidate[];
   /** Component names in the seed candidate's order: the round-robin order. */
   componentNames: string[];
   trainSize: number;
@@ -70,7 +88,10 @@ export interface GepaRunState {
    */
   exampleIds: { train: string[]; val: string[] };
   candidates: CandidateRecord[];
+  /** Over the keys of `frontierKeys` (see frontierVector): instances, objectives, or both. */
   frontier: Frontier;
+  /** The frontier's dimensions in order: `i:<n>` per validation instance, `o:<name>` per objective. */
+  frontierKeys?: string[];
   metricCalls: number;
   iteration: number;
   /** Seeded PRNG state (mulberry32): every random draw of the run goes through it. */
@@ -79,10 +100,15 @@ export interface GepaRunState {
   merge: MergeState;
   /** Consecutive iterations that paid no metric call (everything came from the cache). */
   idle: number;
+  /** Consecutive iterations whose reflection failed (threw). */
+  reflectionFailures: number;
+  /** Tokens the reflection model has used, all sessions (for max_reflection_tokens). */
+  reflectionTokens: number;
   /** candidate hash -> example id -> evaluation. */
   cache: Record<string, Record<string, EvalRecord>>;
 }
 
+/** Why an optimisation stopped. */
 export type StopReason =
   | 'max_metric_calls'
   | 'target_score'
@@ -93,8 +119,13 @@ export type StopReason =
   | 'converged'
   /** Many iterations in a row paid for nothing (all from the cache): nothing new is being learned. */
   | 'no_progress'
+  /** `max_reflection_failures` reflections in a row failed: the reflection model is broken. A failure (exit 1). */
+  | 'reflection_failed'
+  /** The reflection model's token budget (max_reflection_tokens) is spent. */
+  | 'max_reflection_tokens'
   | 'aborted';
 
+/** What an iteration came to. */
 export type IterationOutcome =
   | 'seed'
   | 'skipped_perfect'
@@ -127,5 +158,7 @@ export interface IterationRecord {
   best_candidate: number;
   best_val_score: number;
   candidates: number;
+  /** Reflective: minibatch-accepted steps of this iteration's chain (the validated one included). */
+  chain: number;
   error: string | null;
 }

@@ -13,7 +13,7 @@ import type { GepaAdapter } from './adapter.js';
 import { makeEvaluator, type Evaluate } from './evaluation.js';
 import type { ReflectOutput, ReflectRequest } from './iteration.js';
 import { makeReflector } from './reflector.js';
-import { appendIteration, saveRun } from './runDir.js';
+import type { RunDirWriter } from './runDir.js';
 import type { GepaSettings } from './settings.js';
 import type { EvalOutput, EvalRequest } from './state.js';
 import type { GepaTrace } from './tracing.js';
@@ -25,7 +25,8 @@ export interface GepaWiring<E> {
   valset: readonly E[];
   reflectionModel?: ChatModel;
   settings: GepaSettings;
-  runDir: string | null;
+  /** Where the run is saved; null = in memory only. */
+  runDir: RunDirWriter | null;
   signal?: AbortSignal;
   /** Milliseconds of wall time, this session plus earlier ones. */
   wallMs: () => number;
@@ -63,11 +64,8 @@ export function provideGepaMachine<E>(w: GepaWiring<E>) {
       evaluate: fromPromise<EvalOutput, EvalRequest>(({ input }) => (trace ? trace.evaluate(input, () => evaluate(input)) : evaluate(input))),
       reflect: fromPromise<ReflectOutput, ReflectRequest>(({ input }) => (trace ? trace.reflect(input, () => reflect(input)) : reflect(input))),
       persist: fromPromise<void, PersistInput>(async ({ input }) => {
-        if (w.runDir) {
-          // Line first, state second: resume trims lines the state does not cover.
-          await appendIteration(w.runDir, { ...input.record, elapsed_s: Math.round(w.wallMs()) / 1000 });
-          await saveRun(w.runDir, { state: input.run, wallMs: w.wallMs() });
-        }
+        // Lines first, state second: resume cuts lines the state does not cover.
+        await w.runDir?.save({ state: input.run, wallMs: w.wallMs() }, input.evaluations, { ...input.record, elapsed_s: Math.round(w.wallMs()) / 1000 });
         trace?.saved(input.record);
         w.onSaved?.(input.run, input.record);
       }),

@@ -5,8 +5,10 @@
  */
 import { ModelError, type ChatModel, type ChatRequest, type ChatResponse, type TokenUsage } from '../../contracts/llm.js';
 
+/** One scripted reply: a partial response, a function of the request, or an error to throw. */
 export type ScriptedReply = Partial<ChatResponse> | ((request: ChatRequest) => Partial<ChatResponse> | Promise<Partial<ChatResponse>>) | Error;
 
+/** The scripted model: answers from a queue of replies (or functions of the request), records every request, and can assert it was used up. */
 export class ScriptedModel implements ChatModel {
   readonly id: string;
   readonly requests: ChatRequest[] = [];

@@ -30,6 +30,7 @@ export class TeamAdapterError extends AppError {
   }
 }
 
+/** Options of `createTeamAdapter`: the team, models, scorer, concurrency. */
 export interface TeamAdapterOptions extends AgentEnv {
   team: TeamDef;
   /** Default: the team's `primary`. */
@@ -57,6 +58,7 @@ export interface TeamEvaluationBatch extends EvaluationBatch<string, TeamTraject
   inputs: string[];
 }
 
+/** The GEPA adapter for an agent team: components are `agent.component`. */
 export interface TeamAdapter extends GepaAdapter<TeamExample, string, TeamTrajectory> {
   readonly team: TeamDef;
   readonly primary: string;
@@ -89,6 +91,7 @@ export function checkTeamAdapter(team: TeamDef, primary: string | undefined, com
   return { primary, components };
 }
 
+/** Builds the GEPA adapter of an agent team; a bad component mapping throws at once. */
 export function createTeamAdapter(o: TeamAdapterOptions): TeamAdapter {
   const registry = o.registry ?? componentHandlers;
   const scorer = o.scorer ?? null;

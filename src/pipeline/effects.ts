@@ -8,6 +8,7 @@ import type { AgentToolOutcome, CallModelInput, CallModelResult, RunToolsInput }
 import type { ChatModel, ChatRequest, SamplingSettings } from '../../contracts/llm.js';
 import { UPDATE_PROGRESS_TOOL } from '../tools/builtin/updateProgress.js';
 import { invokeTool, toolSpec } from '../tools/invoke.js';
+import type { ApprovalGate } from '../tools/approval.js';
 import type { Tool, ToolBundle } from '../tools/types.js';
 import { errorMessage, AppError } from '../../contracts/errors.js';
 import { checkOutput } from './outputSchema.js';
@@ -35,6 +36,8 @@ export interface AgentEnv {
   models: AgentModels;
   tools?: AgentTools;
   signal?: AbortSignal;
+  /** Decides each tool call before it runs (approval policies and handler). */
+  approval?: Pick<ApprovalGate, 'run'>;
 }
 
 export class TeamToolsError extends AppError {
@@ -113,7 +116,8 @@ export async function runAgentTools(env: AgentEnv, input: RunToolsInput): Promis
     let ok = false;
     let output: string;
     try {
-      ({ ok, output } = await invokeTool(granted, call, ctx));
+      const invoke = () => invokeTool(granted, call, ctx);
+      ({ ok, output } = await (env.approval ? env.approval.run(call, input.agent.name, granted.find((t) => t.name === call.name), invoke, env.signal) : invoke()));
     } catch (err) {
       output = `${call.name} failed: ${errorMessage(err)}`;
     }

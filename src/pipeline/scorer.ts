@@ -16,11 +16,13 @@ export interface ScoreMetadata {
   [key: string]: unknown;
 }
 
+/** A team scorer's answer: a score with optional feedback, per-dimension scores and guidance. */
 export interface ScoreResult {
   score: number;
   metadata: ScoreMetadata | null;
 }
 
+/** One example of a team data set: the input and the expected output. */
 export interface TeamExample {
   input: string;
   expected?: string;
@@ -29,6 +31,7 @@ export interface TeamExample {
 }
 
 export type ScorerValue = number | ({ score: number } & ScoreMetadata) | [number, ScoreMetadata?];
+/** Scores a team's primary output for one example. */
 export type Scorer = (input: string, output: string, expected: string | undefined, example: TeamExample) => ScorerValue | Promise<ScorerValue>;
 
 export class ScorerError extends AppError {

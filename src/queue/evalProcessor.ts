@@ -114,6 +114,9 @@ export function makeEvalProcessor(deps: EvalProcessorDeps) {
         candidate: data.candidate,
         hash: data.candidateHash,
         indices: chunk.map((_, i) => i),
+        // Traces kept: the coordinator keeps them only where reflection reads them (train examples).
+        captureTraces: true,
+        scoreKey: data.namespace,
         metricCallsBefore: 0,
       });
       for (const { index, record } of out.entries) fresh.set(todo[index]!, record);

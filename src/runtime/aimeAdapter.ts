@@ -11,7 +11,9 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowLimits } from '../../machines/workflow.js';
-import { PLANNER_COMPONENT, personaComponent } from '../../contracts/aime/prompts.js';
+import { PLANNER_COMPONENT, personaComponent, toolComponent } from '../../contracts/aime/prompts.js';
+import { loadToolRegistry } from '../tools/registry.js';
+import { mapPool } from '../gepa/pool.js';
 import type { LoadedConfig } from '../config/index.js';
 import type { EvaluationBatch, GepaAdapter, ReflectiveDataset, ReflectiveRecord } from '../gepa/index.js';
 import { normalizeScore, type ScoreResult, type Scorer, type TeamExample } from '../pipeline/scorer.js';
@@ -37,7 +39,7 @@ export interface GoalTrajectory {
   iterations: number;
   planner: { iteration: number; rationale: string; action: string }[];
   /** One per subtask run, with the persona that ran it. */
-  actors: { taskId: string; persona: string; status: string; summary: string }[];
+  actors: { taskId: string; persona: string; status: string; summary: string; tools?: { tool: string; ok: boolean; observation: string }[] }[];
   tokens: number;
   score: number;
   feedback: string;
@@ -59,6 +61,18 @@ export interface AimeAdapterOptions {
 
 export function aimeSeedCandidate(config: LoadedConfig): Record<string, string> {
   return initialPrompts(config.personas.personas);
+}
+
+/**
+ * One component `tool.<name>.description` per bundle tool, so GEPA evolves
+ * how tools are described to the agents (only the text changes, never what a
+ * tool does or may do).
+ */
+export async function aimeToolComponents(config: LoadedConfig): Promise<Record<string, string>> {
+  const registry = await loadToolRegistry(config.tools, { configDir: config.dir });
+  const out: Record<string, string> = {};
+  for (const bundle of registry.bundles.values()) for (const tool of bundle.tools) out[toolComponent(tool.name)] = tool.description;
+  return out;
 }
 
 /** The default score: completed, and the expected text (if any) appears in the answer. */
@@ -117,7 +131,13 @@ export function createAimeAdapter(o: AimeAdapterOptions): GepaAdapter<GoalExampl
         reason: report.reason,
         iterations: report.iterations,
         planner: report.planner.map((p) => ({ iteration: p.iteration, rationale: p.rationale, action: p.action.type })),
-        actors: report.actors.map((a) => ({ taskId: a.taskId, persona: personaOf[a.taskId] ?? '', status: a.status, summary: a.summary })),
+        actors: report.actors.map((a) => ({
+          taskId: a.taskId,
+          persona: personaOf[a.taskId] ?? '',
+          status: a.status,
+          summary: a.summary,
+          tools: a.steps.filter((s) => s.action).map((s) => ({ tool: s.action!.tool, ok: s.ok, observation: s.observation.slice(0, 300) })),
+        })),
         tokens: report.usage.totalTokens,
         score: result.score,
         feedback: result.metadata?.feedback ?? `The run scored ${result.score}.`,
@@ -130,17 +150,19 @@ export function createAimeAdapter(o: AimeAdapterOptions): GepaAdapter<GoalExampl
 
   return {
     async evaluate(batch, candidate, captureTraces, options) {
-      const trajectories: GoalTrajectory[] = [];
-      for (const example of batch) {
+      // Goals in temporary workspaces are independent runs: up to the engine's hint at once.
+      // Goals that name a workspace may share it, so they run one after another.
+      const limit = batch.some((e) => e.workspace) ? 1 : Math.max(1, options?.maxConcurrency ?? 1);
+      const trajectories = await mapPool(batch, limit, async (example): Promise<GoalTrajectory> => {
         try {
-          trajectories.push(await evaluateOne(example, candidate, options?.signal));
+          return await evaluateOne(example, candidate, options?.signal);
         } catch (err) {
           // A judge that could not judge is not a bad run: the evaluation fails, it is not scored 0.
           if (options?.signal?.aborted || isJudgeError(err)) throw err;
           const error = errorMessage(err);
-          trajectories.push({ goal: example.input, status: 'error', answer: '', reason: error, iterations: 0, planner: [], actors: [], tokens: 0, score: 0, feedback: `The run could not be evaluated: ${error}`, error });
+          return { goal: example.input, status: 'error', answer: '', reason: error, iterations: 0, planner: [], actors: [], tokens: 0, score: 0, feedback: `The run could not be evaluated: ${error}`, error };
         }
-      }
+      });
       const out: EvaluationBatch<string, GoalTrajectory> = { outputs: trajectories.map((t) => t.answer), scores: trajectories.map((t) => t.score) };
       return captureTraces ? { ...out, trajectories } : out;
     },
@@ -153,8 +175,20 @@ export function createAimeAdapter(o: AimeAdapterOptions): GepaAdapter<GoalExampl
           dataset[component] = runs.map(plannerRecord);
           continue;
         }
-        // A persona learns from the subtasks it ran.
         const records: ReflectiveRecord[] = [];
+        // A tool description learns from the calls of that tool: how the agents used it, and what came back.
+        const tool = /^tool\.(.+)\.description$/.exec(component)?.[1];
+        if (tool !== undefined) {
+          for (const run of runs) {
+            for (const a of run.actors) {
+              const calls = (a.tools ?? []).filter((c) => c.tool === tool);
+              if (calls.length) records.push({ ...subtaskRecord(run, a), 'Tool calls': calls.map((c) => `${c.ok ? 'ok' : 'error'}: ${c.observation}`).join('\n') });
+            }
+          }
+          dataset[component] = records;
+          continue;
+        }
+        // A persona learns from the subtasks it ran.
         for (const run of runs) {
           for (const a of run.actors) if (personaComponent(a.persona) === component) records.push(subtaskRecord(run, a));
         }

@@ -8,13 +8,16 @@ import type { OptimizerInput, PersistRequest, ReflectInput, ReflectOutput } from
 import type { GepaConfig } from '../config/index.js';
 import { HistoryWriter, loadHistory, type HistoryRecord } from '../gepa/online/history.js';
 import { reflectOnline } from '../gepa/online/reflect.js';
-import { activeCandidate, restoreState } from '../gepa/online/state.js';
+import { activeCandidate, candidateById, restoreState } from '../gepa/online/state.js';
+import { playsChallenger } from '../gepa/online/trial.js';
 import type { ChatModel } from '../../contracts/llm.js';
 
 export interface RunLearning {
   optimizer: OptimizerInput;
-  /** The live prompts this run starts with. */
+  /** The prompts this run plays: the champion's, or the challenger's when a trial assigns this run to it. */
   prompts: Record<string, string>;
+  /** The candidate whose prompts these are. */
+  armId: string;
   historyFile: string;
   /** The history ended in a torn line (a crash mid-write); it was skipped. */
   tornTail: boolean;
@@ -58,13 +61,21 @@ export async function startLearning(args: {
     let record: HistoryRecord;
     if (req.kind === 'outcome') record = { kind: 'outcome', ...stamp(), ...req.outcome, composite: req.composite };
     else if (req.kind === 'candidate') record = { kind: 'candidate', ...stamp(), id: req.id, parentId: req.parentId, components: req.components, reason: req.reason };
-    else record = { kind: 'switch', ...stamp(), from: req.from, to: req.to, reason: req.reason };
+    else {
+      const { kind: _k, ...d } = req;
+      record = { kind: 'decision', ...stamp(), ...d };
+    }
     writer.append(record);
   };
 
+  // While a trial runs, a share of runs (chosen by run id) plays the challenger.
+  const challenger = state.trial && playsChallenger(args.runId, settings.challenger_share) ? candidateById(state, state.trial.challengerId) : null;
+  const arm = challenger ?? activeCandidate(state);
+
   return {
-    optimizer: { runId: args.runId, settings, state },
-    prompts: activeCandidate(state).components,
+    optimizer: { runId: args.runId, settings, state, armId: arm.id },
+    prompts: arm.components,
+    armId: arm.id,
     historyFile,
     tornTail,
     skippedRecords: skipped,

@@ -9,8 +9,10 @@ import type { TokenUsage } from '../../contracts/llm.js';
 import type { JournalStats } from './journal.js';
 import type { WorkflowContext } from '../../machines/workflow.js';
 
+/** How a goal run ended. */
 export type RunStatus = 'completed' | 'failed' | 'cancelled';
 
+/** The final report of a goal run: what `report.json` and `run --json` hold. */
 export interface RunReport {
   runId: string;
   goal: string;
@@ -48,6 +50,11 @@ export interface RunReport {
     skippedHistoryRecords: string[];
     /** The prompt components live at the end of the run. */
     prompts: Record<string, string>;
+    /** The prompt components the run started with (what a replay pins). */
+    played: Record<string, string>;
+    /** The trial after this goal (both arms' evidence) and the decision it took, if any. */
+    trial?: unknown;
+    decision?: unknown;
   };
   /** Whether this report comes from a resumed run, and what the journal answered instead of paying or acting again. */
   durability: { resumed: boolean } & JournalStats;

@@ -15,9 +15,10 @@ import { DEFAULT_PLANNER_PROMPT, PLANNER_COMPONENT, personaComponent } from '../
 import type { TaskList } from '../../contracts/aime/taskList.js';
 import type { LoadedConfig } from '../config/index.js';
 import type { ChatModel } from '../../contracts/llm.js';
-import { ApprovalGate, type ApprovalSettings, type Asker } from '../tools/approval.js';
+import { ApprovalGate, type ApprovalGateOptions, type ApprovalSettings } from '../tools/approval.js';
 import { createProtectedPaths } from '../tools/protectedPaths.js';
 import { loadToolRegistry, type ToolRegistry } from '../tools/registry.js';
+import type { Tool } from '../tools/types.js';
 import { errorMessage, AppError } from '../../contracts/errors.js';
 import { JsonlAppender, writeFileAtomic } from '../util/jsonl.js';
 import { EventRecorder, type RunEventRecord } from './eventLog.js';
@@ -33,6 +34,7 @@ import { flushTelemetry } from './telemetry/index.js';
 import { traceModel } from './telemetry/chatSpans.js';
 import { RunTrace } from './telemetry/runTrace.js';
 
+/** The default run limits. */
 export const DEFAULT_LIMITS: WorkflowLimits = {
   maxIterations: 12,
   maxActorSteps: 10,
@@ -44,6 +46,7 @@ export const DEFAULT_LIMITS: WorkflowLimits = {
 /** Goals longer than this are refused: nothing useful fits, and it protects every prompt downstream. */
 export const MAX_GOAL_CHARS = 20_000;
 
+/** Bad input to a run (empty goal, missing workspace, a tool name clash): nothing ran. */
 export class RunInputError extends AppError {
   readonly category = 'usage';
   constructor(message: string) {
@@ -70,14 +73,16 @@ export interface RunOptions {
   inspect?: (event: InspectionEvent) => void;
   /** Online GEPA; defaults to `online.enabled` in gepa_config.yaml. */
   learn?: boolean;
+  /** Tools every actor gets on top of its bundles (library API); a name that clashes with a configured tool is refused. */
+  tools?: Tool[];
   /** Prompt components (`planner`, `persona.<name>`) to run with instead of the configured ones; unnamed ones keep theirs. Wins over online learning's. */
   prompts?: Record<string, string>;
   /** More files the runtime owns that tools may not change (--record and --replay files). */
   protectedFiles?: string[];
   /** Things the user should know that do not stop the run (a stale lock taken over); default: stderr. */
   onWarning?: (message: string) => void;
-  /** CLI approval settings (`--approve`, `--yes`) and who can answer `ask` (terminal, dashboard). */
-  approvals?: Omit<ApprovalSettings, 'config'> & { askers?: Asker[] };
+  /** Approval settings (`--approve`, `--yes`), who can answer `ask` (terminal, dashboard, the library's handler) and who hears of decisions. */
+  approvals?: Omit<ApprovalSettings, 'config'> & Pick<ApprovalGateOptions, 'askers' | 'handler' | 'notify'>;
   /** Called with the run's approval gate once it exists (the dashboard lists its pending calls). */
   onApprovalGate?: (gate: ApprovalGate) => void;
 }
@@ -163,6 +168,7 @@ interface OpenRun {
   machine: ReturnType<typeof wireWorkflow>;
   trace: RunTrace | null;
   registry: ToolRegistry;
+  toolsInFlight: Set<Promise<unknown>>;
 }
 
 /** Everything a run needs besides the actor itself: directory, journal-backed models, tools, learning. */
@@ -186,6 +192,10 @@ async function openLocked(meta: RunMeta, opts: RunOptions, now: () => Date, runD
   // Chat spans sit inside the journal: a call the journal answers on resume costs nothing and has no span.
   const models = journaled(traced(opts.models ?? createModelSet(config.model)), journal);
   const registry = await loadToolRegistry(config.tools, { configDir: config.dir, workspace: meta.workspace });
+  for (const tool of opts.tools ?? []) {
+    if (registry.tools.has(tool.name)) throw new RunInputError(`tool "${tool.name}" given to the run clashes with a configured tool of that name; rename it`);
+    registry.tools.set(tool.name, tool);
+  }
   const gate = new ApprovalGate({
     tools: registry.tools,
     bundles: registry.bundles,
@@ -212,9 +222,11 @@ async function openLocked(meta: RunMeta, opts: RunOptions, now: () => Date, runD
     ],
   });
   for (const skipped of learning?.skippedRecords.slice(0, 5) ?? []) (opts.onWarning ?? warnOnStderr)(`learning history record skipped (it failed its schema): ${skipped}`);
+  const toolsInFlight = new Set<Promise<unknown>>();
   const machine = wireWorkflow({
     models,
     tools: registry.tools,
+    toolsInFlight,
     protectedPaths,
     stepLimits: { maxToolCalls: config.tools.limits.max_tool_calls_per_step, maxWriteBytes: config.tools.limits.max_step_write_bytes },
     replyLimits: { maxReplyChars: config.tools.limits.max_reply_chars, maxArgumentChars: config.tools.limits.max_argument_chars },
@@ -226,10 +238,11 @@ async function openLocked(meta: RunMeta, opts: RunOptions, now: () => Date, runD
     journal,
     approvals: gate,
     prepareBundles: (names) => registry.prepare(names),
+    ...(opts.tools?.length ? { extraTools: opts.tools } : {}),
     ...(learning ? { learning: learning.effects } : {}),
     trace,
   });
-  return { meta, paths, models, journal, lock, learning, seedPrompts, machine, trace, registry };
+  return { meta, paths, models, journal, lock, learning, seedPrompts, machine, trace, registry, toolsInFlight };
 }
 
 export function warnOnStderr(message: string): void {
@@ -295,7 +308,8 @@ async function executeRun(
       error: reject,
     });
   });
-  const cancel = () => actor.send({ type: 'WORKFLOW.CANCEL', reason: 'interrupted by the user' });
+  // A string abort reason (the library's `cancel(reason)`) is the run's reason; anything else is Ctrl-C.
+  const cancel = () => actor.send({ type: 'WORKFLOW.CANCEL', reason: typeof opts.signal?.reason === 'string' ? opts.signal.reason : 'interrupted by the user' });
   if (opts.signal?.aborted) queueMicrotask(cancel);
   opts.signal?.addEventListener('abort', cancel, { once: true });
   // Delayed events are not persisted by XState: a resumed run's deadline is kept by a timer here.
@@ -314,6 +328,8 @@ async function executeRun(
     opts.signal?.removeEventListener('abort', cancel);
     snapshots.flush(actor);
     actor.stop();
+    // Stopping aborts in-flight tool calls; let them end (bounded) so nothing touches the workspace or the journal after the report.
+    await settleTools(run.toolsInFlight);
     run.learning?.close();
     run.journal.close();
     await run.registry.close().catch(() => undefined);
@@ -336,6 +352,9 @@ async function executeRun(
       tornHistoryTail: run.learning?.tornTail ?? false,
       skippedHistoryRecords: run.learning?.skippedRecords ?? [],
       prompts: context.prompts,
+      played: start.input.prompts,
+      trial: context.learningEvidence?.trial ?? null,
+      decision: context.learningEvidence?.decision ?? null,
     },
     durability: { resumed, ...run.journal.stats },
   });
@@ -349,6 +368,19 @@ async function executeRun(
   // Every run's spans leave when it ends (a dashboard or chat session may live on long after).
   if (run.trace) await flushTelemetry();
   return report;
+}
+
+/** How long a run waits at its end for tool calls that ignore their abort signal. */
+export const TOOL_SETTLE_MS = 10_000;
+
+async function settleTools(inFlight: Set<Promise<unknown>>): Promise<void> {
+  if (!inFlight.size) return;
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, TOOL_SETTLE_MS);
+  });
+  await Promise.race([Promise.allSettled([...inFlight]), waited]);
+  clearTimeout(timer);
 }
 
 function resumedDeadline(meta: RunMeta, now: Date, fire: () => void): NodeJS.Timeout | null {

@@ -184,7 +184,7 @@ const chatResponse = z.looseObject({
 const approvalOutcome = z.looseObject({
   policy: z.enum(['auto', 'ask', 'deny']),
   decision: z.enum(['approved', 'denied']),
-  by: z.enum(['policy', 'user', 'always', 'yes', 'dashboard', 'no-terminal', 'journal']),
+  by: z.enum(['policy', 'user', 'always', 'yes', 'dashboard', 'api', 'no-terminal', 'journal']),
   reason: str.optional(),
 });
 const toolResult = z.looseObject({ ok: z.boolean(), output: str, references: z.array(str).optional() });

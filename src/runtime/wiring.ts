@@ -12,12 +12,10 @@ import { workflowMachine, type ComposeActorsInput } from '../../machines/workflo
 import { runTools, think, type ReplyLimits, type StepLimits, type ToolCallGuard } from '../aime/actorLogic.js';
 import { composeActor, type FactoryResources, type PersonaDefinition } from '../aime/factory.js';
 import { planStep, type PlannerTeamInfo } from '../aime/planner.js';
-import type { ActorSpec, PlanStepInput, PlanStepResult, ThinkInput, ThinkResult } from '../../contracts/aime/types.js';
+import type { ActorSpec, PlanStepInput, PlanStepResult, ThinkInput, ThinkResult, ToolCallRequest } from '../../contracts/aime/types.js';
 import { deniedResult } from '../tools/approval.js';
 import type { ProtectedPaths } from '../tools/protectedPaths.js';
 import type { Tool, ToolBundle, ToolResult } from '../tools/types.js';
-
-type ToolCallRequestLike = { id: string; name: string; arguments: string };
 import { toolSpec } from '../tools/invoke.js';
 import type { ApprovalGate } from '../tools/approval.js';
 import { RunJournal } from './journal.js';
@@ -43,8 +41,12 @@ export interface RuntimeResources {
   journal?: Pick<RunJournal, 'runTool'>;
   /** Starts the MCP servers behind these bundles before an actor gets them (lazy start). */
   prepareBundles?: (names: string[]) => Promise<void>;
-  /** Approval gate for tool calls (policy, terminal, dashboard); absent, every call runs. */
+  /** Tools every actor gets on top of its bundles (given through the library API); they must be in `tools` too. */
+  extraTools?: Tool[];
+  /** Approval gate for tool calls (policies; terminal, dashboard and library handler as askers); absent, every call runs. */
   approvals?: ApprovalGate;
+  /** Tool executions still running, so the run can wait for them before it reports (a cancelled actor's write may still be landing). */
+  toolsInFlight?: Set<Promise<unknown>>;
   /** Online GEPA effects: the reflection call and the history file. */
   learning?: {
     reflect(input: ReflectInput, signal: AbortSignal): Promise<ReflectOutput>;
@@ -54,7 +56,7 @@ export interface RuntimeResources {
   trace?: RunTrace | null;
 }
 
-export function factoryResources(res: Pick<RuntimeResources, 'tools' | 'bundles' | 'personas' | 'defaultPersona'>): FactoryResources {
+export function factoryResources(res: Pick<RuntimeResources, 'tools' | 'bundles' | 'personas' | 'defaultPersona' | 'extraTools'>): FactoryResources {
   const updateProgress = res.tools.get('update_progress');
   return {
     personas: res.personas,
@@ -63,6 +65,7 @@ export function factoryResources(res: Pick<RuntimeResources, 'tools' | 'bundles'
     toolSpecsFor(names) {
       const seen = new Map<string, Tool>();
       for (const name of names) for (const tool of res.bundles.get(name)?.tools ?? []) seen.set(tool.name, tool);
+      for (const tool of res.extraTools ?? []) seen.set(tool.name, tool);
       if (updateProgress) seen.set(updateProgress.name, updateProgress);
       return [...seen.values()].map(toolSpec);
     },
@@ -99,8 +102,9 @@ export function wireWorkflow(res: RuntimeResources) {
     // A resumed actor comes from the snapshot, not the factory: its MCP servers start here.
     const lazy = input.spec.bundles.filter((b) => b.startsWith('mcp:'));
     if (lazy.length && res.prepareBundles) await res.prepareBundles(lazy);
-    const approve = (call: ToolCallRequestLike, key: string) =>
+    const approve = (call: ToolCallRequest, key: string) =>
       gate ? (onAsk: () => void) => gate.decide({ key, taskId: input.spec.taskId, call, bundles: input.spec.bundles, onAsk, signal }) : undefined;
+    // Approval sits inside the journal: a decision put to someone is on record, so a resumed run never asks again.
     const journaled: ToolCallGuard | undefined = journal
       ? (call, sideEffect, exec) => {
           const key = RunJournal.toolKey(input.spec.taskId, call);
@@ -127,7 +131,18 @@ export function wireWorkflow(res: RuntimeResources) {
   const dynamicActor = actorMachine.provide({
     actors: {
       think: fromPromise<ThinkResult, ThinkInput>(({ input, signal }) => (trace ? trace.think(input, () => step(input, signal)) : step(input, signal))),
-      runTools: fromPromise<ActorToolOutcome[], RunToolsInput>(({ input, signal }) => tools(input, signal)),
+      runTools: fromPromise<ActorToolOutcome[], RunToolsInput>(({ input, signal }) => {
+        const running = tools(input, signal);
+        const inFlight = res.toolsInFlight;
+        if (inFlight) {
+          inFlight.add(running);
+          running.then(
+            () => inFlight.delete(running),
+            () => inFlight.delete(running),
+          );
+        }
+        return running;
+      }),
     },
   });
   const learning = res.learning;

@@ -20,6 +20,7 @@ export interface ToolContext {
   writeBudget?: WriteBudget;
 }
 
+/** What a tool returns: the observation the model reads, and the references it produced. */
 export interface ToolResult {
   ok: boolean;
   /** Text shown to the model as the observation. */
@@ -30,14 +31,15 @@ export interface ToolResult {
   approval?: ApprovalOutcome;
 }
 
+/** How a tool call is approved: run it (`auto`), ask whoever can answer first (`ask`), or never run it (`deny`). */
 export type ApprovalPolicy = 'auto' | 'ask' | 'deny';
 
 /** The gate's verdict on one call: the policy that applied, the decision, and who made it. */
 export interface ApprovalOutcome {
   policy: ApprovalPolicy;
   decision: 'approved' | 'denied';
-  /** policy: the policy alone decided; user: answered on the terminal; always: an earlier "always"; yes: --yes; dashboard: the dashboard page; no-terminal: ask with nobody to ask. */
-  by: 'policy' | 'user' | 'always' | 'yes' | 'dashboard' | 'no-terminal' | 'journal';
+  /** policy: the policy alone decided; user: answered on the terminal; always: an earlier "always"; yes: --yes; dashboard: the dashboard page; api: the library's ApprovalHandler; no-terminal: ask with nobody to ask. */
+  by: 'policy' | 'user' | 'always' | 'yes' | 'dashboard' | 'api' | 'no-terminal' | 'journal';
   reason?: string;
 }
 

@@ -60,4 +60,25 @@ describe('actor factory', () => {
     expect(composeActor({ ...base, assignment: { bundles: ['nope'] } }, res).bundles).toEqual(['filesystem']);
     expect(() => composeActor({ ...base, taskId: '9' }, res)).toThrow(/no task "9"/);
   });
+
+  it('takes a tool description from the candidate (tool.<name>.description), in the prompt and in the tool spec', async () => {
+    const res = await resources();
+    const req = {
+      goal: 'g',
+      tasks: [{ ...task('1'), title: 'Research the topic' }],
+      taskId: '1',
+      prompts: {} as Record<string, string>,
+      history: [],
+      maxSteps: 3,
+      iteration: 1,
+      environment: env,
+    };
+    const base = composeActor(req, res);
+    const tool = base.tools.find((t) => t.name !== 'update_progress')!;
+    const evolved = composeActor({ ...req, prompts: { [`tool.${tool.name}.description`]: 'EVOLVED TOOL TEXT' } }, res);
+    expect(evolved.tools.find((t) => t.name === tool.name)!.description).toBe('EVOLVED TOOL TEXT');
+    expect(evolved.systemPrompt).toContain(`- ${tool.name}: EVOLVED TOOL TEXT`);
+    expect(evolved.tools.find((t) => t.name === tool.name)!.parameters).toEqual(tool.parameters); // only the text changes
+    expect(base.systemPrompt).not.toContain('EVOLVED TOOL TEXT');
+  });
 });

@@ -52,6 +52,11 @@ describe('shipped config/', () => {
       every_n_goals: 5,
       pool_size: 4,
       min_outcomes: 3,
+      success_score: 1,
+      challenger_share: 0.5,
+      confidence: 0.95,
+      min_trial_goals: 10,
+      max_trial_goals: 80,
     });
     expect(cfg.gepa.offline).toMatchObject({ max_metric_calls: 200, candidate_selection: 'pareto', reflection_prompt_template: null });
     expect(cfg.tools.default_bundles).toEqual(['filesystem']);

@@ -62,7 +62,7 @@ describe('approvals without a terminal', () => {
     expect(code).toBe(0);
     const [denied, read] = observations(report);
     expect(denied).toMatchObject({ name: 'create_entities', ok: false });
-    expect(denied!.observation).toMatch(/not run: the call was denied \(the approval policy for create_entities is "ask" and there is no terminal or dashboard to ask; rerun with --yes/);
+    expect(denied!.observation).toMatch(/not run: the call was denied \(the approval policy for create_entities is "ask" and there is no terminal, dashboard or approval handler to ask; rerun with --yes/);
     expect(read).toMatchObject({ name: 'read_graph', ok: true });
     expect(await entities(ws)).toEqual([]);
     // The actor's report (its summary carries the observations) reaches the planner.

@@ -122,9 +122,10 @@ describe('crash and resume', () => {
     if (wantInterrupted !== null) expect(report.durability.toolInterrupted).toBe(wantInterrupted);
     if (report.durability.toolInterrupted) expect(report.actors[0].summary).toMatch(/may or may not have taken effect/);
     // No answered model call paid twice: only the call cut off in flight may be asked again (the
-    // same text, unless the actor was composed anew with a later time in its prompt).
+    // same text, unless the actor was composed anew with a later time in its prompt). A snapshot is
+    // written on its own timer, so a kill right after one can also cut a model call in flight.
     const repeats = counts.filter((c) => c > 1);
-    if (name.startsWith('during')) expect(repeats.length === 0 || (repeats.length === 1 && repeats[0] === 2)).toBe(true);
+    if (name.startsWith('during') || name.includes('snapshot')) expect(repeats.length === 0 || (repeats.length === 1 && repeats[0] === 2)).toBe(true);
     else expect(repeats).toEqual([]);
   });
 

@@ -141,6 +141,7 @@ describe('offline', () => {
     ];
     const scores: number[] = [];
     const changes: (string | null)[] = [];
+    const arms: string[] = [];
     for (let i = 0; i < 4; i++) {
       const r = await runCli(args, { cwd: work });
       expect(r.stderr).toBe('');
@@ -148,6 +149,7 @@ describe('offline', () => {
       const report = JSON.parse(r.stdout);
       scores.push(report.judge.score);
       changes.push(report.learning.change);
+      arms.push(report.learning.candidateId);
       expect(JSON.parse(fs.readFileSync(path.join(report.paths.runDir, 'judge.json'), 'utf8'))).toMatchObject({
         score: report.judge.score,
         rubric: ['file docs/onb.md exists', 'file docs/onb.md contains "next steps"'],
@@ -158,9 +160,12 @@ describe('offline', () => {
     const judged = history.filter((h) => h.kind === 'outcome' && h.feedback.startsWith('The judge scored the goal'));
     expect(judged.map((h) => h.score)).toEqual(scores);
     expect(judged[0].feedback).toBe('The judge scored the goal 0.5: Missing: docs/onb.md does not contain "next steps".');
-    // The third run's optimizer mutated on the judged outcomes; the fourth run, with the lesson in its planner prompt, meets the rubric.
-    expect(changes[2]).toMatch(/^new candidate /);
-    expect(scores).toEqual([0.5, 0.5, 0.5, 1]);
+    // The third run's optimizer mutated on the judged outcomes: the lesson is a challenger (issue 12: never live
+    // unproven). The fourth run plays it when its run id assigns it to the trial's challenger share, and then,
+    // with the lesson in its planner prompt, meets the rubric; playing the champion it scores as before.
+    expect(changes[2]).toMatch(/^new challenger /);
+    expect(scores.slice(0, 3)).toEqual([0.5, 0.5, 0.5]);
+    expect(scores[3]).toBe(arms[3] === 'seed' ? 0.5 : 1);
   });
 
   it('optimize --pipeline --judge: the team is scored by the judge, with the rubric the judge wrote and froze per goal', async () => {

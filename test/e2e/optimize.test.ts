@@ -82,6 +82,39 @@ describe('optimize --seed-prompt (the default adapter)', () => {
     const resumed = await runCli(['optimize', '--train', train, '--val', val, '--seed-prompt', 'Answer the word question.', '--provider', 'vllm', '--api-base', server.apiBase, '--task-model', 'task-m', '--reflection-model', 'refl-m', '--json', ...GEPA_FLAGS(runDir), '--resume']);
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.stdout).best_val_score).toBe(out.best_val_score);
+
+    // Resuming with another task model would mix scores: refused, naming what changed.
+    const changed = await runCli(['optimize', '--train', train, '--val', val, '--seed-prompt', 'Answer the word question.', '--provider', 'vllm', '--api-base', server.apiBase, '--task-model', 'refl-m', '--reflection-model', 'refl-m', '--json', ...GEPA_FLAGS(runDir), '--resume']);
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toMatch(/task model roles changed \(run: .*"task-m".*now: .*"refl-m"/);
+  });
+
+  it('--test scores the chosen candidate on held-out data and --events streams the run as JSON Lines', async () => {
+    keywordServer();
+    const train = jsonl('train.jsonl', WORDS.map(example));
+    const val = jsonl('val.jsonl', WORDS.slice(0, 4).map(example));
+    const test = jsonl('test.jsonl', WORDS.slice(0, 2).map(example));
+    const events = path.join(work, 'events.jsonl');
+    const r = await runCli(['optimize', '--train', train, '--val', val, '--test', test, '--events', events, '--seed-prompt', 'Answer.', '--provider', 'vllm', '--api-base', server.apiBase, '--task-model', 'task-m', '--reflection-model', 'refl-m', '--json', ...GEPA_FLAGS(path.join(work, 'run2'))]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.test_metric_calls).toBe(2);
+    expect(typeof out.test_score).toBe('number');
+    expect(out.metric_calls).toBeLessThanOrEqual(40);
+    const lines = fs.readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0].type).toBe('start');
+    expect(lines.at(-1)).toMatchObject({ type: 'done', best_val_score: out.best_val_score, test_score: out.test_score });
+    expect(lines.some((l) => l.type === 'acceptance')).toBe(true);
+  });
+
+  it('stops with reflection_failed and exit 1 when the reflection model keeps failing', async () => {
+    keywordServer();
+    const train = jsonl('train.jsonl', WORDS.map(example));
+    const val = jsonl('val.jsonl', WORDS.slice(0, 4).map(example));
+    const r = await runCli(['optimize', '--train', train, '--val', val, '--seed-prompt', 'Answer.', '--provider', 'vllm', '--api-base', server.apiBase, '--task-model', 'task-m', '--reflection-model', 'no-such-model', '--json', '--max-metric-calls', '200', '--seed', '1']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).stop_reason).toBe('reflection_failed');
+    expect(r.stderr).toMatch(/5 reflections in a row failed/);
   });
 
   it('runs with --provider offline and no server at all', async () => {

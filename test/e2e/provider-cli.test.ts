@@ -167,6 +167,10 @@ describe('gepa-aime run against a vLLM-compatible server', () => {
     expect(replayed.actors.map((a) => a.steps)).toEqual(recorded.actors.map((a) => a.steps));
     expect(server.requests).toHaveLength(0);
     expect(seen).toBe(4);
+    // The replay pinned the prompts the recording played, and did not learn.
+    expect(JSON.parse(fs.readFileSync(`${file}.prompts.json`, 'utf8')).prompts).toEqual(recorded.learning.played);
+    expect(replayed.learning.played).toEqual(recorded.learning.played);
+    expect(replayed.learning.enabled).toBe(false);
   });
 
   it('--replay of a missing file is bad usage (exit 2, one line)', async () => {

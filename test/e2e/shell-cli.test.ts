@@ -35,7 +35,7 @@ describe.skipIf(!probe.ok)('run_command in a run', () => {
       expect(result.code).toBe(0);
       const [obs] = observations(JSON.parse(result.stdout));
       if (!ok) {
-        expect(obs!.observation).toMatch(/run_command: not run: the call was denied \(the approval policy for run_command is "ask"/);
+        expect(obs!.observation).toMatch(/run_command was not run: the call was denied \(the approval policy for run_command is "ask"/);
         await expect(fs.stat(path.join(ws, 'out.txt'))).rejects.toThrow();
       } else {
         expect(obs!.observation).toMatch(/^exit code: 2\n/);

@@ -1,17 +1,20 @@
 /**
  * Online GEPA in the AIME loop, across several runs: failing goals drive the
- * composite down, the optimizer reflects and the live prompt changes; the next
- * run warm-starts from the history file with the evolved prompt.
+ * composite down, the optimizer reflects and proposes a challenger, which
+ * later runs play on their share of goals (never live unproven); failures of
+ * the infrastructure never become lessons or scores.
  */
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
+import { playsChallenger } from '../../src/gepa/online/trial.js';
 import { describe, expect, it } from 'vitest';
 import { ScriptedModel, reply } from '../../src/llm/scripted.js';
 import type { ChatRequest } from '../../contracts/llm.js';
 import { runGoal } from '../../src/runtime/runGoal.js';
 import { readJsonl } from '../../src/util/jsonl.js';
 import { runCli } from '../support/cli.js';
-import { repoConfig, tempDir } from '../support/runtime.js';
+import { REPO_ROOT, repoConfig, tempDir } from '../support/runtime.js';
 
 const base = repoConfig();
 const config = { ...base, gepa: { ...base.gepa, online: { ...base.gepa.online, min_outcomes: 2, threshold: 0.5, every_n_goals: 0 } } };
@@ -32,7 +35,7 @@ function failingGoalModels(plannerSeen: string[]) {
 }
 
 describe('online GEPA across runs', () => {
-  it('mutates the planner prompt after failures and warm-starts the next run with it', async () => {
+  it('proposes a challenger after failures; only runs assigned to the challenger play it', async () => {
     const traces = await tempDir();
     const workspace = await tempDir();
     const seen: string[] = [];
@@ -42,16 +45,20 @@ describe('online GEPA across runs', () => {
     const reflectionModel = new ScriptedModel(Array.from({ length: 4 }, () => f.reflection));
     const models = { planner: plannerModel, actorFor: () => actorModel, reflection: reflectionModel, chat: actorModel, describe: () => ({ provider: 'scripted', model: 's', offline: false }) };
 
-    const first = await runGoal({ goal: 'get data', config, workspace, tracesDir: traces, models });
+    const first = await runGoal({ goal: 'get data', config, workspace, tracesDir: traces, models, runId: 'run-first' });
     expect(first.status).toBe('failed');
     expect(first.learning.enabled).toBe(true);
-    expect(first.learning.change).toMatch(/new candidate .*\.1 \(planner.*\): composite 0\.000 below threshold 0\.5/);
-    expect(first.learning.prompts['planner']).toBe('ALWAYS check the data source is reachable before planning.');
+    expect(first.learning.change).toMatch(/new challenger run-first\.1 \(planner.*\) on trial against seed: composite 0\.000 below threshold 0\.5/);
+    // Not live: the champion's prompt is still in force.
+    expect(first.learning.prompts['planner']).not.toContain('ALWAYS check');
+    expect(first.learning.trial).toMatchObject({ championId: 'seed', challengerId: 'run-first.1' });
 
-    const second = await runGoal({ goal: 'get data', config, workspace, tracesDir: traces, models });
-    // The second run's very first planner call already uses the evolved prompt (warm start).
+    // A run the trial assigns to the challenger plays it from its very first planner call (warm start).
+    const challengerRun = Array.from({ length: 50 }, (_, i) => `run-${i}`).find((id) => playsChallenger(id, config.gepa.online.challenger_share))!;
+    const second = await runGoal({ goal: 'get data', config, workspace, tracesDir: traces, models, runId: challengerRun });
     expect(seen[2]).toMatch(/^ALWAYS check the data source is reachable before planning\./);
-    expect(second.learning.candidateId).toBe(first.learning.candidateId);
+    expect(second.learning.candidateId).toBe('run-first.1');
+    expect(second.learning.trial).toMatchObject({ challenger: { successes: 0, failures: 1 } });
 
     const history = await readJsonl<any>(path.join(traces, 'gepa_history.jsonl'));
     const kinds = history.records.map((r) => r.kind);
@@ -63,7 +70,8 @@ describe('online GEPA across runs', () => {
   it('warm-starts past a torn last line, and reports it', async () => {
     const traces = await tempDir();
     const cand = { kind: 'candidate', ts: 't', runId: 'old', id: 'old.1', parentId: 'seed', components: { planner: 'FROM HISTORY' }, reason: 'x' };
-    await fs.writeFile(path.join(traces, 'gepa_history.jsonl'), `${JSON.stringify(cand)}\n{"kind":"outc`);
+    const installed = { kind: 'switch', ts: 't', runId: 'old', from: '', to: 'old.1', reason: 'installed' };
+    await fs.writeFile(path.join(traces, 'gepa_history.jsonl'), `${JSON.stringify(cand)}\n${JSON.stringify(installed)}\n{"kind":"outc`);
     const seen: string[] = [];
     const planner = new ScriptedModel([
       (req) => {
@@ -82,14 +90,56 @@ describe('online GEPA across runs', () => {
     const ws = await tempDir();
     const run = async () => JSON.parse((await runCli(['run', 'Research the history of XState', '--workspace', ws, '--traces', traces, '--json'])).stdout);
     const r1 = await run();
-    expect(r1.learning.change).toMatch(/new candidate/);
-    const evolved = r1.learning.prompts['persona.researcher'];
+    expect(r1.learning.change).toMatch(/new challenger/);
+    let history = await readJsonl<any>(path.join(traces, 'gepa_history.jsonl'));
+    const evolved = history.records.find((r) => r.kind === 'candidate').components['persona.researcher'];
     expect(evolved).toContain('Lessons from failed examples:');
     expect(evolved).toContain('web_search is not configured');
     const r2 = await run();
-    // Warm start: run 2 began from run 1's candidate.
-    const history = await readJsonl<any>(path.join(traces, 'gepa_history.jsonl'));
+    // Warm start: run 2 plays the champion or the challenger as its run id assigns it.
+    history = await readJsonl<any>(path.join(traces, 'gepa_history.jsonl'));
     const firstOutcomeOfRun2 = history.records.find((r) => r.kind === 'outcome' && r.runId === r2.runId);
-    expect(firstOutcomeOfRun2.candidateId).toBe(r1.learning.candidateId);
+    expect(firstOutcomeOfRun2.candidateId).toBe(playsChallenger(r2.runId, 0.5) ? r1.learning.trial.challengerId : 'seed');
+    // `learning` shows the trial and its evidence.
+    const shown = JSON.parse((await runCli(['learning', '--traces', traces, '--json'])).stdout);
+    expect(shown.inForce).toBe('seed');
+    expect(shown.trial.challengerId).toBe(r1.learning.trial.challengerId);
+    expect(shown.candidates.map((c: { id: string }) => c.id)).toContain(shown.trial.challengerId);
+    // --reset forgets it (appending a record); --no-learn records nothing.
+    expect((await runCli(['learning', '--traces', traces, '--reset'])).code).toBe(0);
+    expect(JSON.parse((await runCli(['learning', '--traces', traces, '--json'])).stdout)).toMatchObject({ inForce: 'seed', trial: null });
+    const lines = (await fs.readFile(path.join(traces, 'gepa_history.jsonl'), 'utf8')).split('\n').length;
+    const r3 = JSON.parse((await runCli(['run', 'Research the history of XState', '--workspace', ws, '--traces', traces, '--json', '--no-learn'])).stdout);
+    expect(r3.learning.enabled).toBe(false);
+    expect((await fs.readFile(path.join(traces, 'gepa_history.jsonl'), 'utf8')).split('\n').length).toBe(lines);
+  });
+
+  it('never turns an infrastructure failure into a lesson or a score: runs against a closed port', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const traces = await tempDir();
+    const ws = await tempDir();
+    const cfg = await tempDir();
+    const repoCfg = path.join(REPO_ROOT, 'config');
+    for (const f of await fs.readdir(repoCfg)) await fs.copyFile(path.join(repoCfg, f), path.join(cfg, f));
+    await fs.writeFile(path.join(cfg, 'model_config.yaml'), `provider: vllm\nmodel: m\napi_base: http://127.0.0.1:${port}/v1\nmax_retries: 0\nrequest_timeout: 5\n`);
+    await fs.writeFile(path.join(cfg, 'gepa_config.yaml'), 'online:\n  min_outcomes: 1\n  threshold: 0.9\n  every_n_goals: 1\n');
+    for (let i = 0; i < 2; i++) {
+      const r = JSON.parse((await runCli(['run', 'Plan a trip', '--workspace', ws, '--traces', traces, '--config', cfg, '--json'])).stdout);
+      expect(r.status).toBe('failed');
+      expect(r.learning.change).toBeNull();
+    }
+    const history = await readJsonl<any>(path.join(traces, 'gepa_history.jsonl'));
+    const outcomes = history.records.filter((r) => r.kind === 'outcome');
+    expect(outcomes.length).toBeGreaterThan(0);
+    expect(outcomes.every((r) => typeof r.excluded === 'string')).toBe(true);
+    expect(history.records.some((r) => r.kind === 'candidate')).toBe(false);
+    // The next run in that directory still plays the configured prompts.
+    const after = JSON.parse((await runCli(['run', 'Research the history of XState', '--workspace', ws, '--traces', traces, '--json'])).stdout);
+    expect(after.learning.played['planner']).not.toMatch(/Lessons|refused/i);
   });
 });

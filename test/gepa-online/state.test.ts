@@ -1,9 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  addCandidate,
-  bestSwitch,
+  applyDecision,
   composite,
+  decisionOf,
+  failingTraces,
+  proposeChallenger as addCandidate,
+  TRIAL_DEFAULTS,
+  trialVerdict,
   metricsOf,
   mutationReason,
   recordOutcome,
@@ -14,7 +18,7 @@ import {
 import { historyPath } from '../../src/runtime/learning.js';
 import { parseJsonl } from '../../src/util/jsonl.js';
 
-const settings = { window: 5, recency_decay: 0.5, threshold: 0.5, every_n_goals: 3, pool_size: 3, min_outcomes: 2 };
+const settings = { window: 5, recency_decay: 0.5, threshold: 0.5, every_n_goals: 3, pool_size: 3, min_outcomes: 2, ...TRIAL_DEFAULTS, min_trial_goals: 2, max_trial_goals: 10 };
 const o = (score: number, outcome: Outcome['outcome'] = 'subtask', candidateId = 'seed'): Outcome => ({
   outcome,
   candidateId,
@@ -48,33 +52,51 @@ describe('online GEPA state', () => {
     s = recordOutcome(s, o(0), settings);
     expect(mutationReason(s, settings)).toMatch(/below threshold/);
     s = addCandidate(s, { id: 'c1', parentId: 'seed', components: { planner: 'q' } }, settings);
-    expect(mutationReason(s, settings)).toBeNull(); // fresh candidate, no new evidence yet
+    expect(mutationReason(s, settings)).toBeNull(); // a challenger is on trial
     for (const score of [1, 1, 1]) s = recordOutcome(s, o(score, 'goal', 'c1'), settings);
+    expect(mutationReason(s, settings)).toBeNull(); // still on trial: no second challenger
+    s = { ...s, trial: null };
     expect(mutationReason(s, settings)).toMatch(/3 goals since the last mutation/);
   });
 
-  it('keeps the window bounded and the pool at its size, never dropping the live candidate', () => {
+  it('keeps the window bounded and the pool at its size, never dropping the champion or the challenger', () => {
     let s = seedState({ planner: 'p' });
     for (let i = 0; i < 20; i++) s = recordOutcome(s, o(i % 2), settings);
     expect(s.outcomes).toHaveLength(5);
     for (let i = 1; i <= 5; i++) s = addCandidate(s, { id: `c${i}`, parentId: null, components: { planner: `v${i}` } }, settings);
     expect(s.candidates).toHaveLength(3);
-    expect(s.candidates.map((c) => c.id)).toContain('c5');
-    expect(s.activeId).toBe('c5');
+    expect(s.candidates.map((c) => c.id)).toEqual(expect.arrayContaining(['seed', 'c5']));
+    expect(s.activeId).toBe('seed'); // a proposal never goes live by itself
+    expect(s.trial?.challengerId).toBe('c5');
   });
 
-  it('switches to a strictly better candidate once the live one was judged on two goals', () => {
-    let s = seedState({ planner: 'p' });
-    s = recordOutcome(s, o(1, 'goal', 'seed'), settings);
-    s = addCandidate(s, { id: 'c1', parentId: 'seed', components: { planner: 'q' } }, settings);
-    s = recordOutcome(s, o(0, 'goal', 'c1'), settings);
-    expect(bestSwitch(s)).toBeNull();
-    s = recordOutcome(s, o(0, 'goal', 'c1'), settings);
-    expect(bestSwitch(s)).toMatchObject({ to: 'seed' });
+  it('switches only when the trial rule says the challenger is better, on goals of both arms', () => {
+    let s = addCandidate(seedState({ planner: 'p' }), { id: 'c1', parentId: 'seed', components: { planner: 'q' } }, settings);
+    for (let i = 0; i < 2; i++) s = recordOutcome(s, o(1, 'goal', 'c1'), settings);
+    expect(trialVerdict(s, settings)!.verdict).toBe('continue'); // the champion has no goals yet
+    for (let i = 0; i < 3; i++) s = recordOutcome(s, o(0, 'goal', 'seed'), settings);
+    for (let i = 0; i < 3; i++) s = recordOutcome(s, o(1, 'goal', 'c1'), settings);
+    const v = trialVerdict(s, settings)!;
+    expect(v.verdict).toBe('switch');
+    expect(v.pBetter).toBeGreaterThan(0.95);
+    s = applyDecision(s, decisionOf(s, v)!);
+    expect(s.activeId).toBe('c1');
+    expect(s.trial).toBeNull();
+    expect(s.decisions.at(-1)).toMatchObject({ verdict: 'switch', challenger: { successes: 5, failures: 0 }, champion: { successes: 0, failures: 3 } });
     expect(metricsOf(s, settings).candidates).toEqual([
-      { id: 'seed', score: 1, active: false },
-      { id: 'c1', score: 0, active: true },
+      { id: 'seed', score: 0, active: false, challenger: false },
+      { id: 'c1', score: 1, active: true, challenger: false },
     ]);
+  });
+
+  it('never scores, counts or reflects on an outcome the infrastructure caused', () => {
+    let s = addCandidate(seedState({ planner: 'p' }), { id: 'c1', parentId: 'seed', components: { planner: 'q' } }, settings);
+    const refused = { ...o(0, 'goal', 'seed'), feedback: 'connect ECONNREFUSED 127.0.0.1:9', excluded: 'planner model call failed' };
+    for (let i = 0; i < 20; i++) s = recordOutcome(s, refused, settings);
+    expect(s.outcomes).toHaveLength(0);
+    expect(s.trial!.champion).toEqual({ successes: 0, failures: 0 });
+    expect(failingTraces(s, 'planner', settings)).toEqual([]);
+    expect(composite(s.outcomes, 0.5)).toBeNull();
   });
 
   it('restores the same state from its history, filling new components from the seed', () => {
@@ -84,10 +106,19 @@ describe('online GEPA state', () => {
       { kind: 'outcome', ts: 't', runId: 'r', ...o(1, 'goal', 'r.1'), composite: 0.5 },
     ] as any;
     const s = restoreState(records, { planner: 'p', 'persona.writer': 'w' }, settings);
-    expect(s.activeId).toBe('r.1');
+    expect(s.activeId).toBe('seed');
+    expect(s.trial).toMatchObject({ challengerId: 'r.1', challenger: { successes: 1, failures: 0 } });
     expect(s.candidates.find((c) => c.id === 'r.1')!.components).toEqual({ planner: 'evolved', 'persona.writer': 'w' });
     expect(s.candidates.find((c) => c.id === 'r.1')!.goalScores).toEqual([1]);
     expect(s.outcomes).toHaveLength(2);
+    // A decision and a reset in the history replay too.
+    const decided = restoreState(
+      [...records, { kind: 'decision', ts: 't', runId: 'r', verdict: 'switch', championId: 'seed', challengerId: 'r.1', champion: { successes: 0, failures: 1 }, challenger: { successes: 1, failures: 0 }, pBetter: 0.99, reason: 'x' }],
+      { planner: 'p' },
+      settings,
+    );
+    expect(decided.activeId).toBe('r.1');
+    expect(restoreState([...records, { kind: 'reset', ts: 't', runId: 'cli', reason: 'reset' }] as any, { planner: 'p' }, settings)).toEqual(seedState({ planner: 'p' }));
   });
 
   it('tolerates a torn last history line but not a broken line in the middle', () => {

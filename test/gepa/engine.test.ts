@@ -52,11 +52,11 @@ describe('GEPA engine', () => {
     expect(Object.keys(json.candidates[0]!)).toEqual(expect.arrayContaining(['id', 'components', 'val_score', 'parents', 'found_at_metric_calls']));
     expect(json.best_candidate).toEqual(result.bestCandidate);
     expect(json.metric_calls).toBe(result.metricCalls);
-    // Progress: a start, one event per metric call, one per iteration, a done.
+    // Progress: a start, one event per evaluated batch (counts rising to the total), one per iteration, a done.
     expect(s.progress[0]).toMatchObject({ type: 'start', resumed: false });
-    expect(s.progress.filter((e) => e.type === 'metric_call').map((e) => (e as { metricCalls: number }).metricCalls)).toEqual(
-      Array.from({ length: result.metricCalls }, (_, i) => i + 1),
-    );
+    const counts = s.progress.filter((e) => e.type === 'metric_call').map((e) => (e as { metricCalls: number }).metricCalls);
+    expect(counts.every((c, i) => i === 0 || c > counts[i - 1]!)).toBe(true);
+    expect(counts.at(-1)).toBe(result.metricCalls);
     expect(s.records.map((r) => r.iteration)).toEqual(Array.from({ length: result.iterations + 1 }, (_, i) => i));
     expect(s.progress.at(-1)).toMatchObject({ type: 'done' });
   });
@@ -93,13 +93,20 @@ describe('GEPA engine', () => {
     expect(s.reflection.calls).toBeGreaterThan(0);
   });
 
-  it('stops on the metric-call budget, never starting an iteration past it', async () => {
-    const s = setup({ settings: { max_metric_calls: 20, seed: 1 } });
-    const result = await optimize(s.options);
-    expect(result.stopReason).toBe('max_metric_calls');
-    expect(result.metricCalls).toBeGreaterThanOrEqual(20);
-    const beforeLast = s.records.at(-2)!;
-    expect(beforeLast.metric_calls).toBeLessThan(20);
+  it('stops on the metric-call budget, never starting an evaluation that could exceed it', async () => {
+    for (const max of [8, 9, 10, 11, 13, 20]) {
+      const s = setup({ settings: { max_metric_calls: max, seed: 1 } });
+      const result = await optimize(s.options);
+      expect(result.stopReason).toBe('max_metric_calls');
+      expect(result.metricCalls).toBeLessThanOrEqual(max);
+      expect(s.task.calls).toBe(result.metricCalls);
+    }
+  });
+
+  it('refuses a budget that cannot cover the seed validation, before spending anything', async () => {
+    const s = setup({ settings: { max_metric_calls: 7, seed: 1 } });
+    await expect(optimize(s.options)).rejects.toThrow(/max_metric_calls 7 cannot cover the seed candidate's validation \(8 metric calls/);
+    expect(s.task.calls).toBe(0);
   });
 
   it('stops once the target score is reached', async () => {
@@ -114,7 +121,7 @@ describe('GEPA engine', () => {
     const dir = await tmpDir();
     const stopFile = path.join(dir, 'please-stop');
     const s = setup({
-      settings: { max_metric_calls: 500, seed: 1, stop_file: stopFile },
+      settings: { max_metric_calls: 500, seed: 1, stop_file: stopFile, chain_length: 1 },
       onProgress: (e) => {
         if (e.type === 'iteration' && e.record.iteration === 2) fs.writeFileSync(stopFile, '');
       },
@@ -141,7 +148,7 @@ describe('GEPA engine', () => {
   });
 
   it('pays each (candidate, example) pair once: cache hits are not metric calls', async () => {
-    const s = setup({ settings: { max_metric_calls: 80, seed: 3 } });
+    const s = setup({ settings: { max_metric_calls: 80, seed: 3, chain_length: 1 } });
     const result = await optimize(s.options);
     // One task-model call per paid evaluation, and no pair evaluated twice.
     expect(s.task.calls).toBe(result.metricCalls);
@@ -174,7 +181,7 @@ describe('GEPA engine', () => {
       valset: valset(),
       seedCandidate: { solver_a: 'Solve A.', solver_b: 'Solve B.' },
       reflectionModel: keywordReflectionModel('replace'),
-      settings: { max_metric_calls: 150, seed: 1, use_merge: true, candidate_selection: 'epsilon_greedy', epsilon: 0.5, max_merge_invocations: 2 },
+      settings: { max_metric_calls: 150, seed: 1, use_merge: true, candidate_selection: 'epsilon_greedy', epsilon: 0.5, max_merge_invocations: 2, chain_length: 1 },
       onProgress: (e) => void (e.type === 'iteration' && records.push(e.record)),
     });
     const merged = result.candidates.filter((c) => c.origin === 'merge');
@@ -231,12 +238,12 @@ describe('GEPA engine', () => {
     const s = setup();
     let n = 0;
     const broken = { ...s.options.adapter, evaluate: async (...args: Parameters<typeof s.options.adapter.evaluate>) => {
-      if (++n > 10) throw new Error('database gone');
+      if (++n > 2) throw new Error('database gone'); // the seed's validation and one minibatch pass
       return s.options.adapter.evaluate(...args);
     } };
     const err = await optimize({ ...s.options, adapter: broken }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GepaRunError);
-    expect((err as GepaRunError).message).toMatch(/evaluating .* failed: database gone/);
+    expect((err as GepaRunError).message).toMatch(/(evaluating|validating) .* failed: database gone/);
     expect((err as GepaRunError).result?.candidates).toHaveLength(1);
   });
 
@@ -248,10 +255,10 @@ describe('GEPA engine', () => {
     expect(cancelled.iterations).toBe(1);
 
     const stop = new AbortController();
-    const b = setup({ stopSignal: stop.signal, onProgress: (e) => void (e.type === 'metric_call' && e.metricCalls === 10 && stop.abort()) });
+    const b = setup({ stopSignal: stop.signal, onProgress: (e) => void (e.type === 'metric_call' && e.metricCalls > 8 && stop.abort()) });
     const stopped = await optimize(b.options);
     expect(stopped.stopReason).toBe('stop_requested');
-    expect(stopped.iterations).toBe(1); // metric call 10 happens inside iteration 1, which still completes
+    expect(stopped.iterations).toBe(1); // the first metric call past the seed's is inside iteration 1, which still completes
   });
 
   it('checks its inputs before spending anything', async () => {

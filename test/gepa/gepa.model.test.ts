@@ -155,10 +155,32 @@ function traverse(input: GepaMachineInput) {
 const stable = (paths: { state: any }[]) => new Set(paths.map((p) => p.state.value as string));
 
 describe('GEPA statechart, model-based', () => {
-  const reflectiveInput: GepaMachineInput = { run: freshRun(), limits: { maxMetricCalls: 6, targetScore: null } };
+  const reflectiveInput: GepaMachineInput = { run: freshRun({ chain_length: 1 }), limits: { maxMetricCalls: 6, targetScore: null, maxReflectionFailures: 5 } };
   const reflective = traverse(reflectiveInput);
-  const mergeInput: GepaMachineInput = { run: mergeReadyRun(), limits: { maxMetricCalls: 10, targetScore: null } };
+  const mergeInput: GepaMachineInput = { run: mergeReadyRun(), limits: { maxMetricCalls: 10, targetScore: null, maxReflectionFailures: 5 } };
   const merge = traverse(mergeInput);
+  const chainInput: GepaMachineInput = { run: freshRun({ chain_length: 2 }), limits: { maxMetricCalls: 8, targetScore: null, maxReflectionFailures: 5 } };
+  const chained = traverse(chainInput);
+
+  it('chains an accepted child into another step before validating it, and validates a chain that stops', () => {
+    // Validated after two accepted steps, and after one accepted step whose successor failed in any way.
+    const validatedAt = new Set(chained.filter((p) => p.state.value === 'validating').map((p) => p.state.context.work?.chain));
+    expect(validatedAt).toEqual(new Set([1]));
+    const stepsBeforeValidation = chained
+      .filter((p) => p.state.value === 'validating')
+      .map((p) => p.steps.map((s) => s.state.value).filter((v) => v === 'evaluatingChild').length);
+    expect(new Set(stepsBeforeValidation)).toEqual(new Set([1, 2]));
+    // The validated candidate is the chain's last accepted child, never a rejected one.
+    for (const p of chained.filter((q) => q.state.value === 'validating')) expect(p.state.context.work.child).toBeTruthy();
+  });
+
+  it.each(chained.slice(0, 60).map((p) => [p.steps.map((s) => s.event.type.replace('xstate.', '')).join(' > ') || '(start)', p] as const))(
+    'replays chain path %s on a real actor',
+    async (_name, path) => {
+      const s = await replay(chainInput, path);
+      s.actor.stop();
+    },
+  );
 
   it('reaches every state that waits on an effect, and both final states', () => {
     for (const state of ['evaluatingSeed', 'checking', 'evaluatingParent', 'reflecting', 'evaluatingChild', 'validating', 'persisting', 'done', 'failed']) {

@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { createActor, setup, spawnChild, type AnyEventObject } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
 import { optimizerMachine, type OptimizerInput, type PersistRequest, type ReflectInput, type ReflectOutput } from '../../machines/optimizer.js';
-import { seedState } from '../../src/gepa/online/state.js';
+import { seedState, TRIAL_DEFAULTS } from '../../src/gepa/online/state.js';
 import { deferredLogic, flush, silenced } from '../support/deferred.js';
 
-const settings = { window: 10, recency_decay: 0.9, threshold: 0.5, every_n_goals: 0, pool_size: 3, min_outcomes: 2 };
+const settings = { window: 10, recency_decay: 0.9, threshold: 0.5, every_n_goals: 0, pool_size: 3, min_outcomes: 2, ...TRIAL_DEFAULTS, min_trial_goals: 1, max_trial_goals: 4 };
 const input: OptimizerInput = { runId: 'r', settings, state: seedState({ planner: 'plan', 'persona.generalist': 'gen' }) };
 const outcome = (kind: 'subtask' | 'goal', score: number) => ({
   type: 'OPTIMIZER.OUTCOME',
@@ -85,7 +85,7 @@ describe('optimizer statechart, model-based', () => {
     },
   );
 
-  it('announces a new candidate to the parent and persists it with its parent id', async () => {
+  it('puts a new candidate on trial without making it live, and persists it with its parent id', async () => {
     const s = sut();
     s.child.send(outcome('subtask', 0));
     s.child.send(outcome('goal', 0));
@@ -94,12 +94,41 @@ describe('optimizer statechart, model-based', () => {
     expect(s.reflect.pending[0]!.input.reason).toMatch(/below threshold/);
     s.reflect.next().resolve({ components: { planner: 'better plan' } });
     await flush();
-    const prompts = s.toParent.find((e) => e.type === 'OPTIMIZER.PROMPTS')!;
-    expect(prompts['prompts']).toEqual({ planner: 'better plan', 'persona.generalist': 'gen' });
-    expect(prompts['candidateId']).toBe('r.1');
+    expect(s.toParent.find((e) => e.type === 'OPTIMIZER.PROMPTS')).toBeUndefined();
     expect(s.persisted.find((p) => p.kind === 'candidate')).toMatchObject({ id: 'r.1', parentId: 'seed' });
     const settled = s.toParent.find((e) => e.type === 'OPTIMIZER.SETTLED')!;
-    expect(settled['activeId']).toBe('r.1');
-    expect(settled['change']).toMatch(/new candidate r\.1 \(planner\)/);
+    expect(settled['activeId']).toBe('seed');
+    expect(settled['trial']).toMatchObject({ championId: 'seed', challengerId: 'r.1' });
+    expect(settled['change']).toMatch(/new challenger r\.1 \(planner\) on trial against seed/);
+  });
+
+  it('persists an infrastructure failure as excluded and never mutates on it', async () => {
+    const s = sut();
+    for (let i = 0; i < 5; i++) s.child.send({ ...outcome('goal', 0), feedback: 'connection refused', excluded: 'planner model call failed' });
+    await flush();
+    expect(s.child.getSnapshot().value).toBe('listening');
+    expect(s.reflect.pending).toHaveLength(0);
+    expect(s.persisted.filter((p) => p.kind === 'outcome').every((p) => p.kind === 'outcome' && p.outcome.excluded === 'planner model call failed')).toBe(true);
+    expect(s.child.getSnapshot().context.state.outcomes).toHaveLength(0);
+  });
+
+  it('decides a trial on goal evidence: a switch is persisted with both arms and announced', async () => {
+    const trialState = { ...seedState({ planner: 'plan' }), candidates: [...seedState({ planner: 'plan' }).candidates, { id: 'c1', parentId: 'seed', components: { planner: 'p2' }, goalScores: [] }] };
+    const start = { ...trialState, trial: { championId: 'seed', challengerId: 'c1', champion: { successes: 0, failures: 3 }, challenger: { successes: 3, failures: 0 } } };
+    const child = optimizerMachine.provide({ actors: { reflect: deferredLogic<ReflectOutput, ReflectInput>().logic }, actions: { persist: (_, r: PersistRequest) => persisted.push(r) } });
+    const persisted: PersistRequest[] = [];
+    const toParent: AnyEventObject[] = [];
+    const parent = setup({ actors: { child } }).createMachine({
+      entry: spawnChild('child', { id: 'child', input: { ...input, state: start, armId: 'c1' } }),
+      on: { '*': { actions: ({ event }) => toParent.push(event) } },
+    });
+    const root = createActor(parent).start();
+    (root.getSnapshot().children['child'] as any).send(outcome('goal', 1));
+    await flush();
+    const decision = persisted.find((p) => p.kind === 'decision')!;
+    expect(decision).toMatchObject({ verdict: 'switch', challengerId: 'c1', challenger: { successes: 4, failures: 0 }, champion: { successes: 0, failures: 3 } });
+    expect(toParent.find((e) => e.type === 'OPTIMIZER.PROMPTS')).toMatchObject({ candidateId: 'c1' });
+    expect(toParent.find((e) => e.type === 'OPTIMIZER.SETTLED')).toMatchObject({ activeId: 'c1', armId: 'c1', decision: { verdict: 'switch' } });
+    root.stop();
   });
 });

@@ -11,7 +11,7 @@ import { workflowMachine, type ComposeActorsInput, type WorkflowInput } from '..
 import type { ActorSpec, PlannerDecision } from '../../contracts/aime/types.js';
 import { deferredLogic, flush, silenced } from '../support/deferred.js';
 import { spec, task, USAGE } from '../support/fixtures.js';
-import { seedState } from '../../src/gepa/online/state.js';
+import { seedState, TRIAL_DEFAULTS } from '../../src/gepa/online/state.js';
 
 const MESSAGING = ['spawnCollaborators', 'askPlanner', 'startActors', 'forwardReport', 'requestRollup', 'sendPlanToProgress', 'reportSubtaskOutcome', 'reportGoalOutcome'];
 
@@ -123,7 +123,7 @@ describe('workflow statechart, model-based', () => {
 });
 
 describe('workflow with online learning', () => {
-  const learningInput = { ...input, optimizer: { runId: 'r', settings: { window: 5, recency_decay: 0.9, threshold: 0.5, every_n_goals: 0, pool_size: 2, min_outcomes: 2 }, state: seedState({ planner: 'plan well' }) } };
+  const learningInput = { ...input, optimizer: { runId: 'r', settings: { window: 5, recency_decay: 0.9, threshold: 0.5, every_n_goals: 0, pool_size: 2, min_outcomes: 2, ...TRIAL_DEFAULTS }, state: seedState({ planner: 'plan well' }) } };
   const learningEvents = [
     ...events,
     { type: 'OPTIMIZER.PROMPTS', prompts: { planner: 'evolved' }, candidateId: 'r.1', reason: 'low' },
@@ -183,9 +183,43 @@ describe('workflow with online learning', () => {
     ]);
     expect(toOptimizer[0]!['components']).toEqual({ planner: 'evolved' });
     expect(toOptimizer[1]!['feedback']).toMatch(/The goal failed: planner gave up: cannot\. Failed subtasks: \[1\] broke/);
-    actor.send({ type: 'OPTIMIZER.SETTLED', activeId: 'r.1', composite: 0, change: 'nothing' });
+    actor.send({ type: 'OPTIMIZER.SETTLED', activeId: 'r.1', composite: 0, change: 'nothing', armId: 'r.1', trial: null, decision: null });
     expect(actor.getSnapshot().output).toMatchObject({ status: 'failed' });
     expect(actor.getSnapshot().context.learningNote).toBe('nothing');
+  });
+
+  it('marks outcomes the infrastructure caused as excluded (a failed model call, the planner\'s connection)', async () => {
+    const toOptimizer: AnyEventObject[] = [];
+    const initialize = deferredLogic<{ prompts: Record<string, string> }, { prompts: Record<string, string> }>();
+    const compose = deferredLogic<ActorSpec[], ComposeActorsInput>();
+    const machine = workflowMachine.provide({
+      actors: {
+        planner: recorder([]) as any,
+        progress: recorder([]) as any,
+        optimizer: recorder(toOptimizer) as any,
+        dynamicActor: fromCallback(() => {}) as any,
+        initialize: initialize.logic,
+        composeActors: compose.logic,
+      },
+    });
+    const actor = createActor(machine, { input: learningInput, systemId: 'workflow' }).start();
+    initialize.next().resolve({ prompts: { planner: 'plan well' } });
+    await flush();
+    actor.send({ type: 'PLANNER.DECIDED', decision: decision({ type: 'dispatch', taskIds: ['1'] }), usage: USAGE, raw: '' });
+    actor.send({ type: 'PROGRESS.CHANGED', cause: 'plan', revision: 1, tasks: [task('1')] });
+    await flush();
+    compose.next().resolve([spec('1')]);
+    await flush();
+    const report = { taskId: '1', status: 'failed' as const, summary: 'model call failed: connect ECONNREFUSED', references: [], infrastructure: 'model call failed' };
+    actor.send({ type: 'ACTOR.REPORTED', report, steps: [], usage: USAGE });
+    actor.send({ type: 'PROGRESS.CHANGED', cause: 'rollup', revision: 2, tasks: [task('1', 'failed')] });
+    await flush();
+    actor.send({ type: 'PLANNER.FAILED', reason: 'planner model call failed: connect ECONNREFUSED', usage: USAGE, infrastructure: 'planner model call failed' });
+    await flush();
+    expect(toOptimizer.map((e) => [e['kind'], e['excluded']])).toEqual([
+      ['subtask', 'model call failed'],
+      ['goal', 'planner model call failed'],
+    ]);
   });
 });
 

@@ -68,4 +68,34 @@ describe('the AIME runtime as a GEPA adapter', () => {
     expect(ds[PLANNER_COMPONENT]![0]).toMatchObject({ Inputs: 'Goal: List the files in the workspace', Feedback: expect.stringMatching(/answer was/) });
     expect(ds[persona]!.length).toBeGreaterThan(0);
   });
+
+  it('runs a batch of goals in temporary workspaces concurrently (up to the hint), in order, and one at a time when they name a workspace', async () => {
+    const config = repoConfig();
+    const offline = new OfflineModel();
+    let inFlight = 0;
+    let most = 0;
+    const counting = {
+      id: offline.id,
+      async complete(req: Parameters<OfflineModel['complete']>[0]) {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        try {
+          await new Promise((r) => setTimeout(r, 5));
+          return await offline.complete(req);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+    const models = { planner: counting, actorFor: () => counting, reflection: counting, chat: counting, describe: () => ({ provider: 'offline', model: 'm', offline: true }) };
+    const adapter = createAimeAdapter({ config, models, tracesDir: await tempDir() });
+    const goals = ['List the files in the workspace', 'Summarise the notes', 'List the files again'].map((input) => ({ input }));
+    const batch = await adapter.evaluate(goals, aimeSeedCandidate(config), true, { maxConcurrency: 3 });
+    expect(batch.trajectories!.map((t) => t.goal)).toEqual(goals.map((g) => g.input));
+    expect(most).toBeGreaterThan(1);
+    most = 0;
+    const ws = await tempDir();
+    await adapter.evaluate(goals.slice(0, 2).map((g) => ({ ...g, workspace: ws })), aimeSeedCandidate(config), false, { maxConcurrency: 3 });
+    expect(most).toBe(1);
+  });
 });

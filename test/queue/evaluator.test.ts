@@ -92,7 +92,7 @@ describe('createDistributedEvaluator', () => {
           seen.length = 0;
           try {
             const before = 10;
-            const out = await evaluator.evaluate({ split: 'train', candidate, hash, indices, metricCallsBefore: before });
+            const out = await evaluator.evaluate({ split: 'train', candidate, hash, indices, captureTraces: true, scoreKey: 'k', metricCallsBefore: before });
             expect(out.entries.map((e) => e.index)).toEqual(indices);
             for (const { index, record: r } of out.entries) {
               expect(r).toEqual(cachedIdx.includes(index) ? { score: 1, output: 'cached' } : record(candidate, index));

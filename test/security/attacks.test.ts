@@ -63,9 +63,9 @@ describe('1-2. protected state: config, VCS metadata', () => {
 });
 
 describe('3. run state: resume never takes where to act from run.json', () => {
-  async function interruptedRun(p: ReturnType<typeof makeProject>) {
+  async function interruptedRun(p: ReturnType<typeof makeProject>, failpoint = 'tool-done:1') {
     server.handler = steps(callTools([write('notes.md', 'hello')]));
-    const crashed = await p.run('write notes', [], { GEPA_AIME_FAILPOINT: 'tool-done:1' });
+    const crashed = await p.run('write notes', [], { GEPA_AIME_FAILPOINT: failpoint });
     expect(crashed.code).toBeNull();
     return fs.readdirSync(path.join(p.traces, 'runs'))[0]!;
   }
@@ -113,7 +113,8 @@ describe('3. run state: resume never takes where to act from run.json', () => {
 
   it('a snapshot.json with wrong types, and a journal line with a wrong key, exit 2 naming file and key', async () => {
     const p = makeProject(server);
-    const runId = await interruptedRun(p);
+    // Killed at the first snapshot that holds the actor: the throttled snapshot after tool-done may not yet.
+    const runId = await interruptedRun(p, 'snapshot-with-actor:1');
     const snapFile = path.join(p.traces, 'runs', runId, 'snapshot.json');
     const snap = JSON.parse(fs.readFileSync(snapFile, 'utf8'));
     fs.writeFileSync(snapFile, JSON.stringify({ ...snap, context: { ...snap.context, tasks: { not: 'a list' } } }));

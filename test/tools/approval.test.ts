@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { ApprovalGate, parseApproveFlag, type Answer, type Asker, type ApprovalPolicy } from '../../src/tools/approval.js';
+import { ApprovalGate, parseApproveFlag, type Answer, type ApprovableTool, type ApprovalNotice, type Asker, type ApprovalPolicy } from '../../src/tools/approval.js';
 import { observationOf } from '../../src/tools/mcp/tools.js';
 import type { Tool, ToolBundle } from '../../src/tools/types.js';
 
@@ -196,5 +196,78 @@ describe('MCP results as observations', () => {
     const big = observationOf('t', { content: [{ type: 'text', text: 'x'.repeat(200_000) }] });
     expect(big.output.length).toBeLessThan(66_000);
     expect(big.output).toMatch(/\[cut: 134464 more characters\]$/);
+  });
+});
+
+const apiTool = (sideEffect: boolean, approval?: 'auto' | 'ask' | 'deny'): ApprovableTool => ({
+  name: 't',
+  description: 'd',
+  parameters: z.object({}),
+  sideEffect,
+  ...(approval ? { approval } : {}),
+  run: async () => ({ ok: true, output: 'ran' }),
+});
+
+async function callThrough(gateTool: ApprovableTool, handler?: () => unknown) {
+  const notices: ApprovalNotice[] = [];
+  let ran = 0;
+  const gate = new ApprovalGate({ ...(handler ? { handler: handler as never } : {}), notify: (n) => notices.push(n) });
+  const result = await gate.run({ name: 't', arguments: '{}' }, '1', gateTool, async () => {
+    ran++;
+    return { ok: true, output: 'ran' };
+  });
+  return { result, ran, notices };
+}
+
+const policyFor = (t: ApprovableTool, hasHandler: boolean) => new ApprovalGate(hasHandler ? { handler: () => 'approve' } : {}).policyFor(t.name, [], t);
+
+describe('approval through the library handler (an asker like the terminal)', () => {
+  it("a tool's own policy wins; otherwise side effects ask when there is a handler, and everything runs when there is none", () => {
+    expect(policyFor(apiTool(false), false)).toBe('auto');
+    expect(policyFor(apiTool(true), false)).toBe('auto');
+    expect(policyFor(apiTool(false), true)).toBe('auto');
+    expect(policyFor(apiTool(true), true)).toBe('ask');
+    for (const p of ['auto', 'ask', 'deny'] as const) for (const h of [true, false]) expect(policyFor(apiTool(true, p), h)).toBe(p);
+  });
+
+  it('auto runs without asking or notices; deny never runs and never asks', async () => {
+    let asked = 0;
+    const ask = (answer: string) => () => {
+      asked++;
+      return answer;
+    };
+    const auto = await callThrough(apiTool(false), ask('deny'));
+    expect([auto.ran, auto.notices.length, asked]).toEqual([1, 0, 0]);
+    const deny = await callThrough(apiTool(false, 'deny'), ask('approve'));
+    expect([deny.ran, asked, deny.result.ok]).toEqual([0, 0, false]);
+    expect(deny.result.output).toContain('the approval policy for t is "deny"');
+    expect(deny.notices.map((n) => n.type)).toEqual(['requested', 'decided']);
+  });
+
+  it('an explicit ask with no handler is denied: no one can approve it', async () => {
+    const r = await callThrough(apiTool(false, 'ask'));
+    expect(r.ran).toBe(0);
+    expect(r.result.output).toContain('there is no terminal, dashboard or approval handler to ask');
+  });
+
+  it('a call runs only when the handler answers exactly "approve"; anything else (junk, throws, rejections) denies', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.constant('approve'), fc.constant('deny'), fc.anything(), fc.constant('throw'), fc.constant('reject')),
+        async (answer) => {
+          const handler = () => {
+            if (answer === 'throw') throw new Error('boom');
+            if (answer === 'reject') return Promise.reject(new Error('boom'));
+            return answer;
+          };
+          const r = await callThrough(apiTool(true), handler);
+          expect(r.ran).toBe(answer === 'approve' ? 1 : 0);
+          expect(r.result.ok).toBe(answer === 'approve');
+          const decided = r.notices.find((n) => n.type === 'decided');
+          expect(decided).toMatchObject({ decision: answer === 'approve' ? 'approve' : 'deny' });
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

@@ -18,6 +18,7 @@ import { lessonTerms } from './lessons.js';
 
 export const OFFLINE_MODEL_NAME = 'gepa-aime-offline';
 
+/** The embedded offline model: deterministic rules that understand GEPA-AIME's own prompts and call the real tools. Not a language model; every report it produces says so. */
 export class OfflineModel implements ChatModel {
   readonly id = `offline:${OFFLINE_MODEL_NAME}`;
 

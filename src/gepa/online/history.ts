@@ -23,8 +23,10 @@ export interface OutcomeRecord {
   output: string;
   score: number;
   feedback: string;
-  /** The rolling composite after this outcome. */
-  composite: number;
+  /** The rolling composite after this outcome (null while only excluded outcomes were seen). */
+  composite: number | null;
+  /** An infrastructure failure (transport, provider, cancellation, a limit hit): recorded, never scored or learned from. */
+  excluded?: string;
 }
 
 /** A new candidate: the full component texts and where they came from. */
@@ -48,7 +50,29 @@ export interface SwitchRecord {
   reason: string;
 }
 
-export type HistoryRecord = OutcomeRecord | CandidateRecord | SwitchRecord;
+/** A trial decided: the evidence of both arms and the verdict. */
+export interface DecisionRecord {
+  kind: 'decision';
+  ts: string;
+  runId: string;
+  verdict: 'switch' | 'reject';
+  championId: string;
+  challengerId: string;
+  champion: { successes: number; failures: number };
+  challenger: { successes: number; failures: number };
+  pBetter: number;
+  reason: string;
+}
+
+/** `gepa-aime learning --reset`: everything before it is forgotten (the file itself stays append-only). */
+export interface ResetRecord {
+  kind: 'reset';
+  ts: string;
+  runId: string;
+  reason: string;
+}
+
+export type HistoryRecord = OutcomeRecord | CandidateRecord | SwitchRecord | DecisionRecord | ResetRecord;
 
 export interface LoadedHistory {
   records: HistoryRecord[];
@@ -72,10 +96,23 @@ export const historyRecordSchema = z.discriminatedUnion('kind', [
     output: str,
     score: z.number().min(0).max(1),
     feedback: str,
-    composite: z.number(),
+    composite: z.number().nullable(),
+    excluded: str.optional(),
   }),
   z.looseObject({ kind: z.literal('candidate'), ...base, id: z.string().min(1), parentId: z.string().nullable(), components: z.record(z.string(), str), reason: str }),
   z.looseObject({ kind: z.literal('switch'), ...base, from: z.string(), to: z.string(), reason: str }),
+  z.looseObject({
+    kind: z.literal('decision'),
+    ...base,
+    verdict: z.enum(['switch', 'reject']),
+    championId: z.string(),
+    challengerId: z.string(),
+    champion: z.object({ successes: z.number().int().min(0), failures: z.number().int().min(0) }),
+    challenger: z.object({ successes: z.number().int().min(0), failures: z.number().int().min(0) }),
+    pBetter: z.number().min(0).max(1),
+    reason: str,
+  }),
+  z.looseObject({ kind: z.literal('reset'), ...base, reason: str }),
 ]);
 
 /** Reads the history; a record that fails its schema is skipped and reported, not used. */

@@ -1,0 +1,29 @@
+/**
+ * gepa-aime/gepa: GEPA, reflective Pareto prompt evolution, over any system
+ * that implements the adapter protocol (`GepaAdapter`): the default
+ * one-prompt adapter, agent teams, or your own.
+ *
+ * @packageDocumentation
+ */
+export {
+  optimize,
+  type AcceptedEvent,
+  type IterationEvent,
+  type MetricCallsEvent,
+  type OptimizeEndEvent,
+  type OptimizeEvent,
+  type OptimizeOptions,
+  type OptimizeRun,
+  type OptimizeStartedEvent,
+  type ProposalEvent,
+} from './optimize.js';
+export { GepaInputError, GepaRunError } from '../gepa/optimize.js';
+export type { EvaluateOptions, EvaluationBatch, GepaAdapter, ReflectiveDataset, ReflectiveRecord } from '../gepa/adapter.js';
+export type { GepaCandidateSummary, GepaResult, GepaResultJson } from '../gepa/result.js';
+export type { GepaSettingsInput } from '../gepa/settings.js';
+export type { Candidate, IterationOutcome, IterationRecord, StopReason } from '../gepa/types.js';
+export { createDefaultAdapter, DEFAULT_COMPONENT, type DefaultAdapterOptions, type DefaultTrajectory } from '../gepa/defaultAdapter.js';
+export { loadDataset, parseDataset, DatasetError, type DefaultExample } from '../gepa/dataset.js';
+export { containsAnswer, type Metric, type MetricResult, type MetricValue } from '../gepa/metric.js';
+export { createTeamAdapter, type TeamAdapter, type TeamAdapterOptions } from '../pipeline/adapter.js';
+export type { ScoreResult, Scorer, TeamExample } from '../pipeline/scorer.js';
