@@ -149,6 +149,7 @@ export class ApprovalGate {
   private readonly tools: Map<string, ApprovableTool>;
   private readonly bundles: Map<string, ToolBundle>;
   private nextId = 0;
+  private runCalls = 0;
   readonly pending = new Map<string, PendingApproval>();
 
   constructor(private readonly opts: ApprovalGateOptions = {}) {
@@ -215,7 +216,6 @@ export class ApprovalGate {
     });
     return outcome.decision === 'approved' ? execute() : deniedResult(call.name, outcome);
   }
-  private runCalls = 0;
 
   private async decideAsked(tool: ApprovableTool, policy: ApprovalPolicy, req: GateRequest, id: string): Promise<GateOutcome> {
     if (policy === 'deny') return { policy, decision: 'denied', by: 'policy', reason: `the approval policy for ${tool.name} is "deny"` };
