@@ -1,7 +1,7 @@
 /**
  * The GEPA optimisation loop (arXiv 2507.19457, Algorithm 1) as a statechart.
  *
- *   initializing -> evaluatingSeed -> updatingFrontier -> persisting -> checking
+ *   initializing -> startingSeed -> evaluatingSeed -> updatingFrontier -> persisting -> checking
  *   checking -> planning -> selecting -> sampling -> evaluatingParent -> judgingParent
  *     judgingParent -> persisting                     (parent perfect on the minibatch: skip)
  *     judgingParent -> reflecting -> persisting       (no change, a known candidate, or reflection failed)
@@ -122,6 +122,44 @@ const overBudget = {
   actions: { type: 'stopWith', params: 'max_metric_calls' },
 } as const;
 
+/**
+ * The five evaluating states differ only in what they evaluate and where they go next:
+ * ask the adapter through `evaluate`, fold the scores in, and fail the run on an error.
+ */
+function evaluating(spec: {
+  id: string;
+  /** What the request covers, from the context. */
+  request: (context: GepaContext) => EvalPick;
+  /** The next state once the scores are in. */
+  then: 'updatingFrontier' | 'judgingMerge' | 'judgingParent' | 'judgingChild';
+  /** Also keep the minibatch scores as the parent's or the child's. */
+  record?: 'recordParentScores' | 'recordChildScores';
+  /** Cut by the budget before it starts (the seed's validation never is: the runtime refuses such a budget). */
+  cut: boolean;
+  /** For the failure message: "<what> failed: …". */
+  what: string;
+  description: string;
+}) {
+  return {
+    description: spec.description,
+    entry: { type: 'requestEval' as const, params: ({ context }: { context: GepaContext }) => spec.request(context) },
+    ...(spec.cut ? { always: overBudget } : {}),
+    invoke: {
+      id: spec.id,
+      src: 'evaluate' as const,
+      input: ({ context }: { context: GepaContext }) => context.pending!,
+      onDone: {
+        target: spec.then,
+        actions: [{ type: 'applyEval' as const, params: ({ event }: { event: { output: EvalOutput } }) => event.output }, ...(spec.record ? [spec.record] : [])],
+      },
+      onError: {
+        target: 'failed' as const,
+        actions: { type: 'fail' as const, params: ({ event }: { event: { error: unknown } }) => `${spec.what} failed: ${errorMessage(event.error)}` },
+      },
+    },
+  };
+}
+
 export const gepaMachine = setup({
   types: {
     context: {} as GepaContext,
@@ -202,26 +240,24 @@ export const gepaMachine = setup({
   initial: 'initializing',
   states: {
     initializing: {
-      always: [{ guard: 'seedsPending', target: 'evaluatingSeed' }, { target: 'checking' }],
+      description: 'Seed candidates still to score go first; else the search checks its stop conditions.',
+      always: [{ guard: 'seedsPending', target: 'startingSeed' }, { target: 'checking' }],
     },
-    evaluatingSeed: {
-      // The runtime refuses a budget that cannot cover this (a usage error), so it is never cut.
-      entry: [
-        assign(({ context }) => ({ work: seedWork(context.run) })),
-        { type: 'requestEval', params: ({ context }) => ({ split: 'val', indices: valIndices(context.run), child: true }) },
-      ],
-      invoke: {
-        id: 'evaluateSeed',
-        src: 'evaluate',
-        input: ({ context }) => context.pending!,
-        onDone: { target: 'updatingFrontier', actions: { type: 'applyEval', params: ({ event }) => event.output } },
-        onError: {
-          target: 'failed',
-          actions: { type: 'fail', params: ({ event }) => `evaluating the seed candidate failed: ${errorMessage(event.error)}` },
-        },
-      },
+    startingSeed: {
+      description: 'The next seed candidate becomes the work of this step.',
+      entry: assign(({ context }) => ({ work: seedWork(context.run) })),
+      always: 'evaluatingSeed',
     },
+    evaluatingSeed: evaluating({
+      id: 'evaluateSeed',
+      request: (context) => ({ split: 'val', indices: valIndices(context.run), child: true }),
+      then: 'updatingFrontier',
+      cut: false,
+      what: 'evaluating the seed candidate',
+      description: 'A seed candidate is scored on the whole validation set.',
+    }),
     checking: {
+      description: 'Stop file, time, budget, target score, broken or spent reflection, convergence: any one ends the run.',
       invoke: {
         id: 'checkStop',
         src: 'checkStop',
@@ -237,7 +273,7 @@ export const gepaMachine = setup({
           { guard: 'converged', target: 'done', actions: { type: 'stopWith', params: 'converged' as const } },
           { guard: 'stalled', target: 'done', actions: { type: 'stopWith', params: 'no_progress' as const } },
           // Several seed candidates: each is validated into the pool before the search starts.
-          { guard: 'seedsPending', target: 'evaluatingSeed' },
+          { guard: 'seedsPending', target: 'startingSeed' },
           { target: 'planning' },
         ],
         onError: {
@@ -247,57 +283,53 @@ export const gepaMachine = setup({
       },
     },
     planning: {
+      description: 'A new iteration begins: a merge when one is scheduled, else a reflective mutation.',
       entry: assign(({ context }) => ({ run: beginIteration(context.run), work: null, record: null })),
       always: [{ guard: 'mergeScheduled', target: 'merging' }, { target: 'selecting' }],
     },
     merging: {
+      description: 'Pick two candidates with a common ancestor whose merge is new.',
       entry: assign(({ context }) => startMerge(context.run)),
       // No mergeable pair: this iteration does a reflective mutation instead.
       always: [{ guard: 'hasWork', target: 'evaluatingMerge' }, { target: 'selecting' }],
     },
-    evaluatingMerge: {
-      entry: { type: 'requestEval', params: ({ context }) => ({ split: 'val', indices: context.work!.batch, child: true }) },
-      always: overBudget,
-      invoke: {
-        id: 'evaluateMerge',
-        src: 'evaluate',
-        input: ({ context }) => context.pending!,
-        onDone: { target: 'judgingMerge', actions: [{ type: 'applyEval', params: ({ event }) => event.output }, 'recordChildScores'] },
-        onError: {
-          target: 'failed',
-          actions: { type: 'fail', params: ({ event }) => `evaluating a merged candidate failed: ${errorMessage(event.error)}` },
-        },
-      },
-    },
+    evaluatingMerge: evaluating({
+      id: 'evaluateMerge',
+      request: (context) => ({ split: 'val', indices: context.work!.batch, child: true }),
+      then: 'judgingMerge',
+      record: 'recordChildScores',
+      cut: true,
+      what: 'evaluating a merged candidate',
+      description: 'A merge of two candidates is scored on a validation subsample.',
+    }),
     judgingMerge: {
+      description: 'The merge joins the pool only if it beats both parents on the subsample.',
       always: [
         { guard: 'mergeAccepted', target: 'validating' },
         { target: 'persisting', actions: { type: 'setOutcome', params: 'merge_rejected' } },
       ],
     },
     selecting: {
+      description: 'Choose the parent from the Pareto frontier (or by the configured strategy).',
       entry: assign(({ context }) => selectParentStep(context.run)),
       always: 'sampling',
     },
     sampling: {
+      description: 'Draw the next minibatch of training examples.',
       entry: assign(({ context }) => sampleStep(context.run, context.work!)),
       always: 'evaluatingParent',
     },
-    evaluatingParent: {
-      entry: { type: 'requestEval', params: ({ context }) => ({ split: 'train', indices: context.work!.batch, child: false }) },
-      always: overBudget,
-      invoke: {
-        id: 'evaluateParent',
-        src: 'evaluate',
-        input: ({ context }) => context.pending!,
-        onDone: { target: 'judgingParent', actions: [{ type: 'applyEval', params: ({ event }) => event.output }, 'recordParentScores'] },
-        onError: {
-          target: 'failed',
-          actions: { type: 'fail', params: ({ event }) => `evaluating the parent on the minibatch failed: ${errorMessage(event.error)}` },
-        },
-      },
-    },
+    evaluatingParent: evaluating({
+      id: 'evaluateParent',
+      request: (context) => ({ split: 'train', indices: context.work!.batch, child: false }),
+      then: 'judgingParent',
+      record: 'recordParentScores',
+      cut: true,
+      what: 'evaluating the parent on the minibatch',
+      description: 'The parent is scored on the minibatch, with traces for reflection.',
+    }),
     judgingParent: {
+      description: 'A parent already perfect on the minibatch is not mutated.',
       always: [
         // A chain whose working parent is already perfect here ends: validate it.
         { guard: and(['parentPerfect', 'chainPending']), target: 'validating', actions: 'endChain' },
@@ -306,6 +338,7 @@ export const gepaMachine = setup({
       ],
     },
     reflecting: {
+      description: 'The reflection model reads the traces and feedback and proposes new component texts.',
       entry: assign(({ context }) => chooseComponents(context.run, context.work!)),
       invoke: {
         id: 'reflect',
@@ -336,21 +369,17 @@ export const gepaMachine = setup({
         ],
       },
     },
-    evaluatingChild: {
-      entry: { type: 'requestEval', params: ({ context }) => ({ split: 'train', indices: context.work!.batch, child: true }) },
-      always: overBudget,
-      invoke: {
-        id: 'evaluateChild',
-        src: 'evaluate',
-        input: ({ context }) => context.pending!,
-        onDone: { target: 'judgingChild', actions: [{ type: 'applyEval', params: ({ event }) => event.output }, 'recordChildScores'] },
-        onError: {
-          target: 'failed',
-          actions: { type: 'fail', params: ({ event }) => `evaluating the child on the minibatch failed: ${errorMessage(event.error)}` },
-        },
-      },
-    },
+    evaluatingChild: evaluating({
+      id: 'evaluateChild',
+      request: (context) => ({ split: 'train', indices: context.work!.batch, child: true }),
+      then: 'judgingChild',
+      record: 'recordChildScores',
+      cut: true,
+      what: 'evaluating the child on the minibatch',
+      description: 'The proposed child is scored on the same minibatch.',
+    }),
     judgingChild: {
+      description: 'A child that beats its parent on the minibatch is chained or validated; otherwise rejected.',
       always: [
         // Accepted on its minibatch: mutate it again on the next minibatch before paying a validation.
         { guard: and(['childImproved', 'canExtendChain']), target: 'sampling', actions: 'extendChain' },
@@ -359,25 +388,21 @@ export const gepaMachine = setup({
         { target: 'persisting', actions: { type: 'setOutcome', params: 'rejected' } },
       ],
     },
-    validating: {
-      entry: { type: 'requestEval', params: ({ context }) => ({ split: 'val', indices: valIndices(context.run), child: true }) },
-      always: overBudget,
-      invoke: {
-        id: 'validate',
-        src: 'evaluate',
-        input: ({ context }) => context.pending!,
-        onDone: { target: 'updatingFrontier', actions: { type: 'applyEval', params: ({ event }) => event.output } },
-        onError: {
-          target: 'failed',
-          actions: { type: 'fail', params: ({ event }) => `validating a candidate failed: ${errorMessage(event.error)}` },
-        },
-      },
-    },
+    validating: evaluating({
+      id: 'validate',
+      request: (context) => ({ split: 'val', indices: valIndices(context.run), child: true }),
+      then: 'updatingFrontier',
+      cut: true,
+      what: 'validating a candidate',
+      description: 'An accepted child is scored on the whole validation set before it joins the pool.',
+    }),
     updatingFrontier: {
+      description: 'The validated candidate joins the pool and the Pareto frontier.',
       entry: assign(({ context }) => commitChild(context.run, context.work!)),
       always: 'persisting',
     },
     persisting: {
+      description: 'The iteration is appended to the run directory and announced.',
       entry: assign(({ context }) => {
         const run = finishIteration(context.run, context.work!);
         return { run, record: iterationRecord(run, context.work!) };
@@ -393,8 +418,8 @@ export const gepaMachine = setup({
         },
       },
     },
-    done: { type: 'final' },
-    failed: { type: 'final' },
+    done: { type: 'final', description: 'The search stopped; the stop reason says why.' },
+    failed: { type: 'final', description: 'An effect failed; the error says which.' },
   },
   output: ({ context }) => ({
     status: context.error ? 'failed' : 'done',

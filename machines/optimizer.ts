@@ -162,9 +162,11 @@ export const optimizerMachine = setup({
   initial: 'listening',
   states: {
     listening: {
+      description: 'Waiting for subtask and goal outcomes, each recorded in the history as it comes.',
       on: { 'OPTIMIZER.OUTCOME': { target: 'judging', actions: ['record', { type: 'persist', params: lastOutcome }] } },
     },
     judging: {
+      description: 'After an outcome: decide a finished trial (switch or reject), or ask for a new challenger when failures call for one.',
       always: [
         {
           guard: 'trialDecided',
@@ -176,6 +178,7 @@ export const optimizerMachine = setup({
       ],
     },
     mutating: {
+      description: 'The reflection model proposes a challenger from failing traces.',
       // Outcomes keep coming from parallel actors while the reflection model thinks.
       on: { 'OPTIMIZER.OUTCOME': { actions: ['record', { type: 'persist', params: lastOutcome }] } },
       invoke: {

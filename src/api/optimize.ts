@@ -10,6 +10,7 @@ import {
   type GepaProgressEvent,
   type OptimizeOptions as EngineOptions,
 } from '../gepa/optimize.js';
+import { isProposal } from '../gepa/eventStream.js';
 import type { GepaResult } from '../gepa/result.js';
 import type { IterationRecord } from '../gepa/types.js';
 import { EventChannel } from './channel.js';
@@ -116,7 +117,7 @@ export function optimize<E>(options: OptimizeOptions<E>): OptimizeRun {
     } else if (e.type === 'iteration') {
       const r = e.record;
       const accepted = r.outcome === 'accepted' && r.new_candidate !== null;
-      if (r.child_sum !== null) {
+      if (isProposal(r)) {
         channel.push({
           type: 'optimize.proposal',
           iteration: r.iteration,

@@ -16,8 +16,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { JsonlAppender } from '../util/jsonl.js';
 import type { GepaProgressEvent } from './optimize.js';
+import type { IterationRecord } from './types.js';
 
 const PROPOSED = new Set(['accepted', 'rejected', 'duplicate', 'merge_rejected']);
+
+/** An iteration that scored a proposal (reflective or merge), whatever became of it. */
+export function isProposal(r: IterationRecord): boolean {
+  return r.kind !== 'seed' && PROPOSED.has(r.outcome);
+}
 
 export function eventLines(e: GepaProgressEvent): Record<string, unknown>[] {
   switch (e.type) {
@@ -28,7 +34,7 @@ export function eventLines(e: GepaProgressEvent): Record<string, unknown>[] {
     case 'iteration': {
       const r = e.record;
       const out: Record<string, unknown>[] = [{ type: 'iteration', ...r }];
-      if (r.kind !== 'seed' && PROPOSED.has(r.outcome)) {
+      if (isProposal(r)) {
         out.push({ type: 'proposal', iteration: r.iteration, kind: r.kind, parents: r.parents, components: r.components, split: r.split, batch: r.batch, parent_sum: r.parent_sum, child_sum: r.child_sum, outcome: r.outcome, chain: r.chain });
       }
       if (r.new_candidate !== null && r.kind !== 'seed') {

@@ -5,10 +5,10 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { errorMessage, AppError } from '../../contracts/errors.js';
 import type { DefaultExample } from './dataset.js';
 import { hashText } from './hash.js';
+import { importScoreFunction } from './scoreModule.js';
 
 /** A score with the feedback the reflection model reads. */
 export interface MetricResult {
@@ -74,22 +74,9 @@ export async function metricIdentity(modulePath: string): Promise<string> {
   return `module:${abs}#${hashText(text)}`;
 }
 
-/** Load `export default (example, output) => ...` from a module path (relative to the working directory). */
+/** Load a metric module (see scoreModule.ts), called as (example, output); paths are relative to the working directory. */
 export async function loadMetric(modulePath: string): Promise<(example: DefaultExample, output: string) => Promise<MetricResult>> {
-  const abs = path.resolve(modulePath);
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
-  } catch (err) {
-    throw new MetricError(`cannot load the metric module ${modulePath}: ${errorMessage(err)}`);
-  }
-  const fn = mod['default'];
-  if (typeof fn !== 'function') {
-    throw new MetricError(
-      `the metric module ${modulePath} must have a default export (example, output) => number | {score, feedback}; ` +
-        (fn === undefined ? 'it has no default export' : `its default export is ${typeof fn}`),
-    );
-  }
+  const fn = await importScoreFunction(modulePath, 'metric', '(example, output) => number | {score, feedback}', MetricError);
   const source = `the metric in ${modulePath}`;
   return async (example, output) => {
     let value: unknown;

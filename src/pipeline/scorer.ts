@@ -5,9 +5,8 @@
  * Without a scorer, the output must equal the example's `expected` exactly
  * (no expected: 0).
  */
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { errorMessage, AppError } from '../../contracts/errors.js';
+import { AppError } from '../../contracts/errors.js';
+import { importScoreFunction } from '../gepa/scoreModule.js';
 
 export interface ScoreMetadata {
   feedback?: string;
@@ -75,24 +74,5 @@ export function exactMatch(output: string, expected: string | undefined): ScoreR
  * (input, output, expected, example).
  */
 export async function loadScorer(modulePath: string): Promise<Scorer> {
-  const abs = path.resolve(modulePath);
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
-  } catch (err) {
-    throw new ScorerError(`cannot load the scorer module ${modulePath}: ${errorMessage(err)}`);
-  }
-  const d = mod['default'];
-  const fn =
-    typeof d === 'function'
-      ? (d as Scorer)
-      : isObject(d) && typeof d['score'] === 'function'
-        ? ((d['score'] as Scorer).bind(d) as Scorer)
-        : typeof mod['score'] === 'function'
-          ? (mod['score'] as Scorer)
-          : null;
-  if (!fn) {
-    throw new ScorerError(`the scorer module ${modulePath} must export a function (input, output, expected, example) => score | {score, feedback, ...}: as its default export, as the default export's score method, or as "score"`);
-  }
-  return fn;
+  return (await importScoreFunction(modulePath, 'scorer', '(input, output, expected, example) => score | {score, feedback, ...}', ScorerError)) as Scorer;
 }

@@ -1,6 +1,8 @@
 /** Every state says what it is for, and the dashboard's statechart JSON carries it. */
 import { describe, expect, it } from 'vitest';
 import { actorMachine } from '../../machines/actor.js';
+import { gepaMachine } from '../../machines/gepa.js';
+import { optimizerMachine } from '../../machines/optimizer.js';
 import { pipelineAgentMachine } from '../../machines/pipelineAgent.js';
 import { pipelineLoopMachine } from '../../machines/pipelineLoop.js';
 import { pipelineParallelMachine } from '../../machines/pipelineParallel.js';
@@ -16,6 +18,8 @@ const MACHINES = {
   planner: plannerMachine,
   progress: progressMachine,
   actor: actorMachine,
+  gepa: gepaMachine,
+  optimizer: optimizerMachine,
   pipelineAgent: pipelineAgentMachine,
   pipelineLoop: pipelineLoopMachine,
   pipelineParallel: pipelineParallelMachine,
