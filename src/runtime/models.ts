@@ -23,6 +23,8 @@ export interface ModelSet {
   chat: ChatModel;
   /** What the report says about the model(s) used. */
   describe(): { provider: string; model: string; offline: boolean };
+  /** With --replay: the recording every role answers from (its run header's prompts, the drifts it matched). */
+  replay?: ReplayStore;
 }
 
 export interface ModelSetOptions {
@@ -59,7 +61,9 @@ export function createModelSet(config: ModelConfig, options: ModelSetOptions = {
     return model;
   };
   const provider = options.replay ? 'replay' : config.provider;
+  const replay = options.replay ? storeFor(options.replay) : undefined;
   return {
+    ...(replay ? { replay } : {}),
     planner: build('planner'),
     actorFor: (persona) => build('actor', persona),
     reflection: build('reflection'),
