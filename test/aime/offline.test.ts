@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { classify, outputFileFor, splitGoal } from '../../src/aime/offline/goal.js';
 import { decide, initialPlan } from '../../src/aime/offline/plannerPolicy.js';
 import { briefLayout, describeLayout, gist, parseListing, proposeNextSteps } from '../../src/aime/offline/workspaceFacts.js';
-import { evidenceHits, ignoreRules } from '../../src/aime/offline/crawl.js';
+import { crawlState, evidenceHits, ignoreRules, MAX_CALLS_PER_STEP, nextCrawlCalls } from '../../src/aime/offline/crawl.js';
 import { reflect } from '../../src/aime/offline/reflection.js';
 import { listDirTool } from '../../src/tools/builtin/listDir.js';
 import { task } from '../support/fixtures.js';
@@ -115,10 +115,24 @@ describe('offline model: workspace facts from real list_dir output', () => {
         'out.md:1: TODO: x',
         'package-lock.json:10: "integrity": "sha512-abcTODO:def"',
         'src/b.ts:1: const todos = 1; // not a marker',
+        "test/a.test.ts:4: fs.writeFileSync(f, '// TODO: a fixture, not a note');",
       ],
       rules,
     );
     expect(hits).toEqual(['src/a.ts:3: // TODO: handle errors']);
+  });
+});
+
+describe('offline model: the crawl', () => {
+  const list = (path: string, output: string) => ({ tool: 'list_dir', arguments: { path }, output });
+  it('takes a refusal as final, a call the step cap did not run as still to do, and never asks for more than the cap', () => {
+    const root = list('.', `Contents of "." (depth 1):\n${Array.from({ length: 20 }, (_, i) => `d${i}/`).join('\n')}\nconfig/\nREADME.md (1 B)`);
+    const obs = [root, { tool: 'read_file', arguments: { path: '.gitignore' }, output: 'read_file: no such file' }, list('config', 'list_dir: refused: "config" is the config directory'), list('d0', 'not run: limit of 16 tool calls per step')];
+    const state = crawlState(obs);
+    expect(state.refused).toEqual(['config/']);
+    expect(state.pending).toContain('d0');
+    expect(state.dirs).not.toContain('config');
+    expect(nextCrawlCalls(obs)).toHaveLength(MAX_CALLS_PER_STEP);
   });
 });
 

@@ -25,6 +25,8 @@ export interface Crawl {
   pending: string[];
   /** Directories whose listing was cut at the tool's entry limit. */
   truncated: string[];
+  /** Directories the tool refused to list (protected paths, unreadable): seen, not counted. */
+  refused: string[];
   gitignore: string | null;
   /** Whether the root listing and the .gitignore read have happened. */
   started: boolean;
@@ -40,7 +42,12 @@ export function ignoreRules(gitignore: string | null, outputFile?: string): Igno
   return rules;
 }
 
-const listed = (o: Observed) => o.tool === 'list_dir' && !/^list_dir:/.test(o.output);
+/** A listing the tool produced; `list_dir: …` is a refusal, anything else (a call the step cap did not run) is no answer yet. */
+const listed = (o: Observed) => o.tool === 'list_dir' && o.output.startsWith('Contents of ');
+const refusedListing = (o: Observed) => o.tool === 'list_dir' && o.output.startsWith('list_dir:');
+
+/** Below the runtime's cap on tool calls per step, with room for a progress note. */
+export const MAX_CALLS_PER_STEP = 12;
 
 export function crawlState(observations: Observed[], outputFile?: string): Crawl {
   const gitignoreRead = observations.find((o) => o.tool === 'read_file' && o.arguments['path'] === '.gitignore');
@@ -48,14 +55,20 @@ export function crawlState(observations: Observed[], outputFile?: string): Crawl
   const rules = ignoreRules(gitignore, outputFile);
   const listings = new Map<string, string>();
   for (const o of observations) if (listed(o)) listings.set(normalise(String(o.arguments['path'] ?? '.')), o.output);
+  const refusedDirs = new Set(observations.filter(refusedListing).map((o) => normalise(String(o.arguments['path'] ?? '.'))));
 
   const files: string[] = [];
   const dirs: string[] = [];
   const ignored: string[] = [];
   const pending: string[] = [];
   const truncated: string[] = [];
+  const refused: string[] = [];
   const visit = (dir: string) => {
     const out = listings.get(dir);
+    if (out === undefined && refusedDirs.has(dir)) {
+      refused.push(`${dir}/`);
+      return;
+    }
     if (out === undefined) {
       pending.push(dir);
       return;
@@ -70,15 +83,15 @@ export function crawlState(observations: Observed[], outputFile?: string): Crawl
         continue;
       }
       if (entry.dir) {
-        dirs.push(rel);
         visit(rel);
+        if (!refused.includes(`${rel}/`)) dirs.push(rel);
       } else files.push(rel);
     }
   };
   const started = listings.has('.') && (gitignoreRead !== undefined || !hasRootGitignore(listings.get('.')));
   if (listings.has('.')) visit('.');
   else pending.push('.');
-  return { files, dirs, ignored, pending, truncated, gitignore, started };
+  return { files, dirs, ignored, pending, truncated, refused, gitignore, started };
 }
 
 function hasRootGitignore(listing: string | undefined): boolean {
@@ -105,7 +118,7 @@ export function nextCrawlCalls(observations: Observed[], outputFile?: string): {
   const root = observations.find((o) => listed(o) && normalise(String(o.arguments['path'] ?? '.')) === '.');
   if (!root) return [{ name: 'list_dir', args: { path: '.', depth: 1, include_hidden: true } }];
   if (!state.started) return [{ name: 'read_file', args: { path: '.gitignore', max_bytes: 20000 } }];
-  for (const dir of state.pending) calls.push({ name: 'list_dir', args: { path: dir, depth: 1, include_hidden: true } });
+  for (const dir of state.pending.slice(0, MAX_CALLS_PER_STEP)) calls.push({ name: 'list_dir', args: { path: dir, depth: 1, include_hidden: true } });
   return calls.length ? calls : null;
 }
 
@@ -121,7 +134,9 @@ export function evidenceHits(lines: string[], rules: Ignore): string[] {
     const hit = MARKER.exec(text);
     if (!hit) return false;
     // Inside a run of base64/hex (an integrity hash, a key) it is a coincidence, not a note.
-    const before = text.charAt(hit.index - 1);
-    return !/[A-Za-z0-9+/=]/.test(before);
+    if (/[A-Za-z0-9+/=]/.test(text.charAt(hit.index - 1))) return false;
+    // Inside a string literal (a test fixture, a pattern, a message) it is data, not a note.
+    const quotes = text.slice(0, hit.index).match(/['"`]/g)?.length ?? 0;
+    return quotes % 2 === 0;
   });
 }

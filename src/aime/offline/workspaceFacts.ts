@@ -91,6 +91,8 @@ export interface LayoutFacts {
   /** Directories not listed (step budget) or listed only in part (entry limit): counts are then lower bounds. */
   pending: string[];
   truncated: string[];
+  /** Directories the tools may not list (protected paths): named, not counted. */
+  refused?: string[];
 }
 
 export function describeLayout(facts: LayoutFacts, reads: { path: string; text: string }[]): string {
@@ -109,6 +111,7 @@ export function describeLayout(facts: LayoutFacts, reads: { path: string; text: 
     `The workspace holds ${partial ? 'at least ' : ''}${files.length} files in ${dirs.length} ${dirs.length === 1 ? 'directory' : 'directories'} (every directory listed, dot-directories included).`,
   ];
   if (facts.ignored.length) lines.push(`Not counted: ${facts.ignored.slice(0, 12).join(', ')}${facts.ignored.length > 12 ? ', …' : ''} (ignored by .gitignore, or GEPA-AIME's own output).`);
+  if (facts.refused?.length) lines.push(`Not listed (the tools may not read them): ${facts.refused.join(', ')}.`);
   if (partial) lines.push(`Not fully listed: ${[...facts.pending, ...facts.truncated].slice(0, 8).join(', ')}.`);
   lines.push(`Top-level directories: ${topDirs.join(', ') || 'none'}.`, `Top-level files: ${topFiles.join(', ') || 'none'}.`);
   const mix = topExtensions(files, 4);
