@@ -4,7 +4,6 @@
  * tool an actor asked for, and retries with their reason and wait. It only
  * observes the models; it never changes a request or a response.
  */
-import type { ModelSet } from '../runtime/models.js';
 import type { ChatModel, ChatRequest, ModelError } from '../../contracts/llm.js';
 
 export type ActivityEvent =
@@ -71,17 +70,6 @@ export class Activity {
         }
       },
     };
-  }
-
-  /** Every role's model observed; the same model object is wrapped once. */
-  wrapSet(set: ModelSet): ModelSet {
-    const cache = new Map<ChatModel, ChatModel>();
-    const wrap = (m: ChatModel) => {
-      let w = cache.get(m);
-      if (!w) cache.set(m, (w = this.wrap(m)));
-      return w;
-    };
-    return { ...set, planner: wrap(set.planner), actorFor: (p) => wrap(set.actorFor(p)), reflection: wrap(set.reflection), chat: wrap(set.chat) };
   }
 
   private emit(event: ActivityEvent): void {

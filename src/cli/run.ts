@@ -42,12 +42,12 @@ export interface RunFlags extends ModelFlags {
 
 /** The models for a CLI run: --record / --replay applied, every call observed by `activity` (status line, --verbose). */
 export function modelSetFor(config: LoadedConfig['model'], flags: Pick<RunFlags, 'record' | 'replay'>, activity: Activity = new Activity(config.max_retries)) {
-  const set = createModelSet(config, {
+  return createModelSet(config, {
     ...(flags.record ? { record: flags.record } : {}),
     ...(flags.replay ? { replay: flags.replay } : {}),
     http: { onRetry: activity.onRetry },
+    observe: (model) => activity.wrap(model),
   });
-  return activity.wrapSet(set);
 }
 
 export function limitsFrom(flags: RunFlags): Partial<WorkflowLimits> {

@@ -32,6 +32,8 @@ export interface ModelSetOptions {
   record?: string;
   /** Answer every role from this recording, whatever the config says. */
   replay?: string;
+  /** Wraps each model (inside its trace span) to watch its calls, e.g. the CLI's status line; must not change them. */
+  observe?: (model: ChatModel) => ChatModel;
   /** For tests: the HTTP provider's injectable sleep/random/endpoints. */
   http?: OpenAIProviderOptions;
 }
@@ -55,6 +57,7 @@ export function createModelSet(config: ModelConfig, options: ModelSetOptions = {
     if (!model) {
       model = createModel(settings, storeFor, options.http);
       if (sink) model = new RecordingModel(model, sink);
+      if (options.observe) model = options.observe(model);
       model = traceModel(model, settings); // itself when telemetry is off
       cache.set(key, model);
     }
