@@ -90,8 +90,11 @@ export function interruptController(what = 'cancelling'): { signal: AbortSignal;
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }
 
-/** Runs a goal through the library's `runGoal` (the CLI is a face on the public API) and returns its report. */
-export async function executeGoal(goal: string, flags: RunFlags, extra: GoalOptions['runtime'] = {}): Promise<RunReport> {
+/**
+ * Runs a goal through the library's `runGoal` (the CLI is a face on the public API) and returns its report.
+ * `signal` (chat's per-line cancel) replaces the Ctrl-C one; the rest are the library's runtime hooks.
+ */
+export async function executeGoal(goal: string, flags: RunFlags, { signal, ...extra }: NonNullable<GoalOptions['runtime']> & { signal?: AbortSignal } = {}): Promise<RunReport> {
   const config = await loadCliConfig(flags);
   const activity = new Activity(config.model.max_retries);
   // provider: replay in the config is --replay of its replay_file.
@@ -106,7 +109,7 @@ export async function executeGoal(goal: string, flags: RunFlags, extra: GoalOpti
       workspace: path.resolve(flags.workspace ?? '.'),
       tracesDir: path.resolve(flags.traces ?? 'traces'),
       limits: limitsFrom(flags),
-      signal: interrupt.signal,
+      signal: signal ?? interrupt.signal,
       ...(flags.learn === false ? { learning: false } : {}),
       ...recordReplay.options,
       runtime: {
