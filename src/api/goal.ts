@@ -35,11 +35,12 @@ export interface GoalOptions extends ConfigOptions {
   prompts?: Record<string, string>;
   /**
    * Hooks for the CLI and the dashboard (inspection observer, run id, clock,
-   * a model set per role, the live checklist, files the tools may not touch).
+   * a model set per role, the live checklist, files the tools may not touch,
+   * the prompts the run starts with for --record).
    * Not part of the published types, and not covered by semver.
    * @internal
    */
-  runtime?: Pick<RunOptions, 'inspect' | 'runId' | 'clock' | 'now' | 'models' | 'onTasks' | 'protectedFiles' | 'approvals' | 'onApprovalGate'>;
+  runtime?: Pick<RunOptions, 'inspect' | 'runId' | 'clock' | 'now' | 'models' | 'onTasks' | 'protectedFiles' | 'approvals' | 'onApprovalGate' | 'onStart'>;
 }
 
 /** A running goal. */
@@ -82,6 +83,7 @@ export function runGoal(goal: string, options: GoalOptions): GoalRun {
       signal: controller.signal,
       onEvent: (record) => derive.fromRecord(record),
       ...(hooks.onTasks ? { onTasks: hooks.onTasks } : {}),
+      ...(hooks.onStart ? { onStart: hooks.onStart } : {}),
       inspect: (ev) => {
         derive.fromInspection(ev);
         hooks.inspect?.(ev);

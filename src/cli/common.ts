@@ -27,6 +27,8 @@ export interface ModelFlags {
   apiKey?: string;
   /** --replay FILE (run, chat): it sets the provider itself. */
   replay?: string;
+  /** --quiet: no notes on stderr. */
+  quiet?: boolean;
 }
 
 /** ./config when the current directory has one, else the config shipped with the package. */
@@ -35,16 +37,44 @@ export function cliConfigDir(): string {
   return fs.existsSync(path.join(local, CONFIG_FILES.model)) ? local : packagedConfigDir();
 }
 
+/** Each config warning is said once per process, however often the config is loaded. */
+const warned = new Set<string>();
+
 export async function loadCliConfig(flags: ModelFlags): Promise<LoadedConfig> {
   const config = await loadConfig(flags.config ? path.resolve(flags.config) : cliConfigDir());
+  for (const w of config.warnings ?? []) {
+    if (flags.quiet || warned.has(w)) continue;
+    warned.add(w);
+    process.stderr.write(`gepa-aime: warning: ${w}\n`);
+  }
+  const implied = flags.provider ? undefined : impliedProvider(flags, config.model.provider);
+  const provider = flags.provider ?? implied?.provider;
   const overrides = {
     // `--provider replay --replay FILE` must not be validated as replay without a replay_file.
-    ...(flags.provider && !(flags.provider === 'replay' && flags.replay) ? { provider: flags.provider } : {}),
+    ...(provider && !(provider === 'replay' && flags.replay) ? { provider } : {}),
     ...(flags.apiBase ? { api_base: flags.apiBase } : {}),
     ...(flags.model ? { model: flags.model } : {}),
     ...(flags.apiKey ? { api_key: flags.apiKey } : {}),
   };
-  return Object.keys(overrides).length ? { ...config, model: applyOverrides(config.model, overrides) } : config;
+  const loaded = Object.keys(overrides).length ? { ...config, model: applyOverrides(config.model, overrides) } : config;
+  if (implied && !impliedSaid && !flags.quiet) {
+    impliedSaid = true;
+    process.stderr.write(`gepa-aime: ${implied.note}\n`);
+  }
+  return loaded;
+}
+
+let impliedSaid = false;
+
+/**
+ * --api-base or --model without --provider mean "talk to that server": when
+ * the config would stay offline (or replay), the OpenAI-compatible provider is
+ * chosen. The note says so once, on stderr.
+ */
+function impliedProvider(flags: ModelFlags, configured: string): { provider: string; note: string } | undefined {
+  if (flags.replay || !(flags.apiBase || flags.model) || (configured !== 'offline' && configured !== 'replay')) return undefined;
+  const given = [flags.apiBase ? '--api-base' : '', flags.model ? '--model' : ''].filter(Boolean).join(' and ');
+  return { provider: 'openai', note: `${given} without --provider: using the OpenAI-compatible provider (openai); pass --provider vllm or --provider offline to choose another` };
 }
 
 export function parsePositiveInt(name: string) {

@@ -95,18 +95,32 @@ function warn(message: string): void {
  * is made, so there is never an instant without a SIGINT listener (which would
  * let the default action kill the process); signals before `arm()` are left
  * to whoever else listens (during a run: the run's own cancel handler).
+ *
+ * Once armed on a terminal, Ctrl-C is read as a key (raw mode) rather than
+ * taken as a signal: a SIGINT from the terminal also reaches the shell that
+ * `npx` runs us under, and that shell then exits 130 whatever we exit with.
  */
 function stopSignal(): { arm(): Promise<void>; dispose(): void } {
   let armed = false;
   let release: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (release = resolve));
+  const stdin = process.stdin;
+  const raw = Boolean(stdin.isTTY);
+  const onKey = (data: Buffer) => {
+    if (data.includes(0x03) || data.includes(0x04)) release(); // Ctrl-C, Ctrl-D
+  };
   const dispose = () => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (raw && armed) {
+      stdin.off('data', onKey);
+      stdin.setRawMode(false);
+      stdin.pause();
+    }
   };
+  // Stays listening after the first signal until disposed: a second copy of the same Ctrl-C must not kill us with 130.
   const onSignal = () => {
     if (!armed) return;
-    dispose();
     release();
   };
   process.on('SIGINT', onSignal);
@@ -114,6 +128,11 @@ function stopSignal(): { arm(): Promise<void>; dispose(): void } {
   return {
     arm() {
       armed = true;
+      if (raw) {
+        stdin.setRawMode(true);
+        stdin.on('data', onKey);
+        stdin.resume();
+      }
       return stopped;
     },
     dispose,
@@ -125,8 +144,10 @@ async function serveTraces(flags: ServeFlags): Promise<number> {
   const stop = stopSignal();
   try {
     const dashboard: Dashboard = await serve(() => startDashboard({ ...bindOptions(flags), tracesDir } satisfies DashboardOptions));
+    // Armed before saying so: a Ctrl-C pressed on reading the line is already taken as a key.
+    const stopped = stop.arm();
     process.stdout.write(`dashboard: ${dashboard.url} (runs in ${tracesDir}); press Ctrl-C to stop\n`);
-    await stop.arm();
+    await stopped;
     await dashboard.close();
     return EXIT.ok;
   } finally {
@@ -158,8 +179,9 @@ export async function runWithDashboard(goalWords: string[], flags: VizFlags): Pr
     const dashboard: DashboardHost = await serve(() => startDashboardHost(hostOptions));
     asker?.connect((pending) => dashboard.publishApprovals(pending));
     const report = await runServed(goal, runId, flags, dashboard, asker ? [asker] : []);
+    const stopped = stop.arm();
     process.stderr.write(`dashboard: ${dashboard.url} still serving this run; press Ctrl-C to exit\n`);
-    await stop.arm();
+    await stopped;
     await dashboard.close();
     return exitCodeFor(report);
   } finally {

@@ -15,8 +15,9 @@ import { ModelError, type ResponseFormat, type ToolSpec } from '../../contracts/
 import { errorMessage } from '../../contracts/errors.js';
 import { EXIT, loadCliConfig, type ModelFlags } from './common.js';
 import { toolChecks } from './tools.js';
+import { paint, statusColour } from './terminal.js';
 
-export type CheckStatus = 'ok' | 'warn' | 'FAIL';
+export type CheckStatus = 'ok' | 'warn' | 'FAIL' | 'SKIP';
 export interface CheckLine {
   status: CheckStatus;
   name: string;
@@ -82,12 +83,12 @@ export async function runChecks(config: ModelConfig, say: (line: CheckLine) => v
   try {
     const reachable = await checkHealth(model, settings, report);
     if (!reachable) {
-      for (const name of ['models', 'model', 'tool call', 'json schema']) report('FAIL', name, 'skipped: the server is unreachable');
+      for (const name of ['models', 'model', 'tool call', 'json schema']) report('SKIP', name, 'not checked: the server is unreachable');
       return EXIT.failed;
     }
     await checkModels(model, settings, report);
     if (endpoint !== '/v1/chat/completions') {
-      report('warn', 'tool call', `skipped: native tool calls need endpoint /v1/chat/completions (configured: ${endpoint})`);
+      report('SKIP', 'tool call', `not checked: native tool calls need endpoint /v1/chat/completions (configured: ${endpoint})`);
     } else {
       await checkToolCall(model, report);
     }
@@ -121,7 +122,7 @@ async function checkModels(model: OpenAICompatibleModel, settings: ResolvedRole,
     models = await model.listModels();
   } catch (err) {
     report('FAIL', 'models', errorMessage(err));
-    report('FAIL', 'model', `cannot check "${settings.model}": ${modelsUrl(settings.api_base)} failed`);
+    report('SKIP', 'model', `not checked: "${settings.model}" cannot be looked up while ${modelsUrl(settings.api_base)} fails`);
     return;
   }
   report('ok', 'models', `${models.length} served: ${models.join(', ') || '(none)'}`);
@@ -185,13 +186,13 @@ async function checkJsonSchema(model: OpenAICompatibleModel, report: Report): Pr
   }
 }
 
-export function formatCheck(line: CheckLine): string {
-  return `${line.status.padEnd(4)} ${line.name}: ${line.detail}`;
+export function formatCheck(line: CheckLine, stream: Parameters<typeof paint>[0] = { isTTY: false }): string {
+  return `${paint(stream, statusColour(line.status), line.status.padEnd(4))} ${line.name}: ${line.detail}`;
 }
 
 export async function doctorCommand(flags: ModelFlags): Promise<number> {
   const config = await loadCliConfig(flags);
-  const say = (line: CheckLine) => process.stdout.write(`${formatCheck(line)}\n`);
+  const say = (line: CheckLine) => process.stdout.write(`${formatCheck(line, process.stdout)}\n`);
   const model = await runChecks(config.model, say);
   const tools = await toolChecks(config, say);
   return model !== EXIT.ok ? model : tools ? EXIT.ok : EXIT.failed;

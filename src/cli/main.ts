@@ -9,6 +9,7 @@ import { chatCommand } from './chat.js';
 import { dataCommand } from './data.js';
 import { dashboardCommand, runWithDashboard, vizOptions, wantsServer, type VizFlags } from './dashboard.js';
 import { EXIT, fail, parsePositiveInt, UsageError, type ModelFlags } from './common.js';
+import { configCommand, initCommand } from './configCommands.js';
 import { doctorCommand } from './doctor.js';
 import { judgeCommand } from './judge.js';
 import { learningCommand } from './learning.js';
@@ -20,6 +21,11 @@ import { redactProcessOutput } from '../util/secrets.js';
 import { queueRunsCommand, resultCommand, runOnQueue, submitCommand, workerCommand } from './queue.js';
 import { addOtelOption, endCliTelemetry, shutdownTelemetry } from './telemetry.js';
 import { toolsCommand } from './tools.js';
+import { packageVersion } from './version.js';
+
+function viewOptions(cmd: Command): Command {
+  return cmd.option('--verbose', 'log model calls, tool calls and retries on stderr').option('-q, --quiet', 'print only the result');
+}
 
 function modelOptions(cmd: Command): Command {
   return cmd
@@ -31,7 +37,7 @@ function modelOptions(cmd: Command): Command {
 }
 
 function runOptions(cmd: Command): Command {
-  return modelOptions(cmd)
+  return viewOptions(modelOptions(cmd))
     .option('--workspace <dir>', 'directory the agents work in (default: current directory)')
     .option('--traces <dir>', 'where runs are recorded (default: ./traces)')
     .option('--max-iterations <n>', 'planner iterations before giving up', parsePositiveInt('--max-iterations'))
@@ -47,7 +53,7 @@ function runOptions(cmd: Command): Command {
 export function buildProgram(): Command {
   const program = new Command('gepa-aime')
     .description('Run goals with a team of LLM agents (AIME) that improves its own prompts (GEPA).')
-    .showHelpAfterError()
+    .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride();
 
   vizOptions(approvalOptions(runOptions(program.command('run').description('run a goal with the planner and a team of actors').argument('<goal...>', 'what you want done'))))
@@ -72,7 +78,7 @@ export function buildProgram(): Command {
     },
   );
 
-  approvalOptions(modelOptions(program.command('resume').description('finish a run that a crash or kill cut short').argument('<runId>', 'the run to resume (see: gepa-aime runs)')))
+  viewOptions(approvalOptions(modelOptions(program.command('resume').description('finish a run that a crash or kill cut short').argument('<runId>', 'the run to resume (see: gepa-aime runs)'))))
     .option('--workspace <dir>', 'workspace, if not the one the run started in')
     .option('--traces <dir>', 'where runs are recorded (default: ./traces)')
     .option('--json', 'print the full JSON report on stdout and nothing else')
@@ -100,13 +106,31 @@ export function buildProgram(): Command {
   submitCommand(program);
   resultCommand(program);
   learningCommand(program);
+  initCommand(program);
+  configCommand(program, modelOptions);
   addOtelOption(program);
 
+  // A usage error is one line and a pointer to the help of the command it was for.
+  const oneLineErrors = (cmd: Command, name: string) => {
+    cmd.showHelpAfterError(`see: ${name} --help`);
+    for (const sub of cmd.commands) oneLineErrors(sub, `${name} ${sub.name()}`);
+  };
+  oneLineErrors(program, program.name());
   return program;
+}
+
+/** `gepa-aime runs | head -2`: the reader left; stop quietly instead of a stack trace. */
+function quietOnEpipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
+    throw err;
+  });
 }
 
 async function main(argv: string[]): Promise<void> {
   redactProcessOutput(); // whatever a server echoes, a configured key never reaches the terminal
+  quietOnEpipe(process.stdout);
+  quietOnEpipe(process.stderr);
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -11,18 +11,41 @@ import { realish } from '../tools/protectedPaths.js';
 import { checkRunId } from '../runtime/runState.js';
 import { cliConfigDir, loadCliConfig, UsageError, type ModelFlags } from './common.js';
 import { approvalsFromFlags, type ApprovalFlags } from './approvals.js';
-import { exitCodeFor, interruptController, printReport } from './run.js';
-import { LiveChecklist, safeText } from './terminal.js';
+import { exitCodeFor, interruptController, printReport, modelSetFor } from './run.js';
+import { LiveChecklist, safeText, paint, statusColour } from './terminal.js';
+import { Activity } from './activity.js';
+import { startProgressView } from './progressView.js';
 
 export interface ResumeFlags extends ModelFlags, ApprovalFlags {
   workspace?: string;
   traces?: string;
   json?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+/** The report of a run that has finished (any status), or null when it has none yet. */
+async function finishedReport(runDir: string): Promise<{ status: string; path: string } | null> {
+  const file = path.join(runDir, 'report.json');
+  try {
+    const report = JSON.parse(await fsp.readFile(file, 'utf8')) as { status?: unknown };
+    return { status: typeof report.status === 'string' ? report.status : 'unknown', path: file };
+  } catch {
+    return null;
+  }
 }
 
 export async function resumeCommand(runId: string, flags: ResumeFlags): Promise<number> {
   const tracesDir = path.resolve(flags.traces ?? 'traces');
-  const meta = await readRunMeta(path.join(tracesDir, 'runs', checkRunId(runId)));
+  const runDir = path.join(tracesDir, 'runs', checkRunId(runId));
+  const meta = await readRunMeta(runDir);
+  // A finished run is left exactly as it is: resuming it would rerun and rewrite it.
+  const finished = await finishedReport(runDir);
+  if (finished) {
+    if (flags.json) process.stdout.write(`${JSON.stringify({ runId, status: finished.status, alreadyFinished: true, report: finished.path })}\n`);
+    else process.stdout.write(`run ${runId} has already finished (status: ${paint(process.stdout, statusColour(finished.status), finished.status)}); nothing to resume\nreport: ${finished.path}\n`);
+    return 0;
+  }
   // The run's own model settings are the defaults; flags override them (the key never was recorded).
   // The config dir decides what code runs: it comes from --config or the default, never from run.json alone.
   const config = await loadCliConfig({
@@ -33,21 +56,24 @@ export async function resumeCommand(runId: string, flags: ResumeFlags): Promise<
     model: flags.model ?? meta.model.model,
   });
   const interrupt = interruptController();
-  const checklist = flags.json ? null : new LiveChecklist(process.stdout);
+  const activity = new Activity(config.model.max_retries);
+  const view = startProgressView(activity, flags);
   try {
     const report = await resumeRun({
       runId,
       config,
       tracesDir,
       signal: interrupt.signal,
-      approvals: approvalsFromFlags(flags, { beforeAsk: () => checklist?.release() }),
+      approvals: approvalsFromFlags(flags, { beforeAsk: () => view.release?.() }),
+      models: modelSetFor(config.model, {}, activity),
       ...(flags.workspace ? { workspace: path.resolve(flags.workspace) } : {}),
-      ...(checklist ? { onTasks: (tasks) => checklist.draw(tasks) } : {}),
+      ...(view.onTasks ? { onTasks: view.onTasks } : {}),
     });
-    printReport(report, Boolean(flags.json));
+    view.dispose();
+    printReport(report, Boolean(flags.json), flags);
     return exitCodeFor(report);
   } finally {
-    checklist?.release();
+    view.dispose();
     interrupt.dispose();
   }
 }

@@ -7,14 +7,16 @@ import type { WorkflowLimits } from '../../machines/workflow.js';
 import { createModelSet } from '../runtime/models.js';
 import type { RunReport } from '../runtime/report.js';
 import { recordInspection } from '../runtime/inspectRecording.js';
-import { pinnedPromptsFile, readPinnedPrompts, writePinnedPrompts } from '../runtime/pinnedPrompts.js';
 import { runGoal, type GoalOptions } from '../api/goal.js';
 import type { LoadedConfig } from '../config/index.js';
 import type { Asker } from '../tools/approval.js';
 import { approvalsFromFlags, type ApprovalFlags } from './approvals.js';
 import { EXIT, loadCliConfig, type ModelFlags } from './common.js';
 import { judgeAfterRun } from './judgeRun.js';
-import { LiveChecklist, safeText } from './terminal.js';
+import { Activity } from './activity.js';
+import { startProgressView } from './progressView.js';
+import { recordReplayOptions } from './recordReplay.js';
+import { isInteractive, paint, safeText, statusColour } from './terminal.js';
 
 export interface RunFlags extends ModelFlags, ApprovalFlags {
   workspace?: string;
@@ -25,6 +27,10 @@ export interface RunFlags extends ModelFlags, ApprovalFlags {
   tokenBudget?: number;
   deadline?: number;
   json?: boolean;
+  /** Log what happens (model calls, tools, retries) on stderr. */
+  verbose?: boolean;
+  /** Print only the result. */
+  quiet?: boolean;
   /** Append every model exchange to this file. */
   record?: string;
   /** Answer every model call from this recording. */
@@ -36,10 +42,14 @@ export interface RunFlags extends ModelFlags, ApprovalFlags {
   learn?: boolean;
 }
 
-/** The models for --record / --replay; undefined lets runGoal build them from config. */
-export function modelSetFor(config: LoadedConfig['model'], flags: Pick<RunFlags, 'record' | 'replay'>) {
-  if (!flags.record && !flags.replay) return undefined;
-  return createModelSet(config, { ...(flags.record ? { record: flags.record } : {}), ...(flags.replay ? { replay: flags.replay } : {}) });
+/** The models for a CLI run: --record / --replay applied, every call observed by `activity` (status line, --verbose). */
+export function modelSetFor(config: LoadedConfig['model'], flags: Pick<RunFlags, 'record' | 'replay'>, activity: Activity = new Activity(config.max_retries)) {
+  return createModelSet(config, {
+    ...(flags.record ? { record: flags.record } : {}),
+    ...(flags.replay ? { replay: flags.replay } : {}),
+    http: { onRetry: activity.onRetry },
+    observe: (model) => activity.wrap(model),
+  });
 }
 
 export function limitsFrom(flags: RunFlags): Partial<WorkflowLimits> {
@@ -58,14 +68,23 @@ export function exitCodeFor(report: RunReport): number {
   return EXIT.failed;
 }
 
+/** Two SIGINTs closer than this are one Ctrl-C delivered twice (terminal and npx), not a second press. */
+export const SAME_KEYPRESS_MS = 300;
+
 /**
  * Ctrl-C once aborts the returned signal so the work can end cleanly (a run
  * still writes its report); twice quits at once.
  */
 export function interruptController(what = 'cancelling'): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
+  let firstAt = 0;
   const onSigint = () => {
-    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    if (controller.signal.aborted) {
+      // `npx` forwards the terminal's SIGINT to us, which already got it from the terminal: one keypress, two signals.
+      if (Date.now() - firstAt < SAME_KEYPRESS_MS) return;
+      process.exit(EXIT.interrupted);
+    }
+    firstAt = Date.now();
     process.stderr.write(`\n${what} (Ctrl-C again to quit at once)…\n`);
     controller.abort();
   };
@@ -73,51 +92,69 @@ export function interruptController(what = 'cancelling'): { signal: AbortSignal;
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }
 
-/** Runs a goal through the library's `runGoal` (the CLI is a face on the public API); `askers` answer approval questions besides the terminal (the dashboard). */
-export async function executeGoal(goal: string, flags: RunFlags, extra: GoalOptions['runtime'] = {}, askers: Asker[] = []): Promise<RunReport> {
+/**
+ * Runs a goal through the library's `runGoal` (the CLI is a face on the public API) and returns its report.
+ * `signal` (chat's per-line cancel) replaces the Ctrl-C one; the rest are the library's runtime hooks;
+ * `askers` answer approval questions besides the terminal (the dashboard).
+ */
+export async function executeGoal(
+  goal: string,
+  flags: RunFlags,
+  { signal, ...extra }: NonNullable<GoalOptions['runtime']> & { signal?: AbortSignal } = {},
+  askers: Asker[] = [],
+): Promise<RunReport> {
   const config = await loadCliConfig(flags);
-  const models = modelSetFor(config.model, flags);
+  const activity = new Activity(config.model.max_retries);
+  // provider: replay in the config is --replay of its replay_file.
+  const replay = flags.replay ?? (config.model.provider === 'replay' ? (config.model.replay_file ?? undefined) : undefined);
+  const models = modelSetFor(config.model, { ...flags, ...(replay ? { replay } : {}) }, activity);
+  const recordReplay = recordReplayOptions(models, { ...flags, ...(replay ? { replay } : {}) });
   const interrupt = interruptController();
-  const checklist = flags.json ? null : new LiveChecklist(process.stdout);
+  const view = startProgressView(activity, flags);
   // The prompt prints below the checklist: forget the drawn block so the next redraw does not erase it.
-  const approvals = extra.approvals ?? approvalsFromFlags(flags, { beforeAsk: () => checklist?.release() });
+  const approvals = extra.approvals ?? approvalsFromFlags(flags, { beforeAsk: () => view.release?.() });
   approvals.askers = [...(approvals.askers ?? []), ...askers];
-  // A replay reproduces the recorded run: the prompts it played, and no learning.
-  const pinned = flags.replay ? await readPinnedPrompts(flags.replay) : null;
   try {
     const run = runGoal(goal, {
       config,
       workspace: path.resolve(flags.workspace ?? '.'),
       tracesDir: path.resolve(flags.traces ?? 'traces'),
       limits: limitsFrom(flags),
-      signal: interrupt.signal,
-      ...(flags.learn === false || flags.replay ? { learning: false } : {}),
-      ...(pinned ? { prompts: pinned } : {}),
+      signal: signal ?? interrupt.signal,
+      ...(flags.learn === false ? { learning: false } : {}),
+      ...recordReplay.options,
       runtime: {
-        protectedFiles: [flags.record, flags.replay, flags.record && pinnedPromptsFile(flags.record), flags.replay && pinnedPromptsFile(flags.replay)].filter((f): f is string => Boolean(f)),
-        ...(models ? { models } : {}),
-        ...(checklist ? { onTasks: (tasks) => checklist.draw(tasks) } : {}),
+        protectedFiles: [flags.record, replay].filter((f): f is string => Boolean(f)),
+        models,
+        ...(view.onTasks ? { onTasks: view.onTasks } : {}),
+        ...recordReplay.runtime,
         ...extra,
         approvals,
       },
     });
-    const report = await run.report;
-    if (flags.record) await writePinnedPrompts(flags.record, report.learning.played);
-    return report;
+    return await run.report;
   } finally {
-    checklist?.release();
+    view.dispose();
     interrupt.dispose();
+    recordReplay.after();
   }
 }
 
-export function printReport(report: RunReport, json: boolean): void {
+export function printReport(report: RunReport, json: boolean, flags: Pick<RunFlags, 'quiet' | 'verbose'> = {}): void {
   if (json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;
   }
+  if (flags.quiet) {
+    // Only the result: the answer, or why there is none.
+    if (report.answer) process.stdout.write(`${safeText(report.answer)}\n`);
+    else process.stderr.write(`gepa-aime: ${report.status}${report.reason ? `: ${safeText(report.reason)}` : ''}\n`);
+    return;
+  }
   const out: string[] = [];
-  if (!process.stdout.isTTY) out.push(safeText(report.ledger.markdown).trimEnd());
-  out.push(`status: ${report.status}${report.reason ? ` (${safeText(report.reason)})` : ''}`);
+  // The live checklist already shows the list on a terminal; elsewhere (and with --verbose) it is printed once.
+  if (!isInteractive(process.stdout) || flags.verbose) out.push(safeText(report.ledger.markdown).trimEnd());
+  out.push(`status: ${paint(process.stdout, statusColour(report.status), report.status)}${report.reason ? ` (${safeText(report.reason)})` : ''}`);
   if (report.answer) out.push(`answer:\n${safeText(report.answer)}`);
   if (report.model.note) out.push(report.model.note);
   out.push(`tokens: ${report.usage.totalTokens}, iterations: ${report.iterations}, time: ${report.timings.durationMs} ms`);
@@ -131,7 +168,7 @@ export async function runCommand(goalWords: string[], flags: RunFlags): Promise<
   const inspection = recordInspection({ tracesDir: path.resolve(flags.traces ?? 'traces'), goal, onError: (m) => process.stderr.write(`gepa-aime: warning: ${m}\n`) });
   const report = await executeGoal(goal, flags, { runId: inspection.runId, inspect: inspection.inspect });
   await inspection.finish(report);
-  if (flags.judge) return judgeAfterRun(report, flags, exitCodeFor(report), printReport);
-  printReport(report, Boolean(flags.json));
+  if (flags.judge) return judgeAfterRun(report, flags, exitCodeFor(report), (r, json) => printReport(r, json, flags));
+  printReport(report, Boolean(flags.json), flags);
   return exitCodeFor(report);
 }

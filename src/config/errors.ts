@@ -14,6 +14,8 @@ export interface ConfigIssue {
   keyPath: string;
   /** 1-based line in the source, when it could be found. */
   line?: number;
+  /** 1-based column, for syntax errors. */
+  column?: number;
   expected: string;
   found: string;
   /** One rendered line: `file:line: keyPath: expected …, found …`. */
@@ -24,6 +26,7 @@ export interface IssueInit {
   file: string;
   keyPath?: string;
   line?: number;
+  column?: number;
   expected: string;
   found: string;
   /** Replaces "expected …, found …" when that reads badly (missing file, syntax error). */
@@ -81,7 +84,7 @@ export class ConfigError extends AppError {
 function toIssue(i: IssueInit | ConfigIssue): ConfigIssue {
   if ('message' in i) return i;
   const keyPath = i.keyPath ?? '';
-  const where = i.line === undefined ? i.file : `${i.file}:${i.line}`;
+  const where = i.line === undefined ? i.file : `${i.file}:${i.line}${i.column !== undefined ? `:${i.column}` : ''}`;
   const what = i.text ?? `expected ${i.expected}, found ${i.found}`;
   const issue: ConfigIssue = {
     file: i.file,
@@ -91,6 +94,7 @@ function toIssue(i: IssueInit | ConfigIssue): ConfigIssue {
     message: `${where}: ${keyPath ? `${keyPath}: ` : ''}${what}`,
   };
   if (i.line !== undefined) issue.line = i.line;
+  if (i.column !== undefined) issue.column = i.column;
   return issue;
 }
 

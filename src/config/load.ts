@@ -36,6 +36,8 @@ export interface ParseOptions {
   knownBundles?: readonly string[];
   /** For `model`: persona names that roles.personas may name. */
   knownPersonas?: readonly string[];
+  /** Told about legal but suspicious content (a key that looks like a typo of a known one). */
+  onWarning?: (message: string) => void;
 }
 
 /** A validated config directory: model, GEPA, tool bundles and personas. */
@@ -48,6 +50,8 @@ export interface LoadedConfig {
   dir: string;
   /** Paths read (as built from the dir given); personas is null when the built-in defaults were used. */
   files: { model: string; gepa: string; tools: string; personas: string | null };
+  /** Legal but suspicious content, one line each with file and line (e.g. "did you mean request_timeout?"). */
+  warnings?: string[];
 }
 
 /** Parse and validate config text of one kind. `fileName` is only used in error messages. */
@@ -55,7 +59,7 @@ export function parseConfigText<K extends ConfigKind>(kind: K, text: string, fil
   return contain(fileName, () => {
     const src = parseSource(text, fileName, kind === 'tools' ? 'json' : 'yaml');
     const parsers: { [P in ConfigKind]: () => ConfigByKind[P] } = {
-      model: () => parseModelConfig(src, opts.env ?? {}, opts.knownPersonas ? { knownPersonas: opts.knownPersonas } : {}),
+      model: () => parseModelConfig(src, opts.env ?? {}, { ...(opts.knownPersonas ? { knownPersonas: opts.knownPersonas } : {}), ...(opts.onWarning ? { onWarning: opts.onWarning } : {}) }),
       gepa: () => parseGepaConfig(src),
       tools: () => parseToolBundlesConfig(src),
       personas: () => parsePersonasConfig(src, opts.knownBundles ? { knownBundles: opts.knownBundles } : {}),
@@ -64,7 +68,7 @@ export function parseConfigText<K extends ConfigKind>(kind: K, text: string, fil
   });
 }
 
-export function loadModelConfig(path: string, env: Env = process.env, opts: { knownPersonas?: readonly string[] } = {}): ModelConfig {
+export function loadModelConfig(path: string, env: Env = process.env, opts: { knownPersonas?: readonly string[]; onWarning?: (message: string) => void } = {}): ModelConfig {
   return parseConfigText('model', readConfigText(path)!, path, { ...opts, env });
 }
 
@@ -114,7 +118,8 @@ export function loadConfig(dir: string = defaultConfigDir(), { env = process.env
   const personasPresent = existsSync(files.personas);
   const personas = attempt(() => loadPersonasConfig(files.personas, knownBundles ? { knownBundles } : {}));
   const knownPersonas = personas ? Object.keys(personas.personas) : undefined;
-  const model = attempt(() => loadModelConfig(files.model, env, knownPersonas ? { knownPersonas } : {}));
+  const warnings: string[] = [];
+  const model = attempt(() => loadModelConfig(files.model, env, { ...(knownPersonas ? { knownPersonas } : {}), onWarning: (w) => warnings.push(w) }));
   const gepa = attempt(() => loadGepaConfig(files.gepa));
 
   if (errors.length > 0) throw ConfigError.merge(errors);
@@ -130,6 +135,7 @@ export function loadConfig(dir: string = defaultConfigDir(), { env = process.env
     personas: personas!,
     dir: resolve(dir),
     files: { ...files, personas: personasPresent ? files.personas : null },
+    ...(warnings.length ? { warnings } : {}),
   };
 }
 

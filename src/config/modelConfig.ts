@@ -152,11 +152,12 @@ void _modelConfigMatches;
 const OVERRIDE_KEYS = Object.keys(roleOverride.shape) as (keyof RoleOverride)[];
 
 /** Validate parsed model_config.yaml, after env overrides. */
-export function parseModelConfig(src: ParsedSource, env: Env = process.env, opts: { knownPersonas?: readonly string[] } = {}): ModelConfig {
+export function parseModelConfig(src: ParsedSource, env: Env = process.env, opts: { knownPersonas?: readonly string[]; onWarning?: (message: string) => void } = {}): ModelConfig {
   const raw = src.value ?? {}; // an empty file means "all defaults"
   if (!isPlainObject(raw)) {
     throw new ConfigError({ file: src.file, keyPath: '', line: src.lineOf([]) ?? 1, expected: 'a mapping of model settings (key: value lines)', found: renderValue(raw) });
   }
+  if (opts.onWarning) for (const w of typoWarnings(raw, src)) opts.onWarning(w);
   const input = foldUnknownKeys(raw);
   const origins: Record<string, string> = {};
   for (const [variable, key] of Object.entries(MODEL_ENV_VARS)) {
@@ -196,6 +197,54 @@ export function resolveRole(config: ModelConfig, role: AgentRole, persona?: stri
     }
   }
   return out;
+}
+
+/**
+ * Unknown keys are legal (they go to the provider), so a typo of a known key
+ * would pass silently: one close to a known key gets a warning.
+ */
+function typoWarnings(raw: Record<string, unknown>, src: ParsedSource): string[] {
+  const known = Object.keys(modelConfigSchema.shape);
+  const warnings: string[] = [];
+  for (const key of Object.keys(raw)) {
+    if (known.includes(key) || PROVIDER_PARAMS.has(key)) continue;
+    const near = closestKey(key, known);
+    if (!near) continue;
+    const line = src.lineOf([key]);
+    warnings.push(`${src.file}${line !== undefined ? `:${line}` : ''}: ${key} is not a known setting (it is passed to the provider in extra_params); did you mean ${near}?`);
+  }
+  return warnings;
+}
+
+/** Sampling and serving parameters of vLLM and OpenAI-compatible servers: meant for extra_params, never typos. */
+const PROVIDER_PARAMS = new Set([
+  'top_k', 'min_p', 'repetition_penalty', 'presence_penalty', 'frequency_penalty', 'structured_outputs', 'chat_template_kwargs',
+  'stop', 'n', 'best_of', 'logprobs', 'top_logprobs', 'ignore_eos', 'min_tokens', 'logit_bias', 'user', 'guided_json', 'response_format',
+]);
+
+/** The known key within a small edit distance (a typo, not a different word), if any. */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
+  const limit = key.length <= 5 ? 1 : key.length <= 9 ? 2 : 3;
+  let best: { name: string; d: number } | undefined;
+  for (const name of known) {
+    const d = editDistance(key.toLowerCase(), name);
+    if (d <= limit && (!best || d < best.d)) best = { name, d };
+  }
+  return best?.name;
+}
+
+/** Levenshtein distance with adjacent transpositions (optimal string alignment). */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = d;
+    }
+  }
+  return rows[a.length]![b.length]!;
 }
 
 /** Unknown top-level keys become extra_params; an explicit extra_params wins on conflict. */

@@ -140,12 +140,40 @@ function keyProblems(doc: Document, lc: LineCounter, file: string): IssueInit[] 
   return issues;
 }
 
+/**
+ * Where a syntax error really is. For something left open (a quote, a flow
+ * list or mapping), the parser notices only where the next thing starts, often
+ * lines later; the opener is what the user must fix.
+ */
+export function syntaxOffset(text: string, message: string, offset: number): number {
+  const quote = /Missing closing (["'])quote/.exec(message)?.[1];
+  if (quote) {
+    const at = text.lastIndexOf(quote, Math.max(0, offset - 1));
+    return at >= 0 ? at : offset;
+  }
+  const closer = /end with an? ([\]}])/.exec(message)?.[1];
+  if (closer) {
+    const opener = closer === ']' ? '[' : '{';
+    let depth = 0;
+    for (let i = Math.min(offset, text.length) - 1; i >= 0; i--) {
+      const c = text[i];
+      if (c === closer) depth++;
+      else if (c === opener) {
+        if (depth === 0) return i;
+        depth--;
+      }
+    }
+  }
+  return offset;
+}
+
 function parseYaml(text: string, file: string): ParsedSource {
   const { doc, lineCounter } = guard(file, () => yamlDocument(text));
   if (doc.errors.length > 0) {
     const shown = doc.errors.slice(0, MAX_SYNTAX_ISSUES).map((e): IssueInit => {
       const reason = /call stack/i.test(e.message) ? 'content is nested too deeply' : firstLine(e.message);
-      return { file, line: lineCounter.linePos(e.pos[0]).line, expected: 'valid YAML', found: reason, text: `invalid YAML: ${reason}` };
+      const { line, col } = lineCounter.linePos(syntaxOffset(text, e.message, e.pos[0]));
+      return { file, line, column: col, expected: 'valid YAML', found: reason, text: `invalid YAML: ${reason}` };
     });
     throw new ConfigError(shown, doc.errors.length - shown.length);
   }

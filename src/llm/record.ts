@@ -22,11 +22,22 @@ export interface RecordedExchange {
   error?: { message: string; kind: ModelError['kind']; status?: number };
 }
 
+/**
+ * A line before a run's exchanges: the prompt components the run started
+ * with, so a replay runs with the same prompts (and learning off) even after
+ * online learning has changed them.
+ */
+export interface RecordedRunHeader {
+  v: typeof RECORDING_VERSION;
+  kind: 'run';
+  prompts: Record<string, string>;
+}
+
 /** Appends whole lines with one write each (O_APPEND), so concurrent calls never interleave within a line. */
 export class RecordingSink {
   constructor(readonly file: string) {}
 
-  append(exchange: RecordedExchange): void {
+  append(exchange: RecordedExchange | RecordedRunHeader): void {
     fs.appendFileSync(this.file, `${redactSecrets(JSON.stringify(exchange))}\n`);
   }
 }

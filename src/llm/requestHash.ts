@@ -18,6 +18,8 @@ export interface RecordedRequest {
   responseFormat?: ResponseFormat;
   sampling?: ChatRequest['sampling'];
   purpose?: string;
+  /** The call's place in the run (`planner#2`, `actor:1@1#0`): how replay matches a request that drifted. Not hashed. */
+  callId?: string;
 }
 
 /** A plain-data copy of a request without its callbacks and signal. */
@@ -35,6 +37,7 @@ export function recordedRequest(request: ChatRequest): RecordedRequest {
     ...(request.responseFormat ? { responseFormat: request.responseFormat } : {}),
     ...(request.sampling ? { sampling: request.sampling } : {}),
     ...(request.purpose !== undefined ? { purpose: request.purpose } : {}),
+    ...(request.callId !== undefined ? { callId: request.callId } : {}),
   };
 }
 

@@ -23,6 +23,8 @@ export interface ModelSet {
   chat: ChatModel;
   /** What the report says about the model(s) used. */
   describe(): { provider: string; model: string; offline: boolean };
+  /** With --replay: the recording every role answers from (its run header's prompts, the drifts it matched). */
+  replay?: ReplayStore;
 }
 
 export interface ModelSetOptions {
@@ -30,6 +32,8 @@ export interface ModelSetOptions {
   record?: string;
   /** Answer every role from this recording, whatever the config says. */
   replay?: string;
+  /** Wraps each model (inside its trace span) to watch its calls, e.g. the CLI's status line; must not change them. */
+  observe?: (model: ChatModel) => ChatModel;
   /** For tests: the HTTP provider's injectable sleep/random/endpoints. */
   http?: OpenAIProviderOptions;
 }
@@ -53,13 +57,16 @@ export function createModelSet(config: ModelConfig, options: ModelSetOptions = {
     if (!model) {
       model = createModel(settings, storeFor, options.http);
       if (sink) model = new RecordingModel(model, sink);
+      if (options.observe) model = options.observe(model);
       model = traceModel(model, settings); // itself when telemetry is off
       cache.set(key, model);
     }
     return model;
   };
   const provider = options.replay ? 'replay' : config.provider;
+  const replay = options.replay ? storeFor(options.replay) : undefined;
   return {
+    ...(replay ? { replay } : {}),
     planner: build('planner'),
     actorFor: (persona) => build('actor', persona),
     reflection: build('reflection'),

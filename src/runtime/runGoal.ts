@@ -85,6 +85,8 @@ export interface RunOptions {
   approvals?: Omit<ApprovalSettings, 'config'> & Pick<ApprovalGateOptions, 'askers' | 'handler' | 'notify'>;
   /** Called with the run's approval gate once it exists (the dashboard lists its pending calls). */
   onApprovalGate?: (gate: ApprovalGate) => void;
+  /** Told the prompts the run starts with, before its first model call (--record writes them down). */
+  onStart?: (start: { runId: string; prompts: Record<string, string> }) => void;
 }
 
 export function newRunId(now: Date): string {
@@ -146,9 +148,9 @@ export async function runGoal(opts: RunOptions): Promise<RunReport> {
     throw err;
   }
   await writeFileAtomic(path.join(run.paths.runDir, RUN_META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
-  return executeRun(run, opts, {
-    input: { goal, limits, prompts: opts.prompts ? { ...run.seedPrompts, ...opts.prompts } : (run.learning?.prompts ?? run.seedPrompts), optimizer: run.learning?.optimizer ?? null },
-  });
+  const prompts = opts.prompts ? { ...run.seedPrompts, ...opts.prompts } : (run.learning?.prompts ?? run.seedPrompts);
+  opts.onStart?.({ runId, prompts });
+  return executeRun(run, opts, { input: { goal, limits, prompts, optimizer: run.learning?.optimizer ?? null } });
 }
 
 export type { RunMeta } from './runState.js';

@@ -49,11 +49,13 @@ describe('missing files and dirs', () => {
 });
 
 describe('syntax errors', () => {
-  it('YAML: names file and line', () => {
+  it('YAML: names file, line and column of what was left open', () => {
     const err = configError(() => parseConfigText('model', 'provider: offline\nmodel: [a, b\nstream: true\n', 'config/model_config.yaml'));
     expect(err.file).toBe('config/model_config.yaml');
-    expect(err.line).toBeGreaterThanOrEqual(2);
-    expect(err.message).toMatch(/^config\/model_config\.yaml:\d+: invalid YAML: /);
+    expect(err.line).toBe(2);
+    expect(err.message).toMatch(/^config\/model_config\.yaml:2:8: invalid YAML: /);
+    const quote = configError(() => parseConfigText('model', `${'temperature: 0.2\n'.repeat(0)}provider: offline\n${'# filler\n'.repeat(18)}stream: true\nmodel: "Qwen/Qwen3-8B\nseed: 1\n`, 'm.yaml'));
+    expect(quote.message).toBe('m.yaml:21:8: invalid YAML: Missing closing "quote');
   });
 
   it('YAML: duplicate keys are an error on the second one', () => {

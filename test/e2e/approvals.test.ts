@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { mcpConfig, observations, SERVER_MEMORY, teamScript } from '../support/mcp.js';
 import { ensureBuilt } from '../support/providerCli.js';
-import { startPty } from '../support/pty.js';
+import { startPty } from '../support/ptyCli.js';
 import { tempDir } from '../support/runtime.js';
 import { startVllmServer, type VllmServer } from '../support/vllmServer.js';
 

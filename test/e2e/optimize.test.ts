@@ -219,7 +219,7 @@ describe('optimize --aime', () => {
   it("evolves the planner and persona prompts on a tiny goal set offline, writes them, and --install makes them the next run's prompts", async () => {
     const goals = jsonl('goals.jsonl', [
       { input: 'List the files in the workspace', expected: 'no such words here' },
-      { input: 'Write a short note about testing' },
+      { input: 'Summarise the repository layout' },
     ]);
     const out = path.join(work, 'prompts.yaml');
     const r = await runCli(['optimize', '--aime', '--train', goals, '--val', goals, '--provider', 'offline', '--max-metric-calls', '6', '--out', out, '--install', '--json'], { cwd: work });

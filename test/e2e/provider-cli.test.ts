@@ -153,7 +153,9 @@ describe('gepa-aime run against a vLLM-compatible server', () => {
     const file = path.join(work, 'run.jsonl');
     const recorded = expectCompleted(await run(['--record', file]));
     const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
-    expect(lines).toHaveLength(4);
+    // A run header with the prompts the run started with, then one line per exchange.
+    expect(lines).toHaveLength(5);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ v: 1, kind: 'run', prompts: { planner: expect.any(String) } });
     const seen = server.requests.length;
     await server.close();
     server = await startVllmServer();
@@ -168,7 +170,8 @@ describe('gepa-aime run against a vLLM-compatible server', () => {
     expect(server.requests).toHaveLength(0);
     expect(seen).toBe(4);
     // The replay pinned the prompts the recording played, and did not learn.
-    expect(JSON.parse(fs.readFileSync(`${file}.prompts.json`, 'utf8')).prompts).toEqual(recorded.learning.played);
+    expect(JSON.parse(lines[0]!).prompts).toEqual(recorded.learning.played);
+    expect(fs.existsSync(`${file}.prompts.json`)).toBe(false);
     expect(replayed.learning.played).toEqual(recorded.learning.played);
     expect(replayed.learning.enabled).toBe(false);
   });

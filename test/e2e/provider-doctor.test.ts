@@ -90,10 +90,10 @@ describe('gepa-aime doctor', () => {
     expect(result.code).toBe(1);
     expect(lines(result.stdout).slice(1)).toEqual([
       `FAIL health: vllm GET ${apiBase.replace(/\/v1$/, '')}/health: connection refused (is the server running?)`,
-      'FAIL models: skipped: the server is unreachable',
-      'FAIL model: skipped: the server is unreachable',
-      'FAIL tool call: skipped: the server is unreachable',
-      'FAIL json schema: skipped: the server is unreachable',
+      'SKIP models: not checked: the server is unreachable',
+      'SKIP model: not checked: the server is unreachable',
+      'SKIP tool call: not checked: the server is unreachable',
+      'SKIP json schema: not checked: the server is unreachable',
     ]);
     await serve();
   });

@@ -77,6 +77,17 @@ describe('replay', () => {
     await expect(replay.complete(req('alpha'))).rejects.toMatchObject({ kind: 'no-recording' });
   });
 
+  it('a drifted request is matched by its call id; a different question is a mismatch with a short diff', async () => {
+    const ask = (text: string, callId: string) => req(`[1] List the files\nDone when: listed\n${text}`, { callId });
+    const replay = await recordThen([reply.text('first'), reply.text('second')], [ask('listing: a, b', 'actor:1@1#0'), ask('listing: a', 'actor:1@1#1')]);
+    const store = (replay as unknown as { store: ReplayStore }).store;
+    expect((await replay.complete(ask('listing: a, b, gepa-aime-output/', 'actor:1@1#0'))).content).toBe('first');
+    expect(store.drifts).toEqual([{ place: 'actor:1@1#0', diff: 'message 1 (user), line 3: recorded "listing: a, b", now "listing: a, b, gepa-aime-output/"' }]);
+    const err = await replay.complete(req('[2] Something else', { callId: 'actor:1@1#1' })).catch((e: unknown) => e as ModelError);
+    expect(err).toMatchObject({ kind: 'no-recording' });
+    expect((err as ModelError).message).toContain('at actor:1@1#1, against the recording: message 1 (user), line 1: recorded "[1] List the files", now "[2] Something else"');
+  });
+
   it('replays a recorded failure as the same ModelError', async () => {
     const replay = await recordThen([new ModelError('HTTP 500: boom', 'http', 500)], [req('x')]);
     await expect(replay.complete(req('x'))).rejects.toMatchObject({ message: 'HTTP 500: boom', kind: 'http', status: 500 });

@@ -6,8 +6,9 @@
  */
 import type { ActorReport } from '../../../contracts/aime/types.js';
 import type { ChatMessage } from '../../../contracts/llm.js';
-import { classify, outputFileFor } from './goal.js';
-import { describeLayout, parseListing, proposeNextSteps, type ListingEntry } from './workspaceFacts.js';
+import { crawlState, evidenceHits, ignoreRules, MARKER, nextCrawlCalls, type Crawl } from './crawl.js';
+import { classify, outputFileFor, unsupportedReason } from './goal.js';
+import { briefLayout, describeLayout, proposeNextSteps } from './workspaceFacts.js';
 import { OFFLINE_NOTICE } from './plannerPolicy.js';
 
 export interface Observation {
@@ -24,6 +25,8 @@ export interface ActorView {
   /** Tool observations per earlier step, oldest first. */
   steps: Observation[][];
   availableTools: Set<string>;
+  /** Model calls the actor may make (the prompt's step limit). */
+  stepLimit: number;
 }
 
 export type ActorMove = { calls: { name: string; args: Record<string, unknown> }[] } | { report: Omit<ActorReport, 'taskId'> };
@@ -54,7 +57,8 @@ export function readActorPrompt(messages: ChatMessage[], toolNames: string[]): A
       })),
     );
   }
-  return { taskId: head?.[1] ?? '?', title: head?.[2] ?? '', goal, reports, steps, availableTools: new Set(toolNames) };
+  const stepLimit = Number(/Step limit: (\d+) model calls/.exec(system)?.[1] ?? 10);
+  return { taskId: head?.[1] ?? '?', title: head?.[2] ?? '', goal, reports, steps, availableTools: new Set(toolNames), stepLimit };
 }
 
 function safeJson(text: string): Record<string, unknown> {
@@ -71,6 +75,7 @@ const progress = (message: string) => ({ name: 'update_progress', args: { status
 export function nextMove(view: ActorView): ActorMove {
   const kind = classify(view.title);
   const step = view.steps.length;
+  if (kind === 'unsupported') return { report: { status: 'failed', summary: unsupportedReason(view.title), references: [] } };
   const needed = TOOLS_FOR[kind].filter((t) => !view.availableTools.has(t));
   if (needed.length) {
     return { report: { status: 'failed', summary: `this subtask needs the tool(s) ${needed.join(', ')}, which this actor was not given`, references: [] } };
@@ -81,9 +86,7 @@ export function nextMove(view: ActorView): ActorMove {
     case 'summarise':
       return step === 0 ? { calls: [progress('summarising the survey')] } : summarise(view);
     case 'propose':
-      return step === 0
-        ? { calls: [progress('looking for gaps and open work'), { name: 'list_dir', args: { path: '.', depth: 2 } }, { name: 'search_files', args: { query: 'TODO|FIXME', regex: true, max_results: 50 } }] }
-        : propose(view);
+      return propose(view, step);
     case 'write':
       return write(view, step);
     case 'research':
@@ -99,31 +102,46 @@ const TOOLS_FOR: Record<ReturnType<typeof classify>, string[]> = {
   propose: ['list_dir', 'search_files'],
   write: ['write_file'],
   research: ['web_search'],
-  search: ['search_files'],
+  search: ['search_files', 'read_file'],
+  unsupported: [],
 };
+
+
+function crawlOf(view: ActorView): Crawl {
+  return crawlState(view.steps.flat(), outputFileFor(view.goal));
+}
+
+/** The next crawl calls while the crawl is unfinished and within its step budget. */
+function crawlCalls(view: ActorView): ActorMove | null {
+  // The last allowed model call is the report; the crawl stops before it, and says what it did not list.
+  if (view.steps.length >= view.stepLimit - 1) return null;
+  const calls = nextCrawlCalls(view.steps.flat(), outputFileFor(view.goal));
+  return calls ? { calls } : null;
+}
 
 const KEY_FILES = /^(readme(\.\w+)?|package\.json|pyproject\.toml|cargo\.toml|go\.mod|requirements\.txt|setup\.py|makefile|pom\.xml|build\.gradle)$/i;
 
 function survey(view: ActorView, step: number): ActorMove {
-  if (step === 0) return { calls: [progress('listing the workspace'), { name: 'list_dir', args: { path: '.', depth: 3 } }] };
-  const listing = listingFrom(view);
-  if (step === 1) {
-    const keys = listing.filter((e) => !e.dir && !e.path.includes('/') && KEY_FILES.test(e.path)).slice(0, 3);
-    if (keys.length) return { calls: keys.map((k) => ({ name: 'read_file', args: { path: k.path, max_bytes: 4000 } })) };
-  }
-  const reads = view.steps.flat().filter((o) => o.tool === 'read_file');
+  if (step === 0) return { calls: [progress('listing the workspace, one directory level at a time'), ...(nextCrawlCalls([], outputFileFor(view.goal)) ?? [])] };
+  const obs = view.steps.flat();
+  const crawl = crawlOf(view);
+  const next = crawlCalls(view);
+  // Right after the root listing, the key files at the root are read too.
+  const keys = step === 1 ? rootFiles(view).filter((f) => KEY_FILES.test(f)).slice(0, 3) : [];
+  if (next || keys.length) return { calls: [...(next && 'calls' in next ? next.calls : []), ...keys.map((k) => ({ name: 'read_file', args: { path: k, max_bytes: 4000 } }))] };
+  const reads = obs.filter((o) => o.tool === 'read_file' && o.arguments['path'] !== '.gitignore' && !/^read_file:/.test(o.output));
   return {
     report: {
       status: 'completed',
-      summary: describeLayout(listing, reads.map((r) => ({ path: String(r.arguments['path']), text: r.output }))),
+      summary: describeLayout(crawl, reads.map((r) => ({ path: String(r.arguments['path']), text: r.output }))),
       references: reads.map((r) => String(r.arguments['path'])),
     },
   };
 }
 
-function listingFrom(view: ActorView): ListingEntry[] {
-  const out = view.steps.flat().find((o) => o.tool === 'list_dir')?.output ?? '';
-  return parseListing(out);
+/** Files at the root, from the root listing (before the .gitignore is known). */
+function rootFiles(view: ActorView): string[] {
+  return crawlState(view.steps.flat().filter((o) => o.tool === 'list_dir'), outputFileFor(view.goal)).files.filter((f) => !f.includes('/'));
 }
 
 function surveyReport(view: ActorView): ActorReport | undefined {
@@ -133,14 +151,19 @@ function surveyReport(view: ActorView): ActorReport | undefined {
 function summarise(view: ActorView): ActorMove {
   const s = surveyReport(view);
   if (!s) return { report: { status: 'failed', summary: 'there is no survey of the workspace to summarise yet; survey it first', references: [] } };
-  return { report: { status: 'completed', summary: `Layout summary. ${s.summary}`, references: s.references } };
+  // A brief of the survey in other words, not the survey again.
+  return { report: { status: 'completed', summary: briefLayout(s.summary), references: s.references } };
 }
 
-function propose(view: ActorView): ActorMove {
-  const listing = listingFrom(view);
+function propose(view: ActorView, step: number): ActorMove {
+  const search = { name: 'search_files', args: { query: MARKER.source, regex: true, case_sensitive: true, max_results: 500 } };
+  if (step === 0) return { calls: [progress('looking for gaps and open work'), ...(nextCrawlCalls([], outputFileFor(view.goal)) ?? []), search] };
+  const next = crawlCalls(view);
+  if (next) return next;
+  const crawl = crawlOf(view);
   const todo = view.steps.flat().find((o) => o.tool === 'search_files')?.output ?? '';
-  const todoLines = todo.split('\n').filter((l) => /^[^\s:]+:\d+:/.test(l));
-  return { report: { status: 'completed', summary: proposeNextSteps(listing, todoLines), references: [] } };
+  const hits = evidenceHits(todo.split('\n'), ignoreRules(crawl.gitignore, outputFileFor(view.goal)));
+  return { report: { status: 'completed', summary: proposeNextSteps(crawl, hits), references: [] } };
 }
 
 function write(view: ActorView, step: number): ActorMove {
@@ -174,9 +197,15 @@ const STOP = new Set(['the', 'and', 'for', 'with', 'that', 'this', 'from', 'into
 function search(view: ActorView, step: number): ActorMove {
   const words = view.title.toLowerCase().match(/[a-z0-9_]{3,}/g)?.filter((w) => !STOP.has(w)) ?? [];
   const keyword = [...words].sort((a, b) => b.length - a.length)[0] ?? view.title;
-  if (step === 0) return { calls: [progress(`searching the workspace for "${keyword}"`), { name: 'search_files', args: { query: keyword, max_results: 20 } }] };
-  const out = view.steps.flat().find((o) => o.tool === 'search_files')?.output ?? '';
-  const hits = out.split('\n').filter((l) => /^[^\s:]+:\d+:/.test(l));
+  if (step === 0) {
+    return {
+      calls: [progress(`searching the workspace for "${keyword}"`), { name: 'read_file', args: { path: '.gitignore', max_bytes: 20000 } }, { name: 'search_files', args: { query: keyword, max_results: 200 } }],
+    };
+  }
+  const obs = view.steps.flat();
+  const out = obs.find((o) => o.tool === 'search_files')?.output ?? '';
+  const rules = ignoreRules(crawlState(obs, outputFileFor(view.goal)).gitignore, outputFileFor(view.goal));
+  const hits = out.split('\n').filter((l) => /^[^\s:]+:\d+:/.test(l) && !rules.ignores(l.split(':')[0]!));
   const files = [...new Set(hits.map((h) => h.split(':')[0]!))];
   return {
     report: {

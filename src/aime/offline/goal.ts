@@ -3,7 +3,7 @@
  * clause and task title into a kind of work it knows how to do with tools.
  */
 
-export type WorkKind = 'survey' | 'summarise' | 'propose' | 'write' | 'research' | 'search';
+export type WorkKind = 'survey' | 'summarise' | 'propose' | 'write' | 'research' | 'search' | 'unsupported';
 
 const KIND_PATTERNS: [WorkKind, RegExp][] = [
   ['write', /\b(write|save|record|persist|store)\b.*\b(file|disk|results?|report|findings)\b|\bwrite the results\b/i],
@@ -11,6 +11,7 @@ const KIND_PATTERNS: [WorkKind, RegExp][] = [
   ['propose', /\b(propos\w*|suggest\w*|recommend\w*|next steps?|improv\w*|plan)\b/i],
   ['summarise', /\b(summar\w*|describe|explain|overview|outline|report)\b/i],
   ['research', /\b(research|web|internet|online|look up)\b/i],
+  ['search', /\b(find|search|grep|locate|occurrences?|mentions?|uses? of|where is)\b/i],
 ];
 
 const LEADING_VERB: [WorkKind, RegExp][] = [
@@ -19,14 +20,31 @@ const LEADING_VERB: [WorkKind, RegExp][] = [
   ['survey', /^(survey|list|explore|inventory)\b/i],
   ['write', /^(write|save|record|document|draft)\b/i],
   ['research', /^(research|look up)\b/i],
+  ['search', /^(find|search|grep|locate|look for)\b/i],
 ];
+
+/** What the workspace rules can talk about: the workspace itself, its layout, and next steps for it. */
+const ABOUT_WORKSPACE = /\b(repo\w*|layout|workspace|projects?|structure|files?|director(?:y|ies)|codebase|code|source|tree|folders?|readme|package|next steps?|improvements?|todos?|fixmes?|gaps?|open work|it|this|them)\b/i;
+/** What "write" can write: the results of the other tasks, nothing made up. */
+const RESULTS = /\b(results?|summar(?:y|ies)|findings|report|notes|overview|layout|next steps|it|them|this|that)\b/i;
 
 /** The leading verb decides first ("Summarise the layout" is a summary, not a survey); keywords next. */
 export function classify(text: string): WorkKind {
-  const trimmed = text.trim();
-  for (const [kind, pattern] of LEADING_VERB) if (pattern.test(trimmed)) return kind;
-  for (const [kind, pattern] of KIND_PATTERNS) if (pattern.test(trimmed)) return kind;
-  return 'search';
+  // A contingency task is the same work as the task it retries.
+  const trimmed = text.trim().replace(/^Retry \[[^\]]*\] another way:\s*/, '');
+  const kind = LEADING_VERB.find(([, p]) => p.test(trimmed))?.[0] ?? KIND_PATTERNS.find(([, p]) => p.test(trimmed))?.[0] ?? 'unsupported';
+  // The rules know how to survey, summarise and improve a workspace, and to write down those results: nothing else.
+  if ((kind === 'survey' || kind === 'summarise' || kind === 'propose') && !ABOUT_WORKSPACE.test(trimmed)) return 'unsupported';
+  if (kind === 'write' && !RESULTS.test(trimmed)) return 'unsupported';
+  return kind;
+}
+
+export const MODEL_SERVER_HINT =
+  'point the CLI at a model server: --api-base http://127.0.0.1:8000/v1 --model NAME (or set provider, api_base and model in config/model_config.yaml; check it with gepa-aime doctor)';
+
+/** Why the offline model cannot do a piece of work, and what to do instead. */
+export function unsupportedReason(clause: string): string {
+  return `the embedded offline model cannot do "${clause}": it follows fixed rules (survey the workspace, summarise its layout, propose next steps, search it for text, write those results to a file) and cannot write or reason freely; ${MODEL_SERVER_HINT}`;
 }
 
 const VERBS =

@@ -8,7 +8,7 @@ import { parseTaskList } from '../markdown.js';
 import type { TaskItem, TaskList } from '../../../contracts/aime/taskList.js';
 import { flattenTasks } from '../../../contracts/aime/taskListOps.js';
 import type { ActorReport, PlannerDecision } from '../../../contracts/aime/types.js';
-import { capitalise, classify, outputFileFor, splitGoal, type WorkKind } from './goal.js';
+import { capitalise, classify, outputFileFor, splitGoal, unsupportedReason, type WorkKind } from './goal.js';
 
 export const OFFLINE_NOTICE = 'Produced by the embedded offline model of GEPA-AIME (deterministic rules, no language model).';
 
@@ -56,6 +56,7 @@ const CRITERIA: Record<WorkKind, string> = {
   write: 'the file exists in the workspace and holds the results of every other task',
   research: 'search results relevant to the question are reported with their URLs',
   search: 'the workspace is searched for the subject and the findings are reported',
+  unsupported: 'none: the offline model cannot do this',
 };
 
 function task(id: string, title: string): TaskItem {
@@ -78,6 +79,9 @@ export function initialPlan(goal: string, lessons: readonly string[] = []): Task
 
 export function decide(view: PlannerView, lessons: readonly string[] = []): PlannerDecision {
   if (!view.tasks.length) {
+    // A goal the rules cannot serve fails at once, saying so, instead of a run that pretends.
+    const beyond = splitGoal(view.goal).find((c) => classify(c) === 'unsupported');
+    if (beyond) return { rationale: 'Part of the goal is beyond the offline model\'s rules.', tasks: [], action: { type: 'fail', reason: unsupportedReason(beyond) } };
     const tasks = initialPlan(view.goal, lessons);
     return { rationale: `Split the goal into ${tasks.length} steps: survey the workspace first, then one task per part of the goal, then write the results down.`, tasks, action: { type: 'dispatch', taskIds: ['1'] } };
   }
@@ -111,9 +115,19 @@ function lastNote(view: PlannerView, id: string): string {
   return [...view.reports].reverse().find((r) => r.taskId === id)?.summary.slice(0, 300) ?? 'no report';
 }
 
+/** At most `max` characters, ending at a whole line when one fits, else at a word. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = text.slice(0, max);
+  const line = head.lastIndexOf('\n');
+  if (line > max / 2) return `${head.slice(0, line)}\n…`;
+  const space = head.lastIndexOf(' ');
+  return `${space > max / 2 ? head.slice(0, space) : head}…`;
+}
+
 function finalAnswer(view: PlannerView): string {
   const done = view.reports.filter((r) => r.status === 'completed');
   const files = [...new Set(done.flatMap((r) => r.references).filter((ref) => !/^https?:/.test(ref)))];
-  const lines = done.map((r) => `- [${r.taskId}] ${r.summary.length > 800 ? `${r.summary.slice(0, 800)}…` : r.summary}`);
+  const lines = done.map((r) => `- [${r.taskId}] ${cut(r.summary, 800)}`);
   return [`Goal: ${view.goal}`, ...lines, files.length ? `Files: ${files.join(', ')}` : '', OFFLINE_NOTICE].filter(Boolean).join('\n');
 }
