@@ -28,7 +28,12 @@ const rules = [
     name: 'declared-layer',
     severity: 'error',
     comment: 'every folder under src/ belongs to a layer in .dependency-cruiser.cjs',
-    from: { path: '^src/', pathNot: LAYERS.flat().filter((f) => f.startsWith('src/')).map(folderRe) },
+    from: {
+      path: '^src/',
+      pathNot: LAYERS.flat()
+        .filter((f) => f.startsWith('src/'))
+        .map(folderRe),
+    },
     to: {},
   },
 ];
@@ -45,9 +50,10 @@ LAYERS.forEach((layer, i) => {
     });
   }
   // Folders sharing a layer stay independent of each other.
-  for (const a of layer) for (const b of layer) {
-    if (a !== b) rules.push({ name: `same-layer:${a}->${b}`, severity: 'error', from: { path: folderRe(a) }, to: { path: folderRe(b) } });
-  }
+  for (const a of layer)
+    for (const b of layer) {
+      if (a !== b) rules.push({ name: `same-layer:${a}->${b}`, severity: 'error', from: { path: folderRe(a) }, to: { path: folderRe(b) } });
+    }
 });
 rules.push({
   name: 'layer:machines(gepa)',

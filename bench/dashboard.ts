@@ -37,7 +37,16 @@ const PARALLEL = 20;
 const STEPS = 4;
 const USAGE = { promptTokens: 1, completionTokens: 1, totalTokens: 2 };
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Planner: dispatch the next 20 tasks not yet done, then finish. Actor: STEPS update_progress calls, then its report. */
 class ScriptedFastModel implements ChatModel {
@@ -49,12 +58,16 @@ class ScriptedFastModel implements ChatModel {
       const text = req.messages[1]!.content;
       const done = new Set([...text.matchAll(/^- \[x\] (\d+)\./gm)].map((m) => m[1]));
       const tasks = Array.from({ length: TASKS }, (_, i) => ({ id: String(i + 1), title: `T${i + 1}`, status: 'pending', criteria: '', children: [] }));
-      const next = tasks.filter((t) => !done.has(t.id)).slice(0, PARALLEL).map((t) => t.id);
+      const next = tasks
+        .filter((t) => !done.has(t.id))
+        .slice(0, PARALLEL)
+        .map((t) => t.id);
       const action = next.length ? { type: 'dispatch', taskIds: next } : { type: 'finish', answer: 'ok' };
       return this.reply(JSON.stringify({ rationale: 'next batch', tasks, action }));
     }
     const made = req.messages.filter((m) => m.role === 'assistant').length;
-    if (made < STEPS) return { ...this.reply(''), toolCalls: [{ id: `c${made}`, name: 'update_progress', arguments: '{"status":"in_progress","message":"step"}' }] };
+    if (made < STEPS)
+      return { ...this.reply(''), toolCalls: [{ id: `c${made}`, name: 'update_progress', arguments: '{"status":"in_progress","message":"step"}' }] };
     return this.reply('{"status":"completed","summary":"done","references":[]}');
   }
   private reply(content: string): ChatResponse {
@@ -132,7 +145,11 @@ async function pageClient(browser: Browser, url: string): Promise<Client> {
   await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('#connection')?.textContent === 'live');
   return {
     async received(total) {
-      await page.waitForFunction((n) => Number((globalThis as unknown as PageGlobals).document.querySelector('#record-count')?.getAttribute('data-records')) >= n, total, { polling: 10, timeout: 300_000 });
+      await page.waitForFunction(
+        (n) => Number((globalThis as unknown as PageGlobals).document.querySelector('#record-count')?.getAttribute('data-records')) >= n,
+        total,
+        { polling: 10, timeout: 300_000 },
+      );
       return Number(await page.locator('#record-count').getAttribute('data-records'));
     },
     close: () => page.close(),
@@ -190,7 +207,11 @@ async function recordedRun(dirs: Dirs): Promise<InspectRecord[]> {
 
 /** Records per second from the first post to the client holding them all. */
 async function throughput(dirs: Dirs, records: InspectRecord[], copies: number, connect: (url: string) => Promise<Client>): Promise<number> {
-  const dashboard: DashboardHost = await startDashboardHost({ tracesDir: dirs.traces, port: 0, live: { runId: `tp-${counter++}`, file: path.join(dirs.traces, `tp-${counter}.jsonl`) } });
+  const dashboard: DashboardHost = await startDashboardHost({
+    tracesDir: dirs.traces,
+    port: 0,
+    live: { runId: `tp-${counter++}`, file: path.join(dirs.traces, `tp-${counter}.jsonl`) },
+  });
   const client = await connect(dashboard.url);
   const body = records.slice(0, -1);
   const end = records.at(-1)!;
@@ -198,7 +219,11 @@ async function throughput(dirs: Dirs, records: InspectRecord[], copies: number, 
   const start = performance.now();
   let seq = 0;
   for (let c = 0; c < copies; c++) {
-    for (let i = 0; i < body.length; i += 1000) dashboard.forward('live', body.slice(i, i + 1000).map((r) => ({ ...r, seq: seq++ })));
+    for (let i = 0; i < body.length; i += 1000)
+      dashboard.forward(
+        'live',
+        body.slice(i, i + 1000).map((r) => ({ ...r, seq: seq++ })),
+      );
     // Let the event loop turn between copies, as a run does between batches.
     await new Promise((resolve) => setImmediate(resolve));
   }
@@ -266,7 +291,9 @@ async function compare(dirs: Dirs, label: string, latencyMs: number, rounds: num
   console.log(`  baseline run                     ${b.toFixed(1)} ms wall, ${bCpu.toFixed(1)} ms CPU`);
   console.log(`  with dashboard + SSE client      ${s.toFixed(1)} ms wall  ${pct(s / b - 1)}  (target <= +5%)`);
   console.log(`    on the run's thread            ${main.toFixed(1)} ms  ${pct(main / b)} of the baseline's wall time (converting events, posting batches)`);
-  console.log(`    CPU of the process             ${sCpu.toFixed(1)} ms  ${pct(sCpu / bCpu - 1)} (run's thread + dashboard worker; the client is another process)`);
+  console.log(
+    `    CPU of the process             ${sCpu.toFixed(1)} ms  ${pct(sCpu / bCpu - 1)} (run's thread + dashboard worker; the client is another process)`,
+  );
   if (withPage.length) {
     const p = median(withPage.map((m) => m.ms));
     console.log(`  with dashboard + Chromium page   ${p.toFixed(1)} ms wall  ${pct(p / b - 1)}`);
@@ -283,7 +310,9 @@ async function main() {
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   }
-  console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, load ${os.loadavg()[0]!.toFixed(1)}`);
+  console.log(
+    `machine: ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, load ${os.loadavg()[0]!.toFixed(1)}`,
+  );
   console.log(`run: ${TASKS} tasks, ${PARALLEL} actors in parallel, ${STEPS + 1} model calls each (${TASKS * (STEPS + 1)} actor steps)`);
   const records = await compare(dirs, 'instant model (worst case: no idle time at all)', 0, 9, browser);
   console.log(`  records per run: ${records} (${(records / (TASKS * (STEPS + 1))).toFixed(1)} per actor step), all delivered to every client`);
@@ -291,12 +320,20 @@ async function main() {
 
   const recorded = await recordedRun(dirs);
   const copies = 10;
-  const sseRate = median([await throughput(dirs, recorded, copies, sseClient), await throughput(dirs, recorded, copies, sseClient), await throughput(dirs, recorded, copies, sseClient)]);
+  const sseRate = median([
+    await throughput(dirs, recorded, copies, sseClient),
+    await throughput(dirs, recorded, copies, sseClient),
+    await throughput(dirs, recorded, copies, sseClient),
+  ]);
   console.log(`\nstream throughput (${copies} recorded runs = ${recorded.length * copies} records pushed as fast as the dashboard takes them):`);
   console.log(`  to an SSE client                 ${Math.round(sseRate)} records/s`);
   if (browser) {
     const b = browser;
-    const pageRate = median([await throughput(dirs, recorded, 3, (url) => pageClient(b, url)), await throughput(dirs, recorded, 3, (url) => pageClient(b, url)), await throughput(dirs, recorded, 3, (url) => pageClient(b, url))]);
+    const pageRate = median([
+      await throughput(dirs, recorded, 3, (url) => pageClient(b, url)),
+      await throughput(dirs, recorded, 3, (url) => pageClient(b, url)),
+      await throughput(dirs, recorded, 3, (url) => pageClient(b, url)),
+    ]);
     console.log(`  to the Chromium page (applied and drawn)  ${Math.round(pageRate)} records/s`);
   } else {
     console.log(`  (no ${CHROMIUM}: the browser measurements were skipped)`);

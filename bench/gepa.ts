@@ -133,7 +133,9 @@ async function main(): Promise<void> {
     await best3('pareto, run dir', { candidate_selection: 'pareto' }, (k) => path.join(tmp, `run${k}`)),
   ];
 
-  console.log(`GEPA bench: ${trainset.length} train / ${valset.length} val examples, budget 1500 metric calls, minibatch 3, seed 0, zero-latency simulated models`);
+  console.log(
+    `GEPA bench: ${trainset.length} train / ${valset.length} val examples, budget 1500 metric calls, minibatch 3, seed 0, zero-latency simulated models`,
+  );
   console.log('');
   console.log('config            best_val  seed_val  calls_at_best_found  calls_first_reaching_best  metric_calls  iterations  candidates  stop');
   for (const r of rows) {
@@ -153,7 +155,9 @@ async function main(): Promise<void> {
     );
   }
   console.log('');
-  console.log('config            total_ms  model_ms  engine_ms  engine_ms_per_iter  engine_ms_per_metric_call  engine_share_of_total  model_calls  engine_share_at_100ms_per_call');
+  console.log(
+    'config            total_ms  model_ms  engine_ms  engine_ms_per_iter  engine_ms_per_metric_call  engine_share_of_total  model_calls  engine_share_at_100ms_per_call',
+  );
   for (const r of rows) {
     const engine = r.totalMs - r.modelMs;
     const iters = Math.max(1, r.result.iterations);

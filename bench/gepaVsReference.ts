@@ -159,7 +159,9 @@ async function main(): Promise<void> {
   }
   const seeds = Array.from({ length: Number(process.env['GEPA_BENCH_SEEDS'] ?? 7) }, (_, i) => i);
   const latency = Number(process.env['GEPA_BENCH_LATENCY_MS'] ?? 20);
-  console.log(`GEPA vs gepa-ai/gepa: ${N_WORDS} train / ${N_WORDS} val, budget ${BUDGET}, minibatch ${MINIBATCH}, reflection span ${SPAN} facts, garbles every ${GARBLE_EVERY}th, concurrency ${CONCURRENCY}`);
+  console.log(
+    `GEPA vs gepa-ai/gepa: ${N_WORDS} train / ${N_WORDS} val, budget ${BUDGET}, minibatch ${MINIBATCH}, reflection span ${SPAN} facts, garbles every ${GARBLE_EVERY}th, concurrency ${CONCURRENCY}`,
+  );
   console.log('');
   console.log('seed  target  ref_calls  our_calls  ratio  ref_total  our_total');
   const rows: { refCalls: number; ourCalls: number | null }[] = [];
@@ -170,7 +172,15 @@ async function main(): Promise<void> {
     const oc = reach(o, target)?.[0] ?? null;
     rows.push({ refCalls: rc, ourCalls: oc });
     console.log(
-      [String(seed).padStart(4), target.toFixed(3).padStart(6), String(rc).padStart(9), String(oc ?? 'never').padStart(9), (oc === null ? '-' : (oc / rc).toFixed(2)).padStart(5), String(r.metricCalls).padStart(9), String(o.metricCalls).padStart(9)].join('  '),
+      [
+        String(seed).padStart(4),
+        target.toFixed(3).padStart(6),
+        String(rc).padStart(9),
+        String(oc ?? 'never').padStart(9),
+        (oc === null ? '-' : (oc / rc).toFixed(2)).padStart(5),
+        String(r.metricCalls).padStart(9),
+        String(o.metricCalls).padStart(9),
+      ].join('  '),
     );
   }
   const refMedian = median(rows.map((r) => r.refCalls));
@@ -188,7 +198,9 @@ async function main(): Promise<void> {
   const [rr, or] = [reach(r, target)!, reach(o, target)];
   console.log('');
   console.log(`wall time at ${latency} ms per model call, seed 0, concurrency ${CONCURRENCY}:`);
-  console.log(`  to the best score: reference ${rr[2].toFixed(2)} s, ours ${or ? or[2].toFixed(2) : 'never'} s, ratio ${or ? (or[2] / rr[2]).toFixed(2) : '-'}`);
+  console.log(
+    `  to the best score: reference ${rr[2].toFixed(2)} s, ours ${or ? or[2].toFixed(2) : 'never'} s, ratio ${or ? (or[2] / rr[2]).toFixed(2) : '-'}`,
+  );
   console.log(`  whole run:         reference ${r.wallS.toFixed(2)} s (${r.metricCalls} calls), ours ${o.wallS.toFixed(2)} s (${o.metricCalls} calls)`);
 }
 

@@ -92,10 +92,7 @@ async function survival(): Promise<void> {
     ['examples/', path.join(ROOT, 'examples')],
     ['copy of src/gepa', gepaCopy],
   ];
-  const seeds = [
-    'Survey the workspace and write the layout to notes/layout.md',
-    'Find every TODO in the workspace and write them to notes/todos.md',
-  ];
+  const seeds = ['Survey the workspace and write the layout to notes/layout.md', 'Find every TODO in the workspace and write them to notes/todos.md'];
   console.log('\ndata generate (offline generator and judge, count 8, 4 rounds at most)');
   console.log('| workspace | proposed | near-duplicates | verified | kept (pass / fail) | survive verification | kept / proposed | wall |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');

@@ -88,9 +88,12 @@ async function main(): Promise<void> {
       const result = await adapter.evaluate(batch, adapter.seedCandidate(), true);
       const wall = performance.now() - started;
       const calls = (await server.count()) - before;
-      if (calls !== EXAMPLES * AGENTS || result.scores.length !== EXAMPLES) throw new Error(`expected ${EXAMPLES * AGENTS} calls and ${EXAMPLES} scores, got ${calls} and ${result.scores.length}`);
+      if (calls !== EXAMPLES * AGENTS || result.scores.length !== EXAMPLES)
+        throw new Error(`expected ${EXAMPLES * AGENTS} calls and ${EXAMPLES} scores, got ${calls} and ${result.scores.length}`);
       const ideal = (EXAMPLES * AGENTS * DELAY_MS) / concurrency;
-      rows.push(`| ${concurrency} | ${calls} | ${Math.round(wall)} ms | ${ideal} ms | ${(ideal / wall).toFixed(2)} | ${((wall - ideal) / EXAMPLES).toFixed(2)} ms |`);
+      rows.push(
+        `| ${concurrency} | ${calls} | ${Math.round(wall)} ms | ${ideal} ms | ${(ideal / wall).toFixed(2)} | ${((wall - ideal) / EXAMPLES).toFixed(2)} ms |`,
+      );
     }
   } finally {
     server.stop();

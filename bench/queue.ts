@@ -41,8 +41,7 @@ const WORDS = Array.from({ length: 24 }, (_, i) => `w${i}`);
 /** Child: the fake vLLM. Task: answers word:<w> when the system prompt holds KEY:<w>. Reflection: adds two missing keys. */
 async function serve(delayMs: number): Promise<void> {
   const server = await startVllmServer({ models: ['m'], delayMs });
-  const text = (req: { body: Record<string, any> }, role: string): string =>
-    req.body.messages?.find((m: { role: string }) => m.role === role)?.content ?? '';
+  const text = (req: { body: Record<string, any> }, role: string): string => req.body.messages?.find((m: { role: string }) => m.role === role)?.content ?? '';
   server.handler = (req) => {
     const prompt = text(req, 'user');
     if (prompt.startsWith('I gave an assistant')) {
@@ -115,22 +114,7 @@ async function measure(
   const procs = await Promise.all(
     Array.from({ length: workers }, () =>
       startChild(
-        [
-          CLI,
-          'worker',
-          '--redis',
-          redisUrl,
-          '--provider',
-          'vllm',
-          '--api-base',
-          apiBase,
-          '--model',
-          'm',
-          '--concurrency',
-          '1',
-          '--max-in-flight',
-          '64',
-        ],
+        [CLI, 'worker', '--redis', redisUrl, '--provider', 'vllm', '--api-base', apiBase, '--model', 'm', '--concurrency', '1', '--max-in-flight', '64'],
         /: ready on /,
       ),
     ),
@@ -186,8 +170,7 @@ async function measureLocal(
   return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, best: JSON.stringify(result.bestCandidate), metricCalls: result.metricCalls };
 }
 
-const idealWait = (s: DistributedStats, workers: number, delay: number) =>
-  s.jobsPerBatch.reduce((t, jobs) => t + Math.ceil(jobs / workers) * delay, 0);
+const idealWait = (s: DistributedStats, workers: number, delay: number) => s.jobsPerBatch.reduce((t, jobs) => t + Math.ceil(jobs / workers) * delay, 0);
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gepa-bench-queue-'));
@@ -195,9 +178,7 @@ async function main(): Promise<void> {
     const file = path.join(dir, name);
     fs.writeFileSync(
       file,
-      words
-        .map((w) => JSON.stringify({ input: `word:${w}`, answer: `${w.toUpperCase()}-OK`, additional_context: { key: `KEY:${w}` } }))
-        .join('\n') + '\n',
+      words.map((w) => JSON.stringify({ input: `word:${w}`, answer: `${w.toUpperCase()}-OK`, additional_context: { key: `KEY:${w}` } })).join('\n') + '\n',
     );
     return file;
   };
@@ -208,8 +189,7 @@ async function main(): Promise<void> {
   let zeroRow = '';
   try {
     const runs: { workers: number; m: Measure }[] = [];
-    for (const workers of WORKER_COUNTS)
-      runs.push({ workers, m: await measure(redis.url, redis.pid, slow.match[1]!, workers, files, 200) });
+    for (const workers of WORKER_COUNTS) runs.push({ workers, m: await measure(redis.url, redis.pid, slow.match[1]!, workers, files, 200) });
     const base = runs[0]!.m;
     for (const { workers, m } of runs) {
       if (m.best !== base.best || m.metricCalls !== base.metricCalls)
@@ -228,8 +208,7 @@ async function main(): Promise<void> {
   try {
     const local = await measureLocal(fast.match[1]!, files, 200);
     const m = await measure(redis.url, redis.pid, fast.match[1]!, 1, files, 200);
-    if (m.best !== local.best || m.metricCalls !== local.metricCalls)
-      throw new Error('the distributed run chose differently from the local one');
+    if (m.best !== local.best || m.metricCalls !== local.metricCalls) throw new Error('the distributed run chose differently from the local one');
     const localPerCall = local.wallMs / local.metricCalls;
     const distPerJob = m.wallMs / m.stats.jobs;
     zeroRow = `At 0 ms per call, one worker: ${m.stats.jobs} jobs in ${(m.stats.waitMs / 1000).toFixed(2)} s of waiting = ${(m.stats.waitMs / m.stats.jobs).toFixed(2)} ms per job of wall time, ${(m.cpuMs / m.stats.jobs).toFixed(2)} ms of CPU per job (coordinator + worker + redis-server; the model client's HTTP round trip included, the fake server's not). Load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores.\nThe same optimisation run locally (no queue, concurrency 1): ${localPerCall.toFixed(2)} ms per metric call of wall time, ${(local.cpuMs / local.metricCalls).toFixed(2)} ms of CPU; distributed: ${distPerJob.toFixed(2)} ms per job of wall time (whole run, one worker). Queue overhead per job: ${(distPerJob - localPerCall).toFixed(2)} ms of wall time.`;

@@ -103,8 +103,12 @@ async function main() {
   console.log(
     `ReAct step overhead: ${perStep.toFixed(3)} ms/step, median of 5 (${stepsPerRun} steps in ${stepRuns.map((t) => t.toFixed(0)).join(', ')} ms; target < 0.5 ms, ratio ${(perStep / 0.5).toFixed(2)} of target)`,
   );
-  console.log(`planner iteration overhead: ${perIteration.toFixed(3)} ms/iteration, median of 5 (${iterations} iterations with one actor each in ${iterRuns.map((t) => t.toFixed(0)).join(', ')} ms)`);
-  console.log(`heap after GC over 10,000 steps (10 runs x 1,000): ${heaps.map((h) => h.toFixed(1)).join(', ')} MiB; growth from run 1 to run 10: ${growth.toFixed(2)} MiB (${((growth / heaps[1]!) * 100).toFixed(1)}%)`);
+  console.log(
+    `planner iteration overhead: ${perIteration.toFixed(3)} ms/iteration, median of 5 (${iterations} iterations with one actor each in ${iterRuns.map((t) => t.toFixed(0)).join(', ')} ms)`,
+  );
+  console.log(
+    `heap after GC over 10,000 steps (10 runs x 1,000): ${heaps.map((h) => h.toFixed(1)).join(', ')} MiB; growth from run 1 to run 10: ${growth.toFixed(2)} MiB (${((growth / heaps[1]!) * 100).toFixed(1)}%)`,
+  );
   if (!(globalThis as { gc?: unknown }).gc) console.log('(run with node --expose-gc for exact heap figures)');
   await fs.rm(ws, { recursive: true, force: true });
   await fs.rm(traces, { recursive: true, force: true });

@@ -26,7 +26,9 @@ function script(replyBytes: number): (req: SeenRequest) => ServerReply {
     const messages: { role: string; content: string | null }[] = req.body.messages ?? [];
     if (purposeOf(req) === 'planner') {
       const reported = (messages.find((m) => m.role === 'user')?.content ?? '').includes('"taskId":"1"');
-      return { content: JSON.stringify({ rationale: 'r', tasks: PLAN, action: reported ? { type: 'finish', answer: 'done' } : { type: 'dispatch', taskIds: ['1'] } }) };
+      return {
+        content: JSON.stringify({ rationale: 'r', tasks: PLAN, action: reported ? { type: 'finish', answer: 'done' } : { type: 'dispatch', taskIds: ['1'] } }),
+      };
     }
     if (purposeOf(req) !== 'actor') return { content: 'ok' };
     const k = messages.filter((m) => m.role === 'assistant').length;
@@ -52,7 +54,8 @@ async function once(replyBytes: number, stream: boolean): Promise<Result> {
   fs.cpSync(path.join(REPO, 'config'), path.join(dir, 'config'), { recursive: true });
   const modelFile = path.join(dir, 'config', 'model_config.yaml');
   let text = fs.readFileSync(modelFile, 'utf8');
-  for (const [k, v] of Object.entries({ provider: 'vllm', api_base: server.apiBase, model: 'm', stream, max_retries: 0 })) text = text.replace(new RegExp(`^${k}:.*$`, 'm'), `${k}: ${v}`);
+  for (const [k, v] of Object.entries({ provider: 'vllm', api_base: server.apiBase, model: 'm', stream, max_retries: 0 }))
+    text = text.replace(new RegExp(`^${k}:.*$`, 'm'), `${k}: ${v}`);
   fs.writeFileSync(modelFile, text);
 
   const child = spawn(process.execPath, [CLI, 'run', 'write the report', '--json'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -73,7 +76,15 @@ async function once(replyBytes: number, stream: boolean): Promise<Result> {
   const report = JSON.parse(out) as { status: string; paths: { runDir: string } };
   const size = (f: string) => fs.statSync(path.join(report.paths.runDir, f)).size;
   const repliesTotal = server.requests.length ? 2 * replyBytes : 0;
-  const result = { replyBytes, stream, repliesTotal, peakRssMb: peakKb / 1024, snapshot: size('snapshot.json'), journal: size('journal.jsonl'), status: report.status };
+  const result = {
+    replyBytes,
+    stream,
+    repliesTotal,
+    peakRssMb: peakKb / 1024,
+    snapshot: size('snapshot.json'),
+    journal: size('journal.jsonl'),
+    status: report.status,
+  };
   fs.rmSync(dir, { recursive: true, force: true });
   return result;
 }

@@ -57,7 +57,15 @@ async function child(mode: 'on' | 'off', otlp: string): Promise<void> {
   const once = async () => {
     const start = performance.now();
     const cpu = process.cpuUsage();
-    const report = await runGoal({ goal: 'bench', config, workspace: ws, tracesDir: traces, models, limits: { maxIterations: 4, maxActorSteps: STEPS + 1 }, learn: false });
+    const report = await runGoal({
+      goal: 'bench',
+      config,
+      workspace: ws,
+      tracesDir: traces,
+      models,
+      limits: { maxIterations: 4, maxActorSteps: STEPS + 1 },
+      learn: false,
+    });
     if (report.status !== 'completed') throw new Error(`bench run ${report.status}: ${report.reason}`);
     const used = process.cpuUsage(cpu);
     return { wall: performance.now() - start, cpu: (used.user + used.system) / 1000 };
@@ -84,8 +92,20 @@ async function spanCost(otlp: string): Promise<void> {
   for (let round = 0; round < 4; round++) {
     const cpu = process.cpuUsage();
     for (let i = 0; i < n; i++) {
-      const span = startSpan('chat m', { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'vllm', 'gen_ai.request.model': 'm', 'server.address': '127.0.0.1', 'server.port': 8000, 'gen_ai.output.type': 'text' });
-      span.setAttributes({ 'gen_ai.response.model': 'm', 'gen_ai.response.finish_reasons': ['stop'], 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.output_tokens': 5 });
+      const span = startSpan('chat m', {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': 'vllm',
+        'gen_ai.request.model': 'm',
+        'server.address': '127.0.0.1',
+        'server.port': 8000,
+        'gen_ai.output.type': 'text',
+      });
+      span.setAttributes({
+        'gen_ai.response.model': 'm',
+        'gen_ai.response.finish_reasons': ['stop'],
+        'gen_ai.usage.input_tokens': 10,
+        'gen_ai.usage.output_tokens': 5,
+      });
       span.end();
       if (i % 256 === 0) await new Promise((r) => setImmediate(r));
     }
@@ -99,10 +119,15 @@ async function spanCost(otlp: string): Promise<void> {
 
 function runChild(mode: 'on' | 'off' | 'spans', otlp: string): Promise<Timing[]> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, otlp], { stdio: ['ignore', 'pipe', 'inherit'], env: { PATH: process.env['PATH'] ?? '' } });
+    const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, otlp], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { PATH: process.env['PATH'] ?? '' },
+    });
     let out = '';
     proc.stdout.on('data', (d) => (out += d));
-    proc.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Timing[]) : reject(new Error(`${mode} child exited ${code}`))));
+    proc.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Timing[]) : reject(new Error(`${mode} child exited ${code}`)),
+    );
   });
 }
 
@@ -122,16 +147,24 @@ async function main(): Promise<void> {
   const runsOn = ROUNDS * (RUNS_PER_ROUND + WARMUP_RUNS);
   const fromRuns = { spans: rx.spans.length, requests: rx.requests.length };
   const perSpanUs = median((await runChild('spans', rx.url)).map((t) => t.cpu));
-  console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average during the runs ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`);
+  console.log(
+    `machine: ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average during the runs ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`,
+  );
   console.log(`per ReAct step (model call + list_dir), medians over ${ROUNDS} alternating rounds x ${RUNS_PER_ROUND} runs x ${steps} steps:`);
   for (const key of ['cpu', 'wall'] as const) {
     const a = median(off.map((t) => t[key])) / steps;
     const b = median(on.map((t) => t[key])) / steps;
-    console.log(`  ${key === 'cpu' ? 'CPU time ' : 'wall time'}: off ${a.toFixed(3)} ms/step, on ${b.toFixed(3)} ms/step, on/off ${(b / a).toFixed(3)} (+${((b / a - 1) * 100).toFixed(1)} %; target < 1.20)`);
+    console.log(
+      `  ${key === 'cpu' ? 'CPU time ' : 'wall time'}: off ${a.toFixed(3)} ms/step, on ${b.toFixed(3)} ms/step, on/off ${(b / a).toFixed(3)} (+${((b / a - 1) * 100).toFixed(1)} %; target < 1.20)`,
+    );
   }
   const offCpu = median(off.map((t) => t.cpu)) / steps;
-  console.log(`  one span (chat attributes, batched OTLP/JSON export): ${perSpanUs.toFixed(1)} µs CPU; x 2 spans per step = ${((2 * perSpanUs) / 1000).toFixed(3)} ms, ${(((2 * perSpanUs) / 1000 / offCpu) * 100).toFixed(1)} % of the off step`);
-  console.log(`  spans received: ${fromRuns.spans} from ${runsOn} traced runs (${(fromRuns.spans / runsOn / steps).toFixed(2)} per step), in ${fromRuns.requests} export requests`);
+  console.log(
+    `  one span (chat attributes, batched OTLP/JSON export): ${perSpanUs.toFixed(1)} µs CPU; x 2 spans per step = ${((2 * perSpanUs) / 1000).toFixed(3)} ms, ${(((2 * perSpanUs) / 1000 / offCpu) * 100).toFixed(1)} % of the off step`,
+  );
+  console.log(
+    `  spans received: ${fromRuns.spans} from ${runsOn} traced runs (${(fromRuns.spans / runsOn / steps).toFixed(2)} per step), in ${fromRuns.requests} export requests`,
+  );
   await rx.close();
 }
 

@@ -78,7 +78,13 @@ function settings(apiBase: string, maxConcurrency: number, stream: boolean): Ope
   };
 }
 
-const REQUEST = { messages: [{ role: 'system' as const, content: 'You are a benchmark.' }, { role: 'user' as const, content: 'Say ok.' }], purpose: 'bench' };
+const REQUEST = {
+  messages: [
+    { role: 'system' as const, content: 'You are a benchmark.' },
+    { role: 'user' as const, content: 'Say ok.' },
+  ],
+  purpose: 'bench',
+};
 
 interface Measured {
   requests: number;
@@ -216,7 +222,9 @@ async function runGoalVariant(): Promise<void> {
     const batch = async (models: ReturnType<typeof createModelSet>) => {
       const t0 = performance.now();
       const reports = await Promise.all(
-        Array.from({ length: ACTORS }, () => runGoal({ goal: 'List the files in the workspace', config, workspace, tracesDir: path.join(dir, 'traces'), models })),
+        Array.from({ length: ACTORS }, () =>
+          runGoal({ goal: 'List the files in the workspace', config, workspace, tracesDir: path.join(dir, 'traces'), models }),
+        ),
       );
       return { wallMs: performance.now() - t0, completed: reports.filter((r) => r.status === 'completed').length };
     };
@@ -228,8 +236,12 @@ async function runGoalVariant(): Promise<void> {
     const ideal = Math.min(ACTORS, model.max_concurrency) / (DELAY_MS / 1000);
     const rps = (requests / http.wallMs) * 1000;
     console.log(`\nthrough runGoal: ${ACTORS} runs at once, 4 model calls each (${requests} requests), ${DELAY_MS} ms per call`);
-    console.log(`  over HTTP: ${http.completed}/${ACTORS} completed in ${f(http.wallMs, 0)} ms: ${f(rps)} req/s vs ideal ${f(ideal)} (ratio ${f(rps / ideal, 3)}); ideal wall ${4 * DELAY_MS} ms`);
-    console.log(`  replayed, no HTTP, no server delay: ${replayed.completed}/${ACTORS} completed in ${f(replayed.wallMs, 0)} ms (the runtime's own cost for ${ACTORS} runs)`);
+    console.log(
+      `  over HTTP: ${http.completed}/${ACTORS} completed in ${f(http.wallMs, 0)} ms: ${f(rps)} req/s vs ideal ${f(ideal)} (ratio ${f(rps / ideal, 3)}); ideal wall ${4 * DELAY_MS} ms`,
+    );
+    console.log(
+      `  replayed, no HTTP, no server delay: ${replayed.completed}/${ACTORS} completed in ${f(replayed.wallMs, 0)} ms (the runtime's own cost for ${ACTORS} runs)`,
+    );
     console.log(
       `  over HTTP took ${f(http.wallMs - replayed.wallMs, 0)} ms longer than replayed; every run also waits >= ${4 * DELAY_MS} ms on the server, overlapped with the other runs' CPU work`,
     );

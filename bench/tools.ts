@@ -62,7 +62,15 @@ async function main(): Promise<void> {
     {
       bundles: { filesystem: { description: '', tools: ['read_file'] } },
       mcp_servers: {
-        memory: { command: process.execPath, args: [path.join(mcp, 'server-memory', 'dist', 'index.js')], env: { MEMORY_FILE_PATH: path.join(ws, 'm.jsonl') }, headers: {}, start_timeout_ms: 20000, call_timeout_ms: 20000, read_only_tools: [] },
+        memory: {
+          command: process.execPath,
+          args: [path.join(mcp, 'server-memory', 'dist', 'index.js')],
+          env: { MEMORY_FILE_PATH: path.join(ws, 'm.jsonl') },
+          headers: {},
+          start_timeout_ms: 20000,
+          call_timeout_ms: 20000,
+          read_only_tools: [],
+        },
         remote: { url: http.url, args: [], env: {}, headers: {}, start_timeout_ms: 20000, call_timeout_ms: 20000, read_only_tools: [] },
       },
     },
@@ -104,7 +112,9 @@ async function main(): Promise<void> {
 
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
     console.log(`tool call cost, ${cpu}, ${os.cpus().length} cores, Node ${process.version}; medians of ${N} calls (${N_SHELL} for the shell) after warm-up`);
-    console.log(`cold start + tool list: MCP stdio (server-memory) ${coldStdio.toFixed(0)} ms, MCP Streamable HTTP (server-everything) ${coldHttp.toFixed(0)} ms`);
+    console.log(
+      `cold start + tool list: MCP stdio (server-memory) ${coldStdio.toFixed(0)} ms, MCP Streamable HTTP (server-everything) ${coldHttp.toFixed(0)} ms`,
+    );
     console.log('| call | median ms | ratio |');
     console.log('| --- | --- | --- |');
     for (const [name, ms, ratio] of rows) console.log(`| ${name} | ${Number.isNaN(ms) ? '–' : ms < 0.1 ? ms.toFixed(4) : ms.toFixed(2)} | ${ratio} |`);

@@ -8,15 +8,7 @@
  */
 import { assign, enqueueActions, fromPromise, sendParent, setup } from 'xstate';
 import type { ActorReportedEvent, ActorStepEvent, ActorUsageEvent, ProgressUpdateEvent } from './events.js';
-import type {
-  ActorReport,
-  ActorSpec,
-  ActorStep,
-  ThinkInput,
-  ThinkResult,
-  ToolCallOutcome,
-  ToolCallRequest,
-} from '../contracts/aime/types.js';
+import type { ActorReport, ActorSpec, ActorStep, ThinkInput, ThinkResult, ToolCallOutcome, ToolCallRequest } from '../contracts/aime/types.js';
 import { addUsage, ZERO_USAGE, type ChatMessage, type TokenUsage } from '../contracts/llm.js';
 import { errorMessage } from '../contracts/errors.js';
 
@@ -99,11 +91,13 @@ export const actorMachine = setup({
     /** A failure of the infrastructure or a limit: reported, but no evidence about the prompts. */
     failOutside: assign(({ context }, f: { summary: string; cause: string }) => ({ report: failedReport(context.spec.taskId, f.summary, f.cause) })),
     // ---- messages to other actors ----
-    reportUsage: sendParent(({ context }, result: ThinkResult): ActorUsageEvent => ({
-      type: 'ACTOR.USAGE',
-      taskId: context.spec.taskId,
-      usage: result.usage,
-    })),
+    reportUsage: sendParent(
+      ({ context }, result: ThinkResult): ActorUsageEvent => ({
+        type: 'ACTOR.USAGE',
+        taskId: context.spec.taskId,
+        usage: result.usage,
+      }),
+    ),
     forwardProgress: enqueueActions(({ context, enqueue }, outcomes: ActorToolOutcome[]) => {
       for (const o of outcomes) {
         if (!o.progress) continue;
@@ -122,12 +116,14 @@ export const actorMachine = setup({
         enqueue.sendParent({ type: 'ACTOR.STEP', taskId: context.spec.taskId, step } satisfies ActorStepEvent);
       }
     }),
-    deliverReport: sendParent(({ context }): ActorReportedEvent => ({
-      type: 'ACTOR.REPORTED',
-      report: context.report!,
-      steps: context.steps,
-      usage: context.usage,
-    })),
+    deliverReport: sendParent(
+      ({ context }): ActorReportedEvent => ({
+        type: 'ACTOR.REPORTED',
+        report: context.report!,
+        steps: context.steps,
+        usage: context.usage,
+      }),
+    ),
   },
 }).createMachine({
   id: 'actor',
@@ -193,7 +189,10 @@ export const actorMachine = setup({
         onError: {
           // Tools report their own failures as observations; reaching here means the runtime broke.
           target: 'reporting',
-          actions: { type: 'failOutside', params: ({ event }) => ({ summary: `tool execution failed: ${errorMessage(event.error)}`, cause: 'tool runtime failed' }) },
+          actions: {
+            type: 'failOutside',
+            params: ({ event }) => ({ summary: `tool execution failed: ${errorMessage(event.error)}`, cause: 'tool runtime failed' }),
+          },
         },
       },
     },

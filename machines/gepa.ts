@@ -150,7 +150,10 @@ function evaluating(spec: {
       input: ({ context }: { context: GepaContext }) => context.pending!,
       onDone: {
         target: spec.then,
-        actions: [{ type: 'applyEval' as const, params: ({ event }: { event: { output: EvalOutput } }) => event.output }, ...(spec.record ? [spec.record] : [])],
+        actions: [
+          { type: 'applyEval' as const, params: ({ event }: { event: { output: EvalOutput } }) => event.output },
+          ...(spec.record ? [spec.record] : []),
+        ],
       },
       onError: {
         target: 'failed' as const,

@@ -140,7 +140,17 @@ export const optimizerMachine = setup({
         change: context.change,
         armId: context.armId,
         trial: context.state.trial,
-        decision: d ? { verdict: d.verdict, championId: d.championId, challengerId: d.challengerId, champion: d.champion, challenger: d.challenger, pBetter: d.pBetter, reason: d.reason } : null,
+        decision: d
+          ? {
+              verdict: d.verdict,
+              championId: d.championId,
+              challengerId: d.challengerId,
+              champion: d.champion,
+              challenger: d.challenger,
+              pBetter: d.pBetter,
+              reason: d.reason,
+            }
+          : null,
       } satisfies OptimizerSettledEvent);
       enqueue.assign({ goalPending: false, change: null });
     }),

@@ -112,10 +112,7 @@ export const pipelineAgentMachine = setup({
     recordAnswer: assign((_, r: CallModelResult) => ({ output: r.answer ?? '' })),
     recordObservations: assign(({ context }, outcomes: AgentToolOutcome[]) => ({
       toolCalls: [...context.toolCalls, ...outcomes.map(({ id: _id, ...t }) => t)],
-      messages: [
-        ...context.messages,
-        ...outcomes.map((o): ChatMessage => ({ role: 'tool', content: o.observation, toolCallId: o.id, name: o.name })),
-      ],
+      messages: [...context.messages, ...outcomes.map((o): ChatMessage => ({ role: 'tool', content: o.observation, toolCallId: o.id, name: o.name }))],
       pendingCalls: [],
     })),
     fail: assign((_, error: string) => ({ error })),

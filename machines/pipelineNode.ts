@@ -38,5 +38,7 @@ export function nodeActors<Agent>(agent: Agent) {
 
 /** What a finished child hands over: its output, or, if it crashed, a failed result that says so. */
 export function childResult(event: PipelineEvent): NodeResult {
-  return event.type.startsWith('xstate.done.actor.') ? (event as PipelineNodeDoneEvent).output : crashResult(event.actorId, (event as PipelineNodeErrorEvent).error);
+  return event.type.startsWith('xstate.done.actor.')
+    ? (event as PipelineNodeDoneEvent).output
+    : crashResult(event.actorId, (event as PipelineNodeErrorEvent).error);
 }

@@ -46,7 +46,7 @@ export const pipelineRunMachine = setup({
   initial: 'running',
   states: {
     running: {
-      description: 'Runs the team\'s root node.',
+      description: "Runs the team's root node.",
       entry: 'spawnTop',
       on: {
         'xstate.done.actor.*': [

@@ -30,12 +30,14 @@ export const plannerMachine = setup({
       const out = accepted(result);
       return { type: 'PLANNER.DECIDED', decision: out.decision, usage: addUsage(context.usage, out.usage), raw: out.raw };
     }),
-    announceFailure: sendParent(({ context }, failure: { reason: string; usage: TokenUsage; infrastructure?: string }): PlannerFailedEvent => ({
-      type: 'PLANNER.FAILED',
-      reason: failure.reason,
-      usage: addUsage(context.usage, failure.usage),
-      ...(failure.infrastructure ? { infrastructure: failure.infrastructure } : {}),
-    })),
+    announceFailure: sendParent(
+      ({ context }, failure: { reason: string; usage: TokenUsage; infrastructure?: string }): PlannerFailedEvent => ({
+        type: 'PLANNER.FAILED',
+        reason: failure.reason,
+        usage: addUsage(context.usage, failure.usage),
+        ...(failure.infrastructure ? { infrastructure: failure.infrastructure } : {}),
+      }),
+    ),
     storeRequest: assign(({ event }) => ({ request: event, retry: null, usage: ZERO_USAGE })),
     prepareReask: assign(({ context }, result: PlanStepResult) => {
       const out = rejected(result);
@@ -98,7 +100,11 @@ export const plannerMachine = setup({
           target: 'idle',
           actions: {
             type: 'announceFailure',
-            params: ({ event }) => ({ reason: `planner model call failed: ${errorMessage(event.error)}`, usage: ZERO_USAGE, infrastructure: 'planner model call failed' }),
+            params: ({ event }) => ({
+              reason: `planner model call failed: ${errorMessage(event.error)}`,
+              usage: ZERO_USAGE,
+              infrastructure: 'planner model call failed',
+            }),
           },
         },
       },

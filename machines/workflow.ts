@@ -157,14 +157,11 @@ export const workflowMachine = setup({
     iterationLimitReached: ({ context }) => context.iteration >= context.limits.maxIterations,
     isLearning: ({ context }) => context.optimizerInput !== null,
     goalCompleted: ({ context }) => context.outcome === 'completed',
-    tokenBudgetExceeded: ({ context }) =>
-      context.limits.tokenBudget !== null && context.usage.totalTokens > context.limits.tokenBudget,
+    tokenBudgetExceeded: ({ context }) => context.limits.tokenBudget !== null && context.usage.totalTokens > context.limits.tokenBudget,
   },
   actions: {
     storeTasks: assign(({ event }) => (event.type === 'PROGRESS.CHANGED' ? { tasks: event.tasks } : {})),
-    addUsage: assign(({ context, event }) =>
-      'usage' in event ? { usage: addUsage(context.usage, event.usage) } : {},
-    ),
+    addUsage: assign(({ context, event }) => ('usage' in event ? { usage: addUsage(context.usage, event.usage) } : {})),
     // ---- messages to other actors ----
     spawnCollaborators: enqueueActions(({ enqueue }, optimizer: OptimizerInput | null) => {
       enqueue.spawnChild('progress', { id: 'progress', systemId: 'progress', input: {} });
@@ -204,14 +201,17 @@ export const workflowMachine = setup({
             : `The goal failed: ${context.reason}.${failures.length ? ` Failed subtasks: ${failures.join('; ')}` : ''}`,
       };
     }),
-    askPlanner: sendTo('planner', ({ context }): PlannerPlanEvent => ({
-      type: 'PLANNER.PLAN',
-      goal: context.goal,
-      tasks: context.tasks,
-      history: context.history,
-      iteration: context.iteration,
-      plannerPrompt: context.prompts['planner'] ?? '',
-    })),
+    askPlanner: sendTo(
+      'planner',
+      ({ context }): PlannerPlanEvent => ({
+        type: 'PLANNER.PLAN',
+        goal: context.goal,
+        tasks: context.tasks,
+        history: context.history,
+        iteration: context.iteration,
+        plannerPrompt: context.prompts['planner'] ?? '',
+      }),
+    ),
     startActors: enqueueActions(({ enqueue }, specs: ActorSpec[]) => {
       for (const spec of specs) {
         enqueue.spawnChild('dynamicActor', { id: `actor:${spec.taskId}`, systemId: `actor:${spec.taskId}`, input: { spec } });
@@ -226,10 +226,13 @@ export const workflowMachine = setup({
     }),
     forwardReport: sendTo('progress', (_, report: ActorReport): ProgressReportEvent => ({ type: 'PROGRESS.REPORT', report })),
     requestRollup: sendTo('progress', { type: 'PROGRESS.ROLLUP' }),
-    sendPlanToProgress: sendTo('progress', ({ context }): ProgressPlanEvent => ({
-      type: 'PROGRESS.PLAN',
-      tasks: context.decision!.tasks,
-    })),
+    sendPlanToProgress: sendTo(
+      'progress',
+      ({ context }): ProgressPlanEvent => ({
+        type: 'PROGRESS.PLAN',
+        tasks: context.decision!.tasks,
+      }),
+    ),
     deadlinePassed: assign(({ context }) => ({ reason: `deadline of ${context.limits.deadlineMs} ms exceeded` })),
     recordLearning: assign(({ event }) =>
       event.type === 'OPTIMIZER.SETTLED'
@@ -393,7 +396,7 @@ export const workflowMachine = setup({
           },
         },
         concluding: {
-          description: "The outcome is decided; online learning (when on) hears of it before the run ends.",
+          description: 'The outcome is decided; online learning (when on) hears of it before the run ends.',
           // Inline because an action in setup() cannot enqueue its named siblings by name.
           entry: enqueueActions(({ context, enqueue }) => {
             if (context.optimizerInput) enqueue('reportGoalOutcome');
@@ -446,7 +449,10 @@ export const workflowMachine = setup({
                 },
                 onError: {
                   target: '#workflow.running.concluding',
-                  actions: { type: 'failGoalOutside', params: ({ event }) => ({ reason: `actor factory failed: ${errorMessage(event.error)}`, cause: 'actor factory failed' }) },
+                  actions: {
+                    type: 'failGoalOutside',
+                    params: ({ event }) => ({ reason: `actor factory failed: ${errorMessage(event.error)}`, cause: 'actor factory failed' }),
+                  },
                 },
               },
             },

@@ -16,12 +16,9 @@ async function violations(): Promise<string[]> {
   const cwd = process.cwd();
   process.chdir(root); // dependency-cruiser reports and matches paths relative to the working directory
   try {
-    const result = await cruise(
-      ['contracts', 'machines', 'src'],
-      { validate: true, ruleSet: { forbidden: config.forbidden }, ...config.options },
-      undefined,
-      { tsConfig: extractTSConfig(path.join(root, 'tsconfig.json')) },
-    );
+    const result = await cruise(['contracts', 'machines', 'src'], { validate: true, ruleSet: { forbidden: config.forbidden }, ...config.options }, undefined, {
+      tsConfig: extractTSConfig(path.join(root, 'tsconfig.json')),
+    });
     if (typeof result.output === 'string') throw new Error(result.output);
     return result.output.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`);
   } finally {

@@ -7,10 +7,7 @@ import type { ChatMessage, TokenUsage, ToolSpec } from '../llm.js';
 import type { TaskList } from './taskList.js';
 
 /** The planner's tactical output (AIME Eq. 1, g_{t+1}). */
-export type PlannerAction =
-  | { type: 'dispatch'; taskIds: string[] }
-  | { type: 'finish'; answer: string }
-  | { type: 'fail'; reason: string };
+export type PlannerAction = { type: 'dispatch'; taskIds: string[] } | { type: 'finish'; answer: string } | { type: 'fail'; reason: string };
 
 /** One planner step: the updated list L_{t+1} and the next action g_{t+1}. */
 export interface PlannerDecision {

@@ -37,10 +37,7 @@ export interface AgentDef {
 }
 
 /** When a loop stops before max_iterations; checked after every step of its body. */
-export type ExitCondition =
-  | { key: string; equals: string }
-  | { key: string; contains: string }
-  | { agent: string; contains: string };
+export type ExitCondition = { key: string; equals: string } | { key: string; contains: string } | { agent: string; contains: string };
 
 export type WorkflowNode =
   | { type: 'agent'; agent: string }

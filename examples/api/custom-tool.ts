@@ -31,8 +31,7 @@ const publish = defineTool({
 });
 
 // Approves nothing that publishes; everything else that asks is approved.
-const approval: ApprovalHandler = (request) =>
-  request.tool === 'publish' ? { decision: 'deny', reason: 'publishing needs a human' } : 'approve';
+const approval: ApprovalHandler = (request) => (request.tool === 'publish' ? { decision: 'deny', reason: 'publishing needs a human' } : 'approve');
 
 const ws = await tempWorkspace({ 'notes.txt': 'three little words' });
 const planner = new ScriptedModel([

@@ -27,17 +27,12 @@ const adapter: GepaAdapter<Example, boolean, Trace> = {
   makeReflectiveDataset(_candidate, evalBatch, components) {
     const misses = (evalBatch.trajectories ?? []).filter((t) => t.predicted !== t.expected);
     return Object.fromEntries(
-      components.map((c) => [
-        c,
-        misses.map((t) => ({ Inputs: t.text, Feedback: t.expected ? 'should be urgent' : 'should not be urgent' })),
-      ]),
+      components.map((c) => [c, misses.map((t) => ({ Inputs: t.text, Feedback: t.expected ? 'should be urgent' : 'should not be urgent' }))]),
     );
   },
   proposeNewTexts(candidate, dataset) {
     // Add the first word of every missed urgent text.
-    const missed = (dataset['keywords'] ?? [])
-      .filter((r) => r['Feedback'] === 'should be urgent')
-      .map((r) => String(r['Inputs']).split(' ')[0]!.toLowerCase());
+    const missed = (dataset['keywords'] ?? []).filter((r) => r['Feedback'] === 'should be urgent').map((r) => String(r['Inputs']).split(' ')[0]!.toLowerCase());
     return { keywords: [...new Set([...(candidate['keywords'] ?? '').split(','), ...missed])].filter(Boolean).join(',') };
   },
 };
@@ -57,9 +52,7 @@ const run = optimize({
 });
 for await (const event of run.events()) {
   if (event.type === 'optimize.proposal')
-    console.log(
-      `iteration ${event.iteration}: proposal ${event.accepted ? 'accepted' : 'rejected'} (${event.parentSum} -> ${event.childSum})`,
-    );
+    console.log(`iteration ${event.iteration}: proposal ${event.accepted ? 'accepted' : 'rejected'} (${event.parentSum} -> ${event.childSum})`);
 }
 const result = await run.result;
 console.log(`best keywords: ${result.bestCandidate['keywords']} (val ${result.bestValScore})`);

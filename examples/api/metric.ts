@@ -40,7 +40,6 @@ const run = optimize({
   reflectionModel: reflection,
   settings: { max_metric_calls: 30, seed: 0 },
 });
-for await (const event of run.events())
-  if (event.type === 'optimize.accepted') console.log(`accepted candidate ${event.candidateId} (val ${event.valScore})`);
+for await (const event of run.events()) if (event.type === 'optimize.accepted') console.log(`accepted candidate ${event.candidateId} (val ${event.valScore})`);
 const result = await run.result;
 console.log(`best: ${JSON.stringify(result.bestCandidate.system_prompt)} score ${result.bestValScore}`);

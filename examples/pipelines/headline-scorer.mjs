@@ -21,6 +21,8 @@ export default function score(input, output) {
     score,
     feedback: broken.length ? broken.join(' ') : 'The headline follows every house rule.',
     dimension_scores: dims,
-    actionable_guidance: broken.length ? `Fix: ${broken.map((b) => b.replace('The headline must', '').replace(/\.$/, '').trim()).join('; ')}.` : 'Keep doing this.',
+    actionable_guidance: broken.length
+      ? `Fix: ${broken.map((b) => b.replace('The headline must', '').replace(/\.$/, '').trim()).join('; ')}.`
+      : 'Keep doing this.',
   };
 }

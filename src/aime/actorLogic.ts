@@ -54,7 +54,11 @@ const OMITTED = '{"$omitted":';
  * tool arguments replaced by a reference. The journal already holds the whole
  * reply under `callId`, so it is kept once, there.
  */
-export function boundReply<R extends { content: string; reasoning?: string; toolCalls: ToolCallRequest[] }>(response: R, callId: string, limits: ReplyLimits): R {
+export function boundReply<R extends { content: string; reasoning?: string; toolCalls: ToolCallRequest[] }>(
+  response: R,
+  callId: string,
+  limits: ReplyLimits,
+): R {
   const cut = (text: string) =>
     text.length <= limits.maxReplyChars
       ? text
@@ -66,7 +70,9 @@ export function boundReply<R extends { content: string; reasoning?: string; tool
     content: cut(response.content),
     ...(response.reasoning !== undefined ? { reasoning: cut(response.reasoning) } : {}),
     toolCalls: response.toolCalls.map((c) =>
-      c.arguments.length <= limits.maxArgumentChars ? c : { ...c, arguments: `${OMITTED}${JSON.stringify({ chars: c.arguments.length, limit: limits.maxArgumentChars, journal: callId })}}` },
+      c.arguments.length <= limits.maxArgumentChars
+        ? c
+        : { ...c, arguments: `${OMITTED}${JSON.stringify({ chars: c.arguments.length, limit: limits.maxArgumentChars, journal: callId })}}` },
     ),
   };
 }
@@ -106,9 +112,16 @@ export interface StepLimits {
   maxWriteBytes?: number;
 }
 
-export async function runTools(input: RunToolsInput, allTools: Map<string, Tool>, baseCtx: ToolContext, guard?: ToolCallGuard, limits: StepLimits = {}): Promise<ActorToolOutcome[]> {
+export async function runTools(
+  input: RunToolsInput,
+  allTools: Map<string, Tool>,
+  baseCtx: ToolContext,
+  guard?: ToolCallGuard,
+  limits: StepLimits = {},
+): Promise<ActorToolOutcome[]> {
   // One budget per step (one model message), shared by all its calls.
-  const ctx: ToolContext = limits.maxWriteBytes !== undefined ? { ...baseCtx, writeBudget: { limit: limits.maxWriteBytes, left: limits.maxWriteBytes } } : baseCtx;
+  const ctx: ToolContext =
+    limits.maxWriteBytes !== undefined ? { ...baseCtx, writeBudget: { limit: limits.maxWriteBytes, left: limits.maxWriteBytes } } : baseCtx;
   const maxCalls = limits.maxToolCalls ?? Infinity;
   const granted = new Map<string, Tool>();
   for (const spec of input.spec.tools) {
@@ -162,7 +175,9 @@ export async function runTools(input: RunToolsInput, allTools: Map<string, Tool>
 export const MAX_STEP_ARGUMENT_CHARS = 2_000;
 
 function preview(args: string): string {
-  return args.length <= MAX_STEP_ARGUMENT_CHARS ? args : `${args.slice(0, MAX_STEP_ARGUMENT_CHARS)}… [${args.length} characters; whole in the conversation and the run's journal]`;
+  return args.length <= MAX_STEP_ARGUMENT_CHARS
+    ? args
+    : `${args.slice(0, MAX_STEP_ARGUMENT_CHARS)}… [${args.length} characters; whole in the conversation and the run's journal]`;
 }
 
 function omittedObservation(args: string): string {
@@ -181,11 +196,17 @@ function progressOutcome(call: { id: string; name: string; arguments: string }):
   const parsed = 'value' in extracted ? updateProgressParams.safeParse(extracted.value) : null;
   if (!parsed?.success) {
     const why = parsed ? parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : (extracted as { error: string }).error;
-    return { ...base, ok: false, observation: `update_progress: invalid arguments (${why}); expected {"status": "in_progress"|"completed"|"failed"|"blocked", "message": string}` };
+    return {
+      ...base,
+      ok: false,
+      observation: `update_progress: invalid arguments (${why}); expected {"status": "in_progress"|"completed"|"failed"|"blocked", "message": string}`,
+    };
   }
   return { ...base, ok: true, observation: 'progress recorded', progress: parsed.data };
 }
 
 function truncate(text: string): string {
-  return text.length <= MAX_OBSERVATION_CHARS ? text : `${text.slice(0, MAX_OBSERVATION_CHARS)}\n[observation truncated: ${text.length - MAX_OBSERVATION_CHARS} more characters]`;
+  return text.length <= MAX_OBSERVATION_CHARS
+    ? text
+    : `${text.slice(0, MAX_OBSERVATION_CHARS)}\n[observation truncated: ${text.length - MAX_OBSERVATION_CHARS} more characters]`;
 }

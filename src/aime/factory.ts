@@ -88,16 +88,16 @@ export function composeActor(req: ComposeRequest, res: FactoryResources): ActorS
       const bundle = res.bundles.get(name)!;
       return `## Bundle ${name}: ${bundle.description}\n${bundle.tools.map((t) => `- ${t.name}: ${firstLine(described(t.name, t.description))}`).join('\n')}`;
     })
-    .concat(['## System tool\n- update_progress(status, message): report progress on your subtask; call it when you start something notable, finish, fail or are blocked.'])
+    .concat([
+      '## System tool\n- update_progress(status, message): report progress on your subtask; call it when you start something notable, finish, fail or are blocked.',
+    ])
     .join('\n');
 
   const finished = req.history.filter((r) => r.taskId !== '-');
   const knowledge = [
     ...(persona.knowledge ?? []).map((k) => `- ${k}`),
     `- Overall goal of the team: ${req.goal}`,
-    ...(finished.length
-      ? ['- Results of finished subtasks:', '<reports>', ...finished.map((r) => JSON.stringify(r)), '</reports>']
-      : []),
+    ...(finished.length ? ['- Results of finished subtasks:', '<reports>', ...finished.map((r) => JSON.stringify(r)), '</reports>'] : []),
   ].join('\n');
 
   const environment = [
@@ -122,7 +122,18 @@ export function composeActor(req: ComposeRequest, res: FactoryResources): ActorS
     `# Where it sits in the plan\n${renderTaskList(req.tasks)}`,
   ].join('\n\n');
 
-  return { taskId: task.id, dispatchId: `${task.id}@${req.iteration}`, title: task.title, criteria: task.criteria, persona: personaName, bundles, systemPrompt, taskPrompt, tools, maxSteps: req.maxSteps };
+  return {
+    taskId: task.id,
+    dispatchId: `${task.id}@${req.iteration}`,
+    title: task.title,
+    criteria: task.criteria,
+    persona: personaName,
+    bundles,
+    systemPrompt,
+    taskPrompt,
+    tools,
+    maxSteps: req.maxSteps,
+  };
 }
 
 function firstLine(text: string): string {

@@ -55,9 +55,9 @@ const MAX_HISTORY = 20;
 const MAX_SUMMARY_CHARS = 1200;
 
 export function buildPlannerMessages(input: PlanStepInput, team: PlannerTeamInfo): ChatMessage[] {
-  const history = input.history.slice(-MAX_HISTORY).map((r) =>
-    JSON.stringify({ taskId: r.taskId, status: r.status, summary: r.summary.slice(0, MAX_SUMMARY_CHARS), references: r.references }),
-  );
+  const history = input.history
+    .slice(-MAX_HISTORY)
+    .map((r) => JSON.stringify({ taskId: r.taskId, status: r.status, summary: r.summary.slice(0, MAX_SUMMARY_CHARS), references: r.references }));
   const user = [
     `# Goal\n${input.goal}`,
     `# Iteration\n${input.iteration}`,
@@ -114,11 +114,14 @@ export async function planStep(
   });
   if (response.content.length > maxReplyChars) {
     const raw = `${response.content.slice(0, 2000)}\n[reply cut: ${response.content.length - 2000} more characters are kept only in the run's journal]`;
-    return { ok: false, errors: [`the reply is ${response.content.length} characters long, over the limit of ${maxReplyChars}; send the plan as one compact JSON object`], usage: response.usage, raw };
+    return {
+      ok: false,
+      errors: [`the reply is ${response.content.length} characters long, over the limit of ${maxReplyChars}; send the plan as one compact JSON object`],
+      usage: response.usage,
+      raw,
+    };
   }
   const raw = response.content;
   const parsed = parsePlannerReply(raw);
-  return parsed.ok
-    ? { ok: true, decision: parsed.decision, usage: response.usage, raw }
-    : { ok: false, errors: parsed.errors, usage: response.usage, raw };
+  return parsed.ok ? { ok: true, decision: parsed.decision, usage: response.usage, raw } : { ok: false, errors: parsed.errors, usage: response.usage, raw };
 }

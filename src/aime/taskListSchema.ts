@@ -5,7 +5,7 @@
  * the schema convertible to JSON Schema ($defs + $ref).
  */
 import { z } from 'zod';
-import type { TaskItem, TaskList, TaskStatus } from '../../contracts/aime/taskList.js';
+import type { TaskList, TaskStatus } from '../../contracts/aime/taskList.js';
 
 export const taskStatusSchema = z.enum(['pending', 'in_progress', 'completed', 'failed', 'skipped']);
 

@@ -70,8 +70,7 @@ export function runGoal(goal: string, options: GoalOptions): GoalRun {
 
   const report = (async () => {
     if (typeof goal !== 'string') throw new TypeError(`runGoal: the goal must be a string, got ${typeof goal}`);
-    if (!options || typeof options.workspace !== 'string')
-      throw new TypeError('runGoal: options.workspace (the directory the agents work in) is required');
+    if (!options || typeof options.workspace !== 'string') throw new TypeError('runGoal: options.workspace (the directory the agents work in) is required');
     const config = resolveConfig(options);
     const hooks = options.runtime ?? {};
     const models = hooks.models ?? givenModels(options.model);

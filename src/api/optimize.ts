@@ -4,12 +4,7 @@
  * the engine's own progress events (start, metric calls, one record per
  * iteration, done).
  */
-import {
-  optimize as engineOptimize,
-  GepaRunError,
-  type GepaProgressEvent,
-  type OptimizeOptions as EngineOptions,
-} from '../gepa/optimize.js';
+import { optimize as engineOptimize, GepaRunError, type GepaProgressEvent, type OptimizeOptions as EngineOptions } from '../gepa/optimize.js';
 import { isProposal } from '../gepa/eventStream.js';
 import type { GepaResult } from '../gepa/result.js';
 import type { IterationRecord } from '../gepa/types.js';

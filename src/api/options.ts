@@ -37,9 +37,7 @@ export function isChatModel(value: unknown): value is ChatModel {
 }
 
 export function isRoleModels(value: unknown): value is RoleModels {
-  return (
-    typeof value === 'object' && value !== null && isChatModel((value as RoleModels).planner) && isChatModel((value as RoleModels).actor)
-  );
+  return typeof value === 'object' && value !== null && isChatModel((value as RoleModels).planner) && isChatModel((value as RoleModels).actor);
 }
 
 /** The models given in code, as the runtime's model set; undefined when the config decides. */
@@ -51,8 +49,7 @@ export function givenModels(model: ConfigOptions['model']): ModelSet | undefined
 
 export function resolveConfig(o: ConfigOptions): LoadedConfig {
   const config = o.config ?? loadConfig(path.resolve(o.configDir ?? defaultConfigDir()));
-  if (o.model && !isChatModel(o.model) && !isRoleModels(o.model))
-    return { ...config, model: applyOverrides(config.model, o.model, 'options.model') };
+  if (o.model && !isChatModel(o.model) && !isRoleModels(o.model)) return { ...config, model: applyOverrides(config.model, o.model, 'options.model') };
   return config;
 }
 

@@ -1,23 +1,12 @@
-/**
- * `runTeam`: an agent team (a "pipeline" file) run once from code, with the
- * same handle as a goal run: the result as a promise, cancellation, and typed
- * events. Agent events are derived from the team's inspection stream (each
- * agent is a `pipelineAgent` actor; its snapshots say when it started, which
- * tool calls it made, and its trace when it is done).
- */
-import fsp from 'node:fs/promises';
-import path from 'node:path';
 import type { InspectionEvent } from 'xstate';
 import type { AgentContext } from '../../machines/pipelineAgent.js';
 import { addUsage, ZERO_USAGE, type TokenUsage } from '../../contracts/llm.js';
-import type { AgentTools } from '../pipeline/effects.js';
 import { loadTeamFile, parseTeamText } from '../pipeline/load.js';
 import { runTeam as runtimeRunTeam, TeamRunCancelled, type TeamRunResult } from '../pipeline/runner.js';
 import type { AgentRunTrace, TeamDef, TeamState, ToolCallTrace } from '../../contracts/teams/types.js';
 import { RunInputError, TOOL_SETTLE_MS } from '../runtime/runGoal.js';
 import { agentModelsFromConfig, teamTools } from '../runtime/teamModels.js';
 import { ApprovalGate, type ApprovalHandler } from '../tools/approval.js';
-import { loadToolRegistry } from '../tools/registry.js';
 import { EventChannel } from './channel.js';
 import type { ApprovalDecidedEvent, ApprovalRequestedEvent, ModelUsageEvent } from './goalEvents.js';
 import { givenModels, resolveConfig, type ConfigOptions } from './options.js';
@@ -140,13 +129,13 @@ export function runTeam(team: Team | string, options: TeamOptions): TeamRun {
     const inFlight = new Set<Promise<unknown>>();
     const approval: Pick<ApprovalGate, 'run'> = {
       run: (...args) => {
-      const running = gate.run(...args);
-      inFlight.add(running);
-      running.then(
-        () => inFlight.delete(running),
-        () => inFlight.delete(running),
-      );
-      return running;
+        const running = gate.run(...args);
+        inFlight.add(running);
+        running.then(
+          () => inFlight.delete(running),
+          () => inFlight.delete(running),
+        );
+        return running;
       },
     };
     try {

@@ -73,9 +73,6 @@ export function plannerReply(tasks: TaskItem[], action: PlannerAction, rationale
 }
 
 /** An actor's final reply: its report o_t. */
-export function actorReport(
-  summary: string,
-  options: { status?: 'completed' | 'failed'; references?: string[] } = {},
-): Partial<ChatResponse> {
+export function actorReport(summary: string, options: { status?: 'completed' | 'failed'; references?: string[] } = {}): Partial<ChatResponse> {
   return { content: JSON.stringify({ status: options.status ?? 'completed', summary, references: options.references ?? [] }) };
 }

@@ -37,8 +37,7 @@ const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 export function defineTool<S extends z.ZodType>(def: ToolDefinitionInput<S>): ToolDefinition<z.output<S>> {
   if (typeof def?.name !== 'string' || !TOOL_NAME.test(def.name))
     throw new TypeError(`defineTool: name must be 1-64 letters, digits, "_" or "-", got ${JSON.stringify(def?.name)}`);
-  if (typeof def.description !== 'string' || !def.description.trim())
-    throw new TypeError(`defineTool(${def.name}): description must be a non-empty string`);
+  if (typeof def.description !== 'string' || !def.description.trim()) throw new TypeError(`defineTool(${def.name}): description must be a non-empty string`);
   if (!def.parameters || typeof (def.parameters as { safeParse?: unknown }).safeParse !== 'function')
     throw new TypeError(`defineTool(${def.name}): parameters must be a zod schema`);
   if (typeof def.run !== 'function') throw new TypeError(`defineTool(${def.name}): run must be a function`);

@@ -5,12 +5,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { applyOverrides, CONFIG_FILES, ConfigError, defaultConfigDir as packagedConfigDir, loadConfig, type LoadedConfig } from '../config/index.js';
-import { ModelError } from '../../contracts/llm.js';
+import { applyOverrides, CONFIG_FILES, defaultConfigDir as packagedConfigDir, loadConfig, type LoadedConfig } from '../config/index.js';
 import { errorMessage, AppError } from '../../contracts/errors.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, notFinished: 3, interrupted: 130 } as const;
-
 
 export class UsageError extends AppError {
   readonly category = 'usage';
@@ -74,7 +72,10 @@ let impliedSaid = false;
 function impliedProvider(flags: ModelFlags, configured: string): { provider: string; note: string } | undefined {
   if (flags.replay || !(flags.apiBase || flags.model) || (configured !== 'offline' && configured !== 'replay')) return undefined;
   const given = [flags.apiBase ? '--api-base' : '', flags.model ? '--model' : ''].filter(Boolean).join(' and ');
-  return { provider: 'openai', note: `${given} without --provider: using the OpenAI-compatible provider (openai); pass --provider vllm or --provider offline to choose another` };
+  return {
+    provider: 'openai',
+    note: `${given} without --provider: using the OpenAI-compatible provider (openai); pass --provider vllm or --provider offline to choose another`,
+  };
 }
 
 export function parsePositiveInt(name: string) {

@@ -90,6 +90,8 @@ async function check(flags: ModelFlags): Promise<number> {
     default_persona: loaded.personas.default_persona,
   };
   const text = stringify(sanitize(shown, SHOW_LIMITS), { lineWidth: 0 });
-  process.stdout.write(`${text}${paint(process.stdout, 'green', 'config ok')}${loaded.warnings?.length ? ` (${loaded.warnings.length} warning(s) above)` : ''}\n`);
+  process.stdout.write(
+    `${text}${paint(process.stdout, 'green', 'config ok')}${loaded.warnings?.length ? ` (${loaded.warnings.length} warning(s) above)` : ''}\n`,
+  );
   return EXIT.ok;
 }

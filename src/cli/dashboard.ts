@@ -36,7 +36,8 @@ export interface VizFlags extends RunFlags, ServeFlags {
 
 export function parsePort(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`--port must be a whole number from 0 to 65535 (0 picks a free port), got "${value}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError(`--port must be a whole number from 0 to 65535 (0 picks a free port), got "${value}"`);
   return n;
 }
 

@@ -32,9 +32,7 @@ interface DataFlags extends JudgeFlags {
 
 export function dataCommand(program: Command): Command {
   const group = program.command('data').description('data sets for optimize: synthetic goals verified by a reference run and the judge');
-  modelFlagOptions(
-    group.command('generate').description('propose goals like the seeds, keep those a verification run settles, split train/val'),
-  )
+  modelFlagOptions(group.command('generate').description('propose goals like the seeds, keep those a verification run settles, split train/val'))
     .requiredOption('--from <file>', 'seed goals, JSONL {input, ...}')
     .requiredOption('--workspace <dir>', 'the workspace the goals are about (verification runs use fresh copies of it)')
     .requiredOption('--count <n>', 'goals to keep', parsePositiveInt('--count'))
@@ -92,8 +90,7 @@ async function dataGenerateCli(f: DataFlags): Promise<number> {
         if (f.json || !process.stderr.isTTY) return;
         if (e.type === 'kept')
           process.stderr.write(`kept (${e.passed ? 'passes' : `fails, score ${e.score.toFixed(2)}`}): ${safeText(e.goal).slice(0, 100)}\n`);
-        else if (e.type === 'dropped')
-          process.stderr.write(`dropped: ${safeText(e.goal).slice(0, 80)} — ${safeText(e.reason).slice(0, 120)}\n`);
+        else if (e.type === 'dropped') process.stderr.write(`dropped: ${safeText(e.goal).slice(0, 80)} — ${safeText(e.reason).slice(0, 120)}\n`);
       },
     });
   } finally {

@@ -127,7 +127,8 @@ async function checkModels(model: OpenAICompatibleModel, settings: ResolvedRole,
   }
   report('ok', 'models', `${models.length} served: ${models.join(', ') || '(none)'}`);
   if (models.includes(settings.model)) report('ok', 'model', `"${settings.model}" is served`);
-  else report('FAIL', 'model', `"${settings.model}" is not served; available: ${models.join(', ') || '(none)'} (set model: in model_config.yaml or pass --model)`);
+  else
+    report('FAIL', 'model', `"${settings.model}" is not served; available: ${models.join(', ') || '(none)'} (set model: in model_config.yaml or pass --model)`);
 }
 
 async function checkToolCall(model: OpenAICompatibleModel, report: Report): Promise<void> {
@@ -143,7 +144,12 @@ async function checkToolCall(model: OpenAICompatibleModel, report: Report): Prom
       purpose: 'doctor',
     });
     const call = response.toolCalls[0];
-    if (!call) return report('FAIL', 'tool call', `the model answered with text instead of a tool call: "${oneLine(response.content, 120)}" (for vLLM, check --tool-call-parser)`);
+    if (!call)
+      return report(
+        'FAIL',
+        'tool call',
+        `the model answered with text instead of a tool call: "${oneLine(response.content, 120)}" (for vLLM, check --tool-call-parser)`,
+      );
     if (call.name !== ECHO_TOOL.name) return report('FAIL', 'tool call', `the model called "${call.name}", not "echo"`);
     let args: unknown;
     try {
@@ -151,7 +157,8 @@ async function checkToolCall(model: OpenAICompatibleModel, report: Report): Prom
     } catch {
       return report('FAIL', 'tool call', `the arguments are not JSON: ${oneLine(call.arguments, 120)}`);
     }
-    if (typeof args !== 'object' || args === null || Array.isArray(args)) return report('FAIL', 'tool call', `the arguments are not a JSON object: ${oneLine(call.arguments, 120)}`);
+    if (typeof args !== 'object' || args === null || Array.isArray(args))
+      return report('FAIL', 'tool call', `the arguments are not a JSON object: ${oneLine(call.arguments, 120)}`);
     report('ok', 'tool call', `echo(${oneLine(call.arguments, 80)}) came back well formed`);
   } catch (err) {
     report('FAIL', 'tool call', errorMessage(err));

@@ -40,9 +40,7 @@ export function parseUnit(name: string) {
   };
 }
 
-export async function judgeSetupFor(
-  flags: JudgeFlags,
-): Promise<{ config: LoadedConfig; setup: Awaited<ReturnType<typeof judgeFromConfig>> }> {
+export async function judgeSetupFor(flags: JudgeFlags): Promise<{ config: LoadedConfig; setup: Awaited<ReturnType<typeof judgeFromConfig>> }> {
   const loaded = await loadCliConfig(flags);
   const config = { ...loaded, model: withJudgeModel(loaded.model, flags.judgeModel) };
   const prompt = flags.judgePrompt ? await readPromptFile(flags.judgePrompt) : undefined;
@@ -74,10 +72,7 @@ export function modelFlagOptions(cmd: Command): Command {
 function judgeOptions(cmd: Command): Command {
   return modelFlagOptions(cmd)
     .option('--judge-model <name>', 'model name of the judge (roles.judge)')
-    .option(
-      '--judge-prompt <file>',
-      "a file holding the judge's instructions (default: judge.prompt in gepa_config.yaml, else the built-in)",
-    )
+    .option('--judge-prompt <file>', "a file holding the judge's instructions (default: judge.prompt in gepa_config.yaml, else the built-in)")
     .option('--traces <dir>', 'where the judge store goes when judge.cache_dir is under traces/ (default: ./traces)')
     .option('--json', 'print one JSON object on stdout and nothing else');
 }
@@ -87,10 +82,7 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
 export function judgeCommand(program: Command): Command {
   const group = program.command('judge').description('the LLM judge scorer: calibrate it on labelled examples, or optimize its prompt');
   judgeOptions(group.command('check').description('run the judge on examples with known scores and print its agreement with them'))
-    .requiredOption(
-      '--data <file>',
-      'labelled examples, JSONL: {input, answer, label, status?, rubric?, expected?, trajectory?, workspace?}',
-    )
+    .requiredOption('--data <file>', 'labelled examples, JSONL: {input, answer, label, status?, rubric?, expected?, trajectory?, workspace?}')
     .option('--tolerance <x>', 'a verdict within this of the label agrees (default: judge.tolerance, 0.2)', parseUnit('--tolerance'))
     .option('--min-accuracy <x>', 'exit 1 when the accuracy is below this', parseUnit('--min-accuracy'))
     .action(async (flags: JudgeFlags & { data: string; tolerance?: number; minAccuracy?: number }) => {
@@ -103,11 +95,9 @@ export function judgeCommand(program: Command): Command {
     .option('--max-metric-calls <n>', 'budget: judgements of one prompt on one example', parsePositiveInt('--max-metric-calls'))
     .option('--seed <n>', 'random seed', parsePositiveInt('--seed'))
     .option('--run-dir <dir>', 'where the GEPA run state goes')
-    .action(
-      async (flags: JudgeFlags & { train: string; val: string; out: string; maxMetricCalls?: number; seed?: number; runDir?: string }) => {
-        process.exitCode = await judgeOptimizeCli(flags);
-      },
-    );
+    .action(async (flags: JudgeFlags & { train: string; val: string; out: string; maxMetricCalls?: number; seed?: number; runDir?: string }) => {
+      process.exitCode = await judgeOptimizeCli(flags);
+    });
   return group;
 }
 

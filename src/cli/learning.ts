@@ -44,7 +44,12 @@ async function learningCli(flags: LearningFlags): Promise<number> {
 const r3 = (x: number | null) => (x === null ? '—' : (Math.round(x * 1000) / 1000).toString());
 
 function describe(s: LearningStatus): string {
-  const out = [`history: ${s.historyFile}`, `in force: ${s.inForce}`, `outcomes: ${s.scoredOutcomes} scored, ${s.excludedOutcomes} excluded (infrastructure)`, 'candidates:'];
+  const out = [
+    `history: ${s.historyFile}`,
+    `in force: ${s.inForce}`,
+    `outcomes: ${s.scoredOutcomes} scored, ${s.excludedOutcomes} excluded (infrastructure)`,
+    'candidates:',
+  ];
   for (const c of s.candidates) {
     const tag = c.inForce ? ' (in force)' : c.challenger ? ' (challenger)' : '';
     out.push(`  ${c.id}${tag}: ${c.goals} goals, mean ${r3(c.meanGoalScore)}, parent ${c.parentId ?? '—'}, components ${Object.keys(c.components).join(', ')}`);

@@ -56,14 +56,20 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride();
 
-  vizOptions(approvalOptions(runOptions(program.command('run').description('run a goal with the planner and a team of actors').argument('<goal...>', 'what you want done'))))
+  vizOptions(
+    approvalOptions(
+      runOptions(program.command('run').description('run a goal with the planner and a team of actors').argument('<goal...>', 'what you want done')),
+    ),
+  )
     .option('--json', 'print the full JSON report on stdout and nothing else')
     .option('--judge', 'score the run with the judge afterwards; with online learning on, the judged outcome goes to the learning history')
     .option('--rubric <criteria...>', '--judge: the criteria (default: judge.rubric, else one the judge writes for the goal)')
     .option('--redis <url>', "queue the goal for a worker on this Redis and follow it live (the worker's config and workspace apply)")
     .action(async (goal: string[], flags: VizFlags & { judge?: boolean; redis?: string }) => {
-      if (flags.judge && wantsServer(flags)) throw new UsageError('--judge cannot be combined with --viz or --inspect yet: judge the run without the dashboard');
-      if (flags.redis && (flags.judge || wantsServer(flags))) throw new UsageError('--redis cannot be combined with --judge, --viz or --inspect yet: the run happens on a worker');
+      if (flags.judge && wantsServer(flags))
+        throw new UsageError('--judge cannot be combined with --viz or --inspect yet: judge the run without the dashboard');
+      if (flags.redis && (flags.judge || wantsServer(flags)))
+        throw new UsageError('--redis cannot be combined with --judge, --viz or --inspect yet: the run happens on a worker');
       if (flags.redis) process.exitCode = await runOnQueue(goal, { ...flags, redis: flags.redis });
       else process.exitCode = wantsServer(flags) ? await runWithDashboard(goal, flags) : await runCommand(goal, flags);
     });
@@ -78,7 +84,13 @@ export function buildProgram(): Command {
     },
   );
 
-  viewOptions(approvalOptions(modelOptions(program.command('resume').description('finish a run that a crash or kill cut short').argument('<runId>', 'the run to resume (see: gepa-aime runs)'))))
+  viewOptions(
+    approvalOptions(
+      modelOptions(
+        program.command('resume').description('finish a run that a crash or kill cut short').argument('<runId>', 'the run to resume (see: gepa-aime runs)'),
+      ),
+    ),
+  )
     .option('--workspace <dir>', 'workspace, if not the one the run started in')
     .option('--traces <dir>', 'where runs are recorded (default: ./traces)')
     .option('--json', 'print the full JSON report on stdout and nothing else')

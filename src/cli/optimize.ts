@@ -89,15 +89,29 @@ export function optimizeCommand(program: Command): Command {
   )
     .requiredOption('--train <file>', 'training examples, JSONL')
     .requiredOption('--val <file>', 'validation examples, JSONL')
-    .option('--seed-prompt <text>', 'the system prompt to start from (default adapter); repeat it for several seed candidates', (v: string, prev: string[] = []) => [...prev, v])
+    .option(
+      '--seed-prompt <text>',
+      'the system prompt to start from (default adapter); repeat it for several seed candidates',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--pipeline <file>', 'evolve this agent team (pipeline YAML); needs --out')
     .option('--aime', "evolve the AIME runtime's planner and persona prompts on a data set of goals")
     .option('--out <file>', '--pipeline: the evolved pipeline file; --aime: the best prompts (.yaml or .json)')
     .option('--task-model <name>', 'model name of the task model (roles.actor)')
     .option('--reflection-model <name>', 'model name of the reflection model (roles.reflection)')
     .option('--max-metric-calls <n>', 'budget: evaluations of one candidate on one example (a hard cap)', parsePositiveInt('--max-metric-calls'))
-    .option('--max-reflection-tokens <n>', 'budget for the reflection model: no reflection starts once it has used this many tokens', parsePositiveInt('--max-reflection-tokens'))
-    .addOption(new Option('--frontier <type>', 'Pareto frontier over validation instances, objectives (named metric scores) or both').choices(['instance', 'objective', 'hybrid']))
+    .option(
+      '--max-reflection-tokens <n>',
+      'budget for the reflection model: no reflection starts once it has used this many tokens',
+      parsePositiveInt('--max-reflection-tokens'),
+    )
+    .addOption(
+      new Option('--frontier <type>', 'Pareto frontier over validation instances, objectives (named metric scores) or both').choices([
+        'instance',
+        'objective',
+        'hybrid',
+      ]),
+    )
     .option('--tool-descriptions', '--aime: also evolve how each bundle tool is described to the agents (components tool.<name>.description)')
     .option('--test <file>', 'held-out examples, JSONL: the chosen candidate is scored on them and reported beside its validation score')
     .option('--events <file>', 'append the run as JSON Lines (start, iteration, proposal, acceptance, done) for outside tools')
@@ -111,7 +125,7 @@ export function optimizeCommand(program: Command): Command {
     .option('--metric <module>', 'default mode: module whose default export scores (example, output)')
     .option('--scorer <module>', "--pipeline / --aime: module whose export scores (input, output, expected, example); overrides the pipeline's scorer")
     .option('--traces <dir>', '--aime: where the evaluation runs are recorded (default: a temporary directory)')
-    .option('--judge', 'score with the LLM judge (roles.judge) against each example\'s rubric, the config\'s judge.rubric, or one the judge writes once per goal')
+    .option('--judge', "score with the LLM judge (roles.judge) against each example's rubric, the config's judge.rubric, or one the judge writes once per goal")
     .option('--judge-model <name>', 'model name of the judge (roles.judge)')
     .option('--install', "--aime: make the best prompts the live ones of later runs (a candidate in ./traces/gepa_history.jsonl, online learning's warm start)")
     .option('--redis <url>', '--seed-prompt: run the evaluations on workers (gepa-aime worker) through this Redis')
@@ -126,18 +140,22 @@ type Mode = 'prompt' | 'pipeline' | 'aime';
 function modeOf(f: OptimizeFlags): Mode {
   const chosen = [f.seedPrompt !== undefined && 'prompt', f.pipeline !== undefined && 'pipeline', f.aime && 'aime'].filter(Boolean) as Mode[];
   if (chosen.length > 1) throw new UsageError('give one of --seed-prompt, --pipeline or --aime');
-  if (!chosen.length) throw new UsageError('say what to optimize: --seed-prompt TEXT (a system prompt), --pipeline FILE (an agent team) or --aime (the AIME runtime)');
+  if (!chosen.length)
+    throw new UsageError('say what to optimize: --seed-prompt TEXT (a system prompt), --pipeline FILE (an agent team) or --aime (the AIME runtime)');
   const mode = chosen[0]!;
-  if (mode === 'pipeline' && !f.out) throw new UsageError('--pipeline needs --out FILE: where the evolved pipeline is written (the original is left untouched)');
+  if (mode === 'pipeline' && !f.out)
+    throw new UsageError('--pipeline needs --out FILE: where the evolved pipeline is written (the original is left untouched)');
   if (f.judge && (f.metric || f.scorer)) throw new UsageError('--judge is the scorer: give it, or --metric / --scorer, not both');
   if (mode !== 'prompt' && f.metric) throw new UsageError('--metric is for --seed-prompt; teams and goals take --scorer');
   if (mode === 'prompt' && (f.out || f.scorer)) throw new UsageError('--out and --scorer are for --pipeline and --aime');
   if (mode !== 'aime' && (f.install || f.traces || f.toolDescriptions)) throw new UsageError('--install, --traces and --tool-descriptions are for --aime');
-  if (f.redis && mode !== 'prompt') throw new UsageError('--redis is built for --seed-prompt only so far; --pipeline and --aime evaluate on this machine (drop --redis)');
+  if (f.redis && mode !== 'prompt')
+    throw new UsageError('--redis is built for --seed-prompt only so far; --pipeline and --aime evaluate on this machine (drop --redis)');
   if (f.chunkSize && !f.redis) throw new UsageError('--chunk-size is for --redis');
   if (f.redis && f.judge) throw new UsageError('--judge is not distributed yet: drop --redis to judge on this machine, or score with --metric');
   if (f.resume && !f.runDir) throw new UsageError('--resume needs --run-dir: the directory of the run to continue');
-  if (f.pipeline && f.out && path.resolve(f.out) === path.resolve(f.pipeline)) throw new UsageError('--out is the --pipeline file itself: choose another path, the original is never overwritten');
+  if (f.pipeline && f.out && path.resolve(f.out) === path.resolve(f.pipeline))
+    throw new UsageError('--out is the --pipeline file itself: choose another path, the original is never overwritten');
   return mode;
 }
 
@@ -276,9 +294,23 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
       const [trainset, valset] = await Promise.all([loadTeamDataset(f.train!), loadTeamDataset(f.val!)]);
       const scorer: Scorer | null = judge ? judgeGoalScorer(judge) : f.scorer ? await loadScorer(f.scorer) : null;
       const tracesDir = f.traces ? path.resolve(f.traces) : await fsp.mkdtemp(path.join(os.tmpdir(), 'gepa-aime-optimize-traces-'));
-      const adapter = createAimeAdapter({ config: { ...config, model: modelConfig }, models, scorer, tracesDir, baseDir: path.dirname(path.resolve(f.train!)) });
+      const adapter = createAimeAdapter({
+        config: { ...config, model: modelConfig },
+        models,
+        scorer,
+        tracesDir,
+        baseDir: path.dirname(path.resolve(f.train!)),
+      });
       const testset = f.test ? await loadTeamDataset(f.test) : undefined;
-      result = await optimize({ ...common, adapter, trainset, valset, ...(testset ? { testset } : {}), seedCandidate: { ...aimeSeedCandidate(config), ...(f.toolDescriptions ? await aimeToolComponents(config) : {}) }, reflectionModel: models.reflection });
+      result = await optimize({
+        ...common,
+        adapter,
+        trainset,
+        valset,
+        ...(testset ? { testset } : {}),
+        seedCandidate: { ...aimeSeedCandidate(config), ...(f.toolDescriptions ? await aimeToolComponents(config) : {}) },
+        reflectionModel: models.reflection,
+      });
       if (f.out) {
         await writeOut(f.out, promptsFile(f.out, result));
         extra['out'] = path.resolve(f.out);
@@ -297,7 +329,9 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
   if (f.json) process.stdout.write(`${JSON.stringify({ ...result.toJson(), ...extra }, null, 2)}\n`);
   else process.stdout.write(summary(result, extra));
   if (result.stopReason === 'reflection_failed') {
-    process.stderr.write(`gepa-aime: the run stopped: ${settings.max_reflection_failures ?? 5} reflections in a row failed (is the reflection model reachable?)\n`);
+    process.stderr.write(
+      `gepa-aime: the run stopped: ${settings.max_reflection_failures ?? 5} reflections in a row failed (is the reflection model reachable?)\n`,
+    );
     return EXIT.failed;
   }
   return result.stopReason === 'stop_requested' ? EXIT.interrupted : EXIT.ok;
@@ -328,7 +362,15 @@ async function installPrompts(config: LoadedConfig, r: GepaResult): Promise<stri
   const id = `offline-${ts.replace(/[-:.]/g, '')}`;
   const runId = 'gepa-aime-optimize';
   try {
-    writer.append({ kind: 'candidate', ts, runId, id, parentId: null, components: r.bestCandidate, reason: `optimize --aime: best validation score ${round(r.bestValScore)}` });
+    writer.append({
+      kind: 'candidate',
+      ts,
+      runId,
+      id,
+      parentId: null,
+      components: r.bestCandidate,
+      reason: `optimize --aime: best validation score ${round(r.bestValScore)}`,
+    });
     writer.append({ kind: 'switch', ts, runId, from: '', to: id, reason: 'installed by gepa-aime optimize --aime --install' });
   } finally {
     writer.close();
@@ -343,7 +385,13 @@ function summary(r: GepaResult, extra: Record<string, unknown>): string {
     `best validation score: ${round(r.bestValScore)} (candidate ${r.bestCandidateId} of ${r.candidates.length})${r.test ? `, test score: ${round(r.test.score)} (${r.test.metricCalls} examples)` : ''}`,
     `metric calls: ${r.metricCalls}, iterations: ${r.iterations}, time: ${round(r.wallS)} s, stopped: ${r.stopReason ?? 'unknown'}`,
     'best candidate:',
-    ...Object.entries(r.bestCandidate).map(([k, v]) => `  ${k}:\n${safeText(v).split('\n').map((l) => `    ${l}`).join('\n')}`),
+    ...Object.entries(r.bestCandidate).map(
+      ([k, v]) =>
+        `  ${k}:\n${safeText(v)
+          .split('\n')
+          .map((l) => `    ${l}`)
+          .join('\n')}`,
+    ),
   ];
   if (r.runDir) out.push(`run dir: ${r.runDir}`);
   if (typeof extra['out'] === 'string') out.push(`written: ${extra['out']}`);

@@ -4,7 +4,7 @@
  * parses flags and prints. A Redis that cannot be reached is bad usage (exit 2).
  */
 import type { Command } from 'commander';
-import { parsePositiveInt, type ModelFlags } from './common.js';
+import { parsePositiveInt } from './common.js';
 import type { RunFlags } from './run.js';
 import type { QueueFlags, WorkerFlags } from './queueActions.js';
 
@@ -19,15 +19,8 @@ export function workerCommand(program: Command, withModelOptions: (cmd: Command)
       "requests in flight to each model endpoint, across every worker sharing this Redis (default: the endpoint's max_concurrency)",
       parsePositiveInt('--max-in-flight'),
     )
-    .option(
-      '--stall-ms <ms>',
-      'lock time: how soon another worker takes over the jobs of one that died (default 30000)',
-      parsePositiveInt('--stall-ms'),
-    )
-    .option(
-      '--metrics-dir <dir>',
-      'the directory GEPA metric modules (optimize --metric) may be loaded from; without it, jobs with a metric fail',
-    )
+    .option('--stall-ms <ms>', 'lock time: how soon another worker takes over the jobs of one that died (default 30000)', parsePositiveInt('--stall-ms'))
+    .option('--metrics-dir <dir>', 'the directory GEPA metric modules (optimize --metric) may be loaded from; without it, jobs with a metric fail')
     .option('--workspace <dir>', 'where goal runs work (default: current directory)')
     .option('--traces <dir>', 'where goal runs are recorded (default: ./traces)')
     .action(async (flags: WorkerFlags) => {

@@ -69,10 +69,7 @@ export async function workerCli(f: WorkerFlags): Promise<number> {
   process.exit(EXIT.ok);
 }
 
-async function withQueue<T>(
-  url: string,
-  fn: (queue: ReturnType<typeof runQueue>, redis: ReturnType<typeof connect>) => Promise<T>,
-): Promise<T> {
+async function withQueue<T>(url: string, fn: (queue: ReturnType<typeof runQueue>, redis: ReturnType<typeof connect>) => Promise<T>): Promise<T> {
   await checkReachable(url);
   const redis = connect(url);
   const queue = runQueue(redis);
@@ -101,15 +98,11 @@ export async function queueRunsCommand(flags: QueueFlags): Promise<number> {
     process.stdout.write(`${JSON.stringify({ runs, workers }, null, 2)}\n`);
     return EXIT.ok;
   }
-  const lines = runs.map(
-    (r) => `${r.id}  ${r.state.padEnd(9)}  ${r.outcome ? `${safeText(r.outcome).slice(0, 60)}  ` : ''}${safeText(r.goal).slice(0, 80)}`,
-  );
+  const lines = runs.map((r) => `${r.id}  ${r.state.padEnd(9)}  ${r.outcome ? `${safeText(r.outcome).slice(0, 60)}  ` : ''}${safeText(r.goal).slice(0, 80)}`);
   if (!runs.length) lines.push('no runs on the queue');
   lines.push(`workers: ${workers.length}`);
   for (const w of workers)
-    lines.push(
-      `  ${w.id}  ${w.state}  active ${w.active}/${w.concurrency}  completed ${w.completed}  failed ${w.failed}  seen ${w.beatAt}`,
-    );
+    lines.push(`  ${w.id}  ${w.state}  active ${w.active}/${w.concurrency}  completed ${w.completed}  failed ${w.failed}  seen ${w.beatAt}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return EXIT.ok;
 }

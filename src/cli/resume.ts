@@ -12,7 +12,7 @@ import { checkRunId } from '../runtime/runState.js';
 import { cliConfigDir, loadCliConfig, UsageError, type ModelFlags } from './common.js';
 import { approvalsFromFlags, type ApprovalFlags } from './approvals.js';
 import { exitCodeFor, interruptController, printReport, modelSetFor } from './run.js';
-import { LiveChecklist, safeText, paint, statusColour } from './terminal.js';
+import { safeText, paint, statusColour } from './terminal.js';
 import { Activity } from './activity.js';
 import { startProgressView } from './progressView.js';
 
@@ -43,7 +43,10 @@ export async function resumeCommand(runId: string, flags: ResumeFlags): Promise<
   const finished = await finishedReport(runDir);
   if (finished) {
     if (flags.json) process.stdout.write(`${JSON.stringify({ runId, status: finished.status, alreadyFinished: true, report: finished.path })}\n`);
-    else process.stdout.write(`run ${runId} has already finished (status: ${paint(process.stdout, statusColour(finished.status), finished.status)}); nothing to resume\nreport: ${finished.path}\n`);
+    else
+      process.stdout.write(
+        `run ${runId} has already finished (status: ${paint(process.stdout, statusColour(finished.status), finished.status)}); nothing to resume\nreport: ${finished.path}\n`,
+      );
     return 0;
   }
   // The run's own model settings are the defaults; flags override them (the key never was recorded).
@@ -83,7 +86,9 @@ function resumeConfigDir(flag: string | undefined, recorded: string): string {
   if (flag) return path.resolve(flag);
   const fallback = cliConfigDir();
   if (fs.existsSync(recorded) && realish(recorded) !== realish(fallback)) {
-    throw new UsageError(`the run used the config directory ${JSON.stringify(recorded)}, not ${JSON.stringify(fallback)}; pass --config ${JSON.stringify(recorded)} to resume with it`);
+    throw new UsageError(
+      `the run used the config directory ${JSON.stringify(recorded)}, not ${JSON.stringify(fallback)}; pass --config ${JSON.stringify(recorded)} to resume with it`,
+    );
   }
   return fallback;
 }

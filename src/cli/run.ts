@@ -165,7 +165,11 @@ export function printReport(report: RunReport, json: boolean, flags: Pick<RunFla
 export async function runCommand(goalWords: string[], flags: RunFlags): Promise<number> {
   const goal = goalWords.join(' ');
   // Every run leaves inspect.jsonl, so `gepa-aime dashboard` can replay it later.
-  const inspection = recordInspection({ tracesDir: path.resolve(flags.traces ?? 'traces'), goal, onError: (m) => process.stderr.write(`gepa-aime: warning: ${m}\n`) });
+  const inspection = recordInspection({
+    tracesDir: path.resolve(flags.traces ?? 'traces'),
+    goal,
+    onError: (m) => process.stderr.write(`gepa-aime: warning: ${m}\n`),
+  });
   const report = await executeGoal(goal, flags, { runId: inspection.runId, inspect: inspection.inspect });
   await inspection.finish(report);
   if (flags.judge) return judgeAfterRun(report, flags, exitCodeFor(report), (r, json) => printReport(r, json, flags));

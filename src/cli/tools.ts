@@ -46,7 +46,9 @@ async function listToolsCommand(flags: ModelFlags & { json?: boolean }): Promise
     const problems = (await registry.mcp.prepare(registry.bundles.keys())).filter((r) => r.error);
     const listing = listTools(registry, config);
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ tools: listing, unavailable: [...problems.map((p) => ({ bundle: `mcp:${p.server}`, reason: p.error })), ...[...registry.notOffered].map(([bundle, reason]) => ({ bundle, reason }))] }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ tools: listing, unavailable: [...problems.map((p) => ({ bundle: `mcp:${p.server}`, reason: p.error })), ...[...registry.notOffered].map(([bundle, reason]) => ({ bundle, reason }))] }, null, 2)}\n`,
+      );
     } else {
       const rows = listing.map((t) => [t.name, t.bundles.join(', ') || '(no bundle)', t.approval, t.source]);
       const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['tool', 'bundles', 'approval'][i]!.length));
@@ -87,7 +89,12 @@ export async function toolChecks(config: LoadedConfig, say: (line: CheckLine) =>
     say({ status, name, detail });
   };
   const sandbox = await probeSandbox();
-  if (sandbox.ok) report('ok', 'shell', `${SHELL_BUNDLE} bundle offered: run_command runs under ${sandbox.bwrap} (no network, workspace read-write); process limit: ${sandbox.processLimit}`);
+  if (sandbox.ok)
+    report(
+      'ok',
+      'shell',
+      `${SHELL_BUNDLE} bundle offered: run_command runs under ${sandbox.bwrap} (no network, workspace read-write); process limit: ${sandbox.processLimit}`,
+    );
   else report('warn', 'shell', `${SHELL_BUNDLE} bundle not offered: ${sandbox.reason}`);
   const registry = await loadToolRegistry(config.tools, { configDir: config.dir, shell: false });
   try {
@@ -95,7 +102,12 @@ export async function toolChecks(config: LoadedConfig, say: (line: CheckLine) =>
       const started = Date.now();
       const result = await registry.mcp.prepareServer(name);
       if (result.error) report('FAIL', `mcp:${name}`, result.error);
-      else report('ok', `mcp:${name}`, `${conn.describe()}: started and listed ${result.tools.length} tool${result.tools.length === 1 ? '' : 's'} in ${Date.now() - started} ms (${result.tools.map((t) => t.name).join(', ')})`);
+      else
+        report(
+          'ok',
+          `mcp:${name}`,
+          `${conn.describe()}: started and listed ${result.tools.length} tool${result.tools.length === 1 ? '' : 's'} in ${Date.now() - started} ms (${result.tools.map((t) => t.name).join(', ')})`,
+        );
     }
   } finally {
     await registry.close();

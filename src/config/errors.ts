@@ -104,12 +104,7 @@ function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
   for (const i of issues) if (!fileOrder.has(i.file)) fileOrder.set(i.file, fileOrder.size);
   return issues
     .map((issue, index) => ({ issue, index }))
-    .sort(
-      (a, b) =>
-        fileOrder.get(a.issue.file)! - fileOrder.get(b.issue.file)! ||
-        (a.issue.line ?? Infinity) - (b.issue.line ?? Infinity) ||
-        a.index - b.index,
-    )
+    .sort((a, b) => fileOrder.get(a.issue.file)! - fileOrder.get(b.issue.file)! || (a.issue.line ?? Infinity) - (b.issue.line ?? Infinity) || a.index - b.index)
     .map((x) => x.issue);
 }
 

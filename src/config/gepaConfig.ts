@@ -127,7 +127,11 @@ export const gepaConfigSchema = mapping(
     ).prefault(() => ({})),
     judge: mapping(
       {
-        rubric: z.array(text('a criterion (text)'), { error: 'a list of criteria (texts), or null' }).min(1, { error: 'at least one criterion, or null' }).nullable().default(null),
+        rubric: z
+          .array(text('a criterion (text)'), { error: 'a list of criteria (texts), or null' })
+          .min(1, { error: 'at least one criterion, or null' })
+          .nullable()
+          .default(null),
         prompt: text('the judge prompt (text), or null').nullable().default(null),
         tolerance: num('a number from 0 to 1', { gte: 0, lte: 1 }).default(0.2),
         cache_dir: text('a directory path').default('traces/judge'),

@@ -59,7 +59,11 @@ export function parseConfigText<K extends ConfigKind>(kind: K, text: string, fil
   return contain(fileName, () => {
     const src = parseSource(text, fileName, kind === 'tools' ? 'json' : 'yaml');
     const parsers: { [P in ConfigKind]: () => ConfigByKind[P] } = {
-      model: () => parseModelConfig(src, opts.env ?? {}, { ...(opts.knownPersonas ? { knownPersonas: opts.knownPersonas } : {}), ...(opts.onWarning ? { onWarning: opts.onWarning } : {}) }),
+      model: () =>
+        parseModelConfig(src, opts.env ?? {}, {
+          ...(opts.knownPersonas ? { knownPersonas: opts.knownPersonas } : {}),
+          ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
+        }),
       gepa: () => parseGepaConfig(src),
       tools: () => parseToolBundlesConfig(src),
       personas: () => parsePersonasConfig(src, opts.knownBundles ? { knownBundles: opts.knownBundles } : {}),
@@ -68,7 +72,11 @@ export function parseConfigText<K extends ConfigKind>(kind: K, text: string, fil
   });
 }
 
-export function loadModelConfig(path: string, env: Env = process.env, opts: { knownPersonas?: readonly string[]; onWarning?: (message: string) => void } = {}): ModelConfig {
+export function loadModelConfig(
+  path: string,
+  env: Env = process.env,
+  opts: { knownPersonas?: readonly string[]; onWarning?: (message: string) => void } = {},
+): ModelConfig {
   return parseConfigText('model', readConfigText(path)!, path, { ...opts, env });
 }
 
@@ -170,7 +178,8 @@ function contain<T>(file: string, fn: () => T): T {
     return fn();
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    const reason = error instanceof RangeError ? 'content is nested too deeply' : `cannot process file: ${String((error as Error)?.message ?? error).slice(0, 200)}`;
+    const reason =
+      error instanceof RangeError ? 'content is nested too deeply' : `cannot process file: ${String((error as Error)?.message ?? error).slice(0, 200)}`;
     throw new ConfigError({ file, expected: 'a valid config file', found: 'an unexpected failure', text: reason });
   }
 }

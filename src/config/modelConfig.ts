@@ -152,10 +152,20 @@ void _modelConfigMatches;
 const OVERRIDE_KEYS = Object.keys(roleOverride.shape) as (keyof RoleOverride)[];
 
 /** Validate parsed model_config.yaml, after env overrides. */
-export function parseModelConfig(src: ParsedSource, env: Env = process.env, opts: { knownPersonas?: readonly string[]; onWarning?: (message: string) => void } = {}): ModelConfig {
+export function parseModelConfig(
+  src: ParsedSource,
+  env: Env = process.env,
+  opts: { knownPersonas?: readonly string[]; onWarning?: (message: string) => void } = {},
+): ModelConfig {
   const raw = src.value ?? {}; // an empty file means "all defaults"
   if (!isPlainObject(raw)) {
-    throw new ConfigError({ file: src.file, keyPath: '', line: src.lineOf([]) ?? 1, expected: 'a mapping of model settings (key: value lines)', found: renderValue(raw) });
+    throw new ConfigError({
+      file: src.file,
+      keyPath: '',
+      line: src.lineOf([]) ?? 1,
+      expected: 'a mapping of model settings (key: value lines)',
+      found: renderValue(raw),
+    });
   }
   if (opts.onWarning) for (const w of typoWarnings(raw, src)) opts.onWarning(w);
   const input = foldUnknownKeys(raw);
@@ -211,15 +221,33 @@ function typoWarnings(raw: Record<string, unknown>, src: ParsedSource): string[]
     const near = closestKey(key, known);
     if (!near) continue;
     const line = src.lineOf([key]);
-    warnings.push(`${src.file}${line !== undefined ? `:${line}` : ''}: ${key} is not a known setting (it is passed to the provider in extra_params); did you mean ${near}?`);
+    warnings.push(
+      `${src.file}${line !== undefined ? `:${line}` : ''}: ${key} is not a known setting (it is passed to the provider in extra_params); did you mean ${near}?`,
+    );
   }
   return warnings;
 }
 
 /** Sampling and serving parameters of vLLM and OpenAI-compatible servers: meant for extra_params, never typos. */
 const PROVIDER_PARAMS = new Set([
-  'top_k', 'min_p', 'repetition_penalty', 'presence_penalty', 'frequency_penalty', 'structured_outputs', 'chat_template_kwargs',
-  'stop', 'n', 'best_of', 'logprobs', 'top_logprobs', 'ignore_eos', 'min_tokens', 'logit_bias', 'user', 'guided_json', 'response_format',
+  'top_k',
+  'min_p',
+  'repetition_penalty',
+  'presence_penalty',
+  'frequency_penalty',
+  'structured_outputs',
+  'chat_template_kwargs',
+  'stop',
+  'n',
+  'best_of',
+  'logprobs',
+  'top_logprobs',
+  'ignore_eos',
+  'min_tokens',
+  'logit_bias',
+  'user',
+  'guided_json',
+  'response_format',
 ]);
 
 /** The known key within a small edit distance (a typo, not a different word), if any. */
@@ -278,4 +306,3 @@ function modelChecks(v: unknown, knownPersonas?: readonly string[]): CheckIssue[
   }
   return issues;
 }
-

@@ -3,7 +3,7 @@
  * point at the line of any key later. Hostile input is refused with a ConfigError:
  * oversized files (never read fully), YAML alias bombs, deep nesting.
  */
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { ConfigError, type IssueInit, type PathSegment } from './errors.js';
 import { jsonSyntaxError } from './jsonSyntax.js';
@@ -125,14 +125,24 @@ function keyProblems(doc: Document, lc: LineCounter, file: string): IssueInit[] 
       for (const pair of map.items) {
         const keyNode = pair.key as Node | null;
         if (keyNode !== null && !isScalar(keyNode)) {
-          at(keyNode, { file, expected: 'a plain key', found: 'a list or mapping used as a key', text: 'invalid YAML: a key must be plain text, not a list or mapping' });
+          at(keyNode, {
+            file,
+            expected: 'a plain key',
+            found: 'a list or mapping used as a key',
+            text: 'invalid YAML: a key must be plain text, not a list or mapping',
+          });
           continue;
         }
         const key = String(isScalar(keyNode) ? keyNode.value : null);
         if (!seen.has(key)) seen.add(key);
         else {
           const shown = JSON.stringify(key.slice(0, 40));
-          at(keyNode, { file, expected: 'each key once per mapping', found: `a second ${shown}`, text: `invalid YAML: duplicate key ${shown} (map keys must be unique)` });
+          at(keyNode, {
+            file,
+            expected: 'each key once per mapping',
+            found: `a second ${shown}`,
+            text: `invalid YAML: duplicate key ${shown} (map keys must be unique)`,
+          });
         }
       }
     },

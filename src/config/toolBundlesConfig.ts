@@ -238,10 +238,18 @@ function toolChecks(raw: unknown): CheckIssue[] {
       const hasCommand = server.command !== undefined;
       const hasUrl = server.url !== undefined;
       if (hasCommand === hasUrl) {
-        issues.push({ path: ['mcp_servers', key], expected: 'exactly one of "command" (stdio) or "url" (Streamable HTTP)', found: hasCommand ? 'both' : 'neither' });
+        issues.push({
+          path: ['mcp_servers', key],
+          expected: 'exactly one of "command" (stdio) or "url" (Streamable HTTP)',
+          found: hasCommand ? 'both' : 'neither',
+        });
       }
-      if (hasUrl) for (const k of ['args', 'env', 'cwd'] as const) if (server[k] !== undefined) issues.push({ path: ['mcp_servers', key, k], expected: `no "${k}" on a server given by "url" (it is for stdio servers)` });
-      if (hasCommand && server.headers !== undefined) issues.push({ path: ['mcp_servers', key, 'headers'], expected: 'no "headers" on a stdio server (they are for "url" servers)' });
+      if (hasUrl)
+        for (const k of ['args', 'env', 'cwd'] as const)
+          if (server[k] !== undefined)
+            issues.push({ path: ['mcp_servers', key, k], expected: `no "${k}" on a server given by "url" (it is for stdio servers)` });
+      if (hasCommand && server.headers !== undefined)
+        issues.push({ path: ['mcp_servers', key, 'headers'], expected: 'no "headers" on a stdio server (they are for "url" servers)' });
     }
   }
   return issues;

@@ -56,8 +56,12 @@ export function validate<S extends z.ZodType>(schema: S, raw: unknown, at: Locat
       for (const key of iss.keys) {
         const hint = closest(key, known);
         const allowed = known.length ? `; allowed keys: ${known.join(', ')}` : '';
-        add([...path, key], `one of the keys ${known.join(', ')}`, `unknown key ${JSON.stringify(key)}`,
-          `unknown key${hint ? ` (did you mean "${hint}"?)` : ''}${allowed}`);
+        add(
+          [...path, key],
+          `one of the keys ${known.join(', ')}`,
+          `unknown key ${JSON.stringify(key)}`,
+          `unknown key${hint ? ` (did you mean "${hint}"?)` : ''}${allowed}`,
+        );
       }
     } else if (iss.code === 'invalid_key') {
       add(path, iss.issues[0]?.message ?? 'a valid key', `the key ${JSON.stringify(String(path[path.length - 1]))}`);
@@ -99,7 +103,14 @@ function foundAt(raw: unknown, path: readonly PathSegment[]): string {
 function fallbackExpected(iss: z.core.$ZodRawIssue): string {
   switch (iss.code) {
     case 'invalid_type':
-      return ({ object: 'a mapping', record: 'a mapping', array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false' } as Record<string, string>)[iss.expected] ?? `a ${iss.expected}`;
+      return (
+        (
+          { object: 'a mapping', record: 'a mapping', array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false' } as Record<
+            string,
+            string
+          >
+        )[iss.expected] ?? `a ${iss.expected}`
+      );
     case 'invalid_value':
       return `one of ${iss.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':
@@ -132,8 +143,7 @@ function knownKeysAt(schema: z.ZodType, path: readonly PathSegment[]): string[] 
   };
   for (const seg of path) {
     unwrap();
-    const next =
-      def.type === 'object' ? def.shape?.[String(seg)] : def.type === 'record' ? def.valueType : def.type === 'array' ? def.element : undefined;
+    const next = def.type === 'object' ? def.shape?.[String(seg)] : def.type === 'record' ? def.valueType : def.type === 'array' ? def.element : undefined;
     if (!next) return [];
     def = next._zod.def;
   }

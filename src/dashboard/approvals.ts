@@ -47,7 +47,9 @@ export function refuseAnswer(req: http.IncomingMessage): string | null {
   if (!isLoopback(remote.replace(/^::ffff:/, ''))) return 'approvals are accepted from this machine only';
   // The Host header was checked against rebinding already; the page's own origin is that host.
   if (!req.headers.origin || req.headers.origin !== `http://${req.headers.host}`) return 'approvals are accepted from the dashboard page only (Origin)';
-  const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim();
+  const type = String(req.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim();
   if (type !== 'application/json') return 'expected a JSON body';
   return null;
 }

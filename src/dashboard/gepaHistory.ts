@@ -40,7 +40,11 @@ export function summariseHistory(records: unknown[], tornTail: boolean): GepaHis
     if (!raw || typeof raw !== 'object') continue;
     const r = raw as Record<string, unknown>;
     if (r['kind'] === 'outcome' && Number.isFinite(r['composite'])) {
-      timeline.push({ at: timeline.length, ts: typeof r['ts'] === 'string' || typeof r['ts'] === 'number' ? String(r['ts']) : null, composite: r['composite'] as number });
+      timeline.push({
+        at: timeline.length,
+        ts: typeof r['ts'] === 'string' || typeof r['ts'] === 'number' ? String(r['ts']) : null,
+        composite: r['composite'] as number,
+      });
       // An infrastructure failure (excluded) is no score of any candidate.
       if (typeof r['candidateId'] === 'string' && Number.isFinite(r['score']) && r['excluded'] === undefined) {
         const list = outcomeScores.get(r['candidateId']) ?? [];

@@ -4,35 +4,11 @@
  * by Jaccard similarity. "Please list the files" and "List the files." are
  * one goal; "Search for parser" and "Search for lexer" are two.
  */
-const FILLER = new Set([
-  'the',
-  'a',
-  'an',
-  'please',
-  'and',
-  'of',
-  'to',
-  'in',
-  'for',
-  'with',
-  'all',
-  'its',
-  'it',
-  'them',
-  'then',
-  'on',
-  'into',
-  'this',
-  'that',
-]);
+const FILLER = new Set(['the', 'a', 'an', 'please', 'and', 'of', 'to', 'in', 'for', 'with', 'all', 'its', 'it', 'them', 'then', 'on', 'into', 'this', 'that']);
 
 export function tokenSet(text: string): Set<string> {
   const words = text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
-  return new Set(
-    words
-      .filter((w) => w.length >= 2 && !FILLER.has(w))
-      .map((w) => (w.length > 3 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w)),
-  );
+  return new Set(words.filter((w) => w.length >= 2 && !FILLER.has(w)).map((w) => (w.length > 3 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w)));
 }
 
 export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {

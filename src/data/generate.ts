@@ -108,12 +108,7 @@ export async function listWorkspace(workspace: string, globs?: readonly string[]
   return out;
 }
 
-async function propose(
-  model: ChatModel,
-  messages: ReturnType<typeof buildGeneratorMessages>,
-  seed: number,
-  signal?: AbortSignal,
-): Promise<GeneratedGoal[]> {
+async function propose(model: ChatModel, messages: ReturnType<typeof buildGeneratorMessages>, seed: number, signal?: AbortSignal): Promise<GeneratedGoal[]> {
   let msgs = messages;
   let errors: string[] = [];
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -168,11 +163,8 @@ async function verify(o: GenerateOptions, g: GeneratedGoal, workspaceRel: string
       { status: report.status, answer: report.answer, reason: report.reason },
       { trajectory: trajectoryText(report), workspace: temp, ...(o.signal ? { signal: o.signal } : {}) },
     );
-    const open = g.criteria
-      .map((c, i) => ({ c, v: r.criteria.find((x) => x.criterion === i + 1) }))
-      .filter((x) => !x.v || x.v.met === null);
-    if (open.length)
-      return { keep: false, reason: `not settleable: the judge cannot check ${open.map((x) => JSON.stringify(x.c)).join(', ')}` };
+    const open = g.criteria.map((c, i) => ({ c, v: r.criteria.find((x) => x.criterion === i + 1) })).filter((x) => !x.v || x.v.met === null);
+    if (open.length) return { keep: false, reason: `not settleable: the judge cannot check ${open.map((x) => JSON.stringify(x.c)).join(', ')}` };
     const passed = r.score >= 1;
     if (!passed && !r.criteria.some((x) => x.met === false))
       return { keep: false, reason: `unsettled: the reference run scored ${r.score} but no criterion is stated as unmet` };

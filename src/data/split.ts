@@ -6,12 +6,7 @@
  */
 import { Rng, seedRng } from '../gepa/rng.js';
 
-export function splitTrainVal<T>(
-  items: readonly T[],
-  seed: number,
-  stratum: (item: T) => string,
-  valShare = 1 / 3,
-): { train: T[]; val: T[] } {
+export function splitTrainVal<T>(items: readonly T[], seed: number, stratum: (item: T) => string, valShare = 1 / 3): { train: T[]; val: T[] } {
   if (items.length < 2) return { train: [...items], val: [...items] };
   const rng = new Rng(seedRng(seed));
   const groups = new Map<string, T[]>();

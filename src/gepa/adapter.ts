@@ -59,9 +59,5 @@ export interface GepaAdapter<Example = unknown, Output = unknown, Trajectory = u
   ): ReflectiveDataset | Promise<ReflectiveDataset>;
 
   /** Optional: propose new texts yourself instead of GEPA's reflection prompt. */
-  proposeNewTexts?(
-    candidate: Candidate,
-    dataset: ReflectiveDataset,
-    components: string[],
-  ): Record<string, string> | Promise<Record<string, string>>;
+  proposeNewTexts?(candidate: Candidate, dataset: ReflectiveDataset, components: string[]): Record<string, string> | Promise<Record<string, string>>;
 }

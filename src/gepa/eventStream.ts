@@ -28,17 +28,45 @@ export function isProposal(r: IterationRecord): boolean {
 export function eventLines(e: GepaProgressEvent): Record<string, unknown>[] {
   switch (e.type) {
     case 'start':
-      return [{ type: 'start', resumed: e.resumed, iteration: e.iteration, metric_calls: e.metricCalls, max_metric_calls: e.maxMetricCalls, candidates: e.candidates }];
+      return [
+        {
+          type: 'start',
+          resumed: e.resumed,
+          iteration: e.iteration,
+          metric_calls: e.metricCalls,
+          max_metric_calls: e.maxMetricCalls,
+          candidates: e.candidates,
+        },
+      ];
     case 'metric_call':
       return [];
     case 'iteration': {
       const r = e.record;
       const out: Record<string, unknown>[] = [{ type: 'iteration', ...r }];
       if (isProposal(r)) {
-        out.push({ type: 'proposal', iteration: r.iteration, kind: r.kind, parents: r.parents, components: r.components, split: r.split, batch: r.batch, parent_sum: r.parent_sum, child_sum: r.child_sum, outcome: r.outcome, chain: r.chain });
+        out.push({
+          type: 'proposal',
+          iteration: r.iteration,
+          kind: r.kind,
+          parents: r.parents,
+          components: r.components,
+          split: r.split,
+          batch: r.batch,
+          parent_sum: r.parent_sum,
+          child_sum: r.child_sum,
+          outcome: r.outcome,
+          chain: r.chain,
+        });
       }
       if (r.new_candidate !== null && r.kind !== 'seed') {
-        out.push({ type: 'acceptance', iteration: r.iteration, candidate: r.new_candidate, parents: r.parents, val_score: r.val_score, found_at_metric_calls: r.metric_calls });
+        out.push({
+          type: 'acceptance',
+          iteration: r.iteration,
+          candidate: r.new_candidate,
+          parents: r.parents,
+          val_score: r.val_score,
+          found_at_metric_calls: r.metric_calls,
+        });
       }
       return out;
     }

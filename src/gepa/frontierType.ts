@@ -27,7 +27,9 @@ export function frontierKeys(type: FrontierType, valSize: number, objectives: Re
   const instances = Array.from({ length: valSize }, (_, i) => `i:${i}`);
   const names = Object.keys(objectives).map((n) => `o:${n}`);
   if (type !== 'instance' && !names.length) {
-    throw new FrontierTypeError(`frontier_type "${type}" needs objective scores, but the adapter returned none for the seed candidate (use frontier_type "instance", or a metric that returns objective scores)`);
+    throw new FrontierTypeError(
+      `frontier_type "${type}" needs objective scores, but the adapter returned none for the seed candidate (use frontier_type "instance", or a metric that returns objective scores)`,
+    );
   }
   return type === 'instance' ? instances : type === 'objective' ? names : [...instances, ...names];
 }

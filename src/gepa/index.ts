@@ -28,7 +28,8 @@ export { makeEvaluator, recordsOf, GepaAdapterError, type Evaluate, type Evaluat
 export type { EvalOutput, EvalRequest } from './state.js';
 export type { Candidate, GepaRunState, IterationOutcome, IterationRecord, StopReason } from './types.js';
 
-export interface OptimizeFilesOptions extends Omit<OptimizeOptions<DefaultExample>, 'adapter' | 'trainset' | 'valset' | 'testset' | 'seedCandidate' | 'reflectionModel'> {
+export interface OptimizeFilesOptions
+  extends Omit<OptimizeOptions<DefaultExample>, 'adapter' | 'trainset' | 'valset' | 'testset' | 'seedCandidate' | 'reflectionModel'> {
   trainFile: string;
   valFile: string;
   /** Held-out set scored with the chosen candidate at the end. */
@@ -51,7 +52,21 @@ export interface OptimizeFilesOptions extends Omit<OptimizeOptions<DefaultExampl
 
 /** `gepa-aime optimize --train --val --seed-prompt ...` in one call. */
 export async function optimizeFiles(o: OptimizeFilesOptions): Promise<GepaResult> {
-  const { trainFile, valFile, testFile, seedPrompt, extraSeedPrompts, taskModel, reflectionModel, metricModule, metric: metricFn, metricId: givenMetricId, componentName, taskSampling, ...rest } = o;
+  const {
+    trainFile,
+    valFile,
+    testFile,
+    seedPrompt,
+    extraSeedPrompts,
+    taskModel,
+    reflectionModel,
+    metricModule,
+    metric: metricFn,
+    metricId: givenMetricId,
+    componentName,
+    taskSampling,
+    ...rest
+  } = o;
   const testset = testFile ? await loadDataset(testFile) : undefined;
   const [trainset, valset, metric, metricId] = await Promise.all([
     loadDataset(trainFile),
@@ -66,5 +81,14 @@ export async function optimizeFiles(o: OptimizeFilesOptions): Promise<GepaResult
     ...(metric ? { metric, ...(metricId ? { metricId } : {}) } : {}),
     ...(taskSampling ? { sampling: taskSampling } : {}),
   });
-  return optimize({ ...rest, adapter, trainset, valset, ...(testset ? { testset } : {}), seedCandidate: { [component]: seedPrompt }, ...(extraSeedPrompts?.length ? { extraSeeds: extraSeedPrompts.map((p) => ({ [component]: p })) } : {}), reflectionModel });
+  return optimize({
+    ...rest,
+    adapter,
+    trainset,
+    valset,
+    ...(testset ? { testset } : {}),
+    seedCandidate: { [component]: seedPrompt },
+    ...(extraSeedPrompts?.length ? { extraSeeds: extraSeedPrompts.map((p) => ({ [component]: p })) } : {}),
+    reflectionModel,
+  });
 }

@@ -139,8 +139,7 @@ export function recordParentScores(run: GepaRunState, w: IterationWork): Iterati
   return { ...w, parentScores: cachedScores(run, parentOf(run, w), 'train', w.batch) };
 }
 
-export const parentPerfect = (run: GepaRunState, w: IterationWork): boolean =>
-  w.parentScores.every((s) => s >= run.settings.perfect_score);
+export const parentPerfect = (run: GepaRunState, w: IterationWork): boolean => w.parentScores.every((s) => s >= run.settings.perfect_score);
 
 /** Pick the component(s) to rewrite and advance the round-robin pointer (the parent's, or the chain's). */
 export function chooseComponents(run: GepaRunState, w: IterationWork): { run: GepaRunState; work: IterationWork } {

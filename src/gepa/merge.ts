@@ -59,7 +59,15 @@ function findTriplet(
       .filter((a) => !merge.triplets.some(([ti, tj, ta]) => ti === i && tj === j && ta === a))
       .filter((a) => candidates[a]!.valScore <= candidates[i]!.valScore && candidates[a]!.valScore <= candidates[j]!.valScore)
       .filter((a) => complementary(names, candidates[a]!.components, candidates[i]!.components, candidates[j]!.components));
-    if (common.length) return [i, j, rng.weighted(common, common.map((a) => candidates[a]!.valScore))];
+    if (common.length)
+      return [
+        i,
+        j,
+        rng.weighted(
+          common,
+          common.map((a) => candidates[a]!.valScore),
+        ),
+      ];
   }
   return null;
 }
@@ -99,7 +107,13 @@ export function mergeSubsample(s1: readonly number[], s2: readonly number[], rng
     const take = Math.min(bucket.length, each, want - chosen.length);
     if (take > 0) chosen.push(...rng.sample(bucket, take));
   }
-  if (chosen.length < want) chosen.push(...rng.sample(ids.filter((k) => !chosen.includes(k)), want - chosen.length));
+  if (chosen.length < want)
+    chosen.push(
+      ...rng.sample(
+        ids.filter((k) => !chosen.includes(k)),
+        want - chosen.length,
+      ),
+    );
   return chosen;
 }
 
@@ -110,7 +124,10 @@ export function proposeMerge(
   merge: MergeState,
   rng: Rng,
 ): { proposal: MergeProposal | null; merge: MergeState } {
-  const pool = nonDominated(frontier, candidates.map((c) => c.valScore));
+  const pool = nonDominated(
+    frontier,
+    candidates.map((c) => c.valScore),
+  );
   if (pool.length < 2 || candidates.length < 3) return { proposal: null, merge };
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const triplet = findTriplet(candidates, pool, names, merge, rng);

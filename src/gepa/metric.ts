@@ -55,7 +55,12 @@ export function normalizeMetricValue(value: unknown, example: DefaultExample, so
     const ctx = contextLines(example);
     return { score: value, feedback: `The response scored ${value}. The expected answer is '${example.answer}'.${ctx ? `\n${ctx}` : ''}` };
   }
-  if (value !== null && typeof value === 'object' && typeof (value as { score?: unknown }).score === 'number' && Number.isFinite((value as { score: number }).score)) {
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { score?: unknown }).score === 'number' &&
+    Number.isFinite((value as { score: number }).score)
+  ) {
     const v = value as { score: number; feedback?: unknown };
     return { score: v.score, feedback: typeof v.feedback === 'string' ? v.feedback : `The response scored ${v.score}.` };
   }

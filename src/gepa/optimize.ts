@@ -106,7 +106,8 @@ function checkResumable(saved: GepaRunState, fresh: GepaRunState, runDir: string
   if (hashJson(saved.exampleIds.train) !== hashJson(fresh.exampleIds.train)) problems.push('the train set differs');
   if (hashJson(saved.exampleIds.val) !== hashJson(fresh.exampleIds.val)) problems.push('the validation set differs');
   if (hashCandidate(saved.seedCandidate) !== hashCandidate(fresh.seedCandidate)) problems.push('the seed candidate differs');
-  if (hashJson((saved.extraSeeds ?? []).map(hashCandidate)) !== hashJson((fresh.extraSeeds ?? []).map(hashCandidate))) problems.push('the further seed candidates differ');
+  if (hashJson((saved.extraSeeds ?? []).map(hashCandidate)) !== hashJson((fresh.extraSeeds ?? []).map(hashCandidate)))
+    problems.push('the further seed candidates differ');
   const changed = changedAlgorithmKeys(saved.settings, fresh.settings);
   if (changed.length) problems.push(`settings changed: ${changed.join(', ')}`);
   for (const key of new Set([...Object.keys(saved.scoreIdentity), ...Object.keys(fresh.scoreIdentity)])) {
@@ -197,9 +198,23 @@ async function optimizeRun<E>(o: OptimizeOptions<E>, trace: GepaTrace | null): P
   const testScore = async (r: GepaRunState): Promise<TestScore | undefined> => {
     if (!o.testset?.length || !r.candidates.length) return undefined;
     const best = buildResult(r, { wallS: 0, stopReason: null, runDir }).bestCandidate;
-    const evaluate = makeEvaluator({ adapter: o.adapter, trainset: [], valset: o.testset, maxConcurrency: settings.max_concurrency, ...(o.signal ? { signal: o.signal } : {}) });
+    const evaluate = makeEvaluator({
+      adapter: o.adapter,
+      trainset: [],
+      valset: o.testset,
+      maxConcurrency: settings.max_concurrency,
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
     const indices = o.testset.map((_, i) => i);
-    const out = await evaluate({ split: 'val', candidate: best, hash: hashCandidate(best), indices, captureTraces: false, scoreKey: r.scoreKey, metricCallsBefore: 0 });
+    const out = await evaluate({
+      split: 'val',
+      candidate: best,
+      hash: hashCandidate(best),
+      indices,
+      captureTraces: false,
+      scoreKey: r.scoreKey,
+      metricCallsBefore: 0,
+    });
     const scores = out.entries.map((e) => e.record.score);
     return { score: scores.reduce((a, b) => a + b, 0) / scores.length, scores, metricCalls: scores.length };
   };
@@ -255,7 +270,10 @@ async function optimizeRun<E>(o: OptimizeOptions<E>, trace: GepaTrace | null): P
     return result;
   }
   if (output.status === 'failed') {
-    throw new GepaRunError(`GEPA optimisation failed: ${output.error}`, saved ? buildResult(saved, { wallS: wallMs() / 1000, stopReason: null, runDir }) : null);
+    throw new GepaRunError(
+      `GEPA optimisation failed: ${output.error}`,
+      saved ? buildResult(saved, { wallS: wallMs() / 1000, stopReason: null, runDir }) : null,
+    );
   }
   const result = await finish(output.run, output.stopReason);
   emit({ type: 'done', result });

@@ -48,13 +48,18 @@ function renderValue(value: unknown, level: number): string {
     const entries = Object.entries(value);
     return entries.length ? entries.map(([k, v]) => `${h} ${k}\n${renderValue(v, level + 1)}`).join('') : '\n';
   }
-  return `${typeof value === 'string' ? value.trim() : JSON.stringify(value) ?? String(value)}\n\n`;
+  return `${typeof value === 'string' ? value.trim() : (JSON.stringify(value) ?? String(value))}\n\n`;
 }
 
 /** Records as Markdown: `# Example n`, one `## key` section per field, nested fields one level deeper. */
 export function renderSideInfo(records: readonly ReflectiveRecord[]): string {
   return records
-    .map((record, i) => `# Example ${i + 1}\n${Object.entries(record).map(([k, v]) => `## ${k}\n${renderValue(v, 3)}`).join('')}`)
+    .map(
+      (record, i) =>
+        `# Example ${i + 1}\n${Object.entries(record)
+          .map(([k, v]) => `## ${k}\n${renderValue(v, 3)}`)
+          .join('')}`,
+    )
     .join('\n\n');
 }
 
@@ -100,7 +105,11 @@ export function extractInstruction(reply: string): string {
       blocks.push([open, f.line]);
     }
   }
-  const body = (from: number, to: number) => lines.slice(from + 1, to).join('\n').trim();
+  const body = (from: number, to: number) =>
+    lines
+      .slice(from + 1, to)
+      .join('\n')
+      .trim();
   for (let b = blocks.length - 1; b >= 0; b--) {
     const text = body(blocks[b]![0], blocks[b]![1]);
     if (text) return text;
@@ -132,7 +141,11 @@ export async function proposeWithModel(o: ProposeWithModelOptions): Promise<Reco
     const records = o.dataset[name];
     if (!records?.length) continue; // nothing to learn from for this component
     const prompt = renderReflectionPrompt(o.template, o.candidate[name] ?? '', records);
-    const reply = await o.model.complete({ messages: [{ role: 'user', content: prompt }], purpose: 'gepa.reflection', ...(o.signal ? { signal: o.signal } : {}) });
+    const reply = await o.model.complete({
+      messages: [{ role: 'user', content: prompt }],
+      purpose: 'gepa.reflection',
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
     o.onUsage?.(reply.usage);
     const text = extractInstruction(reply.content);
     if (text) texts[name] = text;

@@ -9,13 +9,7 @@ import type { Rng } from './rng.js';
 export type CandidateSelection = (typeof CANDIDATE_SELECTIONS)[number];
 export type ComponentSelection = (typeof COMPONENT_SELECTIONS)[number];
 
-export function selectParent(
-  strategy: CandidateSelection,
-  frontier: Frontier,
-  aggScores: readonly number[],
-  rng: Rng,
-  epsilon: number,
-): number {
+export function selectParent(strategy: CandidateSelection, frontier: Frontier, aggScores: readonly number[], rng: Rng, epsilon: number): number {
   switch (strategy) {
     case 'pareto':
       return selectFromFrontier(frontier, aggScores, rng);
@@ -31,11 +25,7 @@ export function selectParent(
  * Round-robin walks each candidate's own pointer, so every lineage takes turns
  * over all components; `all` rewrites every component at once.
  */
-export function selectComponents(
-  strategy: ComponentSelection,
-  names: readonly string[],
-  pointer: number,
-): { components: string[]; nextPointer: number } {
+export function selectComponents(strategy: ComponentSelection, names: readonly string[], pointer: number): { components: string[]; nextPointer: number } {
   if (strategy === 'all') return { components: [...names], nextPointer: pointer };
   const i = pointer % names.length;
   return { components: [names[i]!], nextPointer: (i + 1) % names.length };

@@ -68,7 +68,8 @@ export function resolveSettings(input: GepaSettingsInput = {}): GepaSettings {
   if (stop.max_reflection_tokens !== null && !(Number.isInteger(stop.max_reflection_tokens) && stop.max_reflection_tokens > 0)) {
     throw new GepaSettingsError('invalid GEPA settings: max_reflection_tokens: expected an integer > 0 or null');
   }
-  if (stop.target_score !== null && !Number.isFinite(stop.target_score)) throw new GepaSettingsError('invalid GEPA settings: target_score: expected a number or null');
+  if (stop.target_score !== null && !Number.isFinite(stop.target_score))
+    throw new GepaSettingsError('invalid GEPA settings: target_score: expected a number or null');
   if (stop.max_wall_s !== null && !(stop.max_wall_s > 0)) throw new GepaSettingsError('invalid GEPA settings: max_wall_s: expected a number > 0 or null');
   return { ...parsed.data.offline, ...stop };
 }

@@ -14,8 +14,7 @@ import type { GepaRunState } from './types.js';
  * or its proposal was evaluated before. After this many in a row (three epochs
  * per candidate the selection can pick) nothing new is being learned.
  */
-export const idleLimit = (run: GepaRunState): number =>
-  Math.max(20, 3 * Math.ceil(run.trainSize / run.settings.minibatch_size) * selectable(run).length);
+export const idleLimit = (run: GepaRunState): number => Math.max(20, 3 * Math.ceil(run.trainSize / run.settings.minibatch_size) * selectable(run).length);
 
 export const stalled = (run: GepaRunState): boolean => run.idle >= idleLimit(run);
 

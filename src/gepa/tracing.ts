@@ -48,7 +48,10 @@ export class GepaTrace {
     );
     try {
       const out = await withContext(contextWithSpan(span, this.iterationCtx()), fn);
-      span.setAttribute('gepa.score_sum', out.entries.reduce((n, e) => n + e.record.score, 0));
+      span.setAttribute(
+        'gepa.score_sum',
+        out.entries.reduce((n, e) => n + e.record.score, 0),
+      );
       return out;
     } catch (err) {
       markError(span, errorType(err), err instanceof Error ? err.message : String(err));
@@ -59,7 +62,11 @@ export class GepaTrace {
   }
 
   async reflect(input: ReflectRequest, fn: () => Promise<ReflectOutput>): Promise<ReflectOutput> {
-    const span = startSpan('gepa.reflect', { 'gepa.iteration': input.iteration, 'gepa.components': input.components, 'gepa.examples': input.batch.length }, this.iterationCtx());
+    const span = startSpan(
+      'gepa.reflect',
+      { 'gepa.iteration': input.iteration, 'gepa.components': input.components, 'gepa.examples': input.batch.length },
+      this.iterationCtx(),
+    );
     try {
       const out = await withContext(contextWithSpan(span, this.iterationCtx()), fn);
       span.setAttribute('gepa.proposed', Object.keys(out.texts));

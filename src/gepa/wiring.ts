@@ -43,14 +43,16 @@ export interface GepaWiring<E> {
 }
 
 export function provideGepaMachine<E>(w: GepaWiring<E>) {
-  const evaluate = w.evaluate ?? makeEvaluator({
-    adapter: w.adapter,
-    trainset: w.trainset,
-    valset: w.valset,
-    maxConcurrency: w.settings.max_concurrency,
-    ...(w.signal ? { signal: w.signal } : {}),
-    ...(w.onMetricCall ? { onMetricCall: w.onMetricCall } : {}),
-  });
+  const evaluate =
+    w.evaluate ??
+    makeEvaluator({
+      adapter: w.adapter,
+      trainset: w.trainset,
+      valset: w.valset,
+      maxConcurrency: w.settings.max_concurrency,
+      ...(w.signal ? { signal: w.signal } : {}),
+      ...(w.onMetricCall ? { onMetricCall: w.onMetricCall } : {}),
+    });
   const reflect = makeReflector({
     adapter: w.adapter,
     template: w.settings.reflection_prompt_template,

@@ -87,12 +87,7 @@ export interface CheckResult {
   judge: string;
 }
 
-export async function checkJudge(
-  s: JudgeScoring,
-  examples: LabelledExample[],
-  tolerance: number,
-  signal?: AbortSignal,
-): Promise<CheckResult> {
+export async function checkJudge(s: JudgeScoring, examples: LabelledExample[], tolerance: number, signal?: AbortSignal): Promise<CheckResult> {
   const rows: CheckRow[] = [];
   for (const e of examples) {
     const r = await judgeRun(

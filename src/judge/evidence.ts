@@ -50,21 +50,14 @@ export async function gatherEvidence(rubric: Rubric, o: EvidenceOptions): Promis
   return out;
 }
 
-async function fileEvidence(
-  workspace: string,
-  rel: string,
-  texts: string[],
-  guard: ProtectedPaths,
-  o: EvidenceOptions,
-): Promise<FileEvidence> {
+async function fileEvidence(workspace: string, rel: string, texts: string[], guard: ProtectedPaths, o: EvidenceOptions): Promise<FileEvidence> {
   const base = { path: rel, bytes: 0, excerpt: '', searches: texts.map((text) => ({ text, line: null })) };
   // The tools' own contained open: O_NOFOLLOW, the descriptor re-checked, hard links and protected paths refused.
   let opened: Awaited<ReturnType<typeof openForRead>>;
   try {
     opened = await openForRead({ workspace, protectedPaths: guard }, rel, rel);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
-      return { ...base, state: 'missing' };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return { ...base, state: 'missing' };
     if (err instanceof SandboxError) return { ...base, state: 'refused', note: err.message };
     return { ...base, state: 'refused', note: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
   }
@@ -109,8 +102,7 @@ export function renderChecks(evidence: FileEvidence[]): string {
             ? `file ${e.path}: missing`
             : `file ${e.path}: ${e.state}${e.note ? ` (${e.note})` : ''}`;
       const searches = e.searches.map(
-        (s) =>
-          `search "${s.text}" in ${e.path}: ${e.state !== 'exists' ? 'not searched' : s.line === null ? 'not found' : `found at line ${s.line}`}`,
+        (s) => `search "${s.text}" in ${e.path}: ${e.state !== 'exists' ? 'not searched' : s.line === null ? 'not found' : `found at line ${s.line}`}`,
       );
       return [head, ...searches];
     })

@@ -24,8 +24,7 @@ export class JudgeError extends AppError {
 
 /** True for a judge failure anywhere in a cause chain (scorers wrap errors). */
 export function isJudgeError(err: unknown): boolean {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = (e as Error & { cause?: unknown }).cause, depth++)
-    if (e.name === 'JudgeError') return true;
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = (e as Error & { cause?: unknown }).cause, depth++) if (e.name === 'JudgeError') return true;
   return false;
 }
 

@@ -80,8 +80,7 @@ export function trajectoryText(report: {
   for (const a of report.actors ?? []) {
     lines.push(`subtask [${a.taskId}] ${a.status}: ${a.summary.slice(0, 600)}`);
     for (const s of a.steps ?? []) {
-      if (s.action)
-        lines.push(`  ${s.action.tool}(${s.action.arguments.slice(0, 200)}) -> ${s.observation.replace(/\s+/g, ' ').slice(0, 200)}`);
+      if (s.action) lines.push(`  ${s.action.tool}(${s.action.arguments.slice(0, 200)}) -> ${s.observation.replace(/\s+/g, ' ').slice(0, 200)}`);
     }
   }
   return lines.join('\n').slice(0, MAX_TRAJECTORY);

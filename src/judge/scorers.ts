@@ -66,10 +66,7 @@ export async function judgeRun(
     workspace,
     ...(workspace && s.protectedPaths ? { protectedPaths: s.protectedPaths(workspace) } : {}),
   });
-  const v = await s.judge.judge(
-    { goal: example.input, rubric, run, ...(extra.trajectory ? { trajectory: extra.trajectory } : {}), evidence },
-    extra.signal,
-  );
+  const v = await s.judge.judge({ goal: example.input, rubric, run, ...(extra.trajectory ? { trajectory: extra.trajectory } : {}), evidence }, extra.signal);
   return { score: v.score, feedback: v.feedback, judge: s.judge.identityFor(rubric), criteria: v.criteria, rubric, cached: v.cached };
 }
 
@@ -80,9 +77,7 @@ export function judgeGoalScorer(s: JudgeScoring) {
   return withIdentity(s, async (_input: string, output: string, _expected: string | undefined, example: ExampleLike) => {
     const report = example['report'] as ReportLike | undefined;
     const workspace = typeof example['runWorkspace'] === 'string' ? example['runWorkspace'] : null;
-    const run: JudgeRun = report
-      ? { status: report.status, answer: report.answer, reason: report.reason }
-      : { status: 'completed', answer: output };
+    const run: JudgeRun = report ? { status: report.status, answer: report.answer, reason: report.reason } : { status: 'completed', answer: output };
     const r = await judgeRun(s, example, run, { ...(report ? { trajectory: trajectoryText(report) } : {}), workspace });
     return { score: r.score, feedback: r.feedback, judge: r.judge, criteria: r.criteria };
   });

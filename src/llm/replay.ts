@@ -65,7 +65,10 @@ export class ReplayStore {
       text = fs.readFileSync(file, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new ModelError(`replay file ${file} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(err)})`}; record one with --record ${file}`, 'config');
+      throw new ModelError(
+        `replay file ${file} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(err)})`}; record one with --record ${file}`,
+        'config',
+      );
     }
     let records: unknown[];
     try {
@@ -112,7 +115,8 @@ export class ReplayStore {
 
   private byPurpose(): string {
     const counts = new Map<string, number>();
-    for (const s of this.slots) if (!s.used) counts.set(s.exchange.request.purpose ?? 'unlabelled', (counts.get(s.exchange.request.purpose ?? 'unlabelled') ?? 0) + 1);
+    for (const s of this.slots)
+      if (!s.used) counts.set(s.exchange.request.purpose ?? 'unlabelled', (counts.get(s.exchange.request.purpose ?? 'unlabelled') ?? 0) + 1);
     const parts = [...counts.entries()].map(([p, n]) => `${n} ${p}`);
     return parts.length ? ` (${parts.join(', ')})` : '';
   }
@@ -129,7 +133,8 @@ function placeOf(request: Pick<RecordedRequest, 'purpose' | 'callId'>, ordinal: 
   return request.callId ?? `${request.purpose ?? 'unlabelled'} call ${ordinal}`;
 }
 
-const firstUserLine = (r: Pick<RecordedRequest, 'messages'>) => (r.messages.find((m) => m.role === 'user')?.content ?? '').trim().split('\n').slice(0, 2).join('\n');
+const firstUserLine = (r: Pick<RecordedRequest, 'messages'>) =>
+  (r.messages.find((m) => m.role === 'user')?.content ?? '').trim().split('\n').slice(0, 2).join('\n');
 const toolNames = (r: Pick<RecordedRequest, 'tools'>) => (r.tools ?? []).map((t) => t.name).join(',');
 
 /** The same kind of answer about the same subject: drift in the details is allowed, a different question is not. */
@@ -151,7 +156,8 @@ const clip = (text: string, max = 100) => {
 export function shortDiff(recorded: RecordedRequest, now: Pick<ChatRequest, 'messages' | 'tools' | 'responseFormat' | 'purpose'>): string {
   if ((recorded.purpose ?? '') !== (now.purpose ?? '')) return `purpose: recorded ${clip(recorded.purpose ?? '')}, now ${clip(now.purpose ?? '')}`;
   if (toolNames(recorded) !== toolNames(now)) return `tools: recorded [${toolNames(recorded)}], now [${toolNames(now)}]`;
-  if ((recorded.responseFormat?.name ?? '') !== (now.responseFormat?.name ?? '')) return `response format: recorded ${clip(recorded.responseFormat?.name ?? 'none')}, now ${clip(now.responseFormat?.name ?? 'none')}`;
+  if ((recorded.responseFormat?.name ?? '') !== (now.responseFormat?.name ?? ''))
+    return `response format: recorded ${clip(recorded.responseFormat?.name ?? 'none')}, now ${clip(now.responseFormat?.name ?? 'none')}`;
   const n = Math.max(recorded.messages.length, now.messages.length);
   for (let i = 0; i < n; i++) {
     const a = recorded.messages[i];
@@ -188,7 +194,9 @@ export class ReplayModel implements ChatModel {
 function isExchange(value: unknown): value is RecordedExchange {
   if (typeof value !== 'object' || value === null) return false;
   const e = value as Partial<RecordedExchange>;
-  return typeof e.request === 'object' && e.request !== null && Array.isArray(e.request.messages) && (typeof e.response === 'object' || typeof e.error === 'object');
+  return (
+    typeof e.request === 'object' && e.request !== null && Array.isArray(e.request.messages) && (typeof e.response === 'object' || typeof e.error === 'object')
+  );
 }
 
 function isRunHeader(value: unknown): value is RecordedRunHeader {

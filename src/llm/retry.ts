@@ -78,7 +78,11 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, opts: R
       if (n >= total) throw gaveUp(error, n);
       const retryAfter = error instanceof ProviderError ? error.retryAfterMs : undefined;
       if (retryAfter !== undefined && retryAfter > opts.policy.maxRetryAfterMs) {
-        throw new ModelError(`${error.message} (the server asked to retry after ${Math.round(retryAfter / 1000)} s; not waiting that long)`, error.kind, error.status);
+        throw new ModelError(
+          `${error.message} (the server asked to retry after ${Math.round(retryAfter / 1000)} s; not waiting that long)`,
+          error.kind,
+          error.status,
+        );
       }
       const delayMs = retryAfter ?? backoffDelay(n - 1, opts.policy, random);
       opts.onRetry?.({ attempt: n, delayMs, error });

@@ -32,7 +32,10 @@ export class ScriptedModel implements ChatModel {
     this.requests.push(request);
     const next = this.queue.shift();
     if (next === undefined) {
-      throw new ModelError(`scripted model "${this.id}" has no reply left for request #${this.requests.length} (${request.purpose ?? 'unknown purpose'})`, 'exhausted');
+      throw new ModelError(
+        `scripted model "${this.id}" has no reply left for request #${this.requests.length} (${request.purpose ?? 'unknown purpose'})`,
+        'exhausted',
+      );
     }
     if (next instanceof Error) throw next;
     const partial = typeof next === 'function' ? await next(request) : next;

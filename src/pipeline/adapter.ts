@@ -71,22 +71,38 @@ export interface TeamAdapter extends GepaAdapter<TeamExample, string, TeamTrajec
 }
 
 /** The seed's fail-fast checks, in its order. */
-export function checkTeamAdapter(team: TeamDef, primary: string | undefined, components: Record<string, string[]> | undefined, hasScorer: boolean, registry: ComponentRegistry): { primary: string; components: Record<string, string[]> } {
+export function checkTeamAdapter(
+  team: TeamDef,
+  primary: string | undefined,
+  components: Record<string, string[]> | undefined,
+  hasScorer: boolean,
+  registry: ComponentRegistry,
+): { primary: string; components: Record<string, string[]> } {
   const names = Object.keys(team.agents);
   if (!names.length) throw new TeamAdapterError('the team has no agents');
   if (primary === undefined) throw new TeamAdapterError(`no primary agent: name the agent whose output is scored (primary: one of ${names.join(', ')})`);
   if (!Object.hasOwn(team.agents, primary)) throw new TeamAdapterError(`primary agent "${primary}" not found; it must be one of ${names.join(', ')}`);
   if (!hasScorer && !team.agents[primary]!.output_schema) {
-    throw new TeamAdapterError(`no scorer and the primary agent "${primary}" has no output_schema: give a scorer module (scorer: / --scorer), or an output_schema to the primary agent`);
+    throw new TeamAdapterError(
+      `no scorer and the primary agent "${primary}" has no output_schema: give a scorer module (scorer: / --scorer), or an output_schema to the primary agent`,
+    );
   }
-  if (!components) throw new TeamAdapterError(`no components mapping: say which components evolve per agent, e.g. components: {${names.map((n) => `${n}: [instruction]`).join(', ')}} ([] = frozen)`);
+  if (!components)
+    throw new TeamAdapterError(
+      `no components mapping: say which components evolve per agent, e.g. components: {${names.map((n) => `${n}: [instruction]`).join(', ')}} ([] = frozen)`,
+    );
   for (const agent of Object.keys(components)) {
-    if (!Object.hasOwn(team.agents, agent)) throw new TeamAdapterError(`agent "${agent}" in the components mapping not found; available: ${[...names].sort().join(', ')}`);
+    if (!Object.hasOwn(team.agents, agent))
+      throw new TeamAdapterError(`agent "${agent}" in the components mapping not found; available: ${[...names].sort().join(', ')}`);
   }
   const missing = names.filter((n) => !Object.hasOwn(components, n));
-  if (missing.length) throw new TeamAdapterError(`agents ${missing.map((m) => `"${m}"`).join(', ')} missing from the components mapping: every agent needs an entry ([] = frozen)`);
+  if (missing.length)
+    throw new TeamAdapterError(
+      `agents ${missing.map((m) => `"${m}"`).join(', ')} missing from the components mapping: every agent needs an entry ([] = frozen)`,
+    );
   for (const list of Object.values(components)) {
-    for (const c of list) if (!registry.has(c)) throw new TeamAdapterError(`no handler registered for component "${c}"; available: ${registry.names().join(', ')}`);
+    for (const c of list)
+      if (!registry.has(c)) throw new TeamAdapterError(`no handler registered for component "${c}"; available: ${registry.names().join(', ')}`);
   }
   return { primary, components };
 }
@@ -125,7 +141,18 @@ export function createTeamAdapter(o: TeamAdapterOptions): TeamAdapter {
     // As in the seed: an empty input runs nothing and its output is empty.
     if (!example.input) {
       const r = await score(example, '');
-      return { input: '', output: '', pipelineOutput: '', expected: example.expected ?? null, score: r.score, metadata: r.metadata, agents: {}, state: {}, totalUsage: null, error: null };
+      return {
+        input: '',
+        output: '',
+        pipelineOutput: '',
+        expected: example.expected ?? null,
+        score: r.score,
+        metadata: r.metadata,
+        agents: {},
+        state: {},
+        totalUsage: null,
+        error: null,
+      };
     }
     const run = await runTeam({
       team: applied,
@@ -142,7 +169,18 @@ export function createTeamAdapter(o: TeamAdapterOptions): TeamAdapter {
     // The primary's output: from state by its output_key, else the team's final output.
     const output = outputKey !== undefined && Object.hasOwn(run.state, outputKey) ? run.state[outputKey]! : run.output;
     const r = await score(example, output);
-    return { input: example.input, output, pipelineOutput: run.output, expected: example.expected ?? null, score: r.score, metadata: r.metadata, agents, state: run.state, totalUsage: totalUsage(agents), error: null };
+    return {
+      input: example.input,
+      output,
+      pipelineOutput: run.output,
+      expected: example.expected ?? null,
+      score: r.score,
+      metadata: r.metadata,
+      agents,
+      state: run.state,
+      totalUsage: totalUsage(agents),
+      error: null,
+    };
   }
 
   return {

@@ -39,8 +39,10 @@ export function applyCandidate(team: TeamDef, candidate: Candidate, registry: Co
     const spec = parseQualifiedName(qualified);
     if (!spec) continue;
     const current = agents[spec.agent];
-    if (!current || !Object.hasOwn(agents, spec.agent)) throw new CandidateError(`agent "${spec.agent}" (in "${qualified}") not found; available: ${Object.keys(team.agents).join(', ')}`);
-    if (!registry.has(spec.component)) throw new CandidateError(`no handler registered for component "${spec.component}" (in "${qualified}"); available: ${registry.names().join(', ')}`);
+    if (!current || !Object.hasOwn(agents, spec.agent))
+      throw new CandidateError(`agent "${spec.agent}" (in "${qualified}") not found; available: ${Object.keys(team.agents).join(', ')}`);
+    if (!registry.has(spec.component))
+      throw new CandidateError(`no handler registered for component "${spec.component}" (in "${qualified}"); available: ${registry.names().join(', ')}`);
     agents[spec.agent] = registry.get(spec.component).apply(current, value);
   }
   return { ...team, agents };

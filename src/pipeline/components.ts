@@ -105,7 +105,7 @@ export const outputSchemaHandler: ComponentHandler = {
     const { output_schema: _old, ...rest } = agent;
     return schema ? { ...rest, output_schema: schema } : rest;
   },
-  reflectionNote: 'This component is a JSON Schema for the agent\'s reply. Answer with the complete new JSON Schema (JSON) inside ``` fences.',
+  reflectionNote: "This component is a JSON Schema for the agent's reply. Answer with the complete new JSON Schema (JSON) inside ``` fences.",
   writeYaml: (doc, at, value) => {
     const path = [...at, 'output_schema'];
     const schema = parseSchemaText(value);
@@ -131,7 +131,9 @@ export function parseGenerationText(text: string, where: string): GenerationSett
   }
   const parsed = generationSchema.safeParse(value ?? {});
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown keys ${i.keys.join(', ')}` : `${i.path.join('.') || '(root)'}: expected ${i.message}`));
+    const issues = parsed.error.issues.map((i) =>
+      i.code === 'unrecognized_keys' ? `unknown keys ${i.keys.join(', ')}` : `${i.path.join('.') || '(root)'}: expected ${i.message}`,
+    );
     throw new ComponentValueError(`${where}: ${issues.join('; ')} (allowed: ${GENERATION_KEYS.join(', ')})`);
   }
   return Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)) as GenerationSettings;

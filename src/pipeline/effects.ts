@@ -54,7 +54,8 @@ export function agentTools(agent: AgentDef, tools: AgentTools | undefined): Tool
   const picked = new Map<string, Tool>();
   for (const name of agent.tools) {
     const bundle = tools.bundles.get(name);
-    if (!bundle) throw new TeamToolsError(`agent ${agent.name}: unknown tool bundle "${name}"; bundles: ${[...tools.bundles.keys()].sort().join(', ') || '(none)'}`);
+    if (!bundle)
+      throw new TeamToolsError(`agent ${agent.name}: unknown tool bundle "${name}"; bundles: ${[...tools.bundles.keys()].sort().join(', ') || '(none)'}`);
     for (const tool of bundle.tools) if (tool.name !== UPDATE_PROGRESS_TOOL) picked.set(tool.name, tool);
   }
   return [...picked.values()];
@@ -110,14 +111,28 @@ export async function runAgentTools(env: AgentEnv, input: RunToolsInput): Promis
   const outcomes: AgentToolOutcome[] = [];
   for (const [index, call] of input.calls.entries()) {
     if (limits && index >= limits.maxToolCalls) {
-      outcomes.push({ id: call.id, name: call.name, arguments: call.arguments, ok: false, observation: `not run: limit of ${limits.maxToolCalls} tool calls per step` });
+      outcomes.push({
+        id: call.id,
+        name: call.name,
+        arguments: call.arguments,
+        ok: false,
+        observation: `not run: limit of ${limits.maxToolCalls} tool calls per step`,
+      });
       continue;
     }
     let ok = false;
     let output: string;
     try {
       const invoke = () => invokeTool(granted, call, ctx);
-      ({ ok, output } = await (env.approval ? env.approval.run(call, input.agent.name, granted.find((t) => t.name === call.name), invoke, env.signal) : invoke()));
+      ({ ok, output } = await (env.approval
+        ? env.approval.run(
+            call,
+            input.agent.name,
+            granted.find((t) => t.name === call.name),
+            invoke,
+            env.signal,
+          )
+        : invoke()));
     } catch (err) {
       output = `${call.name} failed: ${errorMessage(err)}`;
     }

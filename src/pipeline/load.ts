@@ -37,7 +37,13 @@ export function loadTeamFile(file: string, opts: TeamLoadOptions = {}): LoadedTe
 export function parseTeamText(text: string, file: string, opts: TeamLoadOptions = {}): TeamDef {
   const src = parseSource(text, file, 'yaml');
   if (!isPlainObject(src.value)) {
-    throw new ConfigError({ file, line: src.lineOf([]) ?? 1, expected: 'a mapping with agents and workflow', found: src.value == null ? 'an empty file' : typeof src.value, text: 'a pipeline file must be a mapping with agents: and workflow:' });
+    throw new ConfigError({
+      file,
+      line: src.lineOf([]) ?? 1,
+      expected: 'a mapping with agents and workflow',
+      found: src.value == null ? 'an empty file' : typeof src.value,
+      text: 'a pipeline file must be a mapping with agents: and workflow:',
+    });
   }
   const dir = path.dirname(path.resolve(file));
   const registry = opts.components ?? componentHandlers;
@@ -47,7 +53,12 @@ export function parseTeamText(text: string, file: string, opts: TeamLoadOptions 
 
 // ---- cross-key rules, on the raw value (defensive: it may be anything) ----
 
-function walkNodes(node: unknown, at: PathSegment[], visit: (agent: string, at: PathSegment[]) => void, visitExit: (exit: unknown, at: PathSegment[]) => void): void {
+function walkNodes(
+  node: unknown,
+  at: PathSegment[],
+  visit: (agent: string, at: PathSegment[]) => void,
+  visitExit: (exit: unknown, at: PathSegment[]) => void,
+): void {
   if (typeof node === 'string') return visit(node, at);
   if (!isPlainObject(node)) return;
   if (node['type'] === 'agent' && typeof node['agent'] === 'string') return visit(node['agent'], [...at, 'agent']);
@@ -76,7 +87,8 @@ function teamChecks(v: unknown, dir: string, registry: ComponentRegistry): Check
       },
       (exit, at) => issues.push(...exitChecks(exit, at, known, oneOf)),
     );
-    for (const n of names) if (!used.has(n)) issues.push({ path: ['agents', n], expected: 'an agent the workflow uses', found: `"${n}", which no workflow step runs` });
+    for (const n of names)
+      if (!used.has(n)) issues.push({ path: ['agents', n], expected: 'an agent the workflow uses', found: `"${n}", which no workflow step runs` });
   }
 
   const primary = valueAt(v, ['primary']);
@@ -88,12 +100,14 @@ function teamChecks(v: unknown, dir: string, registry: ComponentRegistry): Check
       if (!known(agent)) issues.push({ path: ['components', agent], expected: oneOf, found: `unknown agent "${agent}"` });
       if (Array.isArray(list)) {
         list.forEach((c, i) => {
-          if (typeof c === 'string' && !registry.has(c)) issues.push({ path: ['components', agent, i], expected: `a component (${registry.names().join(', ')})` });
+          if (typeof c === 'string' && !registry.has(c))
+            issues.push({ path: ['components', agent, i], expected: `a component (${registry.names().join(', ')})` });
         });
       }
     }
     for (const n of names) {
-      if (!Object.hasOwn(components, n)) issues.push({ path: ['components'], expected: `an entry for every agent ([] = frozen)`, found: `no entry for "${n}"` });
+      if (!Object.hasOwn(components, n))
+        issues.push({ path: ['components'], expected: `an entry for every agent ([] = frozen)`, found: `no entry for "${n}"` });
     }
   }
 
@@ -109,7 +123,11 @@ function teamChecks(v: unknown, dir: string, registry: ComponentRegistry): Check
 
   const scorer = valueAt(v, ['scorer']);
   if (typeof scorer === 'string' && scorer && !fs.existsSync(path.resolve(dir, scorer))) {
-    issues.push({ path: ['scorer'], expected: 'a scorer module that exists (relative to the pipeline file)', found: `no file at ${path.resolve(dir, scorer)}` });
+    issues.push({
+      path: ['scorer'],
+      expected: 'a scorer module that exists (relative to the pipeline file)',
+      found: `no file at ${path.resolve(dir, scorer)}`,
+    });
   }
   return issues;
 }
@@ -166,7 +184,8 @@ function toAgent(name: string, a: RawAgent): AgentDef {
 function toTeam(raw: TeamFile, dir: string): TeamDef {
   const agents = Object.fromEntries(Object.entries(raw.agents).map(([n, a]) => [n, toAgent(n, a)]));
   // No workflow: the agents in the order written, one after another.
-  const workflow: WorkflowNode = raw.workflow !== undefined ? toNode(raw.workflow) : { type: 'sequential', steps: Object.keys(agents).map((agent) => ({ type: 'agent', agent })) };
+  const workflow: WorkflowNode =
+    raw.workflow !== undefined ? toNode(raw.workflow) : { type: 'sequential', steps: Object.keys(agents).map((agent) => ({ type: 'agent', agent })) };
   return {
     ...(raw.name !== undefined ? { name: raw.name } : {}),
     agents,

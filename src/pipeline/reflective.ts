@@ -76,7 +76,11 @@ export async function proposeTeamTexts(o: ProposeOptions): Promise<Record<string
     const handler = o.registry.get(spec.component);
     let prompt = renderReflectionPrompt(o.template, current, records.map(forPrompt));
     if (handler.reflectionNote) prompt += `\n\n${handler.reflectionNote}`;
-    const reply = await o.model.complete({ messages: [{ role: 'user', content: prompt }], purpose: 'gepa.reflection', ...(o.signal ? { signal: o.signal } : {}) });
+    const reply = await o.model.complete({
+      messages: [{ role: 'user', content: prompt }],
+      purpose: 'gepa.reflection',
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
     const text = extractInstruction(reply.content);
     // extractInstruction returns a reply of only empty fences as-is ("```\n```"): that proposes nothing.
     if (!text.replace(/```[^\n]*/g, '').trim()) continue;

@@ -117,7 +117,11 @@ export const teamFileSchema = mapping(
       .refine((a) => isPlainObject(a) && Object.keys(a).length > 0, { error: 'at least one agent' }),
     workflow: workflowNodeSchema.optional(),
     primary: name().optional(),
-    components: z.record(name(), list(text('a component name'), 'a list of component names ([] = frozen)'), { error: 'a mapping of agent name to a list of component names' }).optional(),
+    components: z
+      .record(name(), list(text('a component name'), 'a list of component names ([] = frozen)'), {
+        error: 'a mapping of agent name to a list of component names',
+      })
+      .optional(),
     share_session: flag().default(true),
     scorer: text('a module path (relative to this file)').optional(),
   },

@@ -58,7 +58,9 @@ export function normalizeScore(value: unknown, source: string): ScoreResult {
   if (isObject(value) && typeof value['score'] === 'number' && Number.isFinite(value['score'])) {
     return { score: value['score'], metadata: metadataOf(value) };
   }
-  throw new ScorerError(`${source} must return a finite number, {score, feedback?, dimension_scores?, actionable_guidance?} or [score, metadata]; it returned ${JSON.stringify(value) ?? String(value)}`);
+  throw new ScorerError(
+    `${source} must return a finite number, {score, feedback?, dimension_scores?, actionable_guidance?} or [score, metadata]; it returned ${JSON.stringify(value) ?? String(value)}`,
+  );
 }
 
 /** The fallback: exact match against `expected`. The feedback is ours (the seed has none): reflection needs words. */

@@ -69,7 +69,11 @@ export class TeamTrace {
     for (const a of this.agents.values()) this.endAgent(a);
     this.agents.clear();
     if (result) {
-      this.root.setAttributes({ 'gepa_aime.status': result.status, [GEN_AI.usageInputTokens]: result.usage.promptTokens, [GEN_AI.usageOutputTokens]: result.usage.completionTokens });
+      this.root.setAttributes({
+        'gepa_aime.status': result.status,
+        [GEN_AI.usageInputTokens]: result.usage.promptTokens,
+        [GEN_AI.usageOutputTokens]: result.usage.completionTokens,
+      });
       if (result.error !== null) markError(this.root, 'team_failed', result.error);
     }
     if (err !== undefined) markError(this.root, errorType(err), err instanceof Error ? err.message : String(err));
@@ -81,7 +85,11 @@ export class TeamTrace {
     let agent = this.agents.get(name);
     if (!agent || input.step === 0) {
       if (agent) this.endAgent(agent);
-      const span = startSpan(`${GEN_AI_OPERATION.invokeAgent} ${name}`, { [GEN_AI.operationName]: GEN_AI_OPERATION.invokeAgent, [GEN_AI.agentName]: name, [GEN_AI.agentId]: name }, this.ctx);
+      const span = startSpan(
+        `${GEN_AI_OPERATION.invokeAgent} ${name}`,
+        { [GEN_AI.operationName]: GEN_AI_OPERATION.invokeAgent, [GEN_AI.agentName]: name, [GEN_AI.agentId]: name },
+        this.ctx,
+      );
       agent = { span, ctx: contextWithSpan(span, this.ctx), input: 0, output: 0 };
       this.agents.set(name, agent);
     }

@@ -6,13 +6,7 @@
  * each other in their (fresh, per-provide) implementation maps.
  */
 import { fromPromise, type AnyActorLogic, type AnyStateMachine } from 'xstate';
-import {
-  pipelineAgentMachine,
-  type AgentToolOutcome,
-  type CallModelInput,
-  type CallModelResult,
-  type RunToolsInput,
-} from '../../machines/pipelineAgent.js';
+import { pipelineAgentMachine, type AgentToolOutcome, type CallModelInput, type CallModelResult, type RunToolsInput } from '../../machines/pipelineAgent.js';
 import { pipelineLoopMachine } from '../../machines/pipelineLoop.js';
 import { pipelineParallelMachine } from '../../machines/pipelineParallel.js';
 import { pipelineRunMachine } from '../../machines/pipelineRun.js';

@@ -45,9 +45,7 @@ export function makeEvalProcessor(deps: EvalProcessorDeps) {
     if (spec.metric) {
       // A job names a module for this process to import: only from the directory the worker's owner allowed.
       if (!deps.metricsDir)
-        throw new UnrecoverableError(
-          `worker ${deps.workerId} loads no metric modules (the job asks for ${spec.metric.path}); start it with --metrics-dir DIR`,
-        );
+        throw new UnrecoverableError(`worker ${deps.workerId} loads no metric modules (the job asks for ${spec.metric.path}); start it with --metrics-dir DIR`);
       const real = await fs.realpath(spec.metric.path).catch(() => null);
       if (real === null) throw new UnrecoverableError(`the metric module ${spec.metric.path} does not exist on worker ${deps.workerId}`);
       const rel = path.relative(deps.metricsDir, real);

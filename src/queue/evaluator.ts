@@ -102,9 +102,7 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
           (found) => {
             if (!found)
               reject(
-                new DistributedEvaluationError(
-                  `batch job ${job.id} is gone from Redis (was Redis restarted without persistence?); the run cannot finish`,
-                ),
+                new DistributedEvaluationError(`batch job ${job.id} is gone from Redis (was Redis restarted without persistence?); the run cannot finish`),
               );
           },
           () => undefined, // Redis unreachable for now: the connection retries, so does the next check

@@ -21,9 +21,7 @@ export const adapterSpecSchema = z.object({
 });
 export type AdapterSpec = z.output<typeof adapterSpecSchema>;
 
-export const defaultExampleSchema = z
-  .object({ input: text, answer: text, additional_context: z.record(z.string(), z.string()).default({}) })
-  .loose();
+export const defaultExampleSchema = z.object({ input: text, answer: text, additional_context: z.record(z.string(), z.string()).default({}) }).loose();
 
 export const evalChunkSchema = z.object({
   kind: z.literal('gepa.eval'),

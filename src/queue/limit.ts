@@ -131,13 +131,7 @@ export function endpointOf(model: ChatModel): string | null {
  * is `limit`, else `fallback` (the endpoint's max_concurrency); local models
  * (offline, replay) are left alone.
  */
-export function withSharedLimit(
-  models: ModelSet,
-  redis: Redis,
-  limit: number | undefined,
-  fallback: number,
-  opts: SharedLimitOptions = {},
-): ModelSet {
+export function withSharedLimit(models: ModelSet, redis: Redis, limit: number | undefined, fallback: number, opts: SharedLimitOptions = {}): ModelSet {
   const semaphores = new Map<string, SharedSemaphore>();
   const wrapped = new Map<ChatModel, ChatModel>();
   const wrap = (model: ChatModel): ChatModel => {

@@ -5,15 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {
-  loadDataset,
-  loadMetric,
-  createDefaultAdapter,
-  DEFAULT_COMPONENT,
-  optimize,
-  type GepaResult,
-  type OptimizeOptions,
-} from '../gepa/index.js';
+import { loadDataset, loadMetric, createDefaultAdapter, DEFAULT_COMPONENT, optimize, type GepaResult, type OptimizeOptions } from '../gepa/index.js';
 import type { DefaultExample } from '../gepa/dataset.js';
 import { hashJson, hashText } from '../gepa/hash.js';
 import type { ChatModel } from '../../contracts/llm.js';
@@ -39,20 +31,7 @@ export interface QueueOptimizeOptions
 }
 
 export async function optimizeOnQueue(o: QueueOptimizeOptions): Promise<GepaResult> {
-  const {
-    redisUrl,
-    trainFile,
-    valFile,
-    seedPrompt,
-    taskModel,
-    taskModelName,
-    reflectionModel,
-    metricModule,
-    chunkSize,
-    traceparent,
-    onStats,
-    ...rest
-  } = o;
+  const { redisUrl, trainFile, valFile, seedPrompt, taskModel, taskModelName, reflectionModel, metricModule, chunkSize, traceparent, onStats, ...rest } = o;
   await checkReachable(redisUrl);
   const [trainset, valset, metric, metricText] = await Promise.all([
     loadDataset(trainFile),
@@ -81,8 +60,7 @@ export async function optimizeOnQueue(o: QueueOptimizeOptions): Promise<GepaResu
     ...(traceparent ? { traceparent } : {}),
     ...(rest.onProgress
       ? {
-          onMetricCall: (metricCalls: number) =>
-            rest.onProgress?.({ type: 'metric_call', metricCalls, maxMetricCalls: rest.settings?.max_metric_calls ?? 0 }),
+          onMetricCall: (metricCalls: number) => rest.onProgress?.({ type: 'metric_call', metricCalls, maxMetricCalls: rest.settings?.max_metric_calls ?? 0 }),
         }
       : {}),
   });

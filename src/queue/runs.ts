@@ -80,10 +80,7 @@ export async function listWorkers(redis: Redis): Promise<WorkerHealth[]> {
   });
 }
 
-export type RunResult =
-  | { state: 'completed'; report: RunReport }
-  | { state: 'failed'; reason: string }
-  | { state: Exclude<RunState, 'completed' | 'failed'> };
+export type RunResult = { state: 'completed'; report: RunReport } | { state: 'failed'; reason: string } | { state: Exclude<RunState, 'completed' | 'failed'> };
 
 export async function runResult(queue: Queue, id: string): Promise<RunResult | null> {
   const job = await queue.getJob(id);
@@ -99,13 +96,7 @@ export async function runResult(queue: Queue, id: string): Promise<RunResult | n
  * its result. Progress and the end come over BullMQ's event stream; the job
  * is polled too, so an end that happened before we listened is not missed.
  */
-export async function followRun(
-  queue: Queue,
-  events: QueueEvents,
-  id: string,
-  onProgress: (p: GoalProgress) => void,
-  pollMs = 1000,
-): Promise<RunResult> {
+export async function followRun(queue: Queue, events: QueueEvents, id: string, onProgress: (p: GoalProgress) => void, pollMs = 1000): Promise<RunResult> {
   await events.waitUntilReady();
   return new Promise<RunResult>((resolve, reject) => {
     let done = false;

@@ -144,9 +144,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   await beat();
   const timer = setInterval(() => void beat(), HEARTBEAT_MS);
   timer.unref();
-  log(
-    `gepa-aime worker ${id}: ready on ${displayUrl(o.url)} (queues ${EVAL_QUEUE}, ${BATCH_QUEUE}, ${RUN_QUEUE}; concurrency ${o.concurrency})`,
-  );
+  log(`gepa-aime worker ${id}: ready on ${displayUrl(o.url)} (queues ${EVAL_QUEUE}, ${BATCH_QUEUE}, ${RUN_QUEUE}; concurrency ${o.concurrency})`);
 
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));

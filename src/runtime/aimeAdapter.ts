@@ -77,7 +77,8 @@ export async function aimeToolComponents(config: LoadedConfig): Promise<Record<s
 
 /** The default score: completed, and the expected text (if any) appears in the answer. */
 export function goalScore(report: Pick<RunReport, 'status' | 'answer' | 'reason'>, expected: string | undefined): ScoreResult {
-  if (report.status !== 'completed') return { score: 0, metadata: { feedback: `The run did not complete (${report.status}): ${report.reason || 'no reason given'}.` } };
+  if (report.status !== 'completed')
+    return { score: 0, metadata: { feedback: `The run did not complete (${report.status}): ${report.reason || 'no reason given'}.` } };
   if (expected !== undefined && !report.answer.toLowerCase().includes(expected.toLowerCase())) {
     return { score: 0, metadata: { feedback: `The run completed, but the answer does not contain the expected text ${JSON.stringify(expected)}.` } };
   }
@@ -160,7 +161,19 @@ export function createAimeAdapter(o: AimeAdapterOptions): GepaAdapter<GoalExampl
           // A judge that could not judge is not a bad run: the evaluation fails, it is not scored 0.
           if (options?.signal?.aborted || isJudgeError(err)) throw err;
           const error = errorMessage(err);
-          return { goal: example.input, status: 'error', answer: '', reason: error, iterations: 0, planner: [], actors: [], tokens: 0, score: 0, feedback: `The run could not be evaluated: ${error}`, error };
+          return {
+            goal: example.input,
+            status: 'error',
+            answer: '',
+            reason: error,
+            iterations: 0,
+            planner: [],
+            actors: [],
+            tokens: 0,
+            score: 0,
+            feedback: `The run could not be evaluated: ${error}`,
+            error,
+          };
         }
       });
       const out: EvaluationBatch<string, GoalTrajectory> = { outputs: trajectories.map((t) => t.answer), scores: trajectories.map((t) => t.score) };
@@ -182,7 +195,8 @@ export function createAimeAdapter(o: AimeAdapterOptions): GepaAdapter<GoalExampl
           for (const run of runs) {
             for (const a of run.actors) {
               const calls = (a.tools ?? []).filter((c) => c.tool === tool);
-              if (calls.length) records.push({ ...subtaskRecord(run, a), 'Tool calls': calls.map((c) => `${c.ok ? 'ok' : 'error'}: ${c.observation}`).join('\n') });
+              if (calls.length)
+                records.push({ ...subtaskRecord(run, a), 'Tool calls': calls.map((c) => `${c.ok ? 'ok' : 'error'}: ${c.observation}`).join('\n') });
             }
           }
           dataset[component] = records;

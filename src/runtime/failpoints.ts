@@ -9,7 +9,15 @@ const [target, nth] = spec.split(':');
 const wanted = Number(nth ?? '1') || 1;
 const counts = new Map<string, number>();
 
-export type FailpointName = 'model-before' | 'model-after' | 'tool-before' | 'tool-after' | 'tool-done' | 'snapshot' | 'snapshot-with-actor' | 'approval-pending';
+export type FailpointName =
+  | 'model-before'
+  | 'model-after'
+  | 'tool-before'
+  | 'tool-after'
+  | 'tool-done'
+  | 'snapshot'
+  | 'snapshot-with-actor'
+  | 'approval-pending';
 
 export function failpoint(name: FailpointName): void {
   if (name !== target) return;

@@ -18,13 +18,10 @@ import { InspectionConverter } from './inspectionConverter.js';
 import type { InspectRecord, UnnumberedRecord } from './inspectRecords.js';
 
 export type * from './inspectRecords.js';
-import { definitionJson, type MachineDefinitionJson } from './machineDefinition.js';
+import { definitionJson } from './machineDefinition.js';
 import { RecordBuffer, type LineBatch, type LineSource, type Replay } from './recordBuffer.js';
-import type { SnapshotFacts } from './snapshotFacts.js';
 
 export const INSPECT_FILE = 'inspect.jsonl';
-
-
 
 export interface InspectionStreamOptions {
   /** Append every record here (JSONL, whole lines); the directory is created on the first write. */

@@ -119,7 +119,15 @@ export class InspectionConverter {
     const ref = ev.actorRef as unknown as ActorRefInternals;
     const id = actorId(ref)!;
     const definition = describeLogic(ref.logic);
-    this.actors.set(id, { machine: definition !== null, nodes: undefined, valueKey: '', value: undefined, status: 'active', facts: this.factsFor(id), pending: undefined });
+    this.actors.set(id, {
+      machine: definition !== null,
+      nodes: undefined,
+      valueKey: '',
+      value: undefined,
+      status: 'active',
+      facts: this.factsFor(id),
+      pending: undefined,
+    });
     const systemId = ref.systemId ?? ref.options?.systemId;
     const name = systemId ?? (typeof ref.src === 'string' ? ref.src : (ref.id ?? definition?.id ?? id));
     return { kind: 'actor', t: this.clock(), id, name, parent: actorId(ref._parent), definition };

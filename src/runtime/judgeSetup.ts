@@ -1,10 +1,3 @@
-/**
- * A judge built from the config: its model is roles.judge (temperature 0 and
- * seed 0 unless roles.judge sets them), its prompt and rubric come from
- * gepa_config.yaml's `judge:` section, and its store lives in
- * `judge.cache_dir` (a relative `traces/...` follows the traces directory).
- */
-import path from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
 import { resolveRole } from '../config/index.js';
 import { Judge, openJudgeStore, type JudgeScoring } from '../judge/index.js';
@@ -18,12 +11,7 @@ export interface JudgeSetup extends JudgeScoring {
   close(): void;
 }
 
-export async function judgeFromConfig(
-  config: LoadedConfig,
-  models: ModelSet,
-  tracesDir: string,
-  promptOverride?: string,
-): Promise<JudgeSetup> {
+export async function judgeFromConfig(config: LoadedConfig, models: ModelSet, tracesDir: string, promptOverride?: string): Promise<JudgeSetup> {
   const role = resolveRole(config.model, 'judge');
   const own = config.model.roles.judge;
   const sampling: SamplingSettings = {

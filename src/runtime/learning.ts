@@ -60,7 +60,8 @@ export async function startLearning(args: {
   const persist = (req: PersistRequest) => {
     let record: HistoryRecord;
     if (req.kind === 'outcome') record = { kind: 'outcome', ...stamp(), ...req.outcome, composite: req.composite };
-    else if (req.kind === 'candidate') record = { kind: 'candidate', ...stamp(), id: req.id, parentId: req.parentId, components: req.components, reason: req.reason };
+    else if (req.kind === 'candidate')
+      record = { kind: 'candidate', ...stamp(), id: req.id, parentId: req.parentId, components: req.components, reason: req.reason };
     else {
       const { kind: _k, ...d } = req;
       record = { kind: 'decision', ...stamp(), ...d };

@@ -15,7 +15,15 @@ import { initialPrompts } from './runGoal.js';
 export interface LearningStatus {
   historyFile: string;
   inForce: string;
-  candidates: { id: string; parentId: string | null; goals: number; meanGoalScore: number | null; inForce: boolean; challenger: boolean; components: Record<string, string> }[];
+  candidates: {
+    id: string;
+    parentId: string | null;
+    goals: number;
+    meanGoalScore: number | null;
+    inForce: boolean;
+    challenger: boolean;
+    components: Record<string, string>;
+  }[];
   trial: (Trial & { pBetter: number }) | null;
   decisions: DecisionSummary[];
   /** Outcomes recorded as infrastructure failures: in the history, never scored. */

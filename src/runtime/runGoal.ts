@@ -90,13 +90,19 @@ export interface RunOptions {
 }
 
 export function newRunId(now: Date): string {
-  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${crypto.randomBytes(3).toString('hex')}`;
+  return `${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${crypto.randomBytes(3).toString('hex')}`;
 }
 
 export function checkGoal(goal: string): string {
   const trimmed = goal.trim();
   if (!trimmed) throw new RunInputError('the goal is empty: say what you want done, e.g. gepa-aime run "Summarise the repository layout"');
-  if (trimmed.length > MAX_GOAL_CHARS) throw new RunInputError(`the goal is ${trimmed.length} characters long; the limit is ${MAX_GOAL_CHARS}. Put long material in a file in the workspace and refer to it.`);
+  if (trimmed.length > MAX_GOAL_CHARS)
+    throw new RunInputError(
+      `the goal is ${trimmed.length} characters long; the limit is ${MAX_GOAL_CHARS}. Put long material in a file in the workspace and refer to it.`,
+    );
   return trimmed;
 }
 
@@ -223,7 +229,8 @@ async function openLocked(meta: RunMeta, opts: RunOptions, now: () => Date, runD
       ...(opts.protectedFiles ?? []).map((f) => path.resolve(f)),
     ],
   });
-  for (const skipped of learning?.skippedRecords.slice(0, 5) ?? []) (opts.onWarning ?? warnOnStderr)(`learning history record skipped (it failed its schema): ${skipped}`);
+  for (const skipped of learning?.skippedRecords.slice(0, 5) ?? [])
+    (opts.onWarning ?? warnOnStderr)(`learning history record skipped (it failed its schema): ${skipped}`);
   const toolsInFlight = new Set<Promise<unknown>>();
   const machine = wireWorkflow({
     models,
@@ -252,7 +259,13 @@ export function warnOnStderr(message: string): void {
 }
 
 function traced(set: ModelSet): ModelSet {
-  return { ...set, planner: traceModel(set.planner), actorFor: (p) => traceModel(set.actorFor(p)), reflection: traceModel(set.reflection), chat: traceModel(set.chat) };
+  return {
+    ...set,
+    planner: traceModel(set.planner),
+    actorFor: (p) => traceModel(set.actorFor(p)),
+    reflection: traceModel(set.reflection),
+    chat: traceModel(set.chat),
+  };
 }
 
 function journaled(set: ModelSet, journal: RunJournal): ModelSet {
@@ -280,7 +293,13 @@ async function executeRun(
     log.append(r);
     opts.onEvent?.(r);
   };
-  record({ seq: -1, t: now().getTime() - startedAt.getTime(), kind: 'actor', actor: 'run', data: { runId: run.meta.runId, goal: run.meta.goal, workspace: run.meta.workspace, model: run.models.describe(), resumed } });
+  record({
+    seq: -1,
+    t: now().getTime() - startedAt.getTime(),
+    kind: 'actor',
+    actor: 'run',
+    data: { runId: run.meta.runId, goal: run.meta.goal, workspace: run.meta.workspace, model: run.models.describe(), resumed },
+  });
 
   const snapshots = new SnapshotWriter(path.join(run.paths.runDir, SNAPSHOT_FILE));
   const actor = createActor(run.machine, {
@@ -311,7 +330,8 @@ async function executeRun(
     });
   });
   // A string abort reason (the library's `cancel(reason)`) is the run's reason; anything else is Ctrl-C.
-  const cancel = () => actor.send({ type: 'WORKFLOW.CANCEL', reason: typeof opts.signal?.reason === 'string' ? opts.signal.reason : 'interrupted by the user' });
+  const cancel = () =>
+    actor.send({ type: 'WORKFLOW.CANCEL', reason: typeof opts.signal?.reason === 'string' ? opts.signal.reason : 'interrupted by the user' });
   if (opts.signal?.aborted) queueMicrotask(cancel);
   opts.signal?.addEventListener('abort', cancel, { once: true });
   // Delayed events are not persisted by XState: a resumed run's deadline is kept by a timer here.
@@ -406,7 +426,10 @@ export async function resumeRun(opts: ResumeOptions): Promise<RunReport> {
   const tracesDir = path.resolve(opts.tracesDir);
   const runDir = path.join(tracesDir, 'runs', checkRunId(opts.runId));
   const meta = await readRunMeta(runDir);
-  if (meta.runId !== opts.runId) throw new RunStateError(`${path.join(runDir, RUN_META_FILE)}: runId: expected ${JSON.stringify(opts.runId)} (the run's directory), found ${JSON.stringify(meta.runId)}`);
+  if (meta.runId !== opts.runId)
+    throw new RunStateError(
+      `${path.join(runDir, RUN_META_FILE)}: runId: expected ${JSON.stringify(opts.runId)} (the run's directory), found ${JSON.stringify(meta.runId)}`,
+    );
   const recorded = meta.workspace;
   if (opts.workspace) meta.workspace = await checkWorkspace(opts.workspace);
   else {

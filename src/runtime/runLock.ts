@@ -75,7 +75,9 @@ export function acquireRunLock(runDir: string, runId: string, opts: LockOptions 
     const holder = parseHolder(text);
     const who = holder ? `pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}` : 'an unknown process (the lock file is unreadable)';
     if (holder && holder.host === me.host && !isAlive(holder.pid)) {
-      opts.onWarning?.(`run ${runId} was locked by pid ${holder.pid} on ${holder.host} (since ${holder.startedAt}), which is no longer running; taking the lock over`);
+      opts.onWarning?.(
+        `run ${runId} was locked by pid ${holder.pid} on ${holder.host} (since ${holder.startedAt}), which is no longer running; taking the lock over`,
+      );
       // Remove the stale lock only if it is still the one we read (another taker may have replaced it).
       try {
         if (fs.readFileSync(file, 'utf8') === text) fs.unlinkSync(file);

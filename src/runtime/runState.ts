@@ -110,7 +110,12 @@ const workflowContext = z.looseObject({
     .looseObject({
       runId: str,
       settings: z.looseObject({}),
-      state: z.looseObject({ candidates: z.array(z.looseObject({ id: str, components: z.record(str, str), goalScores: z.array(z.number()) })), activeId: str, outcomes: z.array(z.looseObject({})), timeline: z.array(z.number()) }),
+      state: z.looseObject({
+        candidates: z.array(z.looseObject({ id: str, components: z.record(str, str), goalScores: z.array(z.number()) })),
+        activeId: str,
+        outcomes: z.array(z.looseObject({})),
+        timeline: z.array(z.number()),
+      }),
     })
     .nullable(),
   personaOf: z.record(str, str),
@@ -129,14 +134,21 @@ const childSnapshot: z.ZodType<unknown> = z.looseObject({
   src: str,
 });
 
-const message = z.looseObject({ role: z.enum(['system', 'user', 'assistant', 'tool']), content: str.nullable(), toolCalls: z.array(toolCallShape()).optional() });
+const message = z.looseObject({
+  role: z.enum(['system', 'user', 'assistant', 'tool']),
+  content: str.nullable(),
+  toolCalls: z.array(toolCallShape()).optional(),
+});
 function toolCallShape() {
   return z.looseObject({ id: str, name: str, arguments: str });
 }
 /** The contexts of the children the runtime restores, by systemId (actors: `actor:<taskId>`). */
 const childContexts: Array<[(key: string) => boolean, z.ZodType]> = [
   [(k) => k === 'progress', z.looseObject({ tasks: z.array(task), revision: z.number() })],
-  [(k) => k === 'planner', z.looseObject({ request: z.looseObject({}).nullable(), retry: z.looseObject({ raw: str, errors: z.array(str) }).nullable(), usage })],
+  [
+    (k) => k === 'planner',
+    z.looseObject({ request: z.looseObject({}).nullable(), retry: z.looseObject({ raw: str, errors: z.array(str) }).nullable(), usage }),
+  ],
   [
     (k) => k.startsWith('actor:'),
     z.looseObject({
@@ -202,7 +214,9 @@ export function checkState<S extends z.ZodType>(schema: S, value: unknown, where
   if (depthOf(value) > MAX_STATE_DEPTH) throw new RunStateError(`${where}: nested deeper than ${MAX_STATE_DEPTH} levels; this is not a file the runtime wrote`);
   const parsed = schema.safeParse(value);
   if (parsed.success) return value as z.output<S>;
-  throw new RunStateError(`${where}: ${describeIssue(parsed.error.issues, value)}; this is not a file the runtime wrote (changed by hand or by something else), so it is not used`);
+  throw new RunStateError(
+    `${where}: ${describeIssue(parsed.error.issues, value)}; this is not a file the runtime wrote (changed by hand or by something else), so it is not used`,
+  );
 }
 
 /** The issue zod found, located: "key.path: expected X, found Y". */
@@ -229,7 +243,19 @@ function pickIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
 function expectedOf(iss: z.core.$ZodIssue): string {
   switch (iss.code) {
     case 'invalid_type':
-      return ({ object: 'a mapping', record: 'a mapping', array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false', int: 'an integer' } as Record<string, string>)[iss.expected] ?? `a ${iss.expected}`;
+      return (
+        (
+          {
+            object: 'a mapping',
+            record: 'a mapping',
+            array: 'a list',
+            string: 'a string',
+            number: 'a number',
+            boolean: 'true or false',
+            int: 'an integer',
+          } as Record<string, string>
+        )[iss.expected] ?? `a ${iss.expected}`
+      );
     case 'invalid_value':
       return `one of ${iss.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':

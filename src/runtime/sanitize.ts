@@ -28,7 +28,6 @@ export { REDACTED } from '../util/secrets.js';
 /** Field names whose values are credentials, whatever their type. */
 const SECRET_KEY = /api[-_]?key|authori[sz]ation|secret|passw(?:or)?d|bearer|credential|cookie|private[-_]?key|token$/i;
 
-
 // Payloads repeat the same few field names: remember the verdicts (bounded, names are not data).
 const secretKeys = new Map<string, boolean>();
 

@@ -61,7 +61,8 @@ export class ActorFacts {
   update(context: unknown, now: number, always = false): SnapshotFacts | null {
     if (!context || typeof context !== 'object') return null;
     const c = context as Record<string, unknown>;
-    if (this.tasks) return this.tasks.update(Array.isArray(c['tasks']) ? (c['tasks'] as TaskList) : [], typeof c['revision'] === 'number' ? c['revision'] : undefined, now);
+    if (this.tasks)
+      return this.tasks.update(Array.isArray(c['tasks']) ? (c['tasks'] as TaskList) : [], typeof c['revision'] === 'number' ? c['revision'] : undefined, now);
     const key = this.keyOf(c);
     const changed = key.length !== this.key.length || key.some((k, i) => k !== this.key[i]);
     if (changed || !this.last) {
@@ -118,7 +119,11 @@ export function gepaMetrics(value: unknown): GepaMetrics {
     .map((p) => p as Record<string, unknown>)
     .filter((p) => p && typeof p === 'object' && p['id'] !== undefined)
     .slice(0, MAX_CANDIDATES)
-    .map((p) => ({ id: sanitizeString(String(p['id']), 80), score: Number.isFinite(p['score']) ? (p['score'] as number) : null, active: p['active'] === true }));
+    .map((p) => ({
+      id: sanitizeString(String(p['id']), 80),
+      score: Number.isFinite(p['score']) ? (p['score'] as number) : null,
+      active: p['active'] === true,
+    }));
   const composite = Number.isFinite(m['composite']) ? (m['composite'] as number) : null;
   return { composite, timeline, candidates };
 }

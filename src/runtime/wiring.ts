@@ -15,7 +15,7 @@ import { planStep, type PlannerTeamInfo } from '../aime/planner.js';
 import type { ActorSpec, PlanStepInput, PlanStepResult, ThinkInput, ThinkResult, ToolCallRequest } from '../../contracts/aime/types.js';
 import { deniedResult } from '../tools/approval.js';
 import type { ProtectedPaths } from '../tools/protectedPaths.js';
-import type { Tool, ToolBundle, ToolResult } from '../tools/types.js';
+import type { Tool, ToolBundle } from '../tools/types.js';
 import { toolSpec } from '../tools/invoke.js';
 import type { ApprovalGate } from '../tools/approval.js';
 import { RunJournal } from './journal.js';
@@ -117,7 +117,8 @@ export function wireWorkflow(res: RuntimeResources) {
           }
         : undefined;
     if (!trace) return runTools(input, res.tools, { ...toolCtx, signal }, journaled, res.stepLimits);
-    const guard: ToolCallGuard = (call, sideEffect, exec) => trace.tool(input.spec, call, sideEffect, () => (journaled ? journaled(call, sideEffect, exec) : exec()));
+    const guard: ToolCallGuard = (call, sideEffect, exec) =>
+      trace.tool(input.spec, call, sideEffect, () => (journaled ? journaled(call, sideEffect, exec) : exec()));
     const outcomes = await runTools(input, res.tools, { ...toolCtx, signal }, guard, res.stepLimits);
     trace.systemTools(input.spec, outcomes);
     return outcomes;
@@ -159,22 +160,23 @@ export function wireWorkflow(res: RuntimeResources) {
       optimizer,
       composeActors: fromPromise<ActorSpec[], ComposeActorsInput>(async ({ input }) => {
         const environment = environmentFor(res.workspace, now(), res.bundles.has('shell'));
-        const compose = () => input.taskIds.map((taskId) =>
-          composeActor(
-            {
-              goal: input.goal,
-              tasks: input.tasks,
-              taskId,
-              ...(input.assignments?.[taskId] ? { assignment: input.assignments[taskId] } : {}),
-              prompts: input.prompts,
-              history: input.history,
-              maxSteps: input.maxSteps,
-              iteration: input.iteration,
-              environment,
-            },
-            factory,
-          ),
-        );
+        const compose = () =>
+          input.taskIds.map((taskId) =>
+            composeActor(
+              {
+                goal: input.goal,
+                tasks: input.tasks,
+                taskId,
+                ...(input.assignments?.[taskId] ? { assignment: input.assignments[taskId] } : {}),
+                prompts: input.prompts,
+                history: input.history,
+                maxSteps: input.maxSteps,
+                iteration: input.iteration,
+                environment,
+              },
+              factory,
+            ),
+          );
         const first = compose();
         // MCP servers start when an actor is first given their bundle; then the specs include their tools.
         const lazy = [...new Set(first.flatMap((spec) => spec.bundles.filter((b) => b.startsWith('mcp:'))))];

@@ -23,9 +23,7 @@ export async function copyWorkspace(from: string, to: string, limits = COPY_LIMI
     try {
       entries = await fsp.readdir(path.join(from, rel), { withFileTypes: true });
     } catch (err) {
-      throw new WorkspaceCopyError(
-        `cannot read the workspace ${path.join(from, rel)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      );
+      throw new WorkspaceCopyError(`cannot read the workspace ${path.join(from, rel)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
     await fsp.mkdir(path.join(to, rel), { recursive: true });
     for (const e of entries) {
@@ -37,9 +35,7 @@ export async function copyWorkspace(from: string, to: string, limits = COPY_LIMI
         files++;
         bytes += st.size;
         if (files > limits.files || bytes > limits.bytes)
-          throw new WorkspaceCopyError(
-            `the workspace ${from} is too large to copy per evaluation (over ${limits.files} files or ${limits.bytes} bytes)`,
-          );
+          throw new WorkspaceCopyError(`the workspace ${from} is too large to copy per evaluation (over ${limits.files} files or ${limits.bytes} bytes)`);
         await fsp.copyFile(path.join(from, r), path.join(to, r));
       }
       // Symlinks and special files are not copied: a copy must not point outside itself.

@@ -86,7 +86,14 @@ export function handlerAsker(handler: ApprovalHandler): Asker {
     by: 'api',
     async ask(request, signal) {
       try {
-        const answer = await handler({ id: request.id ?? request.key, requester: request.taskId, tool: request.tool, arguments: request.arguments, sideEffect: request.sideEffect ?? false, signal });
+        const answer = await handler({
+          id: request.id ?? request.key,
+          requester: request.taskId,
+          tool: request.tool,
+          arguments: request.arguments,
+          sideEffect: request.sideEffect ?? false,
+          signal,
+        });
         if (answer === 'approve') return 'yes';
         if (answer === 'deny') return { answer: 'no', reason: 'denied by the approval handler' };
         if (answer && typeof answer === 'object' && answer.decision === 'deny') return { answer: 'no', reason: String(answer.reason) };
@@ -200,13 +207,28 @@ export class ApprovalGate {
     this.opts.notify?.({ type: 'requested', request: { ...base, arguments: req.call.arguments, sideEffect: tool.sideEffect } });
     const outcome = await this.decideAsked(tool, policy, req, id);
     const { transient: _t, always: _a, ...told } = outcome;
-    this.opts.notify?.({ type: 'decided', ...base, decision: told.decision === 'approved' ? 'approve' : 'deny', reason: told.reason ?? `approved (${told.by})` });
+    this.opts.notify?.({
+      type: 'decided',
+      ...base,
+      decision: told.decision === 'approved' ? 'approve' : 'deny',
+      reason: told.reason ?? `approved (${told.by})`,
+    });
     return outcome;
   }
 
   /** Team runs (no journal): decide, then run the call or return the denial. */
-  async run(call: { id?: string; name: string; arguments: string }, requester: string, tool: ApprovableTool | undefined, execute: () => Promise<ToolResult>, signal?: AbortSignal): Promise<ToolResult> {
-    const { transient: _t, always: _a, ...outcome } = await this.decide({
+  async run(
+    call: { id?: string; name: string; arguments: string },
+    requester: string,
+    tool: ApprovableTool | undefined,
+    execute: () => Promise<ToolResult>,
+    signal?: AbortSignal,
+  ): Promise<ToolResult> {
+    const {
+      transient: _t,
+      always: _a,
+      ...outcome
+    } = await this.decide({
       key: `${requester}|${call.id ?? ''}|${call.name}|${++this.runCalls}`,
       taskId: requester,
       call: { id: call.id ?? '', name: call.name, arguments: call.arguments },
@@ -238,7 +260,15 @@ export class ApprovalGate {
   private async askNow(tool: ApprovableTool, policy: ApprovalPolicy, req: GateRequest, id: string): Promise<GateOutcome> {
     if (this.always.has(tool.name)) return { policy, decision: 'approved', by: 'always' };
     req.onAsk?.();
-    const request: PendingApproval = { key: req.key, taskId: req.taskId, tool: tool.name, arguments: req.call.arguments, source: tool.source ?? 'built-in', id, sideEffect: tool.sideEffect };
+    const request: PendingApproval = {
+      key: req.key,
+      taskId: req.taskId,
+      tool: tool.name,
+      arguments: req.call.arguments,
+      source: tool.source ?? 'built-in',
+      id,
+      sideEffect: tool.sideEffect,
+    };
     this.pending.set(req.key, request);
     this.emit({ type: 'pending', request });
     const stop = new AbortController();
@@ -254,11 +284,22 @@ export class ApprovalGate {
         typeof answer === 'object'
           ? { policy, decision: 'denied', by, reason: answer.reason }
           : answer === 'no'
-            ? { policy, decision: 'denied', by, reason: by === 'api' ? 'denied by the approval handler' : `the ${by === 'dashboard' ? 'dashboard user' : 'user'} said no` }
+            ? {
+                policy,
+                decision: 'denied',
+                by,
+                reason: by === 'api' ? 'denied by the approval handler' : `the ${by === 'dashboard' ? 'dashboard user' : 'user'} said no`,
+              }
             : { policy, decision: 'approved', by, ...(answer === 'always' ? { always: true } : {}) };
     } catch {
       // Cancelled, or nobody could answer: a denial for now that is not journaled, so resume asks again.
-      outcome = { policy, decision: 'denied', by: 'no-terminal', reason: req.signal?.aborted ? 'the run was cancelled while the call waited for approval' : 'nobody answered the approval request', transient: true };
+      outcome = {
+        policy,
+        decision: 'denied',
+        by: 'no-terminal',
+        reason: req.signal?.aborted ? 'the run was cancelled while the call waited for approval' : 'nobody answered the approval request',
+        transient: true,
+      };
     } finally {
       stop.abort();
       req.signal?.removeEventListener('abort', onAbort);
@@ -318,7 +359,8 @@ export function parseApproveFlag(values: readonly string[]): { cliDefault?: Appr
   for (const v of values) {
     const eq = v.lastIndexOf('=');
     const [name, policy] = eq >= 0 ? [v.slice(0, eq), v.slice(eq + 1)] : [undefined, v];
-    if (!APPROVAL_POLICIES.includes(policy as ApprovalPolicy)) return { error: `--approve ${JSON.stringify(v)}: expected auto, ask or deny, or NAME=auto|ask|deny for a tool or bundle` };
+    if (!APPROVAL_POLICIES.includes(policy as ApprovalPolicy))
+      return { error: `--approve ${JSON.stringify(v)}: expected auto, ask or deny, or NAME=auto|ask|deny for a tool or bundle` };
     if (name === undefined) cliDefault = policy as ApprovalPolicy;
     else if (!name) return { error: `--approve ${JSON.stringify(v)}: the tool or bundle name before "=" is empty` };
     else cliNames[name] = policy as ApprovalPolicy;

@@ -54,7 +54,8 @@ export async function loadCustomTool(entry: CustomToolEntry, configDir: string, 
 
 /** Why `value` is not a usable Tool, or null when it is. */
 export function toolShapeProblem(value: unknown): string | null {
-  if (!value || typeof value !== 'object') return `expected an object with name, description, parameters and run, got ${value === null ? 'null' : typeof value}`;
+  if (!value || typeof value !== 'object')
+    return `expected an object with name, description, parameters and run, got ${value === null ? 'null' : typeof value}`;
   const t = value as Record<string, unknown>;
   if (typeof t['name'] !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(t['name'])) {
     return '"name" must be a string of letters, digits, "_" or "-" (at most 64), as tool-calling APIs require';

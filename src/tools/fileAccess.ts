@@ -30,7 +30,11 @@ const NONBLOCK = constants.O_NONBLOCK ?? 0;
 
 let procFd: boolean | null = null;
 async function hasProcFd(): Promise<boolean> {
-  if (procFd === null) procFd = await fs.readlink('/proc/self/fd/0').then(() => true, () => process.platform === 'linux');
+  if (procFd === null)
+    procFd = await fs.readlink('/proc/self/fd/0').then(
+      () => true,
+      () => process.platform === 'linux',
+    );
   return procFd;
 }
 

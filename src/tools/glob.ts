@@ -37,7 +37,10 @@ export function globToRegExp(glob: string): RegExp {
       if (close === -1) {
         out += '\\[';
       } else {
-        const body = glob.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        const body = glob
+          .slice(i + 1, close)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\');
         out += `[${body}]`;
         i = close;
       }

@@ -84,7 +84,8 @@ export function createProtectedPaths(options: ProtectedPathsOptions): ProtectedP
       for (let i = 0; i < segments.length; i++) {
         const prefix = segments.slice(0, i + 1).join('/');
         const hit = globs.find((g) => (g.byName ? g.re.test(segments[i]!) : g.re.test(prefix)));
-        if (hit) return `matches the protected pattern ${JSON.stringify(hit.glob)} (protected in tool_bundles.json), which tools may not ${access === 'write' ? 'change' : 'read'}`;
+        if (hit)
+          return `matches the protected pattern ${JSON.stringify(hit.glob)} (protected in tool_bundles.json), which tools may not ${access === 'write' ? 'change' : 'read'}`;
       }
       return undefined;
     },

@@ -74,7 +74,9 @@ export async function loadToolRegistry(config: ToolBundlesConfig, options: LoadR
     const tool = await loadCustomTool(entry, options.configDir, configFile, config.limits?.custom_tool_load_timeout_ms);
     if (tools.has(tool.name)) {
       const what = builtins.some((b) => b.name === tool.name) ? 'a built-in tool' : 'another custom tool';
-      throw new ToolConfigError(`custom tool module ${JSON.stringify(entry.module)} (listed in ${configFile}) defines "${tool.name}", which is already ${what}; rename it`);
+      throw new ToolConfigError(
+        `custom tool module ${JSON.stringify(entry.module)} (listed in ${configFile}) defines "${tool.name}", which is already ${what}; rename it`,
+      );
     }
     tools.set(tool.name, tool);
   }
@@ -84,9 +86,7 @@ export async function loadToolRegistry(config: ToolBundlesConfig, options: LoadR
     const members = (def.tools ?? []).map((toolName) => {
       const tool = tools.get(toolName);
       if (!tool) {
-        throw new ToolConfigError(
-          `bundle "${name}" in ${configFile} names unknown tool "${toolName}"; known tools: ${[...tools.keys()].sort().join(', ')}`,
-        );
+        throw new ToolConfigError(`bundle "${name}" in ${configFile} names unknown tool "${toolName}"; known tools: ${[...tools.keys()].sort().join(', ')}`);
       }
       return tool;
     });
@@ -96,7 +96,9 @@ export async function loadToolRegistry(config: ToolBundlesConfig, options: LoadR
   const defaultBundles = config.default_bundles ?? [];
   for (const name of defaultBundles) {
     if (!bundles.has(name)) {
-      throw new ToolConfigError(`default_bundles in ${configFile} names unknown bundle "${name}"; bundles: ${[...bundles.keys()].sort().join(', ') || '(none)'}`);
+      throw new ToolConfigError(
+        `default_bundles in ${configFile} names unknown bundle "${name}"; bundles: ${[...bundles.keys()].sort().join(', ') || '(none)'}`,
+      );
     }
   }
 
@@ -110,7 +112,11 @@ export async function loadToolRegistry(config: ToolBundlesConfig, options: LoadR
       // The config directory holds keys: hidden in the sandbox wherever it lives.
       const shell = createRunCommandTool(config.shell ?? {}, [options.configDir]);
       tools.set(shell.name, shell);
-      bundles.set(SHELL_BUNDLE, { name: SHELL_BUNDLE, description: 'Run shell commands in a sandbox: workspace read-write, no network, time, output and memory limits.', tools: [shell] });
+      bundles.set(SHELL_BUNDLE, {
+        name: SHELL_BUNDLE,
+        description: 'Run shell commands in a sandbox: workspace read-write, no network, time, output and memory limits.',
+        tools: [shell],
+      });
     } else {
       notOffered.set(SHELL_BUNDLE, probe.reason);
     }

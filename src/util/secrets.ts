@@ -14,7 +14,8 @@ export const REDACTED = '[redacted]';
 export const MIN_SECRET_CHARS = 8;
 
 /** Credentials embedded in free text. `sk-` keys from 8 characters on: test and project keys can be short. */
-export const SECRET_TEXT = /\bsk-[A-Za-z0-9_-]{8,}|\bBearer\s+[A-Za-z0-9._~+/-]{8,}=*|\bgh[pousr]_[A-Za-z0-9]{20,}|\bAKIA[0-9A-Z]{16}\b|\bxox[abprs]-[A-Za-z0-9-]{10,}/g;
+export const SECRET_TEXT =
+  /\bsk-[A-Za-z0-9_-]{8,}|\bBearer\s+[A-Za-z0-9._~+/-]{8,}=*|\bgh[pousr]_[A-Za-z0-9]{20,}|\bAKIA[0-9A-Z]{16}\b|\bxox[abprs]-[A-Za-z0-9-]{10,}/g;
 /** No pattern above fits in fewer characters: shorter strings skip the regex (most strings are short). */
 const MIN_PATTERN_CHARS = 11;
 

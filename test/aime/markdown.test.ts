@@ -6,8 +6,35 @@ import { TASK_STATUSES, type TaskItem, type TaskList } from '../../contracts/aim
 // ---- generators
 /** Pieces the Markdown syntax cares about, mixed with arbitrary unicode. */
 const tricky = fc.constantFrom(
-  '(', ')', '[x]', '[ ]', 'done when:', '(done when: ', ' (done when: x)', '>', '> ', '\\', '\\n', '\\u{41}', '\\(',
-  ' ', '  ', '\n', '\r', '\r\n', '\t', '\u2028', '\u00a0', '\ufeff', '\u0000', '\u001b', '- [ ] 1. ', '1.', 'é', '🙂', '\ud800',
+  '(',
+  ')',
+  '[x]',
+  '[ ]',
+  'done when:',
+  '(done when: ',
+  ' (done when: x)',
+  '>',
+  '> ',
+  '\\',
+  '\\n',
+  '\\u{41}',
+  '\\(',
+  ' ',
+  '  ',
+  '\n',
+  '\r',
+  '\r\n',
+  '\t',
+  '\u2028',
+  '\u00a0',
+  '\ufeff',
+  '\u0000',
+  '\u001b',
+  '- [ ] 1. ',
+  '1.',
+  'é',
+  '🙂',
+  '\ud800',
 );
 
 const messyText: fc.Arbitrary<string> = fc
@@ -93,9 +120,7 @@ describe('renderTaskList', () => {
   });
 
   it('escapes what would otherwise be misread', () => {
-    const text = renderTaskList([
-      { id: '1', title: ' x (done when: y) \\ \n', status: 'pending', criteria: 'a)\nb', children: [] },
-    ]);
+    const text = renderTaskList([{ id: '1', title: ' x (done when: y) \\ \n', status: 'pending', criteria: 'a)\nb', children: [] }]);
     // The space before the final newline is trailing whitespace, so it is escaped too.
     expect(text).toBe('- [ ] 1. \\u{20}x \\(done when: y) \\\\\\u{20}\\n (done when: a)\\nb)');
     expect(text.split('\n')).toHaveLength(1);

@@ -45,7 +45,11 @@ describe('offline model: planning', () => {
     expect(first.action).toEqual({ type: 'dispatch', taskIds: ['3'] });
     expect(first.tasks.map((t) => t.title)).toContain('Retry [1] another way: Task 1');
     const retry = { ...task('3', 'failed'), title: 'Retry [1] another way: Task 1' };
-    const second = decide({ goal: 'g', tasks: [task('1', 'failed'), retry], reports: [{ taskId: '3', status: 'failed', summary: 'boom again', references: [] }] });
+    const second = decide({
+      goal: 'g',
+      tasks: [task('1', 'failed'), retry],
+      reports: [{ taskId: '3', status: 'failed', summary: 'boom again', references: [] }],
+    });
     expect(second.action).toMatchObject({ type: 'fail', reason: expect.stringContaining('boom again') });
   });
 
@@ -78,7 +82,13 @@ describe('offline model: workspace facts from real list_dir output', () => {
   });
 
   it('describes what a crawl found truthfully, and proposes only what is missing', () => {
-    const facts = { files: ['LICENSE', 'src/a.ts', 'src/deep/b.ts', '.github/workflows/ci.yml'], dirs: ['src', 'src/deep', '.github', '.github/workflows'], ignored: ['dist/'], pending: [], truncated: [] };
+    const facts = {
+      files: ['LICENSE', 'src/a.ts', 'src/deep/b.ts', '.github/workflows/ci.yml'],
+      dirs: ['src', 'src/deep', '.github', '.github/workflows'],
+      ignored: ['dist/'],
+      pending: [],
+      truncated: [],
+    };
     const text = describeLayout(facts, []);
     expect(text).toContain('The workspace holds 4 files in 4 directories');
     expect(text).toContain('src/ (2 files: 2 .ts)');
@@ -91,7 +101,9 @@ describe('offline model: workspace facts from real list_dir output', () => {
   });
 
   it('says the survey again in other words, never word for word', () => {
-    const survey = describeLayout({ files: ['README.md', 'src/a.ts', 'src/b.ts'], dirs: ['src'], ignored: [], pending: [], truncated: [] }, [{ path: 'README.md', text: '# Demo\n\nA demo project.' }]);
+    const survey = describeLayout({ files: ['README.md', 'src/a.ts', 'src/b.ts'], dirs: ['src'], ignored: [], pending: [], truncated: [] }, [
+      { path: 'README.md', text: '# Demo\n\nA demo project.' },
+    ]);
     const brief = briefLayout(survey);
     expect(brief).toBe('In brief: 3 files in 1 directory, most of them in src/ (2). The project describes itself as: Demo — A demo project.');
     expect(brief).not.toContain(survey);
@@ -127,7 +139,12 @@ describe('offline model: the crawl', () => {
   const list = (path: string, output: string) => ({ tool: 'list_dir', arguments: { path }, output });
   it('takes a refusal as final, a call the step cap did not run as still to do, and never asks for more than the cap', () => {
     const root = list('.', `Contents of "." (depth 1):\n${Array.from({ length: 20 }, (_, i) => `d${i}/`).join('\n')}\nconfig/\nREADME.md (1 B)`);
-    const obs = [root, { tool: 'read_file', arguments: { path: '.gitignore' }, output: 'read_file: no such file' }, list('config', 'list_dir: refused: "config" is the config directory'), list('d0', 'not run: limit of 16 tool calls per step')];
+    const obs = [
+      root,
+      { tool: 'read_file', arguments: { path: '.gitignore' }, output: 'read_file: no such file' },
+      list('config', 'list_dir: refused: "config" is the config directory'),
+      list('d0', 'not run: limit of 16 tool calls per step'),
+    ];
     const state = crawlState(obs);
     expect(state.refused).toEqual(['config/']);
     expect(state.pending).toContain('d0');
@@ -144,7 +161,9 @@ describe('offline model: goals beyond its rules', () => {
     expect(classify('Write the results to notes.md')).toBe('write');
     const d = decide({ goal: 'Create a file haiku.txt containing a haiku about the sea', tasks: [], reports: [] });
     expect(d.action.type).toBe('fail');
-    expect((d.action as { reason: string }).reason).toMatch(/offline model cannot do "Create a file haiku\.txt.*--api-base http:\/\/127\.0\.0\.1:8000\/v1 --model NAME/);
+    expect((d.action as { reason: string }).reason).toMatch(
+      /offline model cannot do "Create a file haiku\.txt.*--api-base http:\/\/127\.0\.0\.1:8000\/v1 --model NAME/,
+    );
   });
 });
 

@@ -19,7 +19,13 @@ describe('planner prompting and parsing', () => {
 
   it('shows the goal, the Markdown task list, the reports and the team', () => {
     const [system, user] = buildPlannerMessages(
-      { goal: 'G', tasks: [task('1', 'completed')], history: [{ taskId: '1', status: 'completed', summary: 'S', references: ['f'] }], iteration: 2, plannerPrompt: 'P' },
+      {
+        goal: 'G',
+        tasks: [task('1', 'completed')],
+        history: [{ taskId: '1', status: 'completed', summary: 'S', references: ['f'] }],
+        iteration: 2,
+        plannerPrompt: 'P',
+      },
       team,
     );
     expect(system!.content.startsWith('P\n\n')).toBe(true);
@@ -30,18 +36,24 @@ describe('planner prompting and parsing', () => {
   });
 
   it('appends the bad reply and the errors on a re-ask', () => {
-    const msgs = buildPlannerMessages({ goal: 'G', tasks: [], history: [], iteration: 1, plannerPrompt: 'P', retry: { raw: 'junk', errors: ['action: Required'] } }, team);
+    const msgs = buildPlannerMessages(
+      { goal: 'G', tasks: [], history: [], iteration: 1, plannerPrompt: 'P', retry: { raw: 'junk', errors: ['action: Required'] } },
+      team,
+    );
     expect(msgs.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
     expect(msgs[3]!.content).toContain('- action: Required');
   });
 
   it('accepts fenced JSON with prose around it, and reports schema errors by path', () => {
-    const good = 'Sure!\n```json\n{"rationale":"r","tasks":[{"id":"1","title":"A","status":"pending","criteria":"c","children":[]}],"action":{"type":"dispatch","taskIds":["1"]}}\n```';
+    const good =
+      'Sure!\n```json\n{"rationale":"r","tasks":[{"id":"1","title":"A","status":"pending","criteria":"c","children":[]}],"action":{"type":"dispatch","taskIds":["1"]}}\n```';
     expect(parsePlannerReply(good)).toMatchObject({ ok: true, decision: { action: { type: 'dispatch', taskIds: ['1'] } } });
     const bad = parsePlannerReply('{"rationale":"r","tasks":[],"action":{"type":"launch"}}');
     expect(bad.ok).toBe(false);
     expect((bad as any).errors.join('\n')).toMatch(/^action/m);
-    const dup = parsePlannerReply('{"rationale":"r","tasks":[{"id":"1","title":"A","status":"pending","criteria":"","children":[]},{"id":"1","title":"B","status":"pending","criteria":"","children":[]}],"action":{"type":"finish","answer":"x"}}');
+    const dup = parsePlannerReply(
+      '{"rationale":"r","tasks":[{"id":"1","title":"A","status":"pending","criteria":"","children":[]},{"id":"1","title":"B","status":"pending","criteria":"","children":[]}],"action":{"type":"finish","answer":"x"}}',
+    );
     expect((dup as any).errors.join()).toMatch(/duplicate/i);
   });
 });

@@ -65,7 +65,8 @@ function frozen(list: TaskList): TaskList {
   return Object.freeze(list) as TaskList;
 }
 
-const list = (): TaskList => frozen([t('1', 'completed', [t('1.1', 'completed'), t('1.2', 'skipped')]), t('2', 'pending', [t('2.1'), t('2.2', 'in_progress')]), t('3')]);
+const list = (): TaskList =>
+  frozen([t('1', 'completed', [t('1.1', 'completed'), t('1.2', 'skipped')]), t('2', 'pending', [t('2.1'), t('2.2', 'in_progress')]), t('3')]);
 
 describe('flattenTasks / findTask', () => {
   it('lists parents before children, depth-first', () => {
@@ -178,7 +179,11 @@ describe('rollUpStatuses', () => {
   });
 
   it('leaves parents with only skipped children, a failed child, or open children alone', () => {
-    const l = frozen([t('1', 'pending', [t('1.1', 'skipped')]), t('2', 'in_progress', [t('2.1', 'failed'), t('2.2', 'completed')]), t('3', 'pending', [t('3.1', 'completed'), t('3.2')])]);
+    const l = frozen([
+      t('1', 'pending', [t('1.1', 'skipped')]),
+      t('2', 'in_progress', [t('2.1', 'failed'), t('2.2', 'completed')]),
+      t('3', 'pending', [t('3.1', 'completed'), t('3.2')]),
+    ]);
     expect(rollUpStatuses(l)).toEqual(l);
     expect(rollUpStatuses(l)).toBe(l);
   });

@@ -45,8 +45,7 @@ function models(plan: Call[][][]): { planner: ChatModel; actor: ChatModel } {
   const planner: ChatModel = {
     id: 'planner',
     async complete() {
-      const action =
-        dispatched < plan.length ? { type: 'dispatch', taskIds: [String(++dispatched)] } : { type: 'finish', answer: 'all done' };
+      const action = dispatched < plan.length ? { type: 'dispatch', taskIds: [String(++dispatched)] } : { type: 'finish', answer: 'all done' };
       return response(JSON.stringify({ rationale: 'next', tasks: tasks(dispatched - 1), action }));
     },
   };

@@ -26,11 +26,9 @@ beforeAll(async () => {
     throw new Error('dist/ is not built with declarations: run `npm run build` first');
   });
   // Type-checks every example against the package's published types, and compiles them.
-  await run(
-    process.execPath,
-    [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(REPO, 'tsconfig.examples.json')],
-    { cwd: REPO },
-  ).catch((err: { stdout?: string }) => {
+  await run(process.execPath, [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(REPO, 'tsconfig.examples.json')], {
+    cwd: REPO,
+  }).catch((err: { stdout?: string }) => {
     throw new Error(`examples/api does not type-check:\n${err.stdout ?? ''}`);
   });
 }, 120_000);

@@ -39,8 +39,7 @@ describe('runGoal (library)', () => {
     expectOneEnd(events, report);
 
     const types = new Set(events.map((e) => e.type));
-    for (const t of ['tasks.changed', 'planner.decided', 'actor.step', 'actor.reported', 'model.usage'] as const)
-      expect(types).toContain(t);
+    for (const t of ['tasks.changed', 'planner.decided', 'actor.step', 'actor.reported', 'model.usage'] as const) expect(types).toContain(t);
     // The first planner decision comes before any actor step; every actor reports after its steps.
     expect(events.findIndex((e) => e.type === 'planner.decided')).toBeLessThan(events.findIndex((e) => e.type === 'actor.step'));
     // The steps in the stream are the report's steps, in order.
@@ -110,9 +109,7 @@ describe('runGoal (library)', () => {
     const report = await run.report;
     actor.assertUsedUp();
     await expect(fs.access(path.join(ws.dir, 'out.txt'))).rejects.toThrow();
-    expect(requests.map((r) => [r.tool, r.requester, JSON.parse(r.arguments)])).toEqual([
-      ['write_file', '1', { path: 'out.txt', content: 'x' }],
-    ]);
+    expect(requests.map((r) => [r.tool, r.requester, JSON.parse(r.arguments)])).toEqual([['write_file', '1', { path: 'out.txt', content: 'x' }]]);
     const steps = report.actors[0]!.steps;
     expect(steps.find((s) => s.action?.tool === 'read_file')).toMatchObject({ ok: true, observation: expect.stringContaining('hello') });
     const write = steps.find((s) => s.action?.tool === 'write_file')!;
@@ -214,9 +211,7 @@ describe('runGoal (library)', () => {
       tools: [defineTool({ name: 'read_file', description: 'mine', parameters: z.object({}), run: () => ({ ok: true, output: '' }) })],
     });
     await expect(clash.report).rejects.toThrow(/clashes with a configured tool/);
-    expect(() =>
-      defineTool({ name: 'bad name', description: 'd', parameters: z.object({}), run: () => ({ ok: true, output: '' }) }),
-    ).toThrow(/name must be/);
+    expect(() => defineTool({ name: 'bad name', description: 'd', parameters: z.object({}), run: () => ({ ok: true, output: '' }) })).toThrow(/name must be/);
     await ws.cleanup();
   });
 });

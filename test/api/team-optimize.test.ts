@@ -15,18 +15,14 @@ const EXAMPLES = path.resolve(import.meta.dirname, '..', '..', 'examples', 'pipe
 describe('runTeam (library)', () => {
   it("a denying approval handler keeps an agent's write from running; the agent sees the denial", async () => {
     const ws = await tempWorkspace();
-    const team = parseTeam(
-      'agents:\n  scribe:\n    instruction: Write the note to note.txt.\n    output_key: done\n    tools: [filesystem]\n',
-    );
+    const team = parseTeam('agents:\n  scribe:\n    instruction: Write the note to note.txt.\n    output_key: done\n    tools: [filesystem]\n');
     const model = new ScriptedModel([reply.toolCall('write_file', { path: 'note.txt', content: 'hi' }), reply.text('could not write')]);
     const run = runTeam(team, { input: 'hi', workspace: ws.dir, model, approval: () => 'deny' });
     const events = await collectEvents(run);
     const report = await run.report;
     model.assertUsedUp();
     await expect(fs.access(path.join(ws.dir, 'note.txt'))).rejects.toThrow();
-    expect(report.traces[0]!.toolCalls).toEqual([
-      expect.objectContaining({ name: 'write_file', ok: false, observation: expect.stringContaining('denied') }),
-    ]);
+    expect(report.traces[0]!.toolCalls).toEqual([expect.objectContaining({ name: 'write_file', ok: false, observation: expect.stringContaining('denied') })]);
     expect(events.map((e) => e.type)).toEqual([
       'agent.started',
       'approval.requested',

@@ -21,7 +21,8 @@ describe('init', () => {
     fs.writeFileSync(path.join(dir, '.gitignore'), 'node_modules/');
     const first = await cli(['init']);
     expect(first.code).toBe(0);
-    for (const f of ['model_config.yaml', 'gepa_config.yaml', 'tool_bundles.json', 'personas.yaml']) expect(fs.existsSync(path.join(dir, 'config', f))).toBe(true);
+    for (const f of ['model_config.yaml', 'gepa_config.yaml', 'tool_bundles.json', 'personas.yaml'])
+      expect(fs.existsSync(path.join(dir, 'config', f))).toBe(true);
     const model = fs.readFileSync(path.join(dir, 'config', 'model_config.yaml'), 'utf8');
     expect(model).toContain('# To use a model server instead of the offline model');
     expect(model).toMatch(/provider: offline +# offline \| vllm \| openai \| replay/);
@@ -51,7 +52,9 @@ describe('config check', () => {
     await cli(['init']);
     const file = path.join(dir, 'config', 'model_config.yaml');
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^api_key: null.*$/m, 'api_key: sk-abcdefghijklmnopqrstuvwxyz012345'));
-    const r = await cli(['config', 'check', '--api-base', 'http://127.0.0.1:9999/v1', '--model', 'm'], { GEPA_AIME_API_KEY: 'sk-fromtheenvironment0123456789' });
+    const r = await cli(['config', 'check', '--api-base', 'http://127.0.0.1:9999/v1', '--model', 'm'], {
+      GEPA_AIME_API_KEY: 'sk-fromtheenvironment0123456789',
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('provider: openai');
     expect(r.stdout).toContain('api_base: http://127.0.0.1:9999/v1');
@@ -74,12 +77,17 @@ describe('typos and syntax errors', () => {
   it('an unknown key close to a known one still goes to extra_params, with a "did you mean" warning at its line', async () => {
     await cli(['init']);
     const file = path.join(dir, 'config', 'model_config.yaml');
-    const text = fs.readFileSync(file, 'utf8').replace(/^request_timeout: 60.*$/m, 'request_timout: 60').concat('top_k: 20\n');
+    const text = fs
+      .readFileSync(file, 'utf8')
+      .replace(/^request_timeout: 60.*$/m, 'request_timout: 60')
+      .concat('top_k: 20\n');
     fs.writeFileSync(file, text);
     const line = text.split('\n').findIndex((l) => l.startsWith('request_timout')) + 1;
     const r = await cli(['config', 'check']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe(`gepa-aime: warning: ${file}:${line}: request_timout is not a known setting (it is passed to the provider in extra_params); did you mean request_timeout?\n`);
+    expect(r.stderr).toBe(
+      `gepa-aime: warning: ${file}:${line}: request_timout is not a known setting (it is passed to the provider in extra_params); did you mean request_timeout?\n`,
+    );
     expect(r.stdout).toMatch(/extra_params:\n {4}request_timout: 60\n {4}top_k: 20/); // top_k is a vLLM knob, not a typo
   });
 

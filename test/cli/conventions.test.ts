@@ -111,7 +111,19 @@ describe('the provider the command line selects', () => {
     server.handler = agentHandler();
     try {
       fs.mkdirSync(path.join(work, 'ws'));
-      const result = await runCli(['run', 'List the files', '--api-base', server.apiBase, '--model', 'm', '--workspace', path.join(work, 'ws'), '--traces', path.join(work, 'traces'), '--json']);
+      const result = await runCli([
+        'run',
+        'List the files',
+        '--api-base',
+        server.apiBase,
+        '--model',
+        'm',
+        '--workspace',
+        path.join(work, 'ws'),
+        '--traces',
+        path.join(work, 'traces'),
+        '--json',
+      ]);
       expect(result.code).toBe(0);
       expect(server.requests.length).toBeGreaterThan(0);
       expect(result.stderr.match(/without --provider: using the OpenAI-compatible provider/g)).toHaveLength(1);

@@ -46,14 +46,18 @@ describe('dashboard and Ctrl-C', () => {
   // npx runs a package's bin as `sh -c "gepa-aime …"` (npm's run-script); a shell that gets the terminal's
   // SIGINT itself exits 130 after its child, whatever the child's code. (npx itself is not run here: its
   // first use installs the package into npm's cache, which rebuilds dist/ under the other tests.)
-  it.skipIf(!HAVE_SCRIPT)('under a shell on a terminal, the way npx runs it, Ctrl-C exits 0', async () => {
-    const pty = startPty(`sh -c '"$NODE" "$CLI" dashboard --port 0 --traces "${path.join(work, 'traces')}"'`);
-    await pty.waitFor(/press Ctrl-C to stop/);
-    pty.write('\x03');
-    const { code, output } = await pty.done;
-    expect(stripAnsi(output)).not.toMatch(/Error|at .*\.js:\d+/);
-    expect(code).toBe(0);
-  }, 30_000);
+  it.skipIf(!HAVE_SCRIPT)(
+    'under a shell on a terminal, the way npx runs it, Ctrl-C exits 0',
+    async () => {
+      const pty = startPty(`sh -c '"$NODE" "$CLI" dashboard --port 0 --traces "${path.join(work, 'traces')}"'`);
+      await pty.waitFor(/press Ctrl-C to stop/);
+      pty.write('\x03');
+      const { code, output } = await pty.done;
+      expect(stripAnsi(output)).not.toMatch(/Error|at .*\.js:\d+/);
+      expect(code).toBe(0);
+    },
+    30_000,
+  );
 });
 
 describe.skipIf(!HAVE_SCRIPT)('chat and Ctrl-C on a terminal', () => {

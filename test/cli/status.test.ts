@@ -48,7 +48,20 @@ function gatedHandler() {
   return release;
 }
 
-const args = () => ['run', 'List the files in the workspace', '--config', configDir, '--api-base', server.apiBase, '--model', 'm', '--workspace', path.join(work, 'ws'), '--traces', path.join(work, 'traces')];
+const args = () => [
+  'run',
+  'List the files in the workspace',
+  '--config',
+  configDir,
+  '--api-base',
+  server.apiBase,
+  '--model',
+  'm',
+  '--workspace',
+  path.join(work, 'ws'),
+  '--traces',
+  path.join(work, 'traces'),
+];
 const shell = (a: string[]) => `exec "$NODE" "$CLI" ${a.map((x) => `'${x}'`).join(' ')}`;
 
 describe.skipIf(!HAVE_SCRIPT)('status line on a terminal', () => {

@@ -40,7 +40,14 @@ describe('activity: what the status line says', () => {
   });
 
   it('keeps the reason of a provider error without where it was talking to', () => {
-    expect(shortReason(new ModelError('vllm model "m" at http://127.0.0.1:9/v1/chat/completions: connection refused (is the server running?) (gave up after 5 attempts)', 'network'))).toBe('connection refused (is the server running?)');
+    expect(
+      shortReason(
+        new ModelError(
+          'vllm model "m" at http://127.0.0.1:9/v1/chat/completions: connection refused (is the server running?) (gave up after 5 attempts)',
+          'network',
+        ),
+      ),
+    ).toBe('connection refused (is the server running?)');
     expect(shortReason(new ModelError('openai GET http://x/health: HTTP 500: boom', 'http'))).toBe('HTTP 500: boom');
   });
 
@@ -59,6 +66,8 @@ describe('activity: what the status line says', () => {
     expect(events[2]).toBe('actor 1 step 2: calling tool list_dir');
     expect(logLine({ kind: 'model-start', who: 'planner', at: 0 })).toBe('planner: thinking (waiting for the model)');
     expect(describeActivity({ kind: 'model-start', who: 'planner', at: 0 }, 3200)).toBe('planner thinking: waiting for the model for 3.2 s');
-    expect(describeActivity({ kind: 'retry', who: 'planner', at: 0, attempt: 1, of: 4, reason: 'r', delayMs: 2000 }, 600)).toBe('planner: retry 1/4 after "r" in 1.4 s');
+    expect(describeActivity({ kind: 'retry', who: 'planner', at: 0, attempt: 1, of: 4, reason: 'r', delayMs: 2000 }, 600)).toBe(
+      'planner: retry 1/4 after "r" in 1.4 s',
+    );
   });
 });

@@ -1,15 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  ConfigError,
-  MAX_CONFIG_BYTES,
-  loadConfig,
-  loadGepaConfig,
-  loadModelConfig,
-  loadToolBundlesConfig,
-  parseConfigText,
-} from '../../src/config/index.js';
+import { MAX_CONFIG_BYTES, loadConfig, loadGepaConfig, loadModelConfig, loadToolBundlesConfig, parseConfigText } from '../../src/config/index.js';
 import { configDir, configError } from './fixtures.js';
 
 const TOOLS = 'config/tool_bundles.json';
@@ -25,9 +17,7 @@ describe('missing files and dirs', () => {
   it('reports every missing file at once', () => {
     const dir = configDir({ 'model_config.yaml': null, 'gepa_config.yaml': null, 'tool_bundles.json': null });
     const err = configError(() => loadConfig(dir, { env: {} }));
-    expect(err.issues.map((i) => i.file)).toEqual(
-      ['tool_bundles.json', 'model_config.yaml', 'gepa_config.yaml'].map((f) => join(dir, f)),
-    );
+    expect(err.issues.map((i) => i.file)).toEqual(['tool_bundles.json', 'model_config.yaml', 'gepa_config.yaml'].map((f) => join(dir, f)));
   });
 
   it('names a missing config dir', () => {
@@ -54,7 +44,13 @@ describe('syntax errors', () => {
     expect(err.file).toBe('config/model_config.yaml');
     expect(err.line).toBe(2);
     expect(err.message).toMatch(/^config\/model_config\.yaml:2:8: invalid YAML: /);
-    const quote = configError(() => parseConfigText('model', `${'temperature: 0.2\n'.repeat(0)}provider: offline\n${'# filler\n'.repeat(18)}stream: true\nmodel: "Qwen/Qwen3-8B\nseed: 1\n`, 'm.yaml'));
+    const quote = configError(() =>
+      parseConfigText(
+        'model',
+        `${'temperature: 0.2\n'.repeat(0)}provider: offline\n${'# filler\n'.repeat(18)}stream: true\nmodel: "Qwen/Qwen3-8B\nseed: 1\n`,
+        'm.yaml',
+      ),
+    );
     expect(quote.message).toBe('m.yaml:21:8: invalid YAML: Missing closing "quote');
   });
 
@@ -199,9 +195,7 @@ describe('tool_bundles.json', () => {
   });
 
   it('rejects bad bundle names and non-object files', () => {
-    expect(configError(() => parseConfigText('tools', '{"bundles": {"my bundle": {"description": "d", "tools": []}}}')).keyPath).toBe(
-      'bundles["my bundle"]',
-    );
+    expect(configError(() => parseConfigText('tools', '{"bundles": {"my bundle": {"description": "d", "tools": []}}}')).keyPath).toBe('bundles["my bundle"]');
     expect(configError(() => parseConfigText('tools', '[]', TOOLS)).message).toMatch(/^config\/tool_bundles\.json:1: expected a JSON object/);
   });
 });
@@ -218,7 +212,10 @@ describe('gepa_config.yaml', () => {
 
   it('checks ranges and the reflection template placeholders', () => {
     const err = configError(() =>
-      parseConfigText('gepa', 'online:\n  recency_decay: 0\n  every_n_goals: 1.5\noffline:\n  candidate_selection: best\n  reflection_prompt_template: "improve <curr_param>"\n'),
+      parseConfigText(
+        'gepa',
+        'online:\n  recency_decay: 0\n  every_n_goals: 1.5\noffline:\n  candidate_selection: best\n  reflection_prompt_template: "improve <curr_param>"\n',
+      ),
     );
     expect(err.issues.map((i) => i.keyPath)).toEqual([
       'online.recency_decay',

@@ -54,8 +54,7 @@ const scalar = fc.oneof(
   fc.constantFrom('offline', 'vllm', 'replay', 'http://h/v1', 'filesystem', 'web', 'generalist', 'pareto', 'all', '<curr_param><side_info>'),
 );
 const loose: fc.Arbitrary<unknown> = fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 6 }), scalar, { maxKeys: 3 }));
-const section = (keys: string[], extra: fc.Arbitrary<unknown> = loose) =>
-  fc.record(Object.fromEntries(keys.map((k) => [k, extra])), { requiredKeys: [] });
+const section = (keys: string[], extra: fc.Arbitrary<unknown> = loose) => fc.record(Object.fromEntries(keys.map((k) => [k, extra])), { requiredKeys: [] });
 
 /** Documents shaped like each kind, with plausible and implausible values. */
 const shaped: Record<ConfigKind, fc.Arbitrary<unknown>> = {
@@ -70,11 +69,26 @@ const shaped: Record<ConfigKind, fc.Arbitrary<unknown>> = {
       replay_file: loose,
       extra_params: loose,
       surprise: loose,
-      roles: fc.oneof(loose, fc.record({ planner: section(['temperature', 'model', 'typo']), personas: fc.dictionary(fc.constantFrom('writer', 'x y', 'nobody'), section(['seed', 'top_p'])) }, { requiredKeys: [] })),
+      roles: fc.oneof(
+        loose,
+        fc.record(
+          {
+            planner: section(['temperature', 'model', 'typo']),
+            personas: fc.dictionary(fc.constantFrom('writer', 'x y', 'nobody'), section(['seed', 'top_p'])),
+          },
+          { requiredKeys: [] },
+        ),
+      ),
     },
     { requiredKeys: [] },
   ),
-  gepa: fc.record({ online: fc.oneof(loose, section(['window', 'recency_decay', 'threshold', 'bogus'])), offline: fc.oneof(loose, section(['epsilon', 'candidate_selection', 'reflection_prompt_template'])) }, { requiredKeys: [] }),
+  gepa: fc.record(
+    {
+      online: fc.oneof(loose, section(['window', 'recency_decay', 'threshold', 'bogus'])),
+      offline: fc.oneof(loose, section(['epsilon', 'candidate_selection', 'reflection_prompt_template'])),
+    },
+    { requiredKeys: [] },
+  ),
   tools: fc.record(
     {
       bundles: fc.oneof(loose, fc.dictionary(fc.constantFrom('filesystem', 'web', 'x', 'bad name'), section(['description', 'tools']))),
@@ -86,18 +100,27 @@ const shaped: Record<ConfigKind, fc.Arbitrary<unknown>> = {
     { requiredKeys: [] },
   ),
   personas: fc.record(
-    { personas: fc.oneof(loose, fc.dictionary(fc.constantFrom('generalist', 'writer', '1bad'), section(['description', 'prompt', 'bundles', 'when']))), default_persona: loose },
+    {
+      personas: fc.oneof(loose, fc.dictionary(fc.constantFrom('generalist', 'writer', '1bad'), section(['description', 'prompt', 'bundles', 'when']))),
+      default_persona: loose,
+    },
     { requiredKeys: [] },
   ),
 };
 
 describe('parseConfigText never throws anything but ConfigError', () => {
   it.each(KINDS)('%s: arbitrary strings', (kind) => {
-    fc.assert(fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), syntaxy), (text) => void parseOrConfigError(kind, text)), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), syntaxy), (text) => void parseOrConfigError(kind, text)),
+      { numRuns: 300 },
+    );
   });
 
   it.each(KINDS)('%s: arbitrary JSON values dumped to the file format', (kind) => {
-    fc.assert(fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => void parseOrConfigError(kind, dump(kind, value))), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => void parseOrConfigError(kind, dump(kind, value))),
+      { numRuns: 200 },
+    );
   });
 
   it.each(KINDS)('%s: config-shaped documents; valid results round-trip', (kind) => {

@@ -26,7 +26,9 @@ describe('model_config.yaml: unknown keys', () => {
     expect(err.issues).toHaveLength(1);
     expect(err.keyPath).toBe('roles.planner.temprature');
     expect(err.line).toBe(5);
-    expect(err.message).toMatch(/^config\/model_config\.yaml:5: roles\.planner\.temprature: unknown key \(did you mean "temperature"\?\); allowed keys: provider, model, /);
+    expect(err.message).toMatch(
+      /^config\/model_config\.yaml:5: roles\.planner\.temprature: unknown key \(did you mean "temperature"\?\); allowed keys: provider, model, /,
+    );
   });
 
   it('rejects unknown role names and unknown keys in persona overrides', () => {

@@ -5,8 +5,19 @@ import { configDir, configError } from './fixtures.js';
 
 describe('mcp_servers, approvals, shell', () => {
   it('fills defaults', () => {
-    const cfg = parseConfigText('tools', JSON.stringify({ mcp_servers: { mem: { command: 'node', args: ['s.js'] }, web: { url: 'http://127.0.0.1:3001/mcp' } } }));
-    expect(cfg.mcp_servers.mem).toEqual({ command: 'node', args: ['s.js'], env: {}, headers: {}, start_timeout_ms: 20000, call_timeout_ms: 60000, read_only_tools: [] });
+    const cfg = parseConfigText(
+      'tools',
+      JSON.stringify({ mcp_servers: { mem: { command: 'node', args: ['s.js'] }, web: { url: 'http://127.0.0.1:3001/mcp' } } }),
+    );
+    expect(cfg.mcp_servers.mem).toEqual({
+      command: 'node',
+      args: ['s.js'],
+      env: {},
+      headers: {},
+      start_timeout_ms: 20000,
+      call_timeout_ms: 60000,
+      read_only_tools: [],
+    });
     expect(cfg.mcp_servers.web).toMatchObject({ url: 'http://127.0.0.1:3001/mcp', args: [], headers: {} });
     expect(cfg.approvals).toEqual({ tools: {}, bundles: {} });
     expect(cfg.shell).toEqual({ timeout_ms: 30000, max_output_bytes: 65536, memory_mb: 512, max_processes: 64 });

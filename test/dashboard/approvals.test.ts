@@ -82,7 +82,9 @@ describe('approvals on the dashboard', () => {
       expect((await post(target, good, { 'Content-Type': 'application/json' })).status).toBe(403);
       expect((await post(target, good, { 'Content-Type': 'application/json', Origin: 'http://evil.example' })).status).toBe(403);
       expect((await post(target, JSON.stringify({ answer: 'yes', token: 'guess' }), { 'Content-Type': 'application/json', Origin: origin })).status).toBe(403);
-      expect((await post(target, `answer=yes&token=${info.approvals.token}`, { 'Content-Type': 'application/x-www-form-urlencoded', Origin: origin })).status).toBe(403);
+      expect(
+        (await post(target, `answer=yes&token=${info.approvals.token}`, { 'Content-Type': 'application/x-www-form-urlencoded', Origin: origin })).status,
+      ).toBe(403);
       expect((await post(target, good, { 'Content-Type': 'application/json', Origin: origin, Host: 'evil.example' })).status).toBe(403);
       // Still pending after all that.
       expect(await page.locator(`li.approval[data-key="${key}"]`).count()).toBe(1);
@@ -100,7 +102,10 @@ describe('approvals on the dashboard', () => {
       expect(obs[1]!.observation).toMatch(/denied \(the dashboard user said no\)/);
       await expect.poll(() => page.locator('#approval-list li.empty').count(), POLL).toBe(1);
       expect(dialogs).toEqual([]);
-      const journal = (await fs.readFile(path.join(traces, 'runs', report.runId, 'journal.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const journal = (await fs.readFile(path.join(traces, 'runs', report.runId, 'journal.jsonl'), 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
       expect(journal.filter((r) => r.kind === 'approval').map((r) => [r.outcome.decision, r.outcome.by])).toEqual([
         ['approved', 'dashboard'],
         ['denied', 'dashboard'],

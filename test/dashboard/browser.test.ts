@@ -74,7 +74,9 @@ describe('the dashboard in a browser', () => {
       expect(await page.locator('#run-goal').textContent()).toBe(goal);
 
       // The actor tree: the workflow with its collaborators and one actor per subtask under it.
-      await expect.poll(() => actorIds(page), POLL).toEqual(expect.arrayContaining(['workflow', 'planner', 'progress', 'actor:1', 'actor:2', 'actor:3', 'actor:4']));
+      await expect
+        .poll(() => actorIds(page), POLL)
+        .toEqual(expect.arrayContaining(['workflow', 'planner', 'progress', 'actor:1', 'actor:2', 'actor:3', 'actor:4']));
       expect(await page.locator('li.actor[data-actor="workflow"] > .actor-children > li.actor[data-actor="actor:1"]').count()).toBe(1);
 
       // State changes: the workflow's statechart is drawn, moved through many states, and has its active state lit.
@@ -88,16 +90,29 @@ describe('the dashboard in a browser', () => {
       // Any actor's statechart opens from the tree: a subtask's actor ended in its final state.
       expect(await page.locator('.actor-card[data-actor="actor:2"]').isVisible()).toBe(false);
       await page.click('li.actor[data-actor="actor:2"] > .actor-toggle');
-      await expect.poll(() => page.locator('.actor-card[data-actor="actor:2"] .chart .state.active').evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))), POLL).toEqual(['done']);
+      await expect
+        .poll(
+          () => page.locator('.actor-card[data-actor="actor:2"] .chart .state.active').evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))),
+          POLL,
+        )
+        .toEqual(['done']);
 
       // The event log, filtered by type and by actor.
       await expect.poll(() => page.locator('#event-rows tr').count(), POLL).toBeGreaterThan(20);
       await page.selectOption('#filter-type', 'PROGRESS.UPDATE');
-      await expect.poll(() => page.locator('#event-rows tr').evaluateAll((rows) => [...new Set(rows.map((r) => r.getAttribute('data-type')))]), POLL).toEqual(['PROGRESS.UPDATE']);
+      await expect
+        .poll(() => page.locator('#event-rows tr').evaluateAll((rows) => [...new Set(rows.map((r) => r.getAttribute('data-type')))]), POLL)
+        .toEqual(['PROGRESS.UPDATE']);
       await page.selectOption('#filter-type', '');
       await page.selectOption('#filter-actor', 'planner');
       await expect
-        .poll(() => page.locator('#event-rows tr').evaluateAll((rows) => rows.every((r) => [r.children[1]!.textContent, r.children[2]!.textContent].includes('planner'))), POLL)
+        .poll(
+          () =>
+            page
+              .locator('#event-rows tr')
+              .evaluateAll((rows) => rows.every((r) => [r.children[1]!.textContent, r.children[2]!.textContent].includes('planner'))),
+          POLL,
+        )
         .toBe(true);
       await page.selectOption('#filter-actor', '');
       await page.fill('#filter-text', 'onerror');
@@ -165,7 +180,9 @@ describe('the dashboard in a browser', () => {
 
       // The secret in the actor's progress message was redacted before it was recorded.
       await page.selectOption('#filter-type', 'PROGRESS.UPDATE');
-      await expect.poll(() => page.locator('#event-rows td.payload').allTextContents(), POLL).toEqual(expect.arrayContaining([expect.stringContaining('[redacted]')]));
+      await expect
+        .poll(() => page.locator('#event-rows td.payload').allTextContents(), POLL)
+        .toEqual(expect.arrayContaining([expect.stringContaining('[redacted]')]));
       expect(await page.content()).not.toContain(SECRET);
 
       // GEPA metrics: from the replayed optimizer, or else from gepa_history.jsonl.
@@ -186,7 +203,18 @@ describe('the dashboard in a browser', () => {
   it("passes a run's events into Stately's inspector frame (stately.ai stood in for, as tests have no internet)", async () => {
     const ws = await tempDir('gepa-aime-ws-');
     await fs.writeFile(path.join(ws, 'README.md'), '# Sample\n');
-    const { child, done } = startCli(['run', 'Summarise the repository layout', '--workspace', ws, '--traces', await tempDir(), '--inspect', 'stately', '--port', '0']);
+    const { child, done } = startCli([
+      'run',
+      'Summarise the repository layout',
+      '--workspace',
+      ws,
+      '--traces',
+      await tempDir(),
+      '--inspect',
+      'stately',
+      '--port',
+      '0',
+    ]);
     const out = watchOutput(child);
     try {
       const [, url] = await out.waitFor('stderr', /Stately inspector: (http:\/\/127\.0\.0\.1:\d+\/stately) \(needs internet/);

@@ -30,7 +30,18 @@ async function busyPort(): Promise<{ port: number; release: () => Promise<void> 
 describe('gepa-aime run --viz', () => {
   it('serves the run live, keeps serving after it with the report printed, and exits with the run’s code on Ctrl-C', async () => {
     const traces = await tempDir();
-    const { child, done } = startCli(['run', 'Summarise the repository layout', '--workspace', await workspace(), '--traces', traces, '--viz', '--port', '0', '--json']);
+    const { child, done } = startCli([
+      'run',
+      'Summarise the repository layout',
+      '--workspace',
+      await workspace(),
+      '--traces',
+      traces,
+      '--viz',
+      '--port',
+      '0',
+      '--json',
+    ]);
     const out = watchOutput(child);
     const [, url] = await out.waitFor('stderr', /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)\n/);
     const live = sseClient(`${url}api/live`);
@@ -58,7 +69,17 @@ describe('gepa-aime run --viz', () => {
   });
 
   it('exits 1 after Ctrl-C when the goal failed', async () => {
-    const { child, done } = startCli(['run', 'Research the history of XState', '--workspace', await workspace(), '--traces', await tempDir(), '--viz', '--port', '0']);
+    const { child, done } = startCli([
+      'run',
+      'Research the history of XState',
+      '--workspace',
+      await workspace(),
+      '--traces',
+      await tempDir(),
+      '--viz',
+      '--port',
+      '0',
+    ]);
     const out = watchOutput(child);
     await out.waitFor('stderr', /still serving this run/);
     expect(out.text.stdout).toContain('status: failed');
@@ -104,9 +125,23 @@ describe('gepa-aime run --viz', () => {
 
 describe('gepa-aime run --inspect stately', () => {
   it("serves Stately's inspector bridge, says it needs internet, and feeds it the run's events", async () => {
-    const { child, done } = startCli(['run', 'Summarise the repository layout', '--workspace', await workspace(), '--traces', await tempDir(), '--inspect', 'stately', '--port', '0']);
+    const { child, done } = startCli([
+      'run',
+      'Summarise the repository layout',
+      '--workspace',
+      await workspace(),
+      '--traces',
+      await tempDir(),
+      '--inspect',
+      'stately',
+      '--port',
+      '0',
+    ]);
     const out = watchOutput(child);
-    const [, url] = await out.waitFor('stderr', /Stately inspector: (http:\/\/127\.0\.0\.1:\d+\/)stately \(needs internet: the page loads https:\/\/stately\.ai\/inspect\)/);
+    const [, url] = await out.waitFor(
+      'stderr',
+      /Stately inspector: (http:\/\/127\.0\.0\.1:\d+\/)stately \(needs internet: the page loads https:\/\/stately\.ai\/inspect\)/,
+    );
     await out.waitFor('stderr', /still serving this run/);
     const page = await fetch(`${url}stately`);
     expect(page.status).toBe(200);
@@ -143,7 +178,12 @@ describe('the dashboard on its worker thread (the built one, as run --viz uses i
     live.close();
     stately.close();
     await host.close();
-    expect((await fs.readFile(file, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l).seq)).toEqual([0, 1]);
+    expect(
+      (await fs.readFile(file, 'utf8'))
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l).seq),
+    ).toEqual([0, 1]);
     await expect(fetch(host.url)).rejects.toThrow();
   });
 });
@@ -156,7 +196,10 @@ describe('a plain run', () => {
     expect(r.stderr).toBe('');
     const report = JSON.parse(r.stdout);
     const text = await fs.readFile(path.join(traces, 'runs', report.runId, 'inspect.jsonl'), 'utf8');
-    const records = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const records = text
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(records[0]).toMatchObject({ seq: 0, kind: 'run', phase: 'start', runId: report.runId, goal: 'Summarise the repository layout' });
     expect(records.at(-1)).toMatchObject({ kind: 'run', phase: 'end', status: 'completed' });
     expect(records.some((rec) => rec['kind'] === 'actor' && rec['id'] === 'workflow')).toBe(true);
@@ -171,7 +214,9 @@ describe('gepa-aime dashboard', () => {
     const out = watchOutput(child);
     const [, url] = await out.waitFor('stdout', /dashboard: (http:\/\/127\.0\.0\.1:\d+\/) \(runs in .*\); press Ctrl-C to stop/);
     expect(await (await fetch(`${url}api/info`)).json()).toEqual({ mode: 'browse', runId: null, stately: false });
-    expect(((await (await fetch(`${url}api/runs`)).json()) as { runs: unknown[] }).runs).toEqual([expect.objectContaining({ runId: '20260101T000000Z-abcdef', replayable: false })]);
+    expect(((await (await fetch(`${url}api/runs`)).json()) as { runs: unknown[] }).runs).toEqual([
+      expect.objectContaining({ runId: '20260101T000000Z-abcdef', replayable: false }),
+    ]);
     child.kill('SIGINT');
     const result = await done;
     expect(result.code).toBe(0);

@@ -19,7 +19,8 @@ import { parseJsonl } from '../../src/util/jsonl.js';
 import { tempDir } from '../support/runtime.js';
 import { recordScriptedRun, SECRET } from './support.js';
 
-const ofKind = <K extends InspectRecord['kind']>(records: InspectRecord[], kind: K) => records.filter((r) => r.kind === kind) as Extract<InspectRecord, { kind: K }>[];
+const ofKind = <K extends InspectRecord['kind']>(records: InspectRecord[], kind: K) =>
+  records.filter((r) => r.kind === kind) as Extract<InspectRecord, { kind: K }>[];
 
 describe('the inspection stream of a real run', () => {
   it('records the run: actors with their statecharts, events, state changes, task list and microsteps', async () => {
@@ -122,7 +123,11 @@ describe('facts of well-known actors', () => {
     stream.flush();
     const good = {
       composite: 0.5,
-      timeline: [{ at: 0, composite: 0.25 }, { at: 1, composite: 'x' }, { at: 2, composite: 0.5 }],
+      timeline: [
+        { at: 0, composite: 0.25 },
+        { at: 1, composite: 'x' },
+        { at: 2, composite: 0.5 },
+      ],
       candidates: [{ id: 'seed', score: 0.5, active: true }, { id: 'c1', score: null, active: false }, { nope: true }],
     };
     // Metrics change in bursts: within one batch only the latest goes out.
@@ -139,8 +144,14 @@ describe('facts of well-known actors', () => {
       { composite: null, timeline: [], candidates: [] },
       {
         composite: 0.5,
-        timeline: [{ at: 0, composite: 0.25 }, { at: 2, composite: 0.5 }],
-        candidates: [{ id: 'seed', score: 0.5, active: true }, { id: 'c1', score: null, active: false }],
+        timeline: [
+          { at: 0, composite: 0.25 },
+          { at: 2, composite: 0.5 },
+        ],
+        candidates: [
+          { id: 'seed', score: 0.5, active: true },
+          { id: 'c1', score: null, active: false },
+        ],
       },
       { composite: null, timeline: [], candidates: [] },
     ]);
@@ -148,13 +159,23 @@ describe('facts of well-known actors', () => {
 });
 
 describe('the task list as changes', () => {
-  const item = (id: string, status: TaskItem['status'] = 'pending', children: TaskItem[] = []): TaskItem => ({ id, title: `T${id}`, status, criteria: '', children });
+  const item = (id: string, status: TaskItem['status'] = 'pending', children: TaskItem[] = []): TaskItem => ({
+    id,
+    title: `T${id}`,
+    status,
+    criteria: '',
+    children,
+  });
 
   it('sends the whole list when its shape changes, else only the changed tasks; Markdown at most once a second', () => {
     const tracker = new TaskFactsTracker();
     const a = [item('1'), item('2', 'pending', [item('2.1')])];
     const first = tracker.update(a, 1, 0)!;
-    expect(first.tasks!.map((t) => [t.id, t.depth])).toEqual([['1', 0], ['2', 0], ['2.1', 1]]);
+    expect(first.tasks!.map((t) => [t.id, t.depth])).toEqual([
+      ['1', 0],
+      ['2', 0],
+      ['2.1', 1],
+    ]);
     expect(first.markdown).toContain('- [ ] 1. T1');
     expect(tracker.update(a, 1, 10)).toBeNull(); // same list: nothing
 
@@ -162,7 +183,10 @@ describe('the task list as changes', () => {
     const b = [a[0]!, { ...a[1]!, children: [{ ...a[1]!.children[0]!, status: 'completed' as const }] }];
     const second = tracker.update(b, 2, 20)!;
     expect(second.tasks).toBeUndefined();
-    expect(second.taskPatch!.map((t) => [t.id, t.status])).toEqual([['2', 'pending'], ['2.1', 'completed']]);
+    expect(second.taskPatch!.map((t) => [t.id, t.status])).toEqual([
+      ['2', 'pending'],
+      ['2.1', 'completed'],
+    ]);
     expect(second.markdown).toBeUndefined(); // sent 20 ms ago
     expect(tracker.dueAt).toBe(MARKDOWN_INTERVAL_MS);
     expect(tracker.markdownDue(500, false)).toBeNull();

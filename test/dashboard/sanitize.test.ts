@@ -40,7 +40,9 @@ describe('sanitize', () => {
     expect(sanitizeString(`use ${key} please`)).toBe(`use ${REDACTED} please`);
     expect(sanitizeString('Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig')).toBe(`Authorization: ${REDACTED}`);
     expect(sanitizeString('ghp_abcdefghijklmnopqrstuvwxyz0123456789 and AKIAABCDEFGHIJKLMNOP')).toBe(`${REDACTED} and ${REDACTED}`);
-    expect(sanitizeString('a sketch of sk-8 and task-management-overview-document are fine')).toBe('a sketch of sk-8 and task-management-overview-document are fine');
+    expect(sanitizeString('a sketch of sk-8 and task-management-overview-document are fine')).toBe(
+      'a sketch of sk-8 and task-management-overview-document are fine',
+    );
     // A key straddling the cut is still removed, not half shown.
     const long = `${'x'.repeat(389)} ${key}${'y'.repeat(100)}`;
     const cut = sanitizeString(long, 400);
@@ -50,7 +52,10 @@ describe('sanitize', () => {
 
   it('trims long strings, long arrays, wide objects and deep nesting', () => {
     const prompt = 'p'.repeat(5000);
-    const out = sanitize({ prompt, list: Array.from({ length: 50 }, (_, i) => i), wide: Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`k${i}`, i])) }, { maxItems: 5, maxKeys: 10 }) as Record<string, unknown>;
+    const out = sanitize(
+      { prompt, list: Array.from({ length: 50 }, (_, i) => i), wide: Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`k${i}`, i])) },
+      { maxItems: 5, maxKeys: 10 },
+    ) as Record<string, unknown>;
     expect(out['prompt']).toBe(`${'p'.repeat(400)}… [5000 chars]`);
     expect(out['list']).toEqual([0, 1, 2, 3, 4, '[… 45 more]']);
     expect(Object.keys(out['wide'] as object)).toHaveLength(11);

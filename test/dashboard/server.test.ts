@@ -57,7 +57,10 @@ async function fixtureTraces(): Promise<string> {
 }
 
 /** A raw request, for what fetch will not send (a forged Host header, other methods). */
-function request(url: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function request(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: opts.method ?? 'GET', headers: opts.headers ?? {} }, (res) => {
       let body = '';
@@ -189,7 +192,10 @@ describe('Server-Sent Events', () => {
   it('frames batches as JSON arrays with the last sequence number as id', () => {
     expect(frame(['{"a":1}', '{"a":2}'], 7)).toBe('id: 7\ndata: [{"a":1},{"a":2}]\n\n');
     expect(frame([], 3)).toBe('');
-    const big = frame(Array.from({ length: 2500 }, (_, i) => String(i)), 2499);
+    const big = frame(
+      Array.from({ length: 2500 }, (_, i) => String(i)),
+      2499,
+    );
     expect(big.match(/^data: /gm)).toHaveLength(3);
     expect(big.match(/^id: /gm)).toEqual(['id: ']);
     expect(big).toContain('id: 2499\ndata: [2000,');
@@ -274,13 +280,19 @@ describe('binding', () => {
     for (const host of ['0.0.0.0', '::', '192.168.1.5', '10.0.0.1', 'example.com']) expect(isLoopback(host), host).toBe(false);
     expect(() => checkHost('0.0.0.0', false)).toThrow(/refusing to serve the dashboard on 0\.0\.0\.0.*--host 0\.0\.0\.0/);
     expect(() => checkHost('0.0.0.0', true)).not.toThrow();
-    await expect(startDashboard({ tracesDir: await tempDir(), host: '0.0.0.0', port: 0 })).rejects.toMatchObject({ name: 'DashboardError', code: 'not_loopback' });
+    await expect(startDashboard({ tracesDir: await tempDir(), host: '0.0.0.0', port: 0 })).rejects.toMatchObject({
+      name: 'DashboardError',
+      code: 'not_loopback',
+    });
   });
 
   it('explains a port in use', async () => {
     const first = await serve();
     const err = await startDashboard({ tracesDir: await tempDir(), port: first.port }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DashboardError);
-    expect(err).toMatchObject({ code: 'port_in_use', message: `port ${first.port} on 127.0.0.1 is already in use: pick another with --port N (--port 0 takes any free port)` });
+    expect(err).toMatchObject({
+      code: 'port_in_use',
+      message: `port ${first.port} on 127.0.0.1 is already in use: pick another with --port N (--port 0 takes any free port)`,
+    });
   });
 });

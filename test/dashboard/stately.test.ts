@@ -16,7 +16,8 @@ describe('the Stately inspector bridge', () => {
     bridge.subscribe((b) => all.push(...b.lines.map((l) => JSON.parse(l) as Record<string, unknown>)));
     const done = new Promise<void>((resolve) => {
       bridge.subscribe(() => {
-        if (all.some((e) => e['type'] === '@xstate.snapshot' && (e['snapshot'] as { status?: string }).status === 'done' && e['sessionId'] === rootSession())) resolve();
+        if (all.some((e) => e['type'] === '@xstate.snapshot' && (e['snapshot'] as { status?: string }).status === 'done' && e['sessionId'] === rootSession()))
+          resolve();
       });
     });
     const rootSession = () => all.find((e) => e['type'] === '@xstate.actor' && e['name'] === 'workflow')?.['sessionId'];
@@ -55,8 +56,20 @@ describe('the Stately inspector bridge', () => {
     } as StatelyInspectionEvent;
     const out = sanitizeStatelyEvent(ev);
     expect(out['definition']).toBe(definition);
-    expect(out['snapshot']).toEqual({ status: 'active', context: { apiKey: '[redacted]', prompt: `${'p'.repeat(400)}… [2000 chars]`, note: 'uses [redacted]' } });
-    const event = sanitizeStatelyEvent({ type: '@xstate.event', event: { type: 'X', headers: { authorization: 'Bearer abcdefghijk' } }, sourceId: undefined, sessionId: 's', createdAt: '0', _version: 'v', rootId: 'r', id: 'i' } as StatelyInspectionEvent);
+    expect(out['snapshot']).toEqual({
+      status: 'active',
+      context: { apiKey: '[redacted]', prompt: `${'p'.repeat(400)}… [2000 chars]`, note: 'uses [redacted]' },
+    });
+    const event = sanitizeStatelyEvent({
+      type: '@xstate.event',
+      event: { type: 'X', headers: { authorization: 'Bearer abcdefghijk' } },
+      sourceId: undefined,
+      sessionId: 's',
+      createdAt: '0',
+      _version: 'v',
+      rootId: 'r',
+      id: 'i',
+    } as StatelyInspectionEvent);
     expect(event['event']).toEqual({ type: 'X', headers: { authorization: '[redacted]' } });
   });
 });

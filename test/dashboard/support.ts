@@ -149,7 +149,8 @@ export function watchOutput(child: ChildProcess) {
   let closed: number | null | undefined;
   child.once('close', (code) => {
     closed = code;
-    for (const w of waiters.splice(0)) w.reject(new Error(`process exited (${code}) before printing ${w.pattern} on ${w.stream}; stdout: ${text.stdout}\nstderr: ${text.stderr}`));
+    for (const w of waiters.splice(0))
+      w.reject(new Error(`process exited (${code}) before printing ${w.pattern} on ${w.stream}; stdout: ${text.stdout}\nstderr: ${text.stderr}`));
   });
   return {
     text,
@@ -158,7 +159,8 @@ export function watchOutput(child: ChildProcess) {
         waiters.push({ stream, pattern, resolve, reject });
         check();
         if (closed !== undefined && waiters.length) {
-          for (const w of waiters.splice(0)) w.reject(new Error(`process exited (${closed}) before printing ${w.pattern} on ${w.stream}; stderr: ${text.stderr}`));
+          for (const w of waiters.splice(0))
+            w.reject(new Error(`process exited (${closed}) before printing ${w.pattern} on ${w.stream}; stderr: ${text.stderr}`));
         }
       });
     },
@@ -166,7 +168,16 @@ export function watchOutput(child: ChildProcess) {
 }
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export function chromiumMissing(): string | null {
   return fs.existsSync(CHROMIUM) ? null : `${CHROMIUM} is missing: run .ci/setup-system (apt-get install -y chromium) before the browser tests`;

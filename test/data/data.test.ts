@@ -25,12 +25,7 @@ describe('near-duplicates', () => {
 
   it('keeps the first of each group, against existing texts too, and says what each dropped item repeats', () => {
     const r = dropNearDuplicates(
-      [
-        'Find every TODO and write notes/todos.md',
-        'Summarise the README',
-        'summarise the readme.',
-        'Please find every TODO and write notes/todos.md',
-      ],
+      ['Find every TODO and write notes/todos.md', 'Summarise the README', 'summarise the readme.', 'Please find every TODO and write notes/todos.md'],
       (s) => s,
       ['Find every TODO and write notes/todos.md'],
     );
@@ -75,8 +70,7 @@ describe('train/val split', () => {
         expect([...train, ...val].map((x) => x.id).sort((a, b) => a - b)).toEqual(items.map((x) => x.id));
         expect(val.length).toBeGreaterThanOrEqual(1);
         expect(train.length).toBeGreaterThanOrEqual(1);
-        for (const d of ['easy', 'medium', 'hard'])
-          if (items.filter((x) => x.d === d).length >= 3) expect(val.some((x) => x.d === d)).toBe(true);
+        for (const d of ['easy', 'medium', 'hard']) if (items.filter((x) => x.d === d).length >= 3) expect(val.some((x) => x.d === d)).toBe(true);
         expect(splitTrainVal(items, seed, (x) => x.d)).toEqual({ train, val });
       }),
     );

@@ -39,12 +39,20 @@ async function reportIn(traces: string): Promise<any> {
 async function journal(traces: string): Promise<any[]> {
   const [runId] = await fs.readdir(path.join(traces, 'runs'));
   const text = await fs.readFile(path.join(traces, 'runs', runId!, 'journal.jsonl'), 'utf8');
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 async function entities(ws: string): Promise<string[]> {
   const text = await fs.readFile(path.join(ws, 'memory.jsonl'), 'utf8').catch(() => '');
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.type === 'entity').map((r) => r.name);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .filter((r) => r.type === 'entity')
+    .map((r) => r.name);
 }
 
 async function runPiped(args: string[]) {
@@ -62,7 +70,9 @@ describe('approvals without a terminal', () => {
     expect(code).toBe(0);
     const [denied, read] = observations(report);
     expect(denied).toMatchObject({ name: 'create_entities', ok: false });
-    expect(denied!.observation).toMatch(/not run: the call was denied \(the approval policy for create_entities is "ask" and there is no terminal, dashboard or approval handler to ask; rerun with --yes/);
+    expect(denied!.observation).toMatch(
+      /not run: the call was denied \(the approval policy for create_entities is "ask" and there is no terminal, dashboard or approval handler to ask; rerun with --yes/,
+    );
     expect(read).toMatchObject({ name: 'read_graph', ok: true });
     expect(await entities(ws)).toEqual([]);
     // The actor's report (its summary carries the observations) reaches the planner.
@@ -118,7 +128,11 @@ describe('approvals on a terminal', () => {
     expect(await entities(ws)).toEqual(['Yes', 'Always', 'Again']);
     const approvals = (await journal(traces)).filter((r) => r.kind === 'approval').map((r) => [r.outcome.decision, r.outcome.by]);
     // Only questions put to a person are journaled; the "always" answer is recorded so resume keeps it.
-    expect(approvals).toEqual([['approved', 'user'], ['denied', 'user'], ['approved', 'user']]);
+    expect(approvals).toEqual([
+      ['approved', 'user'],
+      ['denied', 'user'],
+      ['approved', 'user'],
+    ]);
     expect((await journal(traces)).filter((r) => r.kind === 'approval').at(-1).always).toBe(true);
   });
 
@@ -127,7 +141,9 @@ describe('approvals on a terminal', () => {
     const traces = await tempDir();
     server.handler = teamScript(['mcp:memory'], [[create('First')], [create('Second')]]);
     // The process kills itself (SIGKILL) when the second approval question is about to be asked.
-    const first = startPty(['run', 'remember things', '--config', config, '--workspace', ws, '--traces', traces], { GEPA_AIME_FAILPOINT: 'approval-pending:2' });
+    const first = startPty(['run', 'remember things', '--config', config, '--workspace', ws, '--traces', traces], {
+      GEPA_AIME_FAILPOINT: 'approval-pending:2',
+    });
     await first.waitFor(/\[a\]lways for create_entities: /);
     first.write('y\n');
     await first.done;

@@ -20,7 +20,11 @@ function script(req: SeenRequest): ServerReply {
   if (purposeOf(req) === 'planner') {
     const reported = (messages.find((m) => m.role === 'user')?.content ?? '').includes('"taskId":"1"');
     return {
-      content: JSON.stringify({ rationale: 'r', tasks: PLAN, action: reported ? { type: 'finish', answer: 'appended' } : { type: 'dispatch', taskIds: ['1'] } }),
+      content: JSON.stringify({
+        rationale: 'r',
+        tasks: PLAN,
+        action: reported ? { type: 'finish', answer: 'appended' } : { type: 'dispatch', taskIds: ['1'] },
+      }),
     };
   }
   const observations = messages.filter((m) => m.role === 'tool');

@@ -43,10 +43,9 @@ const lines = (file: string) =>
     .map((l) => JSON.parse(l));
 
 async function generate(extra: string[] = []) {
-  const r = await runCli(
-    ['data', 'generate', '--from', 'seeds.jsonl', '--workspace', 'ws', '--count', '8', '--out', 'data/goals.jsonl', '--json', ...extra],
-    { cwd: work },
-  );
+  const r = await runCli(['data', 'generate', '--from', 'seeds.jsonl', '--workspace', 'ws', '--count', '8', '--out', 'data/goals.jsonl', '--json', ...extra], {
+    cwd: work,
+  });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout);
@@ -199,32 +198,22 @@ describe('offline', () => {
   });
 
   it("judge check on the benchmark's hand-labelled set gives the figures the README records", async () => {
-    const r = await runCli(
-      ['judge', 'check', '--data', path.join(REPO_ROOT, 'bench', 'data', 'judge-labelled.jsonl'), '--provider', 'offline', '--json'],
-      { cwd: work },
-    );
+    const r = await runCli(['judge', 'check', '--data', path.join(REPO_ROOT, 'bench', 'data', 'judge-labelled.jsonl'), '--provider', 'offline', '--json'], {
+      cwd: work,
+    });
     expect(r.code).toBe(0);
     const c = JSON.parse(r.stdout);
-    expect([c.n, c.accuracy, Math.round(c.spearman * 1000) / 1000, Math.round(c.meanAbsError * 1000) / 1000]).toEqual([
-      16,
-      15 / 16,
-      0.85,
-      0.063,
-    ]);
+    expect([c.n, c.accuracy, Math.round(c.spearman * 1000) / 1000, Math.round(c.meanAbsError * 1000) / 1000]).toEqual([16, 15 / 16, 0.85, 0.063]);
   });
 
   it('bad input is exit 2 with file and line', async () => {
-    fs.writeFileSync(
-      path.join(work, 'bad.jsonl'),
-      '{"input": "g", "answer": "a", "label": 1}\n\n{"input": "g", "answer": "a", "label": 7}\n',
-    );
+    fs.writeFileSync(path.join(work, 'bad.jsonl'), '{"input": "g", "answer": "a", "label": 1}\n\n{"input": "g", "answer": "a", "label": 7}\n');
     const r = await runCli(['judge', 'check', '--data', 'bad.jsonl', '--provider', 'offline'], { cwd: work });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^gepa-aime: bad\.jsonl:3: label: /);
-    const g = await runCli(
-      ['data', 'generate', '--from', 'seeds.jsonl', '--workspace', 'nope', '--count', '2', '--out', 'o.jsonl', '--provider', 'offline'],
-      { cwd: work },
-    );
+    const g = await runCli(['data', 'generate', '--from', 'seeds.jsonl', '--workspace', 'nope', '--count', '2', '--out', 'o.jsonl', '--provider', 'offline'], {
+      cwd: work,
+    });
     expect(g.code).toBe(2);
     expect(g.stderr).toBe('gepa-aime: --workspace nope: not a directory\n');
     const both = await runCli(
@@ -286,17 +275,13 @@ describe('the judge and the generator behind the fake vLLM', () => {
     expect(g.kept).toBe(8);
     const judgeReqs = server.requests.filter((r) => r.body.model === 'judge-m');
     expect(judgeReqs.length).toBe(g.verified + 2);
-    expect(judgeReqs[2]!.body.messages.at(-1).content).toMatch(
-      /^Your reply did not match the required JSON schema:\n- the reply holds no JSON object/,
-    );
+    expect(judgeReqs[2]!.body.messages.at(-1).content).toMatch(/^Your reply did not match the required JSON schema:\n- the reply holds no JSON object/);
     expect(judgeReqs[0]!.body).toMatchObject({
       temperature: 0,
       seed: 0,
       response_format: { type: 'json_schema', json_schema: { name: 'judge_verdict', strict: true } },
     });
-    expect(server.requests.some((r) => r.body.model === 'gen-m' && r.body.response_format?.json_schema?.name === 'generated_goals')).toBe(
-      true,
-    );
+    expect(server.requests.some((r) => r.body.model === 'gen-m' && r.body.response_format?.json_schema?.name === 'generated_goals')).toBe(true);
 
     const r = await runCli(
       [

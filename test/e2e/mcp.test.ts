@@ -9,7 +9,17 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { mcpConfig, observations, offeredTools, SERVER_EVERYTHING, SERVER_FILESYSTEM, SERVER_MEMORY, startEverythingHttp, teamScript, type HttpEverything } from '../support/mcp.js';
+import {
+  mcpConfig,
+  observations,
+  offeredTools,
+  SERVER_EVERYTHING,
+  SERVER_FILESYSTEM,
+  SERVER_MEMORY,
+  startEverythingHttp,
+  teamScript,
+  type HttpEverything,
+} from '../support/mcp.js';
 import { ensureBuilt } from '../support/providerCli.js';
 import { tempDir } from '../support/runtime.js';
 import { startVllmServer, type VllmServer } from '../support/vllmServer.js';
@@ -63,7 +73,15 @@ describe('MCP servers in a run', () => {
     const offered = offeredTools(server.requests);
     expect(offered).toEqual(expect.arrayContaining(['read_text_file', 'files__write_file', 'create_entities', 'read_graph', 'update_progress']));
     const obs = observations(report);
-    expect(obs.map((o) => o.name)).toEqual(['read_text_file', 'files__write_file', 'files__write_file', 'create_entities', 'read_graph', 'open_nodes', 'read_text_file']);
+    expect(obs.map((o) => o.name)).toEqual([
+      'read_text_file',
+      'files__write_file',
+      'files__write_file',
+      'create_entities',
+      'read_graph',
+      'open_nodes',
+      'read_text_file',
+    ]);
     expect(obs[0]).toMatchObject({ ok: true, observation: expect.stringContaining('hello from the workspace') });
     expect(obs[1]!.ok).toBe(true);
     expect(await fs.readFile(path.join(ws, 'out.md'), 'utf8')).toBe('# written over MCP\n');
@@ -117,11 +135,17 @@ describe('MCP servers in a run', () => {
       approvals: { bundles: { 'mcp:slow': 'auto' } },
     });
     const hang = { name: 'trigger-long-running-operation', arguments: { duration: 30, steps: 2 } };
-    server.handler = teamScript(['mcp:slow'], [[hang], [{ name: 'echo', arguments: { message: 'after restart' } }], [hang], [{ name: 'echo', arguments: { message: 'never' } }]]);
+    server.handler = teamScript(
+      ['mcp:slow'],
+      [[hang], [{ name: 'echo', arguments: { message: 'after restart' } }], [hang], [{ name: 'echo', arguments: { message: 'never' } }]],
+    );
     const { code, report } = await run(config, ws, ['--max-steps', '8']);
     expect(code).toBe(0);
     const obs = observations(report);
-    expect(obs[0]).toMatchObject({ ok: false, observation: expect.stringMatching(/did not answer trigger-long-running-operation within 1500 ms; it was stopped and will be restarted/) });
+    expect(obs[0]).toMatchObject({
+      ok: false,
+      observation: expect.stringMatching(/did not answer trigger-long-running-operation within 1500 ms; it was stopped and will be restarted/),
+    });
     expect(obs[1]).toMatchObject({ ok: true, observation: expect.stringContaining('after restart') });
     expect(obs[2]).toMatchObject({ ok: false, observation: expect.stringMatching(/already restarted 1 time, so its tools are now unavailable/) });
     expect(obs[3]).toMatchObject({ ok: false, observation: expect.stringMatching(/MCP server "slow" is down/) });
@@ -132,7 +156,12 @@ describe('MCP servers in a run', () => {
     const pidFile = path.join(ws, 'server.pid');
     const config = mcpConfig(server.apiBase, {
       mcp_servers: {
-        memory: { command: '/bin/sh', args: ['-c', `echo $$ > '${pidFile}'; exec '${process.execPath}' '${SERVER_MEMORY}'`], env: { MEMORY_FILE_PATH: '${workspace}/memory.jsonl' }, call_timeout_ms: 5000 },
+        memory: {
+          command: '/bin/sh',
+          args: ['-c', `echo $$ > '${pidFile}'; exec '${process.execPath}' '${SERVER_MEMORY}'`],
+          env: { MEMORY_FILE_PATH: '${workspace}/memory.jsonl' },
+          call_timeout_ms: 5000,
+        },
       },
       approvals: { bundles: { 'mcp:memory': 'auto' } },
     });
@@ -144,7 +173,11 @@ describe('MCP servers in a run', () => {
       process.kill(pid, 'SIGKILL');
     };
     const read = { name: 'read_graph', arguments: {} };
-    server.handler = teamScript(['mcp:memory'], [[{ name: 'create_entities', arguments: { entities: [{ name: 'Grace', entityType: 'person', observations: ['found a moth'] }] } }], [read], [read]], kill);
+    server.handler = teamScript(
+      ['mcp:memory'],
+      [[{ name: 'create_entities', arguments: { entities: [{ name: 'Grace', entityType: 'person', observations: ['found a moth'] }] } }], [read], [read]],
+      kill,
+    );
     const { code, report } = await run(config, ws);
     expect(code).toBe(0);
     const obs = observations(report);

@@ -65,33 +65,37 @@ describe('the offline model is honest', () => {
     expect(fs.existsSync(path.join(ws, 'haiku.txt'))).toBe(false);
   });
 
-  it.skipIf(!HAVE_GIT)('reports true counts, sees dot-directories, respects .gitignore, ignores hashes and its own output, and never repeats a task', async () => {
-    project();
-    const expected = gitFiles();
-    const goal = 'Summarise the repository layout and propose next steps';
-    const first = await runCli(['run', goal, '--workspace', ws, '--traces', traces, '--json']);
-    expect(first.code).toBe(0);
-    const report = JSON.parse(first.stdout);
-    const summaries: string[] = report.actors.map((a: { summary: string }) => a.summary);
-    const survey = summaries[0]!;
-    expect(survey).toContain(`The workspace holds ${expected.length} files in `);
-    expect(survey).toContain('.github/ (1 file');
-    expect(survey).toContain('src/ (2 files');
-    expect(survey).toContain('Not counted: dist/, build.log');
-    expect(survey).not.toContain('https://'); // the README's long link is not cut in the middle
-    const proposal = summaries.find((s) => s.startsWith('Proposed next steps'))!;
-    expect(proposal).toContain('Resolve the 1 TODO/FIXME marker(s) in src/index.ts.');
-    expect(proposal).not.toContain('continuous integration'); // .github/workflows exists
-    expect(proposal).not.toContain('LICENSE');
-    expect(new Set(summaries).size).toBe(summaries.length);
-    for (const a of summaries) for (const b of summaries) if (a !== b) expect(a.includes(b)).toBe(false);
+  it.skipIf(!HAVE_GIT)(
+    'reports true counts, sees dot-directories, respects .gitignore, ignores hashes and its own output, and never repeats a task',
+    async () => {
+      project();
+      const expected = gitFiles();
+      const goal = 'Summarise the repository layout and propose next steps';
+      const first = await runCli(['run', goal, '--workspace', ws, '--traces', traces, '--json']);
+      expect(first.code).toBe(0);
+      const report = JSON.parse(first.stdout);
+      const summaries: string[] = report.actors.map((a: { summary: string }) => a.summary);
+      const survey = summaries[0]!;
+      expect(survey).toContain(`The workspace holds ${expected.length} files in `);
+      expect(survey).toContain('.github/ (1 file');
+      expect(survey).toContain('src/ (2 files');
+      expect(survey).toContain('Not counted: dist/, build.log');
+      expect(survey).not.toContain('https://'); // the README's long link is not cut in the middle
+      const proposal = summaries.find((s) => s.startsWith('Proposed next steps'))!;
+      expect(proposal).toContain('Resolve the 1 TODO/FIXME marker(s) in src/index.ts.');
+      expect(proposal).not.toContain('continuous integration'); // .github/workflows exists
+      expect(proposal).not.toContain('LICENSE');
+      expect(new Set(summaries).size).toBe(summaries.length);
+      for (const a of summaries) for (const b of summaries) if (a !== b) expect(a.includes(b)).toBe(false);
 
-    // A second run sees the first run's output file and traces, and counts neither.
-    const second = await runCli(['run', goal, '--workspace', ws, '--traces', path.join(ws, 'traces'), '--json']);
-    expect(second.code).toBe(0);
-    const again = JSON.parse(second.stdout).actors.map((a: { summary: string }) => a.summary);
-    expect(again[0]).toContain(`The workspace holds ${expected.length} files in `);
-    expect(again.find((s: string) => s.startsWith('Proposed'))).toContain('Resolve the 1 TODO/FIXME marker(s)');
-    expect(fs.existsSync(path.join(ws, 'gepa-aime-output'))).toBe(true);
-  }, 60_000);
+      // A second run sees the first run's output file and traces, and counts neither.
+      const second = await runCli(['run', goal, '--workspace', ws, '--traces', path.join(ws, 'traces'), '--json']);
+      expect(second.code).toBe(0);
+      const again = JSON.parse(second.stdout).actors.map((a: { summary: string }) => a.summary);
+      expect(again[0]).toContain(`The workspace holds ${expected.length} files in `);
+      expect(again.find((s: string) => s.startsWith('Proposed'))).toContain('Resolve the 1 TODO/FIXME marker(s)');
+      expect(fs.existsSync(path.join(ws, 'gepa-aime-output'))).toBe(true);
+    },
+    60_000,
+  );
 });

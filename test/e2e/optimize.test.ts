@@ -58,7 +58,25 @@ describe('optimize --seed-prompt (the default adapter)', () => {
     const train = jsonl('train.jsonl', WORDS.map(example));
     const val = jsonl('val.jsonl', WORDS.slice(0, 4).map(example));
     const runDir = path.join(work, 'run');
-    const r = await runCli(['optimize', '--train', train, '--val', val, '--seed-prompt', 'Answer the word question.', '--provider', 'vllm', '--api-base', server.apiBase, '--task-model', 'task-m', '--reflection-model', 'refl-m', '--json', ...GEPA_FLAGS(runDir)]);
+    const r = await runCli([
+      'optimize',
+      '--train',
+      train,
+      '--val',
+      val,
+      '--seed-prompt',
+      'Answer the word question.',
+      '--provider',
+      'vllm',
+      '--api-base',
+      server.apiBase,
+      '--task-model',
+      'task-m',
+      '--reflection-model',
+      'refl-m',
+      '--json',
+      ...GEPA_FLAGS(runDir),
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout); // the whole of stdout is one JSON object
@@ -67,7 +85,8 @@ describe('optimize --seed-prompt (the default adapter)', () => {
     expect(out.best_val_score).toBeGreaterThan(out.candidates[0].val_score);
     expect(out.metric_calls).toBeLessThanOrEqual(40 + 4);
     expect(typeof out.wall_s).toBe('number');
-    for (const c of out.candidates) expect(Object.keys(c)).toEqual(expect.arrayContaining(['id', 'components', 'val_score', 'parents', 'found_at_metric_calls']));
+    for (const c of out.candidates)
+      expect(Object.keys(c)).toEqual(expect.arrayContaining(['id', 'components', 'val_score', 'parents', 'found_at_metric_calls']));
     expect(out.candidates.length).toBeGreaterThan(1);
     // Reflection went to the reflection model, everything else to the task model.
     const models = (pred: (q: SeenRequest) => boolean) => [...new Set(server.requests.filter(pred).map((q) => q.body.model))];
@@ -76,15 +95,71 @@ describe('optimize --seed-prompt (the default adapter)', () => {
     expect(fs.existsSync(path.join(runDir, 'state.json'))).toBe(true);
 
     // The same run dir again: refused without --resume, continued with it.
-    const again = await runCli(['optimize', '--train', train, '--val', val, '--seed-prompt', 'Answer the word question.', '--provider', 'vllm', '--api-base', server.apiBase, '--task-model', 'task-m', '--reflection-model', 'refl-m', '--json', ...GEPA_FLAGS(runDir)]);
+    const again = await runCli([
+      'optimize',
+      '--train',
+      train,
+      '--val',
+      val,
+      '--seed-prompt',
+      'Answer the word question.',
+      '--provider',
+      'vllm',
+      '--api-base',
+      server.apiBase,
+      '--task-model',
+      'task-m',
+      '--reflection-model',
+      'refl-m',
+      '--json',
+      ...GEPA_FLAGS(runDir),
+    ]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already holds a GEPA run/);
-    const resumed = await runCli(['optimize', '--train', train, '--val', val, '--seed-prompt', 'Answer the word question.', '--provider', 'vllm', '--api-base', server.apiBase, '--task-model', 'task-m', '--reflection-model', 'refl-m', '--json', ...GEPA_FLAGS(runDir), '--resume']);
+    const resumed = await runCli([
+      'optimize',
+      '--train',
+      train,
+      '--val',
+      val,
+      '--seed-prompt',
+      'Answer the word question.',
+      '--provider',
+      'vllm',
+      '--api-base',
+      server.apiBase,
+      '--task-model',
+      'task-m',
+      '--reflection-model',
+      'refl-m',
+      '--json',
+      ...GEPA_FLAGS(runDir),
+      '--resume',
+    ]);
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.stdout).best_val_score).toBe(out.best_val_score);
 
     // Resuming with another task model would mix scores: refused, naming what changed.
-    const changed = await runCli(['optimize', '--train', train, '--val', val, '--seed-prompt', 'Answer the word question.', '--provider', 'vllm', '--api-base', server.apiBase, '--task-model', 'refl-m', '--reflection-model', 'refl-m', '--json', ...GEPA_FLAGS(runDir), '--resume']);
+    const changed = await runCli([
+      'optimize',
+      '--train',
+      train,
+      '--val',
+      val,
+      '--seed-prompt',
+      'Answer the word question.',
+      '--provider',
+      'vllm',
+      '--api-base',
+      server.apiBase,
+      '--task-model',
+      'refl-m',
+      '--reflection-model',
+      'refl-m',
+      '--json',
+      ...GEPA_FLAGS(runDir),
+      '--resume',
+    ]);
     expect(changed.code).toBe(2);
     expect(changed.stderr).toMatch(/task model roles changed \(run: .*"task-m".*now: .*"refl-m"/);
   });
@@ -95,13 +170,39 @@ describe('optimize --seed-prompt (the default adapter)', () => {
     const val = jsonl('val.jsonl', WORDS.slice(0, 4).map(example));
     const test = jsonl('test.jsonl', WORDS.slice(0, 2).map(example));
     const events = path.join(work, 'events.jsonl');
-    const r = await runCli(['optimize', '--train', train, '--val', val, '--test', test, '--events', events, '--seed-prompt', 'Answer.', '--provider', 'vllm', '--api-base', server.apiBase, '--task-model', 'task-m', '--reflection-model', 'refl-m', '--json', ...GEPA_FLAGS(path.join(work, 'run2'))]);
+    const r = await runCli([
+      'optimize',
+      '--train',
+      train,
+      '--val',
+      val,
+      '--test',
+      test,
+      '--events',
+      events,
+      '--seed-prompt',
+      'Answer.',
+      '--provider',
+      'vllm',
+      '--api-base',
+      server.apiBase,
+      '--task-model',
+      'task-m',
+      '--reflection-model',
+      'refl-m',
+      '--json',
+      ...GEPA_FLAGS(path.join(work, 'run2')),
+    ]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.test_metric_calls).toBe(2);
     expect(typeof out.test_score).toBe('number');
     expect(out.metric_calls).toBeLessThanOrEqual(40);
-    const lines = fs.readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = fs
+      .readFileSync(events, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0].type).toBe('start');
     expect(lines.at(-1)).toMatchObject({ type: 'done', best_val_score: out.best_val_score, test_score: out.test_score });
     expect(lines.some((l) => l.type === 'acceptance')).toBe(true);
@@ -111,21 +212,70 @@ describe('optimize --seed-prompt (the default adapter)', () => {
     keywordServer();
     const train = jsonl('train.jsonl', WORDS.map(example));
     const val = jsonl('val.jsonl', WORDS.slice(0, 4).map(example));
-    const r = await runCli(['optimize', '--train', train, '--val', val, '--seed-prompt', 'Answer.', '--provider', 'vllm', '--api-base', server.apiBase, '--task-model', 'task-m', '--reflection-model', 'no-such-model', '--json', '--max-metric-calls', '200', '--seed', '1']);
+    const r = await runCli([
+      'optimize',
+      '--train',
+      train,
+      '--val',
+      val,
+      '--seed-prompt',
+      'Answer.',
+      '--provider',
+      'vllm',
+      '--api-base',
+      server.apiBase,
+      '--task-model',
+      'task-m',
+      '--reflection-model',
+      'no-such-model',
+      '--json',
+      '--max-metric-calls',
+      '200',
+      '--seed',
+      '1',
+    ]);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).stop_reason).toBe('reflection_failed');
     expect(r.stderr).toMatch(/5 reflections in a row failed/);
   });
 
   it('runs with --provider offline and no server at all', async () => {
-    const train = jsonl('train.jsonl', [{ input: 'Say hello', answer: 'hello' }, { input: 'Say yes', answer: 'yes' }]);
-    const r = await runCli(['optimize', '--train', train, '--val', train, '--seed-prompt', 'Be brief.', '--provider', 'offline', '--max-metric-calls', '6', '--json']);
+    const train = jsonl('train.jsonl', [
+      { input: 'Say hello', answer: 'hello' },
+      { input: 'Say yes', answer: 'yes' },
+    ]);
+    const r = await runCli([
+      'optimize',
+      '--train',
+      train,
+      '--val',
+      train,
+      '--seed-prompt',
+      'Be brief.',
+      '--provider',
+      'offline',
+      '--max-metric-calls',
+      '6',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.best_candidate).toHaveProperty('system_prompt');
     expect(out.metric_calls).toBeGreaterThan(0);
     // Without --json: a readable summary.
-    const human = await runCli(['optimize', '--train', train, '--val', train, '--seed-prompt', 'Be brief.', '--provider', 'offline', '--max-metric-calls', '4']);
+    const human = await runCli([
+      'optimize',
+      '--train',
+      train,
+      '--val',
+      train,
+      '--seed-prompt',
+      'Be brief.',
+      '--provider',
+      'offline',
+      '--max-metric-calls',
+      '4',
+    ]);
     expect(human.stdout).toMatch(/^best validation score: /);
   });
 
@@ -155,10 +305,20 @@ describe('optimize --pipeline', () => {
     const before = fs.readFileSync(original, 'utf8');
     const out = path.join(work, 'best', 'generator-critic.yaml');
     const r = await runCli([
-      'optimize', '--pipeline', original,
-      '--train', path.join(EXAMPLES, 'generator-critic.train.jsonl'),
-      '--val', path.join(EXAMPLES, 'generator-critic.val.jsonl'),
-      '--out', out, '--provider', 'offline', '--max-metric-calls', '30', '--json',
+      'optimize',
+      '--pipeline',
+      original,
+      '--train',
+      path.join(EXAMPLES, 'generator-critic.train.jsonl'),
+      '--val',
+      path.join(EXAMPLES, 'generator-critic.val.jsonl'),
+      '--out',
+      out,
+      '--provider',
+      'offline',
+      '--max-metric-calls',
+      '30',
+      '--json',
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -185,10 +345,39 @@ describe('optimize --pipeline', () => {
       return { content: 'LGTM' };
     };
     const pipeline = path.join(work, 'loop.yaml');
-    fs.writeFileSync(pipeline, 'agents:\n  writer: {instruction: Draft a title., output_key: title}\n  editor: {instruction: "Judge {title}", output_key: notes}\nworkflow: {type: loop, max_iterations: 2, until: {key: notes, equals: LGTM}, steps: [writer, editor]}\nprimary: writer\ncomponents: {writer: [instruction], editor: []}\n');
-    const data = jsonl('d.jsonl', ['Rivers', 'Hills', 'Lakes'].map((t) => ({ input: t, expected: `${t}.` })));
+    fs.writeFileSync(
+      pipeline,
+      'agents:\n  writer: {instruction: Draft a title., output_key: title}\n  editor: {instruction: "Judge {title}", output_key: notes}\nworkflow: {type: loop, max_iterations: 2, until: {key: notes, equals: LGTM}, steps: [writer, editor]}\nprimary: writer\ncomponents: {writer: [instruction], editor: []}\n',
+    );
+    const data = jsonl(
+      'd.jsonl',
+      ['Rivers', 'Hills', 'Lakes'].map((t) => ({ input: t, expected: `${t}.` })),
+    );
     const out = path.join(work, 'loop.best.yaml');
-    const r = await runCli(['optimize', '--pipeline', pipeline, '--train', data, '--val', data, '--out', out, '--provider', 'vllm', '--api-base', server.apiBase, '--model', 'task-m', '--reflection-model', 'refl-m', '--max-metric-calls', '20', '--json', '--scorer', path.join(EXAMPLES, 'exact-match-scorer.mjs')]);
+    const r = await runCli([
+      'optimize',
+      '--pipeline',
+      pipeline,
+      '--train',
+      data,
+      '--val',
+      data,
+      '--out',
+      out,
+      '--provider',
+      'vllm',
+      '--api-base',
+      server.apiBase,
+      '--model',
+      'task-m',
+      '--reflection-model',
+      'refl-m',
+      '--max-metric-calls',
+      '20',
+      '--json',
+      '--scorer',
+      path.join(EXAMPLES, 'exact-match-scorer.mjs'),
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).best_val_score).toBe(1);
@@ -204,7 +393,21 @@ describe('optimize --pipeline', () => {
     expect(same.stderr).toMatch(/the original is never overwritten/);
     const frozen = path.join(work, 'frozen.yaml');
     fs.writeFileSync(frozen, 'agents: {a: {instruction: A}}\nprimary: a\ncomponents: {a: []}\n');
-    const r = await runCli(['optimize', '--pipeline', frozen, '--train', data, '--val', data, '--out', path.join(work, 'x.yaml'), '--provider', 'offline', '--scorer', path.join(EXAMPLES, 'headline-scorer.mjs')]);
+    const r = await runCli([
+      'optimize',
+      '--pipeline',
+      frozen,
+      '--train',
+      data,
+      '--val',
+      data,
+      '--out',
+      path.join(work, 'x.yaml'),
+      '--provider',
+      'offline',
+      '--scorer',
+      path.join(EXAMPLES, 'headline-scorer.mjs'),
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/every agent is frozen/);
     const noScorer = path.join(work, 'noscorer.yaml');
@@ -222,7 +425,10 @@ describe('optimize --aime', () => {
       { input: 'Summarise the repository layout' },
     ]);
     const out = path.join(work, 'prompts.yaml');
-    const r = await runCli(['optimize', '--aime', '--train', goals, '--val', goals, '--provider', 'offline', '--max-metric-calls', '6', '--out', out, '--install', '--json'], { cwd: work });
+    const r = await runCli(
+      ['optimize', '--aime', '--train', goals, '--val', goals, '--provider', 'offline', '--max-metric-calls', '6', '--out', out, '--install', '--json'],
+      { cwd: work },
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout);

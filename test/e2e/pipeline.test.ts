@@ -67,7 +67,8 @@ workflow:
 
 describe('pipeline run against the fake vLLM', () => {
   it('runs a generator -> critic team: the critic reads the generator output from shared state', async () => {
-    server.handler = (req) => (system(req).startsWith('Write a slogan') ? { content: `Fresh ${user(req)}, every day` } : { content: `Critique: "${system(req).slice(22)}" is fine` });
+    server.handler = (req) =>
+      system(req).startsWith('Write a slogan') ? { content: `Fresh ${user(req)}, every day` } : { content: `Critique: "${system(req).slice(22)}" is fine` };
     const r = await runCli(['pipeline', 'run', team('gc.yaml', GENERATOR_CRITIC), '--input', 'bread', '--json', ...vllm()]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -86,7 +87,8 @@ describe('pipeline run against the fake vLLM', () => {
 
   it('runs a loop team until the exit condition holds', async () => {
     let judged = 0;
-    server.handler = (req) => (system(req).startsWith('Draft') ? { content: `Title v${judged + 1}` } : { content: ++judged < 3 ? 'Too long, shorten it' : 'LGTM' });
+    server.handler = (req) =>
+      system(req).startsWith('Draft') ? { content: `Title v${judged + 1}` } : { content: ++judged < 3 ? 'Too long, shorten it' : 'LGTM' };
     const r = await runCli(['pipeline', 'run', team('loop.yaml', LOOP), '--input', 'a book about rivers', ...vllm()]);
     expect(r.code).toBe(0);
     expect(server.requests.map((q) => system(q))).toEqual([
@@ -115,7 +117,15 @@ describe('pipeline run against the fake vLLM', () => {
 
 describe('pipeline run on the shipped examples, offline', () => {
   it('generator-critic prints every agent, the output and the state', async () => {
-    const r = await runCli(['pipeline', 'run', path.join(EXAMPLES, 'generator-critic.yaml'), '--input', 'a bike lock you open with your phone', '--provider', 'offline']);
+    const r = await runCli([
+      'pipeline',
+      'run',
+      path.join(EXAMPLES, 'generator-critic.yaml'),
+      '--input',
+      'a bike lock you open with your phone',
+      '--provider',
+      'offline',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('generator (-> headline):\n  A bike lock you open with your phone');
     expect(r.stdout).toContain('critic (-> review):\n  REVISE: The text must be in uppercase. The text must end with "!".');
@@ -124,7 +134,16 @@ describe('pipeline run on the shipped examples, offline', () => {
   });
 
   it('refine-loop converges in two rounds (--json)', async () => {
-    const r = await runCli(['pipeline', 'run', path.join(EXAMPLES, 'refine-loop.yaml'), '--input', 'Soup, the way grandma made it', '--provider', 'offline', '--json']);
+    const r = await runCli([
+      'pipeline',
+      'run',
+      path.join(EXAMPLES, 'refine-loop.yaml'),
+      '--input',
+      'Soup, the way grandma made it',
+      '--provider',
+      'offline',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.state).toEqual({ draft: 'soup, the way grandma made it...', review: 'APPROVED' });

@@ -39,13 +39,19 @@ function run(extra: string[] = [], apiBase = server.apiBase): Promise<CliResult>
   return runCli([
     'run',
     'List the files in the workspace',
-    '--config', configDir,
-    '--provider', 'vllm',
-    '--api-base', apiBase,
-    '--model', 'm',
+    '--config',
+    configDir,
+    '--provider',
+    'vllm',
+    '--api-base',
+    apiBase,
+    '--model',
+    'm',
     '--json',
-    '--workspace', path.join(work, 'ws'),
-    '--traces', path.join(work, 'traces'),
+    '--workspace',
+    path.join(work, 'ws'),
+    '--traces',
+    path.join(work, 'traces'),
     ...extra,
   ]);
 }
@@ -118,7 +124,9 @@ describe('gepa-aime run against a vLLM-compatible server', () => {
   it('completes when the actor sends malformed tool arguments: the error goes back as an observation', async () => {
     server.handler = agentHandler({ firstActorCall: { name: 'list_dir', arguments: '{"path": ' } });
     const report = expectCompleted(await run());
-    const observations = server.requests.flatMap((r) => (r.body.messages ?? []).filter((m: { role: string }) => m.role === 'tool').map((m: { content: string }) => m.content));
+    const observations = server.requests.flatMap((r) =>
+      (r.body.messages ?? []).filter((m: { role: string }) => m.role === 'tool').map((m: { content: string }) => m.content),
+    );
     expect(observations.some((o: string) => /arguments are not valid JSON/.test(o))).toBe(true);
     expect(report.actors[0]!.steps[0]!.ok).toBe(false);
   });

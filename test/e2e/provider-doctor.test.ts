@@ -26,7 +26,11 @@ afterEach(() => server.close());
 
 const doctor = (...extra: string[]) => runCli(['doctor', '--config', configDir, '--provider', 'vllm', '--api-base', server.apiBase, '--model', 'm', ...extra]);
 // The model checks; the tool checks (shell sandbox, MCP servers) follow them and are tested in shell-cli and mcp tests.
-const lines = (stdout: string) => stdout.trim().split('\n').filter((l) => !/^(ok|warn|FAIL)\s+(shell|mcp:[^:]+):/.test(l));
+const lines = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter((l) => !/^(ok|warn|FAIL)\s+(shell|mcp:[^:]+):/.test(l));
 
 describe('gepa-aime doctor', () => {
   it('all checks pass: exit 0, one ok line per check', async () => {

@@ -22,7 +22,13 @@ beforeEach(() => {
   // Learning that changes the prompts after every goal.
   config = tempConfig({});
   const gepa = path.join(config, 'gepa_config.yaml');
-  fs.writeFileSync(gepa, fs.readFileSync(gepa, 'utf8').replace(/every_n_goals: \d+/, 'every_n_goals: 1').replace(/min_outcomes: \d+/, 'min_outcomes: 1'));
+  fs.writeFileSync(
+    gepa,
+    fs
+      .readFileSync(gepa, 'utf8')
+      .replace(/every_n_goals: \d+/, 'every_n_goals: 1')
+      .replace(/min_outcomes: \d+/, 'min_outcomes: 1'),
+  );
 });
 afterEach(() => {
   fs.rmSync(ws, { recursive: true, force: true });
@@ -30,7 +36,8 @@ afterEach(() => {
 });
 
 const GOAL = 'Summarise the repository layout and propose next steps';
-const run = (goal: string, extra: string[]) => runCli(['run', goal, '--config', config, '--workspace', ws, '--traces', path.join(ws, 'traces'), '--json', ...extra]);
+const run = (goal: string, extra: string[]) =>
+  runCli(['run', goal, '--config', config, '--workspace', ws, '--traces', path.join(ws, 'traces'), '--json', ...extra]);
 
 describe('record and replay', () => {
   it('a replay of the same goal reproduces the recorded run', async () => {
@@ -58,7 +65,9 @@ describe('record and replay', () => {
     expect(header.kind).toBe('run');
     expect(b.learning.prompts).toEqual(header.prompts);
     // The first run's output file is in the listing now: those requests drifted and were matched by position.
-    expect(replayed.stderr).toMatch(/replay: \d+ request\(s\) differed from the recording and were matched by their place in the call sequence; first, at actor:/);
+    expect(replayed.stderr).toMatch(
+      /replay: \d+ request\(s\) differed from the recording and were matched by their place in the call sequence; first, at actor:/,
+    );
   }, 60_000);
 
   it('a different goal is a real mismatch, reported with a short diff', async () => {

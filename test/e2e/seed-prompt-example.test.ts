@@ -24,7 +24,12 @@ afterEach(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-const rows = (file: string) => fs.readFileSync(path.join(DATA, file), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { input: string; answer: string; additional_context: Record<string, string> });
+const rows = (file: string) =>
+  fs
+    .readFileSync(path.join(DATA, file), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { input: string; answer: string; additional_context: Record<string, string> });
 const text = (req: SeenRequest, role: string): string => req.body.messages?.find((m: { role: string }) => m.role === role)?.content ?? '';
 
 describe('examples/seed-prompt', () => {
@@ -47,9 +52,28 @@ describe('examples/seed-prompt', () => {
       return { content: row && text(req, 'system').includes(row.answer) ? row.answer : 'I do not know.' };
     };
     const r = await runCli([
-      'optimize', '--train', path.join(DATA, 'capitals.train.jsonl'), '--val', path.join(DATA, 'capitals.train.jsonl'),
-      '--seed-prompt', 'Answer with the name of the capital city only.', '--provider', 'vllm', '--api-base', server.apiBase, '--model', 'm',
-      '--max-metric-calls', '40', '--seed', '0', '--minibatch-size', '2', '--run-dir', path.join(work, 'run'), '--json',
+      'optimize',
+      '--train',
+      path.join(DATA, 'capitals.train.jsonl'),
+      '--val',
+      path.join(DATA, 'capitals.train.jsonl'),
+      '--seed-prompt',
+      'Answer with the name of the capital city only.',
+      '--provider',
+      'vllm',
+      '--api-base',
+      server.apiBase,
+      '--model',
+      'm',
+      '--max-metric-calls',
+      '40',
+      '--seed',
+      '0',
+      '--minibatch-size',
+      '2',
+      '--run-dir',
+      path.join(work, 'run'),
+      '--json',
     ]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);

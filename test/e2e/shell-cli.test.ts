@@ -27,7 +27,10 @@ afterAll(() => server?.close());
 describe.skipIf(!probe.ok)('run_command in a run', () => {
   it('asks (denied without a terminal), runs with --yes in the sandbox', async () => {
     const cmd = { name: 'run_command', arguments: { command: 'echo built > out.txt && cat out.txt && ls /root' } };
-    for (const [flags, ok] of [[[], false], [['--yes'], true]] as const) {
+    for (const [flags, ok] of [
+      [[], false],
+      [['--yes'], true],
+    ] as const) {
       const ws = await tempDir();
       const traces = await tempDir();
       server.handler = teamScript(['shell'], [[cmd]]);

@@ -30,7 +30,18 @@ const parentOf = (s: ReceivedSpan) => rx.spans.find((p) => p.spanId === s.parent
 
 describe('OpenTelemetry traces of teams and GEPA', () => {
   it('pipeline run: invoke_workflow <team> with one invoke_agent per agent run, each with its chat span', async () => {
-    const r = await runCli(['pipeline', 'run', path.join(EXAMPLES, 'refine-loop.yaml'), '--input', 'Fresh bread, baked at dawn.', '--provider', 'offline', '--json', '--otel', rx.url]);
+    const r = await runCli([
+      'pipeline',
+      'run',
+      path.join(EXAMPLES, 'refine-loop.yaml'),
+      '--input',
+      'Fresh bread, baked at dawn.',
+      '--provider',
+      'offline',
+      '--json',
+      '--otel',
+      rx.url,
+    ]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     const [root] = named('invoke_workflow refine-loop');
@@ -51,12 +62,25 @@ describe('OpenTelemetry traces of teams and GEPA', () => {
   });
 
   it('optimize --pipeline: gepa.optimize, its iterations, evaluation batches with the team runs under them, and reflections', async () => {
-    const r = await runCli([
-      'optimize', '--pipeline', path.join(EXAMPLES, 'generator-critic.yaml'),
-      '--train', path.join(EXAMPLES, 'generator-critic.train.jsonl'),
-      '--val', path.join(EXAMPLES, 'generator-critic.val.jsonl'),
-      '--out', path.join(work, 'best.yaml'), '--provider', 'offline', '--max-metric-calls', '12', '--json',
-    ], { env: { OTEL_EXPORTER_OTLP_ENDPOINT: rx.url } });
+    const r = await runCli(
+      [
+        'optimize',
+        '--pipeline',
+        path.join(EXAMPLES, 'generator-critic.yaml'),
+        '--train',
+        path.join(EXAMPLES, 'generator-critic.train.jsonl'),
+        '--val',
+        path.join(EXAMPLES, 'generator-critic.val.jsonl'),
+        '--out',
+        path.join(work, 'best.yaml'),
+        '--provider',
+        'offline',
+        '--max-metric-calls',
+        '12',
+        '--json',
+      ],
+      { env: { OTEL_EXPORTER_OTLP_ENDPOINT: rx.url } },
+    );
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout);
     const [root, ...more] = named('gepa.optimize');
@@ -82,8 +106,14 @@ describe('OpenTelemetry traces of teams and GEPA', () => {
 
   it('optimize --aime: every evaluated goal is a whole run trace (invoke_workflow aime) under its evaluation batch', async () => {
     const goals = path.join(work, 'goals.jsonl');
-    fs.writeFileSync(goals, `${JSON.stringify({ input: 'List the files in the workspace' })}\n${JSON.stringify({ input: 'Write a short note about testing' })}\n`);
-    const r = await runCliIn(['optimize', '--aime', '--train', goals, '--val', goals, '--provider', 'offline', '--max-metric-calls', '4', '--json', '--otel', rx.url], { cwd: work });
+    fs.writeFileSync(
+      goals,
+      `${JSON.stringify({ input: 'List the files in the workspace' })}\n${JSON.stringify({ input: 'Write a short note about testing' })}\n`,
+    );
+    const r = await runCliIn(
+      ['optimize', '--aime', '--train', goals, '--val', goals, '--provider', 'offline', '--max-metric-calls', '4', '--json', '--otel', rx.url],
+      { cwd: work },
+    );
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout);
     const runs = named('invoke_workflow aime');

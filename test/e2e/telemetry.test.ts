@@ -49,7 +49,24 @@ afterEach(async () => {
 
 function run(env: Record<string, string>, extra: string[] = []) {
   return runCli(
-    ['run', GOAL, '--config', configDir, '--provider', 'vllm', '--api-base', server.apiBase, '--model', 'm', '--json', '--workspace', path.join(work, 'ws'), '--traces', path.join(work, 'traces'), ...extra],
+    [
+      'run',
+      GOAL,
+      '--config',
+      configDir,
+      '--provider',
+      'vllm',
+      '--api-base',
+      server.apiBase,
+      '--model',
+      'm',
+      '--json',
+      '--workspace',
+      path.join(work, 'ws'),
+      '--traces',
+      path.join(work, 'traces'),
+      ...extra,
+    ],
     { env: { GEPA_AIME_API_KEY: API_KEY, ...env } },
   );
 }
@@ -217,7 +234,9 @@ describe('OpenTelemetry traces of a run', () => {
     const result = await run({}, ['--otel', url]);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).status).toBe('completed');
-    expect(result.stderr.trim().split('\n')).toEqual([`gepa-aime: warning: telemetry: traces not delivered to ${url}/v1/traces within 5 s; is the collector running?`]);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `gepa-aime: warning: telemetry: traces not delivered to ${url}/v1/traces within 5 s; is the collector running?`,
+    ]);
   });
 
   it('Ctrl-C: the cut model call and the run end cancelled, and the spans are flushed before exit 130', async () => {
@@ -228,7 +247,25 @@ describe('OpenTelemetry traces of a run', () => {
       return new Promise<ServerReply>(() => {}); // held until the client gives up
     };
     const { child, done } = startCli(
-      ['run', GOAL, '--config', configDir, '--provider', 'vllm', '--api-base', server.apiBase, '--model', 'm', '--json', '--workspace', path.join(work, 'ws'), '--traces', path.join(work, 'traces'), '--otel', rx.url],
+      [
+        'run',
+        GOAL,
+        '--config',
+        configDir,
+        '--provider',
+        'vllm',
+        '--api-base',
+        server.apiBase,
+        '--model',
+        'm',
+        '--json',
+        '--workspace',
+        path.join(work, 'ws'),
+        '--traces',
+        path.join(work, 'traces'),
+        '--otel',
+        rx.url,
+      ],
       { env: { GEPA_AIME_API_KEY: API_KEY } },
     );
     await waiting;
@@ -257,9 +294,12 @@ describe('OpenTelemetry traces of a run', () => {
     const meta = JSON.parse(fs.readFileSync(path.join(work, 'traces', 'runs', runId, 'run.json'), 'utf8'));
     const [, traceId, spanId] = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(meta.traceparent)!;
 
-    const resumed = await runCli(['resume', runId, '--config', configDir, '--workspace', path.join(work, 'ws'), '--traces', path.join(work, 'traces'), '--json'], {
-      env: { GEPA_AIME_API_KEY: API_KEY, OTEL_EXPORTER_OTLP_ENDPOINT: rx.url },
-    });
+    const resumed = await runCli(
+      ['resume', runId, '--config', configDir, '--workspace', path.join(work, 'ws'), '--traces', path.join(work, 'traces'), '--json'],
+      {
+        env: { GEPA_AIME_API_KEY: API_KEY, OTEL_EXPORTER_OTLP_ENDPOINT: rx.url },
+      },
+    );
     expect(resumed.code).toBe(0);
     const root = rx.spans.find((s) => s.name === 'invoke_workflow aime' && s.attributes['gepa_aime.resumed'] === true)!;
     expect(root.traceId).toBe(traceId);

@@ -24,7 +24,13 @@ function failingGoalModels(plannerSeen: string[]) {
   const planner = (req: ChatRequest) => {
     plannerSeen.push(req.messages[0]!.content);
     const reported = /"taskId":"1"/.test(req.messages[1]!.content);
-    return { content: JSON.stringify({ rationale: 'r', tasks: [t], action: reported ? { type: 'fail', reason: 'no data source' } : { type: 'dispatch', taskIds: ['1'] } }) };
+    return {
+      content: JSON.stringify({
+        rationale: 'r',
+        tasks: [t],
+        action: reported ? { type: 'fail', reason: 'no data source' } : { type: 'dispatch', taskIds: ['1'] },
+      }),
+    };
   };
   const actor = () => reply.json({ status: 'failed', summary: 'the data source refused the connection', references: [] });
   const reflection = (req: ChatRequest) => {
@@ -43,7 +49,13 @@ describe('online GEPA across runs', () => {
     const plannerModel = new ScriptedModel(Array.from({ length: 4 }, () => f.planner));
     const actorModel = new ScriptedModel(Array.from({ length: 2 }, () => f.actor));
     const reflectionModel = new ScriptedModel(Array.from({ length: 4 }, () => f.reflection));
-    const models = { planner: plannerModel, actorFor: () => actorModel, reflection: reflectionModel, chat: actorModel, describe: () => ({ provider: 'scripted', model: 's', offline: false }) };
+    const models = {
+      planner: plannerModel,
+      actorFor: () => actorModel,
+      reflection: reflectionModel,
+      chat: actorModel,
+      describe: () => ({ provider: 'scripted', model: 's', offline: false }),
+    };
 
     const first = await runGoal({ goal: 'get data', config, workspace, tracesDir: traces, models, runId: 'run-first' });
     expect(first.status).toBe('failed');
@@ -126,7 +138,10 @@ describe('online GEPA across runs', () => {
     const cfg = await tempDir();
     const repoCfg = path.join(REPO_ROOT, 'config');
     for (const f of await fs.readdir(repoCfg)) await fs.copyFile(path.join(repoCfg, f), path.join(cfg, f));
-    await fs.writeFile(path.join(cfg, 'model_config.yaml'), `provider: vllm\nmodel: m\napi_base: http://127.0.0.1:${port}/v1\nmax_retries: 0\nrequest_timeout: 5\n`);
+    await fs.writeFile(
+      path.join(cfg, 'model_config.yaml'),
+      `provider: vllm\nmodel: m\napi_base: http://127.0.0.1:${port}/v1\nmax_retries: 0\nrequest_timeout: 5\n`,
+    );
     await fs.writeFile(path.join(cfg, 'gepa_config.yaml'), 'online:\n  min_outcomes: 1\n  threshold: 0.9\n  every_n_goals: 1\n');
     for (let i = 0; i < 2; i++) {
       const r = JSON.parse((await runCli(['run', 'Plan a trip', '--workspace', ws, '--traces', traces, '--config', cfg, '--json'])).stdout);

@@ -18,7 +18,17 @@ import {
 import { historyPath } from '../../src/runtime/learning.js';
 import { parseJsonl } from '../../src/util/jsonl.js';
 
-const settings = { window: 5, recency_decay: 0.5, threshold: 0.5, every_n_goals: 3, pool_size: 3, min_outcomes: 2, ...TRIAL_DEFAULTS, min_trial_goals: 2, max_trial_goals: 10 };
+const settings = {
+  window: 5,
+  recency_decay: 0.5,
+  threshold: 0.5,
+  every_n_goals: 3,
+  pool_size: 3,
+  min_outcomes: 2,
+  ...TRIAL_DEFAULTS,
+  min_trial_goals: 2,
+  max_trial_goals: 10,
+};
 const o = (score: number, outcome: Outcome['outcome'] = 'subtask', candidateId = 'seed'): Outcome => ({
   outcome,
   candidateId,
@@ -39,10 +49,17 @@ describe('online GEPA state', () => {
 
   it('keeps the composite between the lowest and highest score (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 30 }), fc.double({ min: 0.01, max: 1, noNaN: true }), (scores, decay) => {
-        const c = composite(scores.map((s) => o(s)), decay)!;
-        return c >= Math.min(...scores) - 1e-9 && c <= Math.max(...scores) + 1e-9;
-      }),
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 30 }),
+        fc.double({ min: 0.01, max: 1, noNaN: true }),
+        (scores, decay) => {
+          const c = composite(
+            scores.map((s) => o(s)),
+            decay,
+          )!;
+          return c >= Math.min(...scores) - 1e-9 && c <= Math.max(...scores) + 1e-9;
+        },
+      ),
     );
   });
 
@@ -113,12 +130,28 @@ describe('online GEPA state', () => {
     expect(s.outcomes).toHaveLength(2);
     // A decision and a reset in the history replay too.
     const decided = restoreState(
-      [...records, { kind: 'decision', ts: 't', runId: 'r', verdict: 'switch', championId: 'seed', challengerId: 'r.1', champion: { successes: 0, failures: 1 }, challenger: { successes: 1, failures: 0 }, pBetter: 0.99, reason: 'x' }],
+      [
+        ...records,
+        {
+          kind: 'decision',
+          ts: 't',
+          runId: 'r',
+          verdict: 'switch',
+          championId: 'seed',
+          challengerId: 'r.1',
+          champion: { successes: 0, failures: 1 },
+          challenger: { successes: 1, failures: 0 },
+          pBetter: 0.99,
+          reason: 'x',
+        },
+      ],
       { planner: 'p' },
       settings,
     );
     expect(decided.activeId).toBe('r.1');
-    expect(restoreState([...records, { kind: 'reset', ts: 't', runId: 'cli', reason: 'reset' }] as any, { planner: 'p' }, settings)).toEqual(seedState({ planner: 'p' }));
+    expect(restoreState([...records, { kind: 'reset', ts: 't', runId: 'cli', reason: 'reset' }] as any, { planner: 'p' }, settings)).toEqual(
+      seedState({ planner: 'p' }),
+    );
   });
 
   it('tolerates a torn last history line but not a broken line in the middle', () => {

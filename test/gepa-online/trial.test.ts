@@ -60,7 +60,10 @@ describe('champion/challenger rule', () => {
     expect(probBetter({ successes: 5, failures: 5 }, { successes: 5, failures: 5 })).toBeCloseTo(0.5, 10);
     expect(probBetter({ successes: 0, failures: 0 }, { successes: 0, failures: 0 })).toBeCloseTo(0.5, 10);
     const rng = new Rng(3);
-    const [a, b] = [{ successes: 4, failures: 6 }, { successes: 7, failures: 3 }];
+    const [a, b] = [
+      { successes: 4, failures: 6 },
+      { successes: 7, failures: 3 },
+    ];
     let hits = 0;
     const n = 40_000;
     for (let i = 0; i < n; i++) if (betaSample(rng, 1 + b.successes, 1 + b.failures) > betaSample(rng, 1 + a.successes, 1 + a.failures)) hits++;
@@ -86,7 +89,10 @@ describe('champion/challenger rule', () => {
     const worse = Array.from({ length: 100 }, (_, s) => simulateTrial(s, 0.6, 0.45));
     const equal = Array.from({ length: 100 }, (_, s) => simulateTrial(s, 0.6, 0.6));
     const switched = (xs: { verdict: string }[]) => xs.filter((x) => x.verdict === 'switch').length;
-    const goalsToSwitch = better.filter((x) => x.verdict === 'switch').map((x) => x.goals).sort((a, b) => a - b);
+    const goalsToSwitch = better
+      .filter((x) => x.verdict === 'switch')
+      .map((x) => x.goals)
+      .sort((a, b) => a - b);
     // Every trial ends within max_trial_goals: the bound on goals.
     for (const x of [...better, ...worse, ...equal]) expect(x.goals).toBeLessThanOrEqual(RULE.maxGoals);
     console.log(

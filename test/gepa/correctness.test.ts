@@ -104,7 +104,10 @@ describe('GEPA accounting', () => {
       settings: { seed: 2, max_metric_calls: 40 },
       runDir: dir,
     });
-    const lines = (await fsp.readFile(path.join(dir, 'evals.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await fsp.readFile(path.join(dir, 'evals.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const train = new Set(JSON.parse(await fsp.readFile(path.join(dir, 'state.json'), 'utf8')).state.exampleIds.train);
     const [onTrain, onVal] = [lines.filter((l) => train.has(l.example)), lines.filter((l) => !train.has(l.example))];
     expect(onTrain.length).toBeGreaterThan(0);
@@ -180,10 +183,15 @@ describe('GEPA accounting', () => {
           outputs: rows.map((r) => String(r.recall)),
           scores: rows.map((r) => r.recall),
           objectiveScores: rows.map((r) => ({ recall: r.recall, brevity: r.brevity })),
-          ...(traces ? { trajectories: rows.map((r) => ({ input: `word:${r.w}`, response: '', score: r.recall, feedback: r.recall ? 'ok' : `needs KEY:${r.w}` })) } : {}),
+          ...(traces
+            ? { trajectories: rows.map((r) => ({ input: `word:${r.w}`, response: '', score: r.recall, feedback: r.recall ? 'ok' : `needs KEY:${r.w}` })) }
+            : {}),
         };
       },
-      makeReflectiveDataset: (_c, b, comps) => Object.fromEntries(comps.map((c) => [c, (b.trajectories as { input: string; feedback: string }[]).map((t) => ({ Inputs: t.input, Feedback: t.feedback }))])),
+      makeReflectiveDataset: (_c, b, comps) =>
+        Object.fromEntries(
+          comps.map((c) => [c, (b.trajectories as { input: string; feedback: string }[]).map((t) => ({ Inputs: t.input, Feedback: t.feedback }))]),
+        ),
     };
     for (const frontier_type of ['objective', 'hybrid'] as const) {
       const dir = await tmpDir('gepa-frontier-');
@@ -205,7 +213,16 @@ describe('GEPA accounting', () => {
       expect(saved!.state.frontier.members[state.frontierKeys.indexOf('o:brevity')]).toContain(0);
     }
     // An objective frontier with an adapter that reports no objectives is an input error.
-    await expect(optimize({ adapter: createDefaultAdapter({ model: keywordTaskModel() }), trainset: trainset(), valset: valset(), seedCandidate: seed, reflectionModel: keywordReflectionModel(), settings: { max_metric_calls: 40, frontier_type: 'objective' } })).rejects.toThrow(/frontier_type "objective" needs objective scores/);
+    await expect(
+      optimize({
+        adapter: createDefaultAdapter({ model: keywordTaskModel() }),
+        trainset: trainset(),
+        valset: valset(),
+        seedCandidate: seed,
+        reflectionModel: keywordReflectionModel(),
+        settings: { max_metric_calls: 40, frontier_type: 'objective' },
+      }),
+    ).rejects.toThrow(/frontier_type "objective" needs objective scores/);
   });
 
   it('validates several seed candidates into the pool before the search, counted in the budget check and on resume', async () => {

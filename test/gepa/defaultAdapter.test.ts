@@ -145,11 +145,17 @@ describe('default adapter', () => {
     const controller = new AbortController();
     controller.abort();
     const model = new ScriptedModel([new ModelError('aborted', 'aborted')]);
-    await expect(createDefaultAdapter({ model }).evaluate([example('a')], { system_prompt: 's' }, false, { signal: controller.signal })).rejects.toThrow('aborted');
+    await expect(createDefaultAdapter({ model }).evaluate([example('a')], { system_prompt: 's' }, false, { signal: controller.signal })).rejects.toThrow(
+      'aborted',
+    );
   });
 
   it('uses a custom metric and names a missing component', async () => {
-    const adapter = createDefaultAdapter({ model: new ScriptedModel([reply.text('anything')]), componentName: 'instructions', metric: () => ({ score: 0.25, feedback: 'meh' }) });
+    const adapter = createDefaultAdapter({
+      model: new ScriptedModel([reply.text('anything')]),
+      componentName: 'instructions',
+      metric: () => ({ score: 0.25, feedback: 'meh' }),
+    });
     const out = await adapter.evaluate([example('a')], { instructions: 's' }, true);
     expect(out.scores).toEqual([0.25]);
     expect(out.trajectories![0]!.feedback).toBe('meh');

@@ -12,7 +12,19 @@ import { createDefaultAdapter } from '../../src/gepa/defaultAdapter.js';
 import { GepaInputError, GepaRunError, optimize, readIterations, type GepaProgressEvent, type OptimizeOptions } from '../../src/gepa/index.js';
 import type { DefaultExample } from '../../src/gepa/dataset.js';
 import type { IterationRecord } from '../../src/gepa/types.js';
-import { FnModel, keywordReflectionModel, keywordTaskModel, manualClock, seed, tmpDir, trainset, twoComponentAdapter, userOf, valset, WORDS } from './support.js';
+import {
+  FnModel,
+  keywordReflectionModel,
+  keywordTaskModel,
+  manualClock,
+  seed,
+  tmpDir,
+  trainset,
+  twoComponentAdapter,
+  userOf,
+  valset,
+  WORDS,
+} from './support.js';
 
 function setup(over: Partial<OptimizeOptions<DefaultExample>> = {}) {
   const task = keywordTaskModel();
@@ -181,7 +193,15 @@ describe('GEPA engine', () => {
       valset: valset(),
       seedCandidate: { solver_a: 'Solve A.', solver_b: 'Solve B.' },
       reflectionModel: keywordReflectionModel('replace'),
-      settings: { max_metric_calls: 150, seed: 1, use_merge: true, candidate_selection: 'epsilon_greedy', epsilon: 0.5, max_merge_invocations: 2, chain_length: 1 },
+      settings: {
+        max_metric_calls: 150,
+        seed: 1,
+        use_merge: true,
+        candidate_selection: 'epsilon_greedy',
+        epsilon: 0.5,
+        max_merge_invocations: 2,
+        chain_length: 1,
+      },
       onProgress: (e) => void (e.type === 'iteration' && records.push(e.record)),
     });
     const merged = result.candidates.filter((c) => c.origin === 'merge');
@@ -237,10 +257,13 @@ describe('GEPA engine', () => {
   it('fails with the reason when the adapter throws, keeping the last saved result', async () => {
     const s = setup();
     let n = 0;
-    const broken = { ...s.options.adapter, evaluate: async (...args: Parameters<typeof s.options.adapter.evaluate>) => {
-      if (++n > 2) throw new Error('database gone'); // the seed's validation and one minibatch pass
-      return s.options.adapter.evaluate(...args);
-    } };
+    const broken = {
+      ...s.options.adapter,
+      evaluate: async (...args: Parameters<typeof s.options.adapter.evaluate>) => {
+        if (++n > 2) throw new Error('database gone'); // the seed's validation and one minibatch pass
+        return s.options.adapter.evaluate(...args);
+      },
+    };
     const err = await optimize({ ...s.options, adapter: broken }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GepaRunError);
     expect((err as GepaRunError).message).toMatch(/(evaluating|validating) .* failed: database gone/);

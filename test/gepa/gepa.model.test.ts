@@ -42,7 +42,11 @@ function freshRun(over: Parameters<typeof resolveSettings>[0] = {}): GepaRunStat
 function mergeReadyRun(): GepaRunState {
   let run = freshRun({ use_merge: true, max_merge_invocations: 1 });
   const add = (components: Record<string, string>, parents: number[], scores: number[]) => {
-    run = applyEvaluation(run, { split: 'val', hash: hashCandidate(components), entries: scores.map((score, index) => ({ index, record: { score, output: null } })) });
+    run = applyEvaluation(run, {
+      split: 'val',
+      hash: hashCandidate(components),
+      entries: scores.map((score, index) => ({ index, record: { score, output: null } })),
+    });
     run = addCandidate(run, { components, parents, origin: parents.length ? 'reflective' : 'seed', foundAtMetricCalls: run.metricCalls }).run;
   };
   add({ a: 'A0', b: 'B0' }, [], [0, 0]);
@@ -63,7 +67,9 @@ function events(snap: any): AnyEventObject[] {
   if (EVALUATE_IDS.includes(id)) {
     const p: EvalRequest = c.pending;
     for (const score of [0, 1]) {
-      out.push(done({ split: p.split, hash: p.hash, entries: p.indices.map((index) => ({ index, record: { score, output: `s${score}`, trajectory: { score } } })) }));
+      out.push(
+        done({ split: p.split, hash: p.hash, entries: p.indices.map((index) => ({ index, record: { score, output: `s${score}`, trajectory: { score } } })) }),
+      );
     }
     out.push(error);
   } else if (id === 'reflect') {
@@ -149,7 +155,10 @@ async function replay(input: GepaMachineInput, path: { steps: { event: AnyEventO
 
 function traverse(input: GepaMachineInput) {
   const machine = gepaMachine.provide({ actions: silenced(['announceIteration']) });
-  return getShortestPaths(machine, { input, events, serializeState, stopWhen } as any) as unknown as { steps: { event: AnyEventObject; state: any }[]; state: any }[];
+  return getShortestPaths(machine, { input, events, serializeState, stopWhen } as any) as unknown as {
+    steps: { event: AnyEventObject; state: any }[];
+    state: any;
+  }[];
 }
 
 const stable = (paths: { state: any }[]) => new Set(paths.map((p) => p.state.value as string));

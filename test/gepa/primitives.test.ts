@@ -169,7 +169,13 @@ describe('merge', () => {
 
 describe('settings', () => {
   it('takes the config defaults for missing keys', () => {
-    expect(resolveSettings({ seed: 3 })).toMatchObject({ seed: 3, max_metric_calls: 200, minibatch_size: 3, candidate_selection: 'pareto', target_score: null });
+    expect(resolveSettings({ seed: 3 })).toMatchObject({
+      seed: 3,
+      max_metric_calls: 200,
+      minibatch_size: 3,
+      candidate_selection: 'pareto',
+      target_score: null,
+    });
   });
 
   it('names a bad key', () => {

@@ -48,7 +48,13 @@ describe('reflection prompt', () => {
 
   it('sends one user message per component to the reflection model and skips components without records', async () => {
     const model = new ScriptedModel([reply.text('```\nnew A\n```')], 'reflection');
-    const texts = await proposeWithModel({ model, candidate: { a: 'old A', b: 'old B' }, dataset: { a: records, b: [] }, components: ['a', 'b'], template: null });
+    const texts = await proposeWithModel({
+      model,
+      candidate: { a: 'old A', b: 'old B' },
+      dataset: { a: records, b: [] },
+      components: ['a', 'b'],
+      template: null,
+    });
     expect(texts).toEqual({ a: 'new A' });
     expect(model.requests).toHaveLength(1);
     expect(model.requests[0]!.messages).toEqual([{ role: 'user', content: renderReflectionPrompt(DEFAULT_REFLECTION_TEMPLATE, 'old A', records) }]);
@@ -62,7 +68,11 @@ describe('extractInstruction', () => {
     ['a plain fenced block', 'Sure.\n```\nBe precise.\n```\nHope it helps.', 'Be precise.'],
     ['a language tag on the fence', '```markdown\nBe precise.\nCite sources.\n```', 'Be precise.\nCite sources.'],
     ['a draft then a final version: the last block wins', 'Draft:\n```\nv1\n```\nBetter:\n```\nv2\n```', 'v2'],
-    ['a nested ```json example inside the instruction', '```\nReply as JSON:\n```json\n{"a": 1}\n```\nNothing else.\n```', 'Reply as JSON:\n```json\n{"a": 1}\n```\nNothing else.'],
+    [
+      'a nested ```json example inside the instruction',
+      '```\nReply as JSON:\n```json\n{"a": 1}\n```\nNothing else.\n```',
+      'Reply as JSON:\n```json\n{"a": 1}\n```\nNothing else.',
+    ],
     ['an empty last block falls back to the previous one', '```\nkeep me\n```\n```\n```', 'keep me'],
     ['a reply cut off inside the block', 'Here:\n```\nBe precise.\nAlways', 'Be precise.\nAlways'],
     ['only a closing fence', 'Be precise.\n```', 'Be precise.'],

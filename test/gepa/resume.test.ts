@@ -16,14 +16,20 @@ import { keywordReflectionModel, keywordTaskModel, seed, tmpDir, trainset, twoCo
 
 type Scenario = 'keyword' | 'merge';
 
-function options(scenario: Scenario, runDir: string, settings: GepaSettingsInput, extra: Partial<OptimizeOptions<DefaultExample>> = {}): OptimizeOptions<DefaultExample> {
-  const base = scenario === 'keyword'
-    ? { adapter: createDefaultAdapter({ model: keywordTaskModel() }), seedCandidate: seed, reflectionModel: keywordReflectionModel('append') }
-    : {
-        adapter: twoComponentAdapter(WORDS.slice(0, 4)),
-        seedCandidate: { solver_a: 'Solve A.', solver_b: 'Solve B.' },
-        reflectionModel: keywordReflectionModel('replace'),
-      };
+function options(
+  scenario: Scenario,
+  runDir: string,
+  settings: GepaSettingsInput,
+  extra: Partial<OptimizeOptions<DefaultExample>> = {},
+): OptimizeOptions<DefaultExample> {
+  const base =
+    scenario === 'keyword'
+      ? { adapter: createDefaultAdapter({ model: keywordTaskModel() }), seedCandidate: seed, reflectionModel: keywordReflectionModel('append') }
+      : {
+          adapter: twoComponentAdapter(WORDS.slice(0, 4)),
+          seedCandidate: { solver_a: 'Solve A.', solver_b: 'Solve B.' },
+          reflectionModel: keywordReflectionModel('replace'),
+        };
   const algorithm: GepaSettingsInput =
     scenario === 'keyword'
       ? { seed: 11, minibatch_size: 2, chain_length: 2 }
@@ -72,7 +78,9 @@ describe('resume', () => {
     const second = await optimize(options('merge', dir, { max_metric_calls: 120 }, { ...stopAt(5), resume: true }));
     expect(second).toMatchObject({ stopReason: 'stop_file', iterations: 5 });
     let started: unknown;
-    await optimize(options('merge', dir, { max_metric_calls: 120, max_concurrency: 1 }, { resume: true, onProgress: (e) => void (e.type === 'start' && (started = e)) }));
+    await optimize(
+      options('merge', dir, { max_metric_calls: 120, max_concurrency: 1 }, { resume: true, onProgress: (e) => void (e.type === 'start' && (started = e)) }),
+    );
     expect(started).toMatchObject({ resumed: true, iteration: 5 });
     expect(await outcome(dir)).toEqual({ result: full.result, iterations: full.iterations, state: full.state });
   });
@@ -83,14 +91,19 @@ describe('resume', () => {
     const controller = new AbortController();
     let abortedAt = 0;
     const cancelled = await optimize(
-      options('keyword', dir, { max_metric_calls: 120 }, {
-        signal: controller.signal,
-        onProgress: (e) => {
-          if (e.type !== 'metric_call' || e.metricCalls < 24 || abortedAt) return;
-          abortedAt = e.metricCalls;
-          controller.abort();
+      options(
+        'keyword',
+        dir,
+        { max_metric_calls: 120 },
+        {
+          signal: controller.signal,
+          onProgress: (e) => {
+            if (e.type !== 'metric_call' || e.metricCalls < 24 || abortedAt) return;
+            abortedAt = e.metricCalls;
+            controller.abort();
+          },
         },
-      }),
+      ),
     );
     expect(cancelled.stopReason).toBe('aborted');
     expect(cancelled.metricCalls).toBeLessThan(abortedAt); // what was saved: the iteration cut short is not in it
@@ -107,9 +120,9 @@ describe('resume', () => {
     await expect(optimize({ ...options('keyword', dir, { max_metric_calls: 40 }, { resume: true }), valset: valset(WORDS.slice(1, 9)) })).rejects.toThrow(
       /cannot resume .*the validation set differs/,
     );
-    await expect(optimize({ ...options('keyword', dir, { max_metric_calls: 40 }, { resume: true }), seedCandidate: { system_prompt: 'other' } })).rejects.toThrow(
-      /the seed candidate differs/,
-    );
+    await expect(
+      optimize({ ...options('keyword', dir, { max_metric_calls: 40 }, { resume: true }), seedCandidate: { system_prompt: 'other' } }),
+    ).rejects.toThrow(/the seed candidate differs/);
     const err = await optimize(options('keyword', dir, { max_metric_calls: 40, minibatch_size: 4 }, { resume: true })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RunDirError);
     expect((err as Error).message).toMatch(/settings changed: minibatch_size \(run: 2, now: 4\)/);
@@ -126,14 +139,20 @@ describe('resume', () => {
       Object.defineProperty(model, 'id', { value: id });
       return model;
     };
-    await expect(optimize({ ...options('keyword', dir, { max_metric_calls: 40 }, { resume: true }), adapter: createDefaultAdapter({ model: other('vllm:qwen3-8b') }) })).rejects.toThrow(
-      /cannot resume .*task model changed \(run: "task", now: "vllm:qwen3-8b"\)/,
-    );
     await expect(
-      optimize({ ...options('keyword', dir, { max_metric_calls: 40 }, { resume: true }), adapter: createDefaultAdapter({ model: keywordTaskModel(), sampling: { temperature: 0.7 } }) }),
+      optimize({ ...options('keyword', dir, { max_metric_calls: 40 }, { resume: true }), adapter: createDefaultAdapter({ model: other('vllm:qwen3-8b') }) }),
+    ).rejects.toThrow(/cannot resume .*task model changed \(run: "task", now: "vllm:qwen3-8b"\)/);
+    await expect(
+      optimize({
+        ...options('keyword', dir, { max_metric_calls: 40 }, { resume: true }),
+        adapter: createDefaultAdapter({ model: keywordTaskModel(), sampling: { temperature: 0.7 } }),
+      }),
     ).rejects.toThrow(/sampling changed \(run: null, now: \{"temperature":0.7\}\)/);
     await expect(
-      optimize({ ...options('keyword', dir, { max_metric_calls: 40 }, { resume: true }), adapter: createDefaultAdapter({ model: keywordTaskModel(), metric: () => 1 }) }),
+      optimize({
+        ...options('keyword', dir, { max_metric_calls: 40 }, { resume: true }),
+        adapter: createDefaultAdapter({ model: keywordTaskModel(), metric: () => 1 }),
+      }),
     ).rejects.toThrow(/metric changed \(run: "builtin:contains-answer", now: "function#/);
     await expect(optimize({ ...options('keyword', dir, { max_metric_calls: 40 }, { resume: true }), scoreIdentity: { scorer: 'judge-v2' } })).rejects.toThrow(
       /scorer changed \(run: none, now: "judge-v2"\)/,
@@ -146,7 +165,10 @@ describe('resume', () => {
   it('keeps the run directory append-only: evaluations and candidates are lines, state.json holds no cache', async () => {
     const dir = await tmpDir('gepa-append-');
     const r = await optimize(options('keyword', dir, { max_metric_calls: 60 }));
-    const evals = (await fsp.readFile(path.join(dir, 'evals.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const evals = (await fsp.readFile(path.join(dir, 'evals.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(evals).toHaveLength(r.metricCalls);
     expect(evals.map((e) => e.n)).toEqual(Array.from({ length: r.metricCalls }, (_, i) => i + 1));
     const candidates = (await fsp.readFile(path.join(dir, 'candidates.jsonl'), 'utf8')).trim().split('\n');
@@ -163,7 +185,9 @@ describe('resume', () => {
   it('starts fresh when there is nothing to resume', async () => {
     const dir = await tmpDir('gepa-empty-');
     let started: unknown;
-    const r = await optimize(options('keyword', dir, { max_metric_calls: 20 }, { resume: true, onProgress: (e) => void (e.type === 'start' && (started = e)) }));
+    const r = await optimize(
+      options('keyword', dir, { max_metric_calls: 20 }, { resume: true, onProgress: (e) => void (e.type === 'start' && (started = e)) }),
+    );
     expect(started).toMatchObject({ resumed: false, iteration: 0 });
     expect(r.candidates[0]!.origin).toBe('seed');
   });

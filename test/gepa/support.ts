@@ -71,7 +71,13 @@ export function keywordReflectionModel(mode: 'append' | 'replace' = 'append'): F
     const prompt = userOf(req);
     const current = currentInstruction(prompt);
     const seen = [...new Set([...prompt.slice(current.length).matchAll(/KEY:\w+/g)].map((m) => m[0]))];
-    const base = mode === 'append' ? current : current.split(/\s+/).filter((t) => !t.startsWith('KEY:')).join(' ');
+    const base =
+      mode === 'append'
+        ? current
+        : current
+            .split(/\s+/)
+            .filter((t) => !t.startsWith('KEY:'))
+            .join(' ');
     const extra = seen.filter((k) => mode === 'replace' || !current.includes(k));
     return `Here is the improved instruction:\n\`\`\`\n${[base, ...extra].join(' ').trim()}\n\`\`\``;
   }, 'reflection');

@@ -46,9 +46,9 @@ describe('hostile input', () => {
 
   it('refuses a megabytes-long goal with a clear message before creating anything', async () => {
     const traces = await tempDir();
-    await expect(runGoal({ goal: 'y'.repeat(3_000_000), config: repoConfig(), workspace: await tempDir(), tracesDir: traces, models: modelSet(new ScriptedModel([])) })).rejects.toThrow(
-      /the goal is 3000000 characters long; the limit is 20000/,
-    );
+    await expect(
+      runGoal({ goal: 'y'.repeat(3_000_000), config: repoConfig(), workspace: await tempDir(), tracesDir: traces, models: modelSet(new ScriptedModel([])) }),
+    ).rejects.toThrow(/the goal is 3000000 characters long; the limit is 20000/);
     expect(await fs.readdir(traces)).toEqual([]);
   });
 
@@ -58,7 +58,10 @@ describe('hostile input', () => {
     await fs.writeFile(path.join(ws, 'keep.txt'), 'precious');
     await fs.symlink(outside, path.join(ws, 'escape'));
     const t = [{ id: '1', title: 'Wreck things', status: 'pending', criteria: 'c', children: [] }];
-    const planner = new ScriptedModel([reply.json({ rationale: 'r', tasks: t, action: { type: 'dispatch', taskIds: ['1'] } }), reply.json({ rationale: 'r', tasks: t, action: { type: 'finish', answer: 'done' } })]);
+    const planner = new ScriptedModel([
+      reply.json({ rationale: 'r', tasks: t, action: { type: 'dispatch', taskIds: ['1'] } }),
+      reply.json({ rationale: 'r', tasks: t, action: { type: 'finish', answer: 'done' } }),
+    ]);
     const actor = new ScriptedModel([
       reply.toolCalls([
         { name: 'write_file', args: { path: 'keep.txt', content: 'z'.repeat(2_000_000) } },
@@ -68,7 +71,14 @@ describe('hostile input', () => {
       ]),
       reply.json({ status: 'completed', summary: 'tried', references: [] }),
     ]);
-    const report = await runGoal({ goal: 'wreck', config: repoConfig(), workspace: ws, tracesDir: await tempDir(), models: modelSet(planner, actor), learn: false });
+    const report = await runGoal({
+      goal: 'wreck',
+      config: repoConfig(),
+      workspace: ws,
+      tracesDir: await tempDir(),
+      models: modelSet(planner, actor),
+      learn: false,
+    });
     const observations = report.actors[0]!.steps.slice(0, 4);
     expect(observations.every((s) => !s.ok)).toBe(true);
     expect(observations[0]!.observation).toMatch(/1048576|limit|too large/i);

@@ -42,10 +42,7 @@ afterEach(() => {
 
 describe('verdict schema', () => {
   it('accepts a well-formed verdict, also inside ``` fences', () => {
-    const r = parseReply(
-      verdictSchema,
-      '```json\n{"score": 0.5, "feedback": "x is missing", "criteria": [{"criterion": 1, "met": null, "note": ""}]}\n```',
-    );
+    const r = parseReply(verdictSchema, '```json\n{"score": 0.5, "feedback": "x is missing", "criteria": [{"criterion": 1, "met": null, "note": ""}]}\n```');
     expect(r).toEqual({ ok: true, value: { score: 0.5, feedback: 'x is missing', criteria: [{ criterion: 1, met: null, note: '' }] } });
   });
   it.each([

@@ -8,17 +8,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OfflineModel } from '../../src/aime/offline/index.js';
-import {
-  Judge,
-  checkJudge,
-  gatherEvidence,
-  judgeGoalScorer,
-  plainCheckOf,
-  rubricFrom,
-  spearman,
-  ranks,
-  type JudgeScoring,
-} from '../../src/judge/index.js';
+import { Judge, checkJudge, gatherEvidence, judgeGoalScorer, plainCheckOf, rubricFrom, spearman, ranks, type JudgeScoring } from '../../src/judge/index.js';
 import { ScriptedModel } from '../../src/llm/scripted.js';
 import { ModelError } from '../../contracts/llm.js';
 import { createAimeAdapter } from '../../src/runtime/aimeAdapter.js';
@@ -73,10 +63,7 @@ describe('evidence', () => {
     fs.writeFileSync(path.join(outside, 'secret.md'), 'outside text');
     fs.symlinkSync(path.join(outside, 'secret.md'), path.join(ws, 'notes', 'link.md'));
     fs.linkSync(path.join(outside, 'secret.md'), path.join(ws, 'notes', 'hard.md'));
-    const ev = await gatherEvidence(
-      ['file notes/link.md contains "outside"', 'file notes/hard.md contains "outside"', 'file notes exists'],
-      { workspace: ws },
-    );
+    const ev = await gatherEvidence(['file notes/link.md contains "outside"', 'file notes/hard.md contains "outside"', 'file notes exists'], { workspace: ws });
     expect(ev.map((e) => [e.path, e.state])).toEqual([
       ['notes/link.md', 'refused'],
       ['notes/hard.md', 'refused'],
@@ -153,9 +140,9 @@ describe('the judge as the AIME scorer', () => {
       scorer: judgeGoalScorer(scoring(down)),
       tracesDir: path.join(ws, '.traces'),
     });
-    await expect(
-      adapter.evaluate([{ input: 'List the files', rubric: ['run completed'], workspace: ws, workspace_copy: true }], {}, true),
-    ).rejects.toThrow(/the judge model failed: connection refused/);
+    await expect(adapter.evaluate([{ input: 'List the files', rubric: ['run completed'], workspace: ws, workspace_copy: true }], {}, true)).rejects.toThrow(
+      /the judge model failed: connection refused/,
+    );
   });
 });
 

@@ -26,7 +26,10 @@ const model = (over: Partial<OpenAISettings> = {}) =>
 const ask = (): ChatRequest => ({ messages: [{ role: 'user', content: 'hi' }], purpose: 'test' });
 
 async function failure(p: Promise<unknown>): Promise<ModelError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ModelError);
   return err as ModelError;
 }

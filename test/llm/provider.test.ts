@@ -37,7 +37,12 @@ async function failure(p: Promise<unknown>): Promise<ModelError> {
 
 describe('OpenAI-compatible provider: replies', () => {
   it('streams text, tool calls split across chunks, reasoning and usage', async () => {
-    server.enqueue({ content: 'Looking…', reasoning: 'the user wants files', toolCalls: [{ name: 'list_dir', arguments: '{"path": "src/ü"}', id: 'call_1' }], usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } });
+    server.enqueue({
+      content: 'Looking…',
+      reasoning: 'the user wants files',
+      toolCalls: [{ name: 'list_dir', arguments: '{"path": "src/ü"}', id: 'call_1' }],
+      usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+    });
     const deltas: string[] = [];
     const out = await model({ api_key: 'sk-test' }).complete(ask({ tools, toolChoice: 'auto', onTextDelta: (t) => deltas.push(t) }));
     expect(out).toEqual({
@@ -64,7 +69,12 @@ describe('OpenAI-compatible provider: replies', () => {
   });
 
   it('passes malformed tool arguments and unknown tool names through raw (the runtime turns them into observations)', async () => {
-    server.enqueue(callTools([{ name: 'no_such_tool', arguments: '{}' }, { name: 'list_dir', arguments: '{"path": ' }]));
+    server.enqueue(
+      callTools([
+        { name: 'no_such_tool', arguments: '{}' },
+        { name: 'list_dir', arguments: '{"path": ' },
+      ]),
+    );
     const out = await model().complete(ask({ tools }));
     expect(out.toolCalls.map((c) => [c.name, c.arguments])).toEqual([
       ['no_such_tool', '{}'],

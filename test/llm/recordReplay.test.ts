@@ -18,18 +18,35 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const req = (text: string, over: Partial<ChatRequest> = {}): ChatRequest => ({ messages: [{ role: 'user', content: text }], purpose: 'actor', ...over });
-const lines = (file: string) => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RecordedExchange);
+const lines = (file: string) =>
+  fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as RecordedExchange);
 
 describe('record', () => {
   it('appends one JSONL line per exchange: request as data, response, model id; failures too', async () => {
     const file = path.join(dir, 'rec.jsonl');
     const inner = new ScriptedModel([reply.text('one'), reply.toolCall('list_dir', { path: '.' }), new ModelError('HTTP 500: boom', 'http', 500)], 'vllm:m@x');
     const model = new RecordingModel(inner, new RecordingSink(file));
-    await model.complete(req('a', { tools: [{ name: 'list_dir', description: 'd', parameters: {} }], sampling: { temperature: 0 }, onTextDelta: () => {}, signal: new AbortController().signal }));
+    await model.complete(
+      req('a', {
+        tools: [{ name: 'list_dir', description: 'd', parameters: {} }],
+        sampling: { temperature: 0 },
+        onTextDelta: () => {},
+        signal: new AbortController().signal,
+      }),
+    );
     await model.complete(req('b', { responseFormat: { name: 'f', schema: {} }, purpose: 'planner' }));
     await expect(model.complete(req('c'))).rejects.toThrow('boom');
     const [first, second, third] = lines(file);
-    expect(first).toMatchObject({ v: 1, model: 'vllm:m@x', request: { messages: [{ role: 'user', content: 'a' }], sampling: { temperature: 0 }, purpose: 'actor' }, response: { content: 'one' } });
+    expect(first).toMatchObject({
+      v: 1,
+      model: 'vllm:m@x',
+      request: { messages: [{ role: 'user', content: 'a' }], sampling: { temperature: 0 }, purpose: 'actor' },
+      response: { content: 'one' },
+    });
     expect(first!.request).not.toHaveProperty('onTextDelta');
     expect(first!.request).not.toHaveProperty('signal');
     expect(second).toMatchObject({ request: { responseFormat: { name: 'f' }, purpose: 'planner' }, response: { toolCalls: [{ name: 'list_dir' }] } });
@@ -72,7 +89,9 @@ describe('replay', () => {
     const err = await replay.complete(req('gamma ray burst', { purpose: 'reflection' })).catch((e: unknown) => e as ModelError);
     expect(err).toBeInstanceOf(ModelError);
     expect(err).toMatchObject({ kind: 'no-recording' });
-    expect((err as ModelError).message).toMatch(/^no recording matches this reflection request, last message \(user\): "gamma ray burst"; .*rec\.jsonl holds 2 recorded exchange\(s\), 1 unused \(1 planner\)/);
+    expect((err as ModelError).message).toMatch(
+      /^no recording matches this reflection request, last message \(user\): "gamma ray burst"; .*rec\.jsonl holds 2 recorded exchange\(s\), 1 unused \(1 planner\)/,
+    );
     // Used up: the same request again has nothing left.
     await expect(replay.complete(req('alpha'))).rejects.toMatchObject({ kind: 'no-recording' });
   });
@@ -82,10 +101,14 @@ describe('replay', () => {
     const replay = await recordThen([reply.text('first'), reply.text('second')], [ask('listing: a, b', 'actor:1@1#0'), ask('listing: a', 'actor:1@1#1')]);
     const store = (replay as unknown as { store: ReplayStore }).store;
     expect((await replay.complete(ask('listing: a, b, gepa-aime-output/', 'actor:1@1#0'))).content).toBe('first');
-    expect(store.drifts).toEqual([{ place: 'actor:1@1#0', diff: 'message 1 (user), line 3: recorded "listing: a, b", now "listing: a, b, gepa-aime-output/"' }]);
+    expect(store.drifts).toEqual([
+      { place: 'actor:1@1#0', diff: 'message 1 (user), line 3: recorded "listing: a, b", now "listing: a, b, gepa-aime-output/"' },
+    ]);
     const err = await replay.complete(req('[2] Something else', { callId: 'actor:1@1#1' })).catch((e: unknown) => e as ModelError);
     expect(err).toMatchObject({ kind: 'no-recording' });
-    expect((err as ModelError).message).toContain('at actor:1@1#1, against the recording: message 1 (user), line 1: recorded "[1] List the files", now "[2] Something else"');
+    expect((err as ModelError).message).toContain(
+      'at actor:1@1#1, against the recording: message 1 (user), line 1: recorded "[1] List the files", now "[2] Something else"',
+    );
   });
 
   it('replays a recorded failure as the same ModelError', async () => {
@@ -94,7 +117,9 @@ describe('replay', () => {
   });
 
   it('a missing or broken recording is a config error', () => {
-    expect(() => ReplayStore.load(path.join(dir, 'nope.jsonl'))).toThrowError(expect.objectContaining({ kind: 'config', message: expect.stringMatching(/does not exist/) }));
+    expect(() => ReplayStore.load(path.join(dir, 'nope.jsonl'))).toThrowError(
+      expect.objectContaining({ kind: 'config', message: expect.stringMatching(/does not exist/) }),
+    );
     const bad = path.join(dir, 'bad.jsonl');
     fs.writeFileSync(bad, '{"not":"an exchange"}\n');
     expect(() => ReplayStore.load(bad)).toThrowError(expect.objectContaining({ kind: 'config' }));
@@ -115,7 +140,13 @@ describe('record a real run, replay it', () => {
     const goal = 'Summarise the repository layout and propose next steps';
 
     makeWorkspace();
-    const recorded = await runGoal({ goal, config, workspace, tracesDir: path.join(dir, 'traces'), models: createModelSet(config.model, { record: recording }) });
+    const recorded = await runGoal({
+      goal,
+      config,
+      workspace,
+      tracesDir: path.join(dir, 'traces'),
+      models: createModelSet(config.model, { record: recording }),
+    });
     expect(recorded.status).toBe('completed');
     const exchanges = lines(recording);
     expect(exchanges.length).toBeGreaterThanOrEqual(3);

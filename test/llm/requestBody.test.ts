@@ -33,7 +33,12 @@ describe('chat request body', () => {
       max_tokens: 256,
       stream: true,
       stream_options: { include_usage: true },
-      tools: [{ type: 'function', function: { name: 'list_dir', description: 'List a directory', parameters: { type: 'object', properties: { path: { type: 'string' } } } } }],
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'list_dir', description: 'List a directory', parameters: { type: 'object', properties: { path: { type: 'string' } } } },
+        },
+      ],
       tool_choice: 'auto',
       response_format: { type: 'json_schema', json_schema: { name: 'report', schema: { type: 'object' }, strict: true } },
     });

@@ -41,7 +41,14 @@ describe('streamed replies', () => {
   });
 
   it('reads reasoning deltas under `reasoning` and the older `reasoning_content`', () => {
-    const out = streamOf(sse({ choices: [{ delta: { reasoning: 'think ' } }] }, { choices: [{ delta: { reasoning_content: 'more' } }] }, { choices: [{ delta: { content: 'hi' } }] }, '[DONE]'));
+    const out = streamOf(
+      sse(
+        { choices: [{ delta: { reasoning: 'think ' } }] },
+        { choices: [{ delta: { reasoning_content: 'more' } }] },
+        { choices: [{ delta: { content: 'hi' } }] },
+        '[DONE]',
+      ),
+    );
     expect(out.reasoning).toBe('think more');
     expect(out.content).toBe('hi');
   });
@@ -55,14 +62,22 @@ describe('streamed replies', () => {
   it('a stream cut before [DONE] is a retryable network fault', () => {
     const reader = new StreamReader('chat', 'srv');
     reader.push(enc(sse({ choices: [{ delta: { content: 'half' } }] })));
-    expect(() => reader.finish(fallback)).toThrowError(expect.objectContaining({ kind: 'network', retryable: true, message: expect.stringMatching(/ended before \[DONE\]/) }));
+    expect(() => reader.finish(fallback)).toThrowError(
+      expect.objectContaining({ kind: 'network', retryable: true, message: expect.stringMatching(/ended before \[DONE\]/) }),
+    );
   });
 
   it('an error event after HTTP 200 is a ModelError with the server message', () => {
     const reader = new StreamReader('chat', 'srv');
     const error = { error: { object: 'error', message: 'engine dead', type: 'InternalServerError', code: 500 } };
     expect(() => reader.push(enc(sse({ choices: [{ delta: { content: 'x' } }] }, error)))).toThrowError(
-      expect.objectContaining({ name: 'ProviderError', kind: 'http', status: 500, retryable: true, message: 'srv: the server reported an error (500): engine dead' }),
+      expect.objectContaining({
+        name: 'ProviderError',
+        kind: 'http',
+        status: 500,
+        retryable: true,
+        message: 'srv: the server reported an error (500): engine dead',
+      }),
     );
     const bad = new StreamReader('chat', 'srv');
     expect(() => bad.push(enc(sse({ error: { message: 'bad schema', code: 400 } })))).toThrowError(expect.objectContaining({ retryable: false, status: 400 }));
@@ -74,7 +89,15 @@ describe('streamed replies', () => {
   });
 
   it('reads /v1/completions text deltas', () => {
-    const out = streamOf(sse({ choices: [{ text: 'Hel' }] }, { choices: [{ text: 'lo', finish_reason: 'length' }] }, { choices: [], usage: { prompt_tokens: 1, completion_tokens: 2 } }, '[DONE]'), 'completions');
+    const out = streamOf(
+      sse(
+        { choices: [{ text: 'Hel' }] },
+        { choices: [{ text: 'lo', finish_reason: 'length' }] },
+        { choices: [], usage: { prompt_tokens: 1, completion_tokens: 2 } },
+        '[DONE]',
+      ),
+      'completions',
+    );
     expect(out).toMatchObject({ content: 'Hello', finishReason: 'length', usage: { promptTokens: 1, completionTokens: 2, totalTokens: 3 } });
   });
 });
@@ -83,7 +106,17 @@ describe('whole replies', () => {
   it('reads content, tool calls, reasoning, usage and finish reason of a chat completion', () => {
     const body = {
       model: 'qwen',
-      choices: [{ message: { role: 'assistant', content: null, reasoning_content: 'hmm', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{bad' } }] }, finish_reason: 'tool_calls' }],
+      choices: [
+        {
+          message: {
+            role: 'assistant',
+            content: null,
+            reasoning_content: 'hmm',
+            tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{bad' } }],
+          },
+          finish_reason: 'tool_calls',
+        },
+      ],
       usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 },
     };
     expect(parseCompletion(body, 'chat', 'srv', fallback)).toEqual({

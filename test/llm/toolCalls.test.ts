@@ -43,7 +43,10 @@ describe('ToolCallAssembler', () => {
 
   it('falls back to array position when a server omits index', () => {
     const a = new ToolCallAssembler();
-    a.add([{ id: 'p', function: { name: 'x', arguments: '{}' } }, { id: 'q', function: { name: 'y', arguments: '{}' } }]);
+    a.add([
+      { id: 'p', function: { name: 'x', arguments: '{}' } },
+      { id: 'q', function: { name: 'y', arguments: '{}' } },
+    ]);
     expect(a.result().map((c) => c.id)).toEqual(['p', 'q']);
   });
 });

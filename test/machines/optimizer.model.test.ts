@@ -9,7 +9,17 @@ import { optimizerMachine, type OptimizerInput, type PersistRequest, type Reflec
 import { seedState, TRIAL_DEFAULTS } from '../../src/gepa/online/state.js';
 import { deferredLogic, flush, silenced } from '../support/deferred.js';
 
-const settings = { window: 10, recency_decay: 0.9, threshold: 0.5, every_n_goals: 0, pool_size: 3, min_outcomes: 2, ...TRIAL_DEFAULTS, min_trial_goals: 1, max_trial_goals: 4 };
+const settings = {
+  window: 10,
+  recency_decay: 0.9,
+  threshold: 0.5,
+  every_n_goals: 0,
+  pool_size: 3,
+  min_outcomes: 2,
+  ...TRIAL_DEFAULTS,
+  min_trial_goals: 1,
+  max_trial_goals: 4,
+};
 const input: OptimizerInput = { runId: 'r', settings, state: seedState({ planner: 'plan', 'persona.generalist': 'gen' }) };
 const outcome = (kind: 'subtask' | 'goal', score: number) => ({
   type: 'OPTIMIZER.OUTCOME',
@@ -58,32 +68,41 @@ describe('optimizer statechart, model-based', () => {
     expect(reached).toContain('"listening"');
   });
 
-  it.each(paths.slice(0, 40).map((p) => [p.steps.map((s) => (s.event.type === 'OPTIMIZER.OUTCOME' ? `${s.event['kind']}:${s.event['score']}` : String(s.event.type).replace('xstate.', ''))).join(' > ') || '(start)', p] as const))(
-    'replays %s',
-    async (_n, path) => {
-      const s = sut();
-      for (const st of (path as any).steps) {
-        const e = st.event as AnyEventObject;
-        if (e.type === 'xstate.init') continue;
-        if (e.type === 'OPTIMIZER.OUTCOME') s.child.send(e);
-        else {
-          const p = s.reflect.next();
-          if (e.type.startsWith('xstate.done')) p.resolve(e['output']);
-          else p.reject(e['error']);
-        }
-        await flush();
-        expect(s.child.getSnapshot().value).toEqual(st.state.value);
-        expect(s.child.getSnapshot().context.state.activeId).toBe(st.state.context.state.activeId);
+  it.each(
+    paths
+      .slice(0, 40)
+      .map(
+        (p) =>
+          [
+            p.steps
+              .map((s) => (s.event.type === 'OPTIMIZER.OUTCOME' ? `${s.event['kind']}:${s.event['score']}` : String(s.event.type).replace('xstate.', '')))
+              .join(' > ') || '(start)',
+            p,
+          ] as const,
+      ),
+  )('replays %s', async (_n, path) => {
+    const s = sut();
+    for (const st of (path as any).steps) {
+      const e = st.event as AnyEventObject;
+      if (e.type === 'xstate.init') continue;
+      if (e.type === 'OPTIMIZER.OUTCOME') s.child.send(e);
+      else {
+        const p = s.reflect.next();
+        if (e.type.startsWith('xstate.done')) p.resolve(e['output']);
+        else p.reject(e['error']);
       }
-      // Every outcome was persisted, and every goal got exactly one SETTLED once the optimizer is back to listening.
-      const outcomes = (path as any).steps.filter((x: any) => x.event.type === 'OPTIMIZER.OUTCOME');
-      expect(s.persisted.filter((p) => p.kind === 'outcome')).toHaveLength(outcomes.length);
-      if (s.child.getSnapshot().value === 'listening' && outcomes.some((x: any) => x.event.kind === 'goal')) {
-        expect(s.toParent.filter((e) => e.type === 'OPTIMIZER.SETTLED').length).toBeGreaterThanOrEqual(1);
-      }
-      s.root.stop();
-    },
-  );
+      await flush();
+      expect(s.child.getSnapshot().value).toEqual(st.state.value);
+      expect(s.child.getSnapshot().context.state.activeId).toBe(st.state.context.state.activeId);
+    }
+    // Every outcome was persisted, and every goal got exactly one SETTLED once the optimizer is back to listening.
+    const outcomes = (path as any).steps.filter((x: any) => x.event.type === 'OPTIMIZER.OUTCOME');
+    expect(s.persisted.filter((p) => p.kind === 'outcome')).toHaveLength(outcomes.length);
+    if (s.child.getSnapshot().value === 'listening' && outcomes.some((x: any) => x.event.kind === 'goal')) {
+      expect(s.toParent.filter((e) => e.type === 'OPTIMIZER.SETTLED').length).toBeGreaterThanOrEqual(1);
+    }
+    s.root.stop();
+  });
 
   it('puts a new candidate on trial without making it live, and persists it with its parent id', async () => {
     const s = sut();
@@ -113,9 +132,18 @@ describe('optimizer statechart, model-based', () => {
   });
 
   it('decides a trial on goal evidence: a switch is persisted with both arms and announced', async () => {
-    const trialState = { ...seedState({ planner: 'plan' }), candidates: [...seedState({ planner: 'plan' }).candidates, { id: 'c1', parentId: 'seed', components: { planner: 'p2' }, goalScores: [] }] };
-    const start = { ...trialState, trial: { championId: 'seed', challengerId: 'c1', champion: { successes: 0, failures: 3 }, challenger: { successes: 3, failures: 0 } } };
-    const child = optimizerMachine.provide({ actors: { reflect: deferredLogic<ReflectOutput, ReflectInput>().logic }, actions: { persist: (_, r: PersistRequest) => persisted.push(r) } });
+    const trialState = {
+      ...seedState({ planner: 'plan' }),
+      candidates: [...seedState({ planner: 'plan' }).candidates, { id: 'c1', parentId: 'seed', components: { planner: 'p2' }, goalScores: [] }],
+    };
+    const start = {
+      ...trialState,
+      trial: { championId: 'seed', challengerId: 'c1', champion: { successes: 0, failures: 3 }, challenger: { successes: 3, failures: 0 } },
+    };
+    const child = optimizerMachine.provide({
+      actors: { reflect: deferredLogic<ReflectOutput, ReflectInput>().logic },
+      actions: { persist: (_, r: PersistRequest) => persisted.push(r) },
+    });
     const persisted: PersistRequest[] = [];
     const toParent: AnyEventObject[] = [];
     const parent = setup({ actors: { child } }).createMachine({
@@ -126,7 +154,12 @@ describe('optimizer statechart, model-based', () => {
     (root.getSnapshot().children['child'] as any).send(outcome('goal', 1));
     await flush();
     const decision = persisted.find((p) => p.kind === 'decision')!;
-    expect(decision).toMatchObject({ verdict: 'switch', challengerId: 'c1', challenger: { successes: 4, failures: 0 }, champion: { successes: 0, failures: 3 } });
+    expect(decision).toMatchObject({
+      verdict: 'switch',
+      challengerId: 'c1',
+      challenger: { successes: 4, failures: 0 },
+      champion: { successes: 0, failures: 3 },
+    });
     expect(toParent.find((e) => e.type === 'OPTIMIZER.PROMPTS')).toMatchObject({ candidateId: 'c1' });
     expect(toParent.find((e) => e.type === 'OPTIMIZER.SETTLED')).toMatchObject({ activeId: 'c1', armId: 'c1', decision: { verdict: 'switch' } });
     root.stop();

@@ -13,7 +13,12 @@ import { deferredLogic, flush, silenced } from '../support/deferred.js';
 import { task, USAGE } from '../support/fixtures.js';
 
 const plan = { type: 'PLANNER.PLAN', goal: 'g', tasks: [], history: [], iteration: 1, plannerPrompt: 'p' };
-const ok: PlanStepResult = { ok: true, decision: { rationale: 'r', tasks: [task('1')], action: { type: 'dispatch', taskIds: ['1'] } }, usage: USAGE, raw: '{}' };
+const ok: PlanStepResult = {
+  ok: true,
+  decision: { rationale: 'r', tasks: [task('1')], action: { type: 'dispatch', taskIds: ['1'] } },
+  usage: USAGE,
+  raw: '{}',
+};
 const bad: PlanStepResult = { ok: false, errors: ['action: Required'], usage: USAGE, raw: 'oops' };
 
 function withParent(child: any, input?: unknown) {

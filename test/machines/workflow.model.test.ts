@@ -13,7 +13,16 @@ import { deferredLogic, flush, silenced } from '../support/deferred.js';
 import { spec, task, USAGE } from '../support/fixtures.js';
 import { seedState, TRIAL_DEFAULTS } from '../../src/gepa/online/state.js';
 
-const MESSAGING = ['spawnCollaborators', 'askPlanner', 'startActors', 'forwardReport', 'requestRollup', 'sendPlanToProgress', 'reportSubtaskOutcome', 'reportGoalOutcome'];
+const MESSAGING = [
+  'spawnCollaborators',
+  'askPlanner',
+  'startActors',
+  'forwardReport',
+  'requestRollup',
+  'sendPlanToProgress',
+  'reportSubtaskOutcome',
+  'reportGoalOutcome',
+];
 
 const input: WorkflowInput = {
   goal: 'do the thing',
@@ -123,7 +132,14 @@ describe('workflow statechart, model-based', () => {
 });
 
 describe('workflow with online learning', () => {
-  const learningInput = { ...input, optimizer: { runId: 'r', settings: { window: 5, recency_decay: 0.9, threshold: 0.5, every_n_goals: 0, pool_size: 2, min_outcomes: 2, ...TRIAL_DEFAULTS }, state: seedState({ planner: 'plan well' }) } };
+  const learningInput = {
+    ...input,
+    optimizer: {
+      runId: 'r',
+      settings: { window: 5, recency_decay: 0.9, threshold: 0.5, every_n_goals: 0, pool_size: 2, min_outcomes: 2, ...TRIAL_DEFAULTS },
+      state: seedState({ planner: 'plan well' }),
+    },
+  };
   const learningEvents = [
     ...events,
     { type: 'OPTIMIZER.PROMPTS', prompts: { planner: 'evolved' }, candidateId: 'r.1', reason: 'low' },
@@ -188,7 +204,7 @@ describe('workflow with online learning', () => {
     expect(actor.getSnapshot().context.learningNote).toBe('nothing');
   });
 
-  it('marks outcomes the infrastructure caused as excluded (a failed model call, the planner\'s connection)', async () => {
+  it("marks outcomes the infrastructure caused as excluded (a failed model call, the planner's connection)", async () => {
     const toOptimizer: AnyEventObject[] = [];
     const initialize = deferredLogic<{ prompts: Record<string, string> }, { prompts: Record<string, string> }>();
     const compose = deferredLogic<ActorSpec[], ComposeActorsInput>();
@@ -210,11 +226,22 @@ describe('workflow with online learning', () => {
     await flush();
     compose.next().resolve([spec('1')]);
     await flush();
-    const report = { taskId: '1', status: 'failed' as const, summary: 'model call failed: connect ECONNREFUSED', references: [], infrastructure: 'model call failed' };
+    const report = {
+      taskId: '1',
+      status: 'failed' as const,
+      summary: 'model call failed: connect ECONNREFUSED',
+      references: [],
+      infrastructure: 'model call failed',
+    };
     actor.send({ type: 'ACTOR.REPORTED', report, steps: [], usage: USAGE });
     actor.send({ type: 'PROGRESS.CHANGED', cause: 'rollup', revision: 2, tasks: [task('1', 'failed')] });
     await flush();
-    actor.send({ type: 'PLANNER.FAILED', reason: 'planner model call failed: connect ECONNREFUSED', usage: USAGE, infrastructure: 'planner model call failed' });
+    actor.send({
+      type: 'PLANNER.FAILED',
+      reason: 'planner model call failed: connect ECONNREFUSED',
+      usage: USAGE,
+      infrastructure: 'planner model call failed',
+    });
     await flush();
     expect(toOptimizer.map((e) => [e['kind'], e['excluded']])).toEqual([
       ['subtask', 'model call failed'],
@@ -262,7 +289,12 @@ describe('workflow limits', () => {
     s.initialize.next().resolve({ prompts: {} });
     await flush();
     const tasks = [task('1'), task('2'), task('3'), task('4', 'completed')];
-    s.actor.send({ type: 'PLANNER.DECIDED', decision: { rationale: 'r', tasks, action: { type: 'dispatch', taskIds: ['4', '1', '2', '3'] } }, usage: USAGE, raw: '' });
+    s.actor.send({
+      type: 'PLANNER.DECIDED',
+      decision: { rationale: 'r', tasks, action: { type: 'dispatch', taskIds: ['4', '1', '2', '3'] } },
+      usage: USAGE,
+      raw: '',
+    });
     s.actor.send({ type: 'PROGRESS.CHANGED', cause: 'plan', revision: 1, tasks });
     await flush();
     // Task 4 is already completed; 1 and 2 fill the two slots.

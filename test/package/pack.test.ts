@@ -101,14 +101,7 @@ describe('the packed package', () => {
       ]),
     );
     expect(
-      files.filter(
-        (f) =>
-          f.startsWith('test/') ||
-          f.startsWith('dist/test/') ||
-          f.startsWith('dist/bench/') ||
-          f.endsWith('.map') ||
-          /^src\/.*\.ts$/.test(f),
-      ),
+      files.filter((f) => f.startsWith('test/') || f.startsWith('dist/test/') || f.startsWith('dist/bench/') || f.endsWith('.map') || /^src\/.*\.ts$/.test(f)),
     ).toEqual([]);
 
     const app = path.join(dir, 'app');
@@ -165,8 +158,6 @@ describe('the packed package', () => {
       cancelReason: 'stopped by the packaged program',
       deepImport: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
     });
-    expect(result.types).toEqual(
-      expect.arrayContaining(['actor.reported', 'actor.step', 'model.usage', 'planner.decided', 'tasks.changed']),
-    );
+    expect(result.types).toEqual(expect.arrayContaining(['actor.reported', 'actor.step', 'model.usage', 'planner.decided', 'tasks.changed']));
   }, 180_000);
 });

@@ -39,7 +39,10 @@ describe('team adapter: candidates and components', () => {
 
   it('components instruction, output_schema and generation_config (YAML text) read and apply', () => {
     const team = generatorCritic();
-    const seed = adapter({ components: { generator: ['instruction', 'output_schema', 'generation_config'], critic: [] }, scorer: lengthScorer }).a.seedCandidate();
+    const seed = adapter({
+      components: { generator: ['instruction', 'output_schema', 'generation_config'], critic: [] },
+      scorer: lengthScorer,
+    }).a.seedCandidate();
     expect(seed['generator.instruction']).toBe('Write a draft for the request.');
     expect(seed['generator.output_schema']).toBe('');
     expect(seed['generator.generation_config']).toBe('temperature: 0.7\n');
@@ -58,7 +61,11 @@ describe('team adapter: candidates and components', () => {
 
   it('generation_config and output_schema texts reach the model request', async () => {
     const { a, model } = adapter({ components: { generator: ['output_schema', 'generation_config'], critic: [] }, scorer: lengthScorer });
-    await a.evaluate([{ input: 'x' }], { 'generator.output_schema': '{"type": "object"}', 'generator.generation_config': 'temperature: 0.3\nmax_tokens: 99\n' }, false);
+    await a.evaluate(
+      [{ input: 'x' }],
+      { 'generator.output_schema': '{"type": "object"}', 'generator.generation_config': 'temperature: 0.3\nmax_tokens: 99\n' },
+      false,
+    );
     const req = model.requests[0]!;
     expect(req.sampling).toEqual({ temperature: 0.3, maxTokens: 99 });
     expect(req.responseFormat).toEqual({ name: 'generator_output', schema: { type: 'object' } });
@@ -68,7 +75,7 @@ describe('team adapter: candidates and components', () => {
     const registry = componentHandlers.clone();
     const suffix: ComponentHandler = {
       name: 'signature',
-      get: (a) => (a.instruction.split('\n-- ')[1] ?? ''),
+      get: (a) => a.instruction.split('\n-- ')[1] ?? '',
       apply: (a, value) => ({ ...a, instruction: `${a.instruction.split('\n-- ')[0]}\n-- ${value}` }),
     };
     registry.register(suffix);
@@ -89,7 +96,9 @@ describe('team adapter: construction fails fast', () => {
   const build = (o: Partial<TeamAdapterOptions>) => () => adapter({ scorer: lengthScorer, ...o });
 
   it('construction fails fast for an unknown agent in the mapping', () => {
-    expect(build({ components: { generator: [], critic: [], ghost: ['instruction'] } })).toThrow(new TeamAdapterError('agent "ghost" in the components mapping not found; available: critic, generator'));
+    expect(build({ components: { generator: [], critic: [], ghost: ['instruction'] } })).toThrow(
+      new TeamAdapterError('agent "ghost" in the components mapping not found; available: critic, generator'),
+    );
   });
 
   it('construction fails fast for an agent missing from the mapping', () => {
@@ -97,7 +106,9 @@ describe('team adapter: construction fails fast', () => {
   });
 
   it('construction fails fast for an unknown component', () => {
-    expect(build({ components: { generator: ['tone'], critic: [] } })).toThrow(/no handler registered for component "tone"; available: instruction, output_schema, generation_config/);
+    expect(build({ components: { generator: ['tone'], critic: [] } })).toThrow(
+      /no handler registered for component "tone"; available: instruction, output_schema, generation_config/,
+    );
   });
 
   it('construction fails fast for a missing primary agent', () => {
@@ -175,7 +186,13 @@ describe('team adapter: running and scoring', () => {
       if (++n === 2) throw new Error('server on fire');
       return 'fine';
     });
-    const a = createTeamAdapter({ team, models: () => model, reflectionModel: reflection(), scorer: lengthScorer, components: { generator: ['instruction', 'generation_config'], critic: ['instruction'] } });
+    const a = createTeamAdapter({
+      team,
+      models: () => model,
+      reflectionModel: reflection(),
+      scorer: lengthScorer,
+      components: { generator: ['instruction', 'generation_config'], critic: ['instruction'] },
+    });
     const cand = { 'generator.instruction': 'changed', 'generator.generation_config': 'temperature: 1.5\n', 'critic.instruction': 'changed too' };
     const r = await a.evaluate([{ input: 'one' }, { input: 'two' }], cand, true);
     expect(r.trajectories!.some((t) => t.error)).toBe(true);
@@ -214,7 +231,14 @@ describe('team adapter: running and scoring', () => {
     team.agents['generator'] = { ...team.agents['generator']!, output_schema: { type: 'object', properties: { t: { type: 'string' } } } };
     const model = byAgent({ 'Write a draft': () => '{"t": "hi"}', Review: () => 'fine' });
     const a = createTeamAdapter({ team, models: () => model, reflectionModel: reflection() });
-    const r = await a.evaluate([{ input: 'a', expected: '{"t":"hi"}' }, { input: 'b', expected: '{"t":"hi"} ' }], a.seedCandidate(), false);
+    const r = await a.evaluate(
+      [
+        { input: 'a', expected: '{"t":"hi"}' },
+        { input: 'b', expected: '{"t":"hi"} ' },
+      ],
+      a.seedCandidate(),
+      false,
+    );
     expect(r.scores).toEqual([1, 0]);
   });
 
@@ -227,7 +251,11 @@ describe('team adapter: running and scoring', () => {
   });
 
   it('evaluations run concurrently with a cap, 5 by default', async () => {
-    const one = generatorCritic({ workflow: step('generator'), agents: { generator: generatorCritic().agents['generator']! }, components: { generator: ['instruction'] } });
+    const one = generatorCritic({
+      workflow: step('generator'),
+      agents: { generator: generatorCritic().agents['generator']! },
+      components: { generator: ['instruction'] },
+    });
     const batch = Array.from({ length: 12 }, (_, i) => ({ input: `e${i}` }));
     const gate = new GateModel(5, 12);
     const a = createTeamAdapter({ team: one, models: () => gate, reflectionModel: reflection(), scorer: lengthScorer });
@@ -241,7 +269,15 @@ describe('team adapter: running and scoring', () => {
   });
 
   it('an example that throws scores 0 with an error trajectory and the batch goes on', async () => {
-    const model = byAgent({ 'Write a draft': (r) => (userOf(r) === 'boom' ? (() => { throw new Error('HTTP 500'); })() : 'fine'), Review: () => 'ok' });
+    const model = byAgent({
+      'Write a draft': (r) =>
+        userOf(r) === 'boom'
+          ? (() => {
+              throw new Error('HTTP 500');
+            })()
+          : 'fine',
+      Review: () => 'ok',
+    });
     let calls = 0;
     const scorer = (input: string) => {
       calls++;
@@ -307,8 +343,7 @@ describe('team adapter: trajectories', () => {
 
 describe('team adapter: reflection', () => {
   it('the reflective dataset has per component one record per example with feedback: score, feedback text, dimensions and guidance', async () => {
-    const scorer = (input: string) =>
-      input === 'a' ? { score: 0.5, feedback: 'meh', dimension_scores: { tone: 0.5 }, actionable_guidance: 'Be bold.' } : 1;
+    const scorer = (input: string) => (input === 'a' ? { score: 0.5, feedback: 'meh', dimension_scores: { tone: 0.5 }, actionable_guidance: 'Be bold.' } : 1);
     const { a } = adapter({ scorer, components: { generator: ['instruction'], critic: ['instruction'] } });
     const cand = a.seedCandidate();
     const batch = await a.evaluate([{ input: 'a' }, { input: 'b' }], cand, true);
@@ -320,15 +355,36 @@ describe('team adapter: reflection', () => {
   });
 
   it("the reflective dataset's trajectory has input, output, the component's name and current value, tokens and error", async () => {
-    const model = byAgent({ 'Write a draft': (r) => (userOf(r) === 'bad' ? (() => { throw new Error('down'); })() : 'ok'), Review: () => 'fine' });
+    const model = byAgent({
+      'Write a draft': (r) =>
+        userOf(r) === 'bad'
+          ? (() => {
+              throw new Error('down');
+            })()
+          : 'ok',
+      Review: () => 'fine',
+    });
     const a = createTeamAdapter({ team: generatorCritic(), models: () => model, reflectionModel: reflection(), scorer: () => 1 });
     const cand = a.seedCandidate();
     // What the engine passes: only outputs, scores and trajectories (it caches them as JSON).
     const full = await a.evaluate([{ input: 'good' }, { input: 'bad' }], cand, true);
-    const ds = a.makeReflectiveDataset(cand, JSON.parse(JSON.stringify({ outputs: full.outputs, scores: full.scores, trajectories: full.trajectories })), ['generator.instruction']);
+    const ds = a.makeReflectiveDataset(cand, JSON.parse(JSON.stringify({ outputs: full.outputs, scores: full.scores, trajectories: full.trajectories })), [
+      'generator.instruction',
+    ]);
     const [ok, failed] = ds['generator.instruction'] as unknown as Trial[];
-    expect(ok!.trajectory).toEqual({ input: 'good', output: 'ok', component: 'generator.instruction', component_value: 'Write a draft for the request.', tokens: 10 });
-    expect(failed!.trajectory).toMatchObject({ input: 'bad', output: '', component: 'generator.instruction', error: expect.stringMatching(/model call failed: down/) });
+    expect(ok!.trajectory).toEqual({
+      input: 'good',
+      output: 'ok',
+      component: 'generator.instruction',
+      component_value: 'Write a draft for the request.',
+      tokens: 10,
+    });
+    expect(failed!.trajectory).toMatchObject({
+      input: 'bad',
+      output: '',
+      component: 'generator.instruction',
+      error: expect.stringMatching(/model call failed: down/),
+    });
   });
 
   it('new texts come from the reflection model', async () => {
@@ -342,13 +398,21 @@ describe('team adapter: reflection', () => {
   });
 
   it('when the reflection model proposes nothing the current values stay', async () => {
-    const { a } = adapter({ scorer: () => 0, reflectionModel: new FnModel(() => '```\n```'), components: { generator: ['instruction', 'generation_config'], critic: [] } });
+    const { a } = adapter({
+      scorer: () => 0,
+      reflectionModel: new FnModel(() => '```\n```'),
+      components: { generator: ['instruction', 'generation_config'], critic: [] },
+    });
     const cand = a.seedCandidate();
     const ds = a.makeReflectiveDataset(cand, await a.evaluate([{ input: 'x' }], cand, true), ['generator.instruction', 'generator.generation_config']);
     expect(await a.proposeNewTexts(cand, ds, ['generator.instruction', 'generator.generation_config'])).toEqual(cand);
     // An empty dataset, or a text the handler refuses, keeps them too.
     expect(await a.proposeNewTexts(cand, {}, ['generator.instruction'])).toEqual({ 'generator.instruction': cand['generator.instruction'] });
-    const broken = adapter({ scorer: () => 0, reflectionModel: new FnModel(() => '```\ntemperature: [\n```'), components: { generator: ['generation_config'], critic: [] } }).a;
+    const broken = adapter({
+      scorer: () => 0,
+      reflectionModel: new FnModel(() => '```\ntemperature: [\n```'),
+      components: { generator: ['generation_config'], critic: [] },
+    }).a;
     const c2 = broken.seedCandidate();
     const ds2 = broken.makeReflectiveDataset(c2, await broken.evaluate([{ input: 'x' }], c2, true), ['generator.generation_config']);
     expect(await broken.proposeNewTexts(c2, ds2, ['generator.generation_config'])).toEqual(c2);

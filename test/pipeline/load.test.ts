@@ -22,8 +22,20 @@ function problems(text: string): string[] {
 describe('pipeline files', () => {
   it('loads the generator-critic example: sequential, shared state, a scorer beside it', () => {
     const { team } = loadTeamFile(path.join(EXAMPLES, 'generator-critic.yaml'));
-    expect(team.workflow).toEqual({ type: 'sequential', steps: [{ type: 'agent', agent: 'generator' }, { type: 'agent', agent: 'critic' }] });
-    expect(team.agents['generator']).toMatchObject({ output_key: 'headline', role: 'actor', generation: { temperature: 0.7, max_tokens: 64 }, tools: [], max_steps: 5 });
+    expect(team.workflow).toEqual({
+      type: 'sequential',
+      steps: [
+        { type: 'agent', agent: 'generator' },
+        { type: 'agent', agent: 'critic' },
+      ],
+    });
+    expect(team.agents['generator']).toMatchObject({
+      output_key: 'headline',
+      role: 'actor',
+      generation: { temperature: 0.7, max_tokens: 64 },
+      tools: [],
+      max_steps: 5,
+    });
     expect(team.agents['critic']!.instruction).toContain('{headline}');
     expect(team).toMatchObject({ primary: 'generator', components: { generator: ['instruction'], critic: [] }, share_session: true });
     expect(team.scorer).toBe(path.join(EXAMPLES, 'headline-scorer.mjs'));
@@ -35,7 +47,10 @@ describe('pipeline files', () => {
       type: 'loop',
       max_iterations: 3,
       until: { agent: 'editor', contains: 'APPROVED' },
-      steps: [{ type: 'agent', agent: 'writer' }, { type: 'agent', agent: 'editor' }],
+      steps: [
+        { type: 'agent', agent: 'writer' },
+        { type: 'agent', agent: 'editor' },
+      ],
     });
     for (const f of ['refine-loop.train.jsonl', 'refine-loop.val.jsonl', 'generator-critic.train.jsonl', 'generator-critic.val.jsonl']) {
       expect(fs.readFileSync(path.join(EXAMPLES, f), 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(3);
@@ -47,7 +62,13 @@ describe('pipeline files', () => {
       `agents:\n  a:\n    instruction: one\n    output_schema: '{"type": "object", "properties": {"t": {"type": "string"}}}'\n  b:\n    instruction: two\n    output_schema: |\n      type: object\n`,
       'team.yaml',
     );
-    expect(team.workflow).toEqual({ type: 'sequential', steps: [{ type: 'agent', agent: 'a' }, { type: 'agent', agent: 'b' }] });
+    expect(team.workflow).toEqual({
+      type: 'sequential',
+      steps: [
+        { type: 'agent', agent: 'a' },
+        { type: 'agent', agent: 'b' },
+      ],
+    });
     expect(team.agents['a']!.output_schema).toEqual({ type: 'object', properties: { t: { type: 'string' } } });
     expect(team.agents['b']!.output_schema).toEqual({ type: 'object' });
     expect(team.share_session).toBe(true);
@@ -73,7 +94,20 @@ describe('pipeline files', () => {
       'team.yaml',
     );
     const steps = (team.workflow as { steps: unknown[] }).steps;
-    expect(steps[1]).toEqual({ type: 'loop', max_iterations: 2, until: { key: 'k', equals: 'done' }, steps: [{ type: 'parallel', steps: [{ type: 'agent', agent: 'b' }, { type: 'agent', agent: 'c' }] }] });
+    expect(steps[1]).toEqual({
+      type: 'loop',
+      max_iterations: 2,
+      until: { key: 'k', equals: 'done' },
+      steps: [
+        {
+          type: 'parallel',
+          steps: [
+            { type: 'agent', agent: 'b' },
+            { type: 'agent', agent: 'c' },
+          ],
+        },
+      ],
+    });
     expect((steps[2] as { until: unknown }).until).toEqual({ key: 'k', contains: 'x' });
     expect((steps[3] as { until: unknown }).until).toEqual({ agent: 'b', contains: 'y' });
   });
@@ -112,7 +146,11 @@ describe('pipeline files', () => {
       /^team.yaml:15: components.z: expected the name of an agent \(a\), found unknown agent "z"/,
       /^team.yaml:16: scorer: expected a scorer module that exists/,
     ];
-    for (const e of expectations) expect(got.some((g) => e.test(g)), `${e} in\n${got.join('\n')}`).toBe(true);
+    for (const e of expectations)
+      expect(
+        got.some((g) => e.test(g)),
+        `${e} in\n${got.join('\n')}`,
+      ).toBe(true);
   });
 
   it('refuses an agent the workflow never runs, and a file that is not a mapping', () => {

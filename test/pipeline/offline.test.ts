@@ -25,13 +25,25 @@ describe('offline pipeline agent', () => {
 
   it('reviews the block between --- lines when asked to approve, and fills an output schema', () => {
     const review = (draft: string) =>
-      offlinePipelineAgent({ purpose: 'pipeline.agent', messages: [{ role: 'system', content: `It must be lowercase. Reply APPROVED or REVISE.\n---\n${draft}\n---` }, { role: 'user', content: 'x' }] });
+      offlinePipelineAgent({
+        purpose: 'pipeline.agent',
+        messages: [
+          { role: 'system', content: `It must be lowercase. Reply APPROVED or REVISE.\n---\n${draft}\n---` },
+          { role: 'user', content: 'x' },
+        ],
+      });
     expect(review('all good')).toBe('APPROVED');
     expect(review('Not Good')).toBe('REVISE: The text must be in lowercase.');
     const json = offlinePipelineAgent({
       purpose: 'pipeline.agent',
-      messages: [{ role: 'system', content: 'Title it.' }, { role: 'user', content: 'a quiet night' }],
-      responseFormat: { name: 'out', schema: { type: 'object', properties: { title: { type: 'string' }, words: { type: 'integer' }, tags: { type: 'array', items: { type: 'string' } } } } },
+      messages: [
+        { role: 'system', content: 'Title it.' },
+        { role: 'user', content: 'a quiet night' },
+      ],
+      responseFormat: {
+        name: 'out',
+        schema: { type: 'object', properties: { title: { type: 'string' }, words: { type: 'integer' }, tags: { type: 'array', items: { type: 'string' } } } },
+      },
     });
     expect(JSON.parse(json)).toEqual({ title: 'A quiet night', words: 3, tags: ['A quiet night'] });
   });

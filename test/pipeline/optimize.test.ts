@@ -24,7 +24,10 @@ describe('GEPA on an agent team', () => {
     const loaded = loadTeamFile(path.join(EXAMPLES, 'generator-critic.yaml'));
     const offline = new OfflineModel();
     const adapter = createTeamAdapter({ team: loaded.team, models: () => offline, reflectionModel: offline, scorer: await loadScorer(loaded.team.scorer!) });
-    const [trainset, valset] = await Promise.all([loadTeamDataset(path.join(EXAMPLES, 'generator-critic.train.jsonl')), loadTeamDataset(path.join(EXAMPLES, 'generator-critic.val.jsonl'))]);
+    const [trainset, valset] = await Promise.all([
+      loadTeamDataset(path.join(EXAMPLES, 'generator-critic.train.jsonl')),
+      loadTeamDataset(path.join(EXAMPLES, 'generator-critic.val.jsonl')),
+    ]);
     const seed = adapter.seedCandidate();
     const result = await optimize({ adapter, trainset, valset, seedCandidate: seed, settings: { max_metric_calls: 40, seed: 3 } });
     expect(result.candidates[0]!.valScore).toBeLessThan(0.5);
@@ -40,7 +43,14 @@ describe('GEPA on an agent team', () => {
 describe('the AIME runtime as a GEPA adapter', () => {
   it('runGoal takes prompts that override the configured planner and persona prompts', async () => {
     const config = repoConfig();
-    const report = await runGoal({ goal: 'List the files', config, workspace: await tempDir(), tracesDir: await tempDir(), learn: false, prompts: { [PLANNER_COMPONENT]: 'A custom planner prompt.' } });
+    const report = await runGoal({
+      goal: 'List the files',
+      config,
+      workspace: await tempDir(),
+      tracesDir: await tempDir(),
+      learn: false,
+      prompts: { [PLANNER_COMPONENT]: 'A custom planner prompt.' },
+    });
     expect(report.learning.prompts[PLANNER_COMPONENT]).toBe('A custom planner prompt.');
     expect(report.learning.prompts['persona.generalist']).toBe(aimeSeedCandidate(config)['persona.generalist']);
   });
@@ -48,13 +58,26 @@ describe('the AIME runtime as a GEPA adapter', () => {
   it('scores by default 1 for a completed run whose answer contains the expected text', () => {
     expect(goalScore({ status: 'completed', answer: 'Wrote REPORT.md', reason: '' }, 'report.md').score).toBe(1);
     expect(goalScore({ status: 'completed', answer: 'done', reason: '' }, undefined).score).toBe(1);
-    expect(goalScore({ status: 'completed', answer: 'done', reason: '' }, 'missing')).toMatchObject({ score: 0, metadata: { feedback: expect.stringMatching(/does not contain/) } });
-    expect(goalScore({ status: 'failed', answer: '', reason: 'planner gave up' }, undefined)).toMatchObject({ score: 0, metadata: { feedback: expect.stringMatching(/planner gave up/) } });
+    expect(goalScore({ status: 'completed', answer: 'done', reason: '' }, 'missing')).toMatchObject({
+      score: 0,
+      metadata: { feedback: expect.stringMatching(/does not contain/) },
+    });
+    expect(goalScore({ status: 'failed', answer: '', reason: 'planner gave up' }, undefined)).toMatchObject({
+      score: 0,
+      metadata: { feedback: expect.stringMatching(/planner gave up/) },
+    });
   });
 
   it('evaluates goals as real runs with the candidate prompts, and reflects per component', async () => {
     const config = repoConfig();
-    const adapter = createAimeAdapter({ config, tracesDir: await tempDir(), scorer: (_goal, answer, expected, example) => ({ score: (example as unknown as { report: { status: string } }).report.status === 'completed' && !expected ? 1 : 0.5, feedback: `answer was ${answer.length} chars` }) });
+    const adapter = createAimeAdapter({
+      config,
+      tracesDir: await tempDir(),
+      scorer: (_goal, answer, expected, example) => ({
+        score: (example as unknown as { report: { status: string } }).report.status === 'completed' && !expected ? 1 : 0.5,
+        feedback: `answer was ${answer.length} chars`,
+      }),
+    });
     const candidate = aimeSeedCandidate(config);
     const batch = await adapter.evaluate([{ input: 'List the files in the workspace' }, { input: 'Summarise the notes', expected: 'x' }], candidate, true);
     expect(batch.scores).toEqual([1, 0.5]);
@@ -87,7 +110,13 @@ describe('the AIME runtime as a GEPA adapter', () => {
         }
       },
     };
-    const models = { planner: counting, actorFor: () => counting, reflection: counting, chat: counting, describe: () => ({ provider: 'offline', model: 'm', offline: true }) };
+    const models = {
+      planner: counting,
+      actorFor: () => counting,
+      reflection: counting,
+      chat: counting,
+      describe: () => ({ provider: 'offline', model: 'm', offline: true }),
+    };
     const adapter = createAimeAdapter({ config, models, tracesDir: await tempDir() });
     const goals = ['List the files in the workspace', 'Summarise the notes', 'List the files again'].map((input) => ({ input }));
     const batch = await adapter.evaluate(goals, aimeSeedCandidate(config), true, { maxConcurrency: 3 });
@@ -95,7 +124,12 @@ describe('the AIME runtime as a GEPA adapter', () => {
     expect(most).toBeGreaterThan(1);
     most = 0;
     const ws = await tempDir();
-    await adapter.evaluate(goals.slice(0, 2).map((g) => ({ ...g, workspace: ws })), aimeSeedCandidate(config), false, { maxConcurrency: 3 });
+    await adapter.evaluate(
+      goals.slice(0, 2).map((g) => ({ ...g, workspace: ws })),
+      aimeSeedCandidate(config),
+      false,
+      { maxConcurrency: 3 },
+    );
     expect(most).toBe(1);
   });
 });

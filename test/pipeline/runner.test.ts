@@ -15,7 +15,23 @@ describe('templates', () => {
 });
 
 describe('exit conditions', () => {
-  const r = (agentName: string, output: string) => ({ output, writes: {}, traces: [{ agent: agentName, iteration: 1, instruction: '', output, toolCalls: [], stateChanges: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, error: null }], error: null });
+  const r = (agentName: string, output: string) => ({
+    output,
+    writes: {},
+    traces: [
+      {
+        agent: agentName,
+        iteration: 1,
+        instruction: '',
+        output,
+        toolCalls: [],
+        stateChanges: [],
+        usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
+        error: null,
+      },
+    ],
+    error: null,
+  });
   it('match a state key by equality or containment, or an agent reply by containment', () => {
     expect(exitConditionMet({ key: 'v', equals: 'yes' }, { v: ' yes\n' }, r('a', ''))).toBe(true);
     expect(exitConditionMet({ key: 'v', equals: 'yes' }, { v: 'yes please' }, r('a', ''))).toBe(false);
@@ -36,7 +52,12 @@ describe('runTeam', () => {
         checker: agent('checker', 'Check spelling of {draft}', { output_key: 'spelling' }),
         editor: agent('editor', 'Edit {draft}', { output_key: 'review' }),
       },
-      workflow: seq(step('planner'), { type: 'loop', max_iterations: 5, until: { agent: 'editor', contains: 'APPROVED' }, steps: [step('writer'), par(step('checker'), step('editor'))] }),
+      workflow: seq(step('planner'), {
+        type: 'loop',
+        max_iterations: 5,
+        until: { agent: 'editor', contains: 'APPROVED' },
+        steps: [step('writer'), par(step('checker'), step('editor'))],
+      }),
       share_session: true,
     };
     let drafts = 0;
@@ -49,7 +70,15 @@ describe('runTeam', () => {
     });
     const r = await runTeam({ team, input: 'topic', models: () => model });
     expect(r.status).toBe('completed');
-    expect(r.traces.map((t) => `${t.agent}@${t.iteration ?? '-'}`)).toEqual(['planner@-', 'writer@1', 'checker@1', 'editor@1', 'writer@2', 'checker@2', 'editor@2']);
+    expect(r.traces.map((t) => `${t.agent}@${t.iteration ?? '-'}`)).toEqual([
+      'planner@-',
+      'writer@1',
+      'checker@1',
+      'editor@1',
+      'writer@2',
+      'checker@2',
+      'editor@2',
+    ]);
     expect(r.state).toEqual({ plan: 'the plan', draft: 'draft 2', spelling: 'spelling fine', review: 'APPROVED' });
     expect(r.output).toBe('spelling fine\n\nAPPROVED');
     expect(systemOf(model.requests[1]!)).toBe('Write from the plan. Notes: ');
@@ -59,7 +88,11 @@ describe('runTeam', () => {
   });
 
   it('stops a loop at max_iterations without an exit condition', async () => {
-    const team: TeamDef = { agents: { a: agent('a', 'A', { output_key: 'n' }) }, workflow: { type: 'loop', max_iterations: 3, steps: [step('a')] }, share_session: true };
+    const team: TeamDef = {
+      agents: { a: agent('a', 'A', { output_key: 'n' }) },
+      workflow: { type: 'loop', max_iterations: 3, steps: [step('a')] },
+      share_session: true,
+    };
     let n = 0;
     const r = await runTeam({ team, input: 'x', models: () => new FnModel(() => String(++n)) });
     expect(r.traces).toHaveLength(3);
@@ -108,13 +141,23 @@ describe('runTeam', () => {
   it('an agent with tool bundles runs a ReAct loop; unknown tools and bad arguments are observations', async () => {
     const team: TeamDef = { agents: { a: agent('a', 'Use notes', { output_key: 'r', tools: ['notes'] }) }, workflow: step('a'), share_session: true };
     const model = new FnModel((q, i) => {
-      if (i === 0) return { toolCalls: [{ id: '1', name: 'nope', arguments: '{}' }, { id: '2', name: 'note', arguments: 'not json' }] };
+      if (i === 0)
+        return {
+          toolCalls: [
+            { id: '1', name: 'nope', arguments: '{}' },
+            { id: '2', name: 'note', arguments: 'not json' },
+          ],
+        };
       if (i === 1) return { toolCalls: [{ id: '3', name: 'note', arguments: '{"text":"x"}' }] };
       return `saw ${q.messages.filter((m) => m.role === 'tool').length} observations`;
     });
     const r = await runTeam({ team, input: 'go', models: () => model, tools: noteTools() });
     expect(r.status).toBe('completed');
-    expect(r.traces[0]!.toolCalls.map((c) => [c.name, c.ok])).toEqual([['nope', false], ['note', false], ['note', true]]);
+    expect(r.traces[0]!.toolCalls.map((c) => [c.name, c.ok])).toEqual([
+      ['nope', false],
+      ['note', false],
+      ['note', true],
+    ]);
     expect(r.traces[0]!.toolCalls[0]!.observation).toMatch(/unknown tool "nope"/);
     expect(r.state['r']).toBe('saw 3 observations');
     expect(model.requests[0]!.tools?.map((t) => t.name)).toEqual(['note']);
@@ -123,7 +166,9 @@ describe('runTeam', () => {
   it('refuses an unknown tool bundle before any model call', async () => {
     const team: TeamDef = { agents: { a: agent('a', 'A', { tools: ['ghost'] }) }, workflow: step('a'), share_session: true };
     const model = new FnModel(() => 'x');
-    await expect(runTeam({ team, input: 'x', models: () => model, tools: noteTools() })).rejects.toThrow(/agent a: unknown tool bundle "ghost"; bundles: notes/);
+    await expect(runTeam({ team, input: 'x', models: () => model, tools: noteTools() })).rejects.toThrow(
+      /agent a: unknown tool bundle "ghost"; bundles: notes/,
+    );
     expect(model.requests).toHaveLength(0);
   });
 

@@ -19,7 +19,15 @@ describe('team agent tools', () => {
     };
     const call = (i: number, p: string) => ({ id: `c${i}`, name: 'write_file', arguments: JSON.stringify({ path: p, content: 'abcd', mode: 'append' }) });
     const calls = [call(0, 'config/x.json'), call(1, '.git/config'), call(2, 'a.txt'), call(3, 'a.txt'), call(4, 'a.txt'), call(5, 'a.txt')];
-    const outcomes = await runAgentTools({ models: () => { throw new Error('no model'); }, tools }, { agent: { name: 'w', tools: ['filesystem'] } as never, calls });
+    const outcomes = await runAgentTools(
+      {
+        models: () => {
+          throw new Error('no model');
+        },
+        tools,
+      },
+      { agent: { name: 'w', tools: ['filesystem'] } as never, calls },
+    );
     expect(outcomes.map((o) => o.ok)).toEqual([false, false, true, true, false, false]);
     expect(outcomes[0]!.observation).toMatch(/config directory/);
     expect(outcomes[1]!.observation).toMatch(/VCS metadata/);

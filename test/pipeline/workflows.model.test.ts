@@ -16,7 +16,6 @@ import type { AgentDef, NodeInput, NodeResult, WorkflowNode } from '../../contra
 import { deferredLogic, flush, silenced } from '../support/deferred.js';
 import { agent, step, USAGE } from './support.js';
 
-
 /** A parent that spawns `logic` as child "node" and records what it sends up. */
 function harness(logic: AnyActorLogic, input: NodeInput) {
   const received: AnyEventObject[] = [];
@@ -61,8 +60,14 @@ describe('pipeline agent statechart, model-based', () => {
   const toolCall = { id: 'c1', name: 'note', arguments: '{"text":"t"}' };
   const events = [
     { type: 'xstate.done.actor.callModel', output: answer('done') },
-    { type: 'xstate.done.actor.callModel', output: { message: { role: 'assistant', content: '', toolCalls: [toolCall] }, usage: USAGE, toolCalls: [toolCall] } },
-    { type: 'xstate.done.actor.callModel', output: { message: { role: 'assistant', content: 'nope' }, usage: USAGE, toolCalls: [], invalid: 'the reply does not match the output schema' } },
+    {
+      type: 'xstate.done.actor.callModel',
+      output: { message: { role: 'assistant', content: '', toolCalls: [toolCall] }, usage: USAGE, toolCalls: [toolCall] },
+    },
+    {
+      type: 'xstate.done.actor.callModel',
+      output: { message: { role: 'assistant', content: 'nope' }, usage: USAGE, toolCalls: [], invalid: 'the reply does not match the output schema' },
+    },
     { type: 'xstate.error.actor.callModel', error: new Error('model down') },
     { type: 'xstate.done.actor.runTools', output: [{ ...toolCall, ok: true, observation: 'noted: t' }] },
     { type: 'xstate.error.actor.runTools', error: new Error('runtime broke') },
@@ -89,7 +94,11 @@ describe('pipeline agent statechart, model-based', () => {
     const o = (e as any).output as CallModelResult;
     return o.toolCalls.length ? 'model calls a tool' : o.invalid ? 'model breaks the schema' : 'model answers';
   };
-  const agentPathName = (p: { steps: { event: AnyEventObject }[] }) => p.steps.map((s) => label(s.event)).filter(Boolean).join(' > ') || '(start)';
+  const agentPathName = (p: { steps: { event: AnyEventObject }[] }) =>
+    p.steps
+      .map((s) => label(s.event))
+      .filter(Boolean)
+      .join(' > ') || '(start)';
 
   it.each(simple.map((p) => [agentPathName(p as any), p] as const))('replays %s on a real actor', async (_n, path) => {
     const callModel = deferredLogic<CallModelResult, CallModelInput>();
@@ -149,7 +158,10 @@ function workflowHarness(machine: any, input: NodeInput) {
 function settle(callModel: ReturnType<typeof deferredLogic<CallModelResult, CallModelInput>>, event: AnyEventObject) {
   const result = (event as any).output as NodeResult;
   const who = result.traces[0]?.agent;
-  const i = Math.max(0, callModel.pending.findIndex((p) => p.input.agent.name === who));
+  const i = Math.max(
+    0,
+    callModel.pending.findIndex((p) => p.input.agent.name === who),
+  );
   const [pending] = callModel.pending.splice(i, 1);
   if (!pending) throw new Error('no model call is waiting');
   if (result.error) pending.reject(new Error('down'));

@@ -29,7 +29,11 @@ const parse = (text: string) => parseTeamText(text.replace(/^scorer:.*\n/m, ''),
 
 describe('evolved pipeline file', () => {
   it('changes only the evolved components and keeps structure, order and comments', () => {
-    const seed = { 'writer.instruction': 'Write it.', 'writer.generation_config': 'temperature: 0.7\nmax_tokens: 64\n', 'judge.output_schema': '{"type":"object"}' };
+    const seed = {
+      'writer.instruction': 'Write it.',
+      'writer.generation_config': 'temperature: 0.7\nmax_tokens: 64\n',
+      'judge.output_schema': '{"type":"object"}',
+    };
     const best = { ...seed, 'writer.instruction': 'Write it well.\nUse short words.', 'writer.generation_config': 'temperature: 0.2\nmax_tokens: 64\n' };
     const out = evolvedPipelineText({ text: ORIGINAL, seed, best, header: ' evolved' });
     expect(out.changed).toEqual(['writer.instruction', 'writer.generation_config']);
@@ -38,7 +42,7 @@ describe('evolved pipeline file', () => {
     expect(out.text).toContain('# what the writer is told');
     expect(out.text).toContain('instruction: |- # short on purpose\n      Write it well.\n      Use short words.');
     expect(out.text).toContain('temperature: 0.2 # warm');
-    expect(out.text).toContain("output_schema: '{\"type\": \"object\"}'");
+    expect(out.text).toContain('output_schema: \'{"type": "object"}\'');
     expect(out.text).toContain('  type: loop\n  max_iterations: 4\n  steps: [writer, judge]');
     const team = parse(out.text);
     expect(team.agents['writer']).toMatchObject({ instruction: 'Write it well.\nUse short words.', generation: { temperature: 0.2, max_tokens: 64 } });

@@ -35,8 +35,7 @@ afterEach(async () => {
 
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
 const example = (w: string) => ({ input: `word:${w}`, answer: `${w.toUpperCase()}-OK`, additional_context: { key: `KEY:${w}` } });
-const content = (req: SeenRequest, role: string): string =>
-  req.body.messages?.find((m: { role: string }) => m.role === role)?.content ?? '';
+const content = (req: SeenRequest, role: string): string => req.body.messages?.find((m: { role: string }) => m.role === role)?.content ?? '';
 const isReflection = (req: SeenRequest) => content(req, 'user').startsWith('I gave an assistant');
 
 /** Task model: answers word:<w> only when the system prompt holds KEY:<w>. Reflection: adds the keys its prompt mentions. */
@@ -92,18 +91,7 @@ function optimizeArgs(extra: string[] = []): string[] {
   ];
 }
 
-const workerArgs = () => [
-  '--redis',
-  redis.url,
-  '--provider',
-  'vllm',
-  '--api-base',
-  server.apiBase,
-  '--model',
-  'task-m',
-  '--concurrency',
-  '1',
-];
+const workerArgs = () => ['--redis', redis.url, '--provider', 'vllm', '--api-base', server.apiBase, '--model', 'task-m', '--concurrency', '1'];
 
 /** What a run chose, without what may differ between runs (times, paths). */
 function choices(out: Record<string, any>) {
@@ -164,11 +152,7 @@ describe('optimize --redis', { timeout: 90_000 }, () => {
     const events = new QueueEvents('gepa-aime-eval', { connection: eventsConnection, prefix: 'gepa-aime' });
     try {
       await events.waitUntilReady();
-      const bad = await queue.add(
-        'eval',
-        { kind: 'gepa.eval', candidate: { system_prompt: 'x' }, split: 'test', examples: [] },
-        { attempts: 3 },
-      );
+      const bad = await queue.add('eval', { kind: 'gepa.eval', candidate: { system_prompt: 'x' }, split: 'test', examples: [] }, { attempts: 3 });
       await expect(bad.waitUntilFinished(events)).rejects.toThrow(/^invalid gepa\.eval payload: adapter: .*split: .*examples: /);
       const failed = await queue.getJob(bad.id!);
       expect(failed!.attemptsMade).toBe(1); // not retried: it can never succeed
@@ -227,19 +211,7 @@ describe('optimize --redis', { timeout: 90_000 }, () => {
     }
     expect(runs[5]!.code).toBe(2);
     expect(runs[5]!.stderr).toMatch(/the scheme must be redis:\/\/ or rediss:\/\//);
-    const pipeline = await runCli([
-      'optimize',
-      '--pipeline',
-      'x.yaml',
-      '--out',
-      path.join(work, 'o.yaml'),
-      '--train',
-      't',
-      '--val',
-      'v',
-      '--redis',
-      redis.url,
-    ]);
+    const pipeline = await runCli(['optimize', '--pipeline', 'x.yaml', '--out', path.join(work, 'o.yaml'), '--train', 't', '--val', 'v', '--redis', redis.url]);
     expect(pipeline.code).toBe(2);
     expect(pipeline.stderr).toMatch(/--redis is built for --seed-prompt only so far/);
     const [judged, viz] = await Promise.all([

@@ -123,10 +123,8 @@ describe('job payloads', () => {
     expect(goalJobSchema.safeParse({ kind: 'goal', goal: 'x', submittedAt: 'now' }).success).toBe(true);
     expect(goalJobSchema.safeParse({ kind: 'goal', goal: 'x', submittedAt: 'now', traceparent: '00-abc-def-01' }).success).toBe(true);
     expect(payloadProblem(goalJobSchema.safeParse({ kind: 'goal', goal: '', submittedAt: 'now' }).error!)).toMatch(/^goal: /);
-    expect(
-      payloadProblem(
-        goalJobSchema.safeParse({ kind: 'goal', goal: 'x', submittedAt: 'now', limits: { maxIterations: 0, rm: true } }).error!,
-      ),
-    ).toMatch(/limits/);
+    expect(payloadProblem(goalJobSchema.safeParse({ kind: 'goal', goal: 'x', submittedAt: 'now', limits: { maxIterations: 0, rm: true } }).error!)).toMatch(
+      /limits/,
+    );
   });
 });

@@ -40,8 +40,7 @@ afterEach(async () => {
 
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
 const example = (w: string) => ({ input: `word:${w}`, answer: `${w.toUpperCase()}-OK`, additional_context: { key: `KEY:${w}` } });
-const content = (req: SeenRequest, role: string): string =>
-  req.body.messages?.find((m: { role: string }) => m.role === role)?.content ?? '';
+const content = (req: SeenRequest, role: string): string => req.body.messages?.find((m: { role: string }) => m.role === role)?.content ?? '';
 const isReflection = (req: SeenRequest) => content(req, 'user').startsWith('I gave an assistant');
 const taskCalls = () => server.requests.filter((r) => !isReflection(r)).length;
 

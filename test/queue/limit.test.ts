@@ -120,10 +120,7 @@ describe('worker --max-in-flight', { timeout: 90_000 }, () => {
   ];
 
   it('two workers of concurrency 4 keep at most --max-in-flight requests at the server together', async () => {
-    workers = await Promise.all([
-      startWorkerProcess(workerArgs(['--max-in-flight', '2'])),
-      startWorkerProcess(workerArgs(['--max-in-flight', '2'])),
-    ]);
+    workers = await Promise.all([startWorkerProcess(workerArgs(['--max-in-flight', '2'])), startWorkerProcess(workerArgs(['--max-in-flight', '2']))]);
     const r = await optimize('Answer.');
     expect(r.code, r.stderr).toBe(0);
     expect(server.requests.length).toBe(8);

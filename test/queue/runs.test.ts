@@ -75,14 +75,7 @@ describe('goal runs on the queue', { timeout: 90_000 }, () => {
     ]);
     expect(local.code, local.stderr).toBe(0);
 
-    const submitted = await runCli([
-      'submit',
-      GOAL,
-      '--redis',
-      redis.url,
-      '--traceparent',
-      '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
-    ]);
+    const submitted = await runCli(['submit', GOAL, '--redis', redis.url, '--traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01']);
     expect(submitted.code, submitted.stderr).toBe(0);
     const id = submitted.stdout.trim();
     expect(id).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/);

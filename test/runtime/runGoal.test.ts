@@ -73,10 +73,7 @@ describe('runGoal with a scripted model', () => {
 
   it('re-asks the planner once with the schema errors, then goes on', async () => {
     const { workspace, traces } = await setup();
-    const planner = new ScriptedModel([
-      reply.json({ rationale: 'x', tasks: [] }),
-      planReply([], { type: 'finish', answer: 'nothing to do' }),
-    ]);
+    const planner = new ScriptedModel([reply.json({ rationale: 'x', tasks: [] }), planReply([], { type: 'finish', answer: 'nothing to do' })]);
     const report = await runGoal({ goal: 'nothing', config, workspace, tracesDir: traces, models: modelSet(planner) });
     expect(report.status).toBe('completed');
     const reask = planner.requests[1]!.messages.at(-1)!.content;
@@ -174,12 +171,26 @@ describe('runGoal with a scripted model', () => {
     const loop = () => planReply([t('1', 'A')], { type: 'dispatch', taskIds: ['1'] });
     const again = (_: ChatRequest) => ({ content: JSON.stringify({ status: 'failed', summary: 'nope', references: [] }) });
     const planner = new ScriptedModel([loop(), loop()]);
-    const limited = await runGoal({ goal: 'x', config, workspace, tracesDir: traces, models: modelSet(planner, new ScriptedModel([again, again])), limits: { maxIterations: 2 } });
+    const limited = await runGoal({
+      goal: 'x',
+      config,
+      workspace,
+      tracesDir: traces,
+      models: modelSet(planner, new ScriptedModel([again, again])),
+      limits: { maxIterations: 2 },
+    });
     expect(limited.status).toBe('failed');
     expect(limited.reason).toBe('iteration limit (2) reached before the planner finished');
 
     const big = { ...loop(), usage: { promptTokens: 900, completionTokens: 200, totalTokens: 1100 } };
-    const budget = await runGoal({ goal: 'x', config, workspace, tracesDir: traces, models: modelSet(new ScriptedModel([big]), new ScriptedModel([again])), limits: { tokenBudget: 1000 } });
+    const budget = await runGoal({
+      goal: 'x',
+      config,
+      workspace,
+      tracesDir: traces,
+      models: modelSet(new ScriptedModel([big]), new ScriptedModel([again])),
+      limits: { tokenBudget: 1000 },
+    });
     expect(budget.status).toBe('failed');
     expect(budget.reason).toBe('token budget of 1000 exceeded (1100 used)');
   });

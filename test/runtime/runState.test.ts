@@ -42,15 +42,21 @@ describe('run ids', () => {
 describe('checkState', () => {
   it('passes a good run.json and names file and key of a bad one', () => {
     expect(checkState(runMetaSchema, meta, 'run.json')).toBe(meta);
-    expect(stateError(() => checkState(runMetaSchema, { ...meta, workspace: 'relative' }, 'run.json'))).toMatch(/^run\.json: workspace: expected an absolute path, found "relative"/);
-    expect(stateError(() => checkState(runMetaSchema, { ...meta, limits: { ...meta.limits, maxIterations: 'x' } }, 'run.json'))).toMatch(/limits\.maxIterations: expected a number, found "x"/);
+    expect(stateError(() => checkState(runMetaSchema, { ...meta, workspace: 'relative' }, 'run.json'))).toMatch(
+      /^run\.json: workspace: expected an absolute path, found "relative"/,
+    );
+    expect(stateError(() => checkState(runMetaSchema, { ...meta, limits: { ...meta.limits, maxIterations: 'x' } }, 'run.json'))).toMatch(
+      /limits\.maxIterations: expected a number, found "x"/,
+    );
     expect(stateError(() => checkState(runMetaSchema, null, 'run.json'))).toMatch(/\(the whole file\): expected a mapping, found null/);
   });
 
   it('refuses absurd nesting without overflowing', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 10_000; i++) deep = { a: deep };
-    expect(stateError(() => checkState(snapshotSchema, { status: 'active', value: 'x', context: deep, children: {} }, 'snapshot.json'))).toMatch(/nested deeper than 200 levels/);
+    expect(stateError(() => checkState(snapshotSchema, { status: 'active', value: 'x', context: deep, children: {} }, 'snapshot.json'))).toMatch(
+      /nested deeper than 200 levels/,
+    );
   });
 
   it('never throws anything but RunStateError on arbitrary JSON (property)', () => {

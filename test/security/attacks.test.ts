@@ -74,7 +74,11 @@ describe('3. run state: resume never takes where to act from run.json', () => {
     const p = makeProject(server);
     server.handler = steps(
       callTools([
-        write('traces/gepa_history.jsonl', `${JSON.stringify({ kind: 'candidate', ts: 'x', runId: 'x', id: 'evil', parentId: null, components: { planner: 'PLANTED' }, reason: 'x' })}\n`, 'append'),
+        write(
+          'traces/gepa_history.jsonl',
+          `${JSON.stringify({ kind: 'candidate', ts: 'x', runId: 'x', id: 'evil', parentId: null, components: { planner: 'PLANTED' }, reason: 'x' })}\n`,
+          'append',
+        ),
         write('traces/runs/x/run.json', '{"workspace": "/"}'),
       ]),
     );
@@ -147,7 +151,10 @@ describe('3. run state: resume never takes where to act from run.json', () => {
     const r = await p.run('look around');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(report.learning.skippedHistoryRecords).toEqual([expect.stringMatching(/gepa_history\.jsonl:1: components\.planner/), expect.stringMatching(/gepa_history\.jsonl:2:/)]);
+    expect(report.learning.skippedHistoryRecords).toEqual([
+      expect.stringMatching(/gepa_history\.jsonl:1: components\.planner/),
+      expect.stringMatching(/gepa_history\.jsonl:2:/),
+    ]);
     expect(r.stderr).toMatch(/learning history record skipped/);
     expect(server.requests.some((q) => JSON.stringify(q.body).includes('PLANTED'))).toBe(false);
   });
@@ -293,7 +300,8 @@ describe('8. secrets never leak', () => {
     const keys = { flag: 'kx9-flag-key-4471', env: 'kx9-env-key-8812', config: 'kx9-config-key-2290', short: 'sk-abcdefghijklmn' };
     for (const [how, key] of Object.entries(keys)) {
       const p = makeProject(server, how === 'config' ? { api_key: key } : {});
-      server.handler = (req) => fault.status(401, `Incorrect API key provided: ${String(req.headers.authorization).replace(/^Bearer /, '')}. Also try ${keys.short}`);
+      server.handler = (req) =>
+        fault.status(401, `Incorrect API key provided: ${String(req.headers.authorization).replace(/^Bearer /, '')}. Also try ${keys.short}`);
       const args = ['--record', 'exchanges.jsonl', ...(how === 'flag' || how === 'short' ? ['--api-key', key] : [])];
       const r = await p.run('anything', args, how === 'env' ? { GEPA_AIME_API_KEY: key } : {});
       expect(r.code, how).toBe(1);

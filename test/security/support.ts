@@ -27,7 +27,11 @@ export interface Project {
 export const SECRET_FILE_TEXT = 'root:x:0:0:the secret outside the workspace';
 
 /** model_config.yaml top-level keys to set, and tool_bundles.json changes. */
-export function makeProject(server: VllmServer, model: Record<string, string | number | boolean> = {}, tools: (t: Record<string, any>) => void = () => {}): Project {
+export function makeProject(
+  server: VllmServer,
+  model: Record<string, string | number | boolean> = {},
+  tools: (t: Record<string, any>) => void = () => {},
+): Project {
   const base = tempDirSync('gepa-sec-');
   const dir = path.join(base, 'project');
   const outside = path.join(base, 'outside');
@@ -36,7 +40,15 @@ export function makeProject(server: VllmServer, model: Record<string, string | n
   fs.writeFileSync(path.join(outside, 'passwd'), `${SECRET_FILE_TEXT}\n`);
   const config = path.join(dir, 'config');
   fs.cpSync(path.join(REPO_ROOT, 'config'), config, { recursive: true });
-  const settings: Record<string, string | number | boolean> = { provider: 'vllm', api_base: server.apiBase, model: 'm', request_timeout: 5, max_retries: 0, stream: false, ...model };
+  const settings: Record<string, string | number | boolean> = {
+    provider: 'vllm',
+    api_base: server.apiBase,
+    model: 'm',
+    request_timeout: 5,
+    max_retries: 0,
+    stream: false,
+    ...model,
+  };
   const file = path.join(config, 'model_config.yaml');
   let text = fs.readFileSync(file, 'utf8');
   for (const [key, value] of Object.entries(settings)) {
@@ -109,7 +121,9 @@ export function attacker(steps: ServerReply[]): (req: SeenRequest) => ServerRepl
     const purpose = purposeOf(req);
     if (purpose === 'planner') {
       const reported = (messages.find((m) => m.role === 'user')?.content ?? '').includes('"taskId":"1"');
-      return { content: JSON.stringify({ rationale: 'r', tasks: PLAN, action: reported ? { type: 'finish', answer: 'done' } : { type: 'dispatch', taskIds: ['1'] } }) };
+      return {
+        content: JSON.stringify({ rationale: 'r', tasks: PLAN, action: reported ? { type: 'finish', answer: 'done' } : { type: 'dispatch', taskIds: ['1'] } }),
+      };
     }
     if (purpose !== 'actor') return { content: 'ok' };
     const k = messages.filter((m) => m.role === 'assistant').length;

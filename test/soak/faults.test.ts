@@ -55,13 +55,21 @@ afterAll(() => server?.close());
 describe('soak: parallel goals under injected faults', () => {
   it(`runs ${GOALS} goals at once; all end with a report and exact token accounting`, async () => {
     const base = repoConfig();
-    const model = { ...applyOverrides(base.model, { provider: 'vllm', api_base: server.apiBase, model: 'm' }), request_timeout: 1, max_retries: 8, stream: true, max_concurrency: 8 };
+    const model = {
+      ...applyOverrides(base.model, { provider: 'vllm', api_base: server.apiBase, model: 'm' }),
+      request_timeout: 1,
+      max_retries: 8,
+      stream: true,
+      max_concurrency: 8,
+    };
     const config = { ...base, model, gepa: { ...base.gepa, online: { ...base.gepa.online, enabled: false } } };
     // Backoff waits are skipped: the faults, not the clock, are under test.
     const models = createModelSet(model, { http: { sleep: async () => {} } });
     const traces = await tempDir();
     const reports = await Promise.all(
-      Array.from({ length: GOALS }, async (_, i) => runGoal({ goal: `list the workspace (${i})`, config, workspace: await tempDir(), tracesDir: traces, models, learn: false })),
+      Array.from({ length: GOALS }, async (_, i) =>
+        runGoal({ goal: `list the workspace (${i})`, config, workspace: await tempDir(), tracesDir: traces, models, learn: false }),
+      ),
     );
 
     expect(reports).toHaveLength(GOALS);
@@ -74,8 +82,10 @@ describe('soak: parallel goals under injected faults', () => {
     expect(reports.reduce((n, r) => n + r.usage.totalTokens, 0)).toBe(paidTokens);
     const completed = reports.filter((r) => r.status === 'completed').length;
     // Retries absorb almost everything; print the figures for the README.
-    console.log(`soak: ${GOALS} goals, ${completed} completed, ${GOALS - completed} failed with a reason; faults injected: ${totalInjected} ${JSON.stringify(injected)}; tokens accounted ${paidTokens}; reports lost 0`);
-    for (const r of reports) if (r.status === "failed") console.log(`failed: ${r.reason}`);
+    console.log(
+      `soak: ${GOALS} goals, ${completed} completed, ${GOALS - completed} failed with a reason; faults injected: ${totalInjected} ${JSON.stringify(injected)}; tokens accounted ${paidTokens}; reports lost 0`,
+    );
+    for (const r of reports) if (r.status === 'failed') console.log(`failed: ${r.reason}`);
     expect(completed).toBeGreaterThanOrEqual(GOALS - 2);
   }, 60_000);
 });

@@ -5,7 +5,18 @@ import type { TaskItem } from '../../contracts/aime/taskList.js';
 export const USAGE = { promptTokens: 3, completionTokens: 2, totalTokens: 5 };
 
 export function spec(taskId = '1', maxSteps = 2): ActorSpec {
-  return { taskId, dispatchId: `${taskId}@1`, title: `task ${taskId}`, criteria: 'done', persona: 'generalist', bundles: [], systemPrompt: 'sys', taskPrompt: 'do it', tools: [], maxSteps };
+  return {
+    taskId,
+    dispatchId: `${taskId}@1`,
+    title: `task ${taskId}`,
+    criteria: 'done',
+    persona: 'generalist',
+    bundles: [],
+    systemPrompt: 'sys',
+    taskPrompt: 'do it',
+    tools: [],
+    maxSteps,
+  };
 }
 
 export function task(id: string, status: TaskItem['status'] = 'pending', children: TaskItem[] = []): TaskItem {
@@ -30,5 +41,13 @@ export const thinkFinal: ThinkResult = {
 
 export const toolOutcomes: ActorToolOutcome[] = [{ id: 'c1', name: 'list_dir', arguments: '{}', ok: true, observation: 'a.txt (3 B)', references: [] }];
 export const progressOutcomes: ActorToolOutcome[] = [
-  { id: 'c2', name: 'update_progress', arguments: '{}', ok: true, observation: 'progress recorded', references: [], progress: { status: 'in_progress', message: 'halfway' } },
+  {
+    id: 'c2',
+    name: 'update_progress',
+    arguments: '{}',
+    ok: true,
+    observation: 'progress recorded',
+    references: [],
+    progress: { status: 'in_progress', message: 'halfway' },
+  },
 ];

@@ -54,7 +54,11 @@ export const TASK = { id: '1', title: 'Use the MCP tools', status: 'pending', cr
  * The scripted team. `steps[i]` are the actor's tool calls at step i (a function gets the
  * observations so far). After the last step the actor reports the observations as its summary.
  */
-export function teamScript(bundles: string[], steps: Array<ServerToolCall[] | ((observations: string[]) => ServerToolCall[])>, before?: (step: number) => Promise<void> | void) {
+export function teamScript(
+  bundles: string[],
+  steps: Array<ServerToolCall[] | ((observations: string[]) => ServerToolCall[])>,
+  before?: (step: number) => Promise<void> | void,
+) {
   return async (req: SeenRequest): Promise<ServerReply> => {
     const messages: { role: string; content: string | null }[] = req.body.messages ?? [];
     if (purposeOf(req) === 'planner') {
@@ -90,7 +94,8 @@ export function offeredTools(requests: SeenRequest[]): string[] {
 export function observations(report: any): Array<{ name: string; ok: boolean; observation: string }> {
   const out: Array<{ name: string; ok: boolean; observation: string }> = [];
   for (const actor of report.actors ?? []) {
-    for (const step of actor.steps ?? []) if (step.action && step.action.tool !== 'finish') out.push({ name: step.action.tool, ok: step.ok, observation: step.observation });
+    for (const step of actor.steps ?? [])
+      if (step.action && step.action.tool !== 'finish') out.push({ name: step.action.tool, ok: step.ok, observation: step.observation });
   }
   return out;
 }

@@ -33,9 +33,14 @@ export interface PtySession {
 /** `command` is a shell command line run inside the pty (the CLI is $CLI). */
 export function startPty(command: string, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): PtySession {
   const base: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of Object.keys(base)) if (key.startsWith('GEPA_AIME_') || key === 'NO_COLOR' || key === 'FORCE_COLOR' || key === 'OPENAI_API_KEY') delete base[key];
+  for (const key of Object.keys(base))
+    if (key.startsWith('GEPA_AIME_') || key === 'NO_COLOR' || key === 'FORCE_COLOR' || key === 'OPENAI_API_KEY') delete base[key];
   const env: NodeJS.ProcessEnv = { ...base, TERM: 'xterm-256color', CLI, NODE: process.execPath, ...opts.env };
-  const child = spawn('script', ['-qfec', `stty cols 160 rows 50; ${command}`, '/dev/null'], { cwd: opts.cwd ?? REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('script', ['-qfec', `stty cols 160 rows 50; ${command}`, '/dev/null'], {
+    cwd: opts.cwd ?? REPO_ROOT,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let out = '';
   const waiters = new Set<() => void>();
   const onData = (d: Buffer) => {

@@ -22,7 +22,11 @@ export function startPty(args: string[], env: NodeJS.ProcessEnv = {}): PtySessio
   const command = [process.execPath, CLI, ...args].map(quote).join(' ');
   const clean = { ...process.env };
   for (const key of Object.keys(clean)) if (key.startsWith('GEPA_AIME_')) delete clean[key];
-  const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: REPO_ROOT, env: { ...clean, TERM: 'dumb', COLUMNS: '200', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    cwd: REPO_ROOT,
+    env: { ...clean, TERM: 'dumb', COLUMNS: '200', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let out = '';
   const waiters: Array<{ pattern: RegExp; from: number; resolve: (i: number) => void }> = [];
   const check = () => {

@@ -166,7 +166,14 @@ export async function startVllmServer(options: VllmServerOptions = {}): Promise<
       } catch {
         /* recorded as {} */
       }
-      const seen: SeenRequest = { method: req.method ?? 'GET', path, route: routeOf(req.method ?? 'GET', path), headers: req.headers, body, stream: body.stream === true };
+      const seen: SeenRequest = {
+        method: req.method ?? 'GET',
+        path,
+        route: routeOf(req.method ?? 'GET', path),
+        headers: req.headers,
+        body,
+        stream: body.stream === true,
+      };
       allRequests.push(seen);
       void answer(seen, res).catch(() => res.destroy());
     });
@@ -185,7 +192,10 @@ export async function startVllmServer(options: VllmServerOptions = {}): Promise<
       return;
     }
     if (seen.route === 'models') {
-      return sendJson(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'vllm', root: id, max_model_len: 32768 })) });
+      return sendJson(res, 200, {
+        object: 'list',
+        data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'vllm', root: id, max_model_len: 32768 })),
+      });
     }
     if (seen.route === 'other') return sendJson(res, 404, { detail: 'Not Found' });
 
@@ -204,7 +214,8 @@ export async function startVllmServer(options: VllmServerOptions = {}): Promise<
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     const f = reply.fault;
     if (f?.type === 'hang') return; // the socket stays open until the client gives up or close()
-    if (f?.type === 'status') return sendJson(res, f.status, errorBody(f.status, f.message ?? 'error'), f.retryAfter !== undefined ? { 'retry-after': f.retryAfter } : {});
+    if (f?.type === 'status')
+      return sendJson(res, f.status, errorBody(f.status, f.message ?? 'error'), f.retryAfter !== undefined ? { 'retry-after': f.retryAfter } : {});
     if (f?.type === 'ping' || f?.type === 'trickle') {
       // Keeps the connection busy forever: only the client's own bounds end it.
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });

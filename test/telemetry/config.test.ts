@@ -15,8 +15,13 @@ describe('telemetrySettings', () => {
     expect(telemetrySettings(undefined, { OTEL_SERVICE_NAME: 'x' })).toBeNull();
   });
   it('follows the standard variables: a base gets /v1/traces, the traces variable is used as given', () => {
-    expect(telemetrySettings(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/' })).toEqual({ tracesUrl: 'http://c:4318/v1/traces', captureContent: false });
-    expect(telemetrySettings(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://t/x' })!.tracesUrl).toBe('https://t/x');
+    expect(telemetrySettings(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/' })).toEqual({
+      tracesUrl: 'http://c:4318/v1/traces',
+      captureContent: false,
+    });
+    expect(telemetrySettings(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://t/x' })!.tracesUrl).toBe(
+      'https://t/x',
+    );
   });
   it('--otel wins; bare --otel uses the environment, else the OTLP/HTTP default', () => {
     expect(telemetrySettings('http://f:1', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' })!.tracesUrl).toBe('http://f:1/v1/traces');
@@ -30,21 +35,40 @@ describe('telemetrySettings', () => {
   });
   it('a URL that is not http(s) is an error naming where it came from', () => {
     expect(() => telemetrySettings('not a url', {})).toThrow(TelemetryConfigError);
-    expect(() => telemetrySettings(undefined, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://c:4317' })).toThrow(/^OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: OTLP over HTTP needs/);
+    expect(() => telemetrySettings(undefined, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://c:4317' })).toThrow(
+      /^OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: OTLP over HTTP needs/,
+    );
   });
 });
 
 describe('names', () => {
   it('every GenAI attribute and operation name matches @opentelemetry/semantic-conventions', () => {
-    const published = new Set(Object.entries(semconv).filter(([k]) => k.startsWith('ATTR_')).map(([, v]) => v));
+    const published = new Set(
+      Object.entries(semconv)
+        .filter(([k]) => k.startsWith('ATTR_'))
+        .map(([, v]) => v),
+    );
     for (const name of [...Object.values(GEN_AI), ...Object.values(ATTR)]) expect(published.has(name), name).toBe(true);
-    const operations = new Set(Object.entries(semconv).filter(([k]) => k.startsWith('GEN_AI_OPERATION_NAME_VALUE_')).map(([, v]) => v));
+    const operations = new Set(
+      Object.entries(semconv)
+        .filter(([k]) => k.startsWith('GEN_AI_OPERATION_NAME_VALUE_'))
+        .map(([, v]) => v),
+    );
     for (const op of Object.values(GEN_AI_OPERATION)) expect(operations.has(op), op).toBe(true);
   });
   it('reads provider, model and server from a model id', () => {
-    expect(identityAttributes('vllm:Qwen/Qwen3-8B@http://10.0.0.2:8000/v1')).toMatchObject({ 'gen_ai.provider.name': 'vllm', 'gen_ai.request.model': 'Qwen/Qwen3-8B', 'server.address': '10.0.0.2', 'server.port': 8000 });
+    expect(identityAttributes('vllm:Qwen/Qwen3-8B@http://10.0.0.2:8000/v1')).toMatchObject({
+      'gen_ai.provider.name': 'vllm',
+      'gen_ai.request.model': 'Qwen/Qwen3-8B',
+      'server.address': '10.0.0.2',
+      'server.port': 8000,
+    });
     expect(identityAttributes('openai:gpt@https://api.example.com/v1')).toMatchObject({ 'server.port': 443 });
-    expect(identityAttributes('offline:gepa-aime-offline')).toEqual({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'offline', 'gen_ai.request.model': 'gepa-aime-offline' });
+    expect(identityAttributes('offline:gepa-aime-offline')).toEqual({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'offline',
+      'gen_ai.request.model': 'gepa-aime-offline',
+    });
   });
 });
 
@@ -80,7 +104,14 @@ describe('with telemetry off', () => {
       await tel.shutdownTelemetry();
       console.log(JSON.stringify({ status: report.status, loaded: loaded.length }));
     `;
-    const run = (mode: string) => JSON.parse(spawnSync(process.execPath, ['--input-type=module', '-e', script, mode], { encoding: 'utf8', cwd: REPO_ROOT, env: { PATH: process.env['PATH'] ?? '', OTEL_EXPORTER_OTLP_TIMEOUT: '300' } }).stdout);
+    const run = (mode: string) =>
+      JSON.parse(
+        spawnSync(process.execPath, ['--input-type=module', '-e', script, mode], {
+          encoding: 'utf8',
+          cwd: REPO_ROOT,
+          env: { PATH: process.env['PATH'] ?? '', OTEL_EXPORTER_OTLP_TIMEOUT: '300' },
+        }).stdout,
+      );
     expect(run('off')).toEqual({ status: 'completed', loaded: 0 });
     expect(run('on').loaded).toBeGreaterThan(0);
   });

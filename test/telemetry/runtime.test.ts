@@ -1,11 +1,3 @@
-/**
- * The whole actor system with a scripted model and real tools, telemetry on
- * in this process and exporting to a real OTLP/HTTP receiver on 127.0.0.1:
- * the span tree of a run, tool failures and update_progress marked, token
- * counts equal to the report's, and the context helpers jobs will use.
- */
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedModel, reply } from '../../src/llm/scripted.js';
 import { runGoal } from '../../src/runtime/runGoal.js';
@@ -66,7 +58,12 @@ describe('spans of a run with the scripted model', () => {
     expect(tools.map((s) => s.attributes['gen_ai.tool.call.id']).sort()).toEqual([...calls].sort());
 
     const chats = spans.filter((s) => s.name.startsWith('chat '));
-    expect(chats.map((c) => parentOf(c)?.name).sort()).toEqual(['invoke_agent ' + agent.attributes['gen_ai.agent.name'], 'invoke_agent ' + agent.attributes['gen_ai.agent.name'], 'plan', 'plan']);
+    expect(chats.map((c) => parentOf(c)?.name).sort()).toEqual([
+      'invoke_agent ' + agent.attributes['gen_ai.agent.name'],
+      'invoke_agent ' + agent.attributes['gen_ai.agent.name'],
+      'plan',
+      'plan',
+    ]);
     expect(chats.every((c) => c.attributes['gen_ai.provider.name'] === 'scripted')).toBe(true);
     const sum = (k: string) => chats.reduce((n, c) => n + Number(c.attributes[k]), 0);
     expect(sum('gen_ai.usage.input_tokens')).toBe(report.usage.promptTokens);
@@ -86,7 +83,10 @@ describe('spans of a run with the scripted model', () => {
       reply.json({ rationale: 'r', tasks: [t('1', 'Do it')], action: { type: 'dispatch', taskIds: ['1'] } }),
       reply.json({ rationale: 'r', tasks: [t('1', 'Do it')], action: { type: 'finish', answer: 'done' } }),
     ]);
-    const actor = new ScriptedModel([reply.toolCalls([{ name: `${key}${'x'.repeat(100_000)}`, args: {} }]), reply.json({ status: 'completed', summary: 'ok', references: [] })]);
+    const actor = new ScriptedModel([
+      reply.toolCalls([{ name: `${key}${'x'.repeat(100_000)}`, args: {} }]),
+      reply.json({ status: 'completed', summary: 'ok', references: [] }),
+    ]);
     const report = await runGoal({ goal: 'do it', config, workspace, tracesDir: traces, models: modelSet(planner, actor), learn: false });
     await flushTelemetry();
     const traceId = rx.spans.find((r) => r.attributes['gen_ai.conversation.id'] === report.runId)!.traceId;
@@ -113,6 +113,7 @@ describe('spans of a run with the scripted model', () => {
     expect(run.traceId).toBe(outerTrace);
     expect(run.parentSpanId).toBe(submit.spanId);
     // Garbage is ignored, never thrown.
-    for (const bad of [null, 'x', { traceparent: 'nope' }, { traceparent: 7 }, { traceparent: 'a'.repeat(10_000) }]) expect(() => extractTraceContext(bad)).not.toThrow();
+    for (const bad of [null, 'x', { traceparent: 'nope' }, { traceparent: 7 }, { traceparent: 'a'.repeat(10_000) }])
+      expect(() => extractTraceContext(bad)).not.toThrow();
   });
 });

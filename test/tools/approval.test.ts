@@ -8,7 +8,15 @@
 import fc from 'fast-check';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { ApprovalGate, parseApproveFlag, type Answer, type ApprovableTool, type ApprovalNotice, type Asker, type ApprovalPolicy } from '../../src/tools/approval.js';
+import {
+  ApprovalGate,
+  parseApproveFlag,
+  type Answer,
+  type ApprovableTool,
+  type ApprovalNotice,
+  type Asker,
+  type ApprovalPolicy,
+} from '../../src/tools/approval.js';
 import { observationOf } from '../../src/tools/mcp/tools.js';
 import type { Tool, ToolBundle } from '../../src/tools/types.js';
 
@@ -21,7 +29,9 @@ const tool = (name: string, defaultApproval?: ApprovalPolicy): Tool => ({
   run: async () => ({ ok: true, output: '' }),
 });
 
-const tools = new Map([tool('read_file'), tool('write_file'), tool('run_command', 'ask'), tool('create_entities', 'ask'), tool('read_graph', 'auto')].map((t) => [t.name, t]));
+const tools = new Map(
+  [tool('read_file'), tool('write_file'), tool('run_command', 'ask'), tool('create_entities', 'ask'), tool('read_graph', 'auto')].map((t) => [t.name, t]),
+);
 const bundles = new Map<string, ToolBundle>([
   ['filesystem', { name: 'filesystem', description: '', tools: [tools.get('read_file')!, tools.get('write_file')!] }],
   ['shell', { name: 'shell', description: '', tools: [tools.get('run_command')!] }],
@@ -48,7 +58,13 @@ const call = (name: string, n = 0) => ({ key: `1|c${n}|${name}|x`, taskId: '1', 
 describe('policy resolution', () => {
   it('uses the defaults: reads and write_file auto, run_command and non-read-only MCP tools ask', () => {
     const gate = new ApprovalGate({ tools, bundles });
-    expect(['read_file', 'write_file', 'run_command', 'create_entities', 'read_graph'].map((t) => gate.policyFor(t, ALL))).toEqual(['auto', 'auto', 'ask', 'ask', 'auto']);
+    expect(['read_file', 'write_file', 'run_command', 'create_entities', 'read_graph'].map((t) => gate.policyFor(t, ALL))).toEqual([
+      'auto',
+      'auto',
+      'ask',
+      'ask',
+      'auto',
+    ]);
   });
 
   it('CLI names > config tools > config bundles (strictest) > CLI default > tool default', () => {
@@ -67,7 +83,10 @@ describe('policy resolution', () => {
   });
 
   it('parses --approve', () => {
-    expect(parseApproveFlag(['ask', 'run_command=auto', 'mcp:memory=deny'])).toEqual({ cliDefault: 'ask', cliNames: { run_command: 'auto', 'mcp:memory': 'deny' } });
+    expect(parseApproveFlag(['ask', 'run_command=auto', 'mcp:memory=deny'])).toEqual({
+      cliDefault: 'ask',
+      cliNames: { run_command: 'auto', 'mcp:memory': 'deny' },
+    });
     expect(parseApproveFlag([])).toEqual({ cliNames: {} });
     expect(parseApproveFlag(['sometimes'])).toMatchObject({ error: expect.stringContaining('expected auto, ask or deny') });
     expect(parseApproveFlag(['=auto'])).toMatchObject({ error: expect.stringContaining('empty') });
@@ -114,7 +133,10 @@ describe('decisions', () => {
   });
 
   it('the first asker to answer wins; a cancelled question is a transient denial', async () => {
-    const never: Asker = { by: 'user', ask: (_r, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('withdrawn')))) };
+    const never: Asker = {
+      by: 'user',
+      ask: (_r, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('withdrawn')))),
+    };
     const gate = new ApprovalGate({ tools, bundles, askers: [never, asker(['no'], 'dashboard')] });
     expect(await gate.decide(call('create_entities'))).toMatchObject({ decision: 'denied', by: 'dashboard', reason: 'the dashboard user said no' });
     const stop = new AbortController();
@@ -191,7 +213,10 @@ describe('MCP results as observations', () => {
       'structured content: {"n":1}',
     ]);
     expect(r.references).toEqual(['file:///a.txt', 'mem://x', 'mem://b']);
-    expect(observationOf('t', { content: [{ type: 'text', text: 'boom' }], isError: true })).toEqual({ ok: false, output: 't: the MCP tool reported an error: boom' });
+    expect(observationOf('t', { content: [{ type: 'text', text: 'boom' }], isError: true })).toEqual({
+      ok: false,
+      output: 't: the MCP tool reported an error: boom',
+    });
     expect(observationOf('t', { content: [] })).toEqual({ ok: true, output: '(the tool returned no content)' });
     const big = observationOf('t', { content: [{ type: 'text', text: 'x'.repeat(200_000) }] });
     expect(big.output.length).toBeLessThan(66_000);
@@ -252,21 +277,18 @@ describe('approval through the library handler (an asker like the terminal)', ()
 
   it('a call runs only when the handler answers exactly "approve"; anything else (junk, throws, rejections) denies', async () => {
     await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(fc.constant('approve'), fc.constant('deny'), fc.anything(), fc.constant('throw'), fc.constant('reject')),
-        async (answer) => {
-          const handler = () => {
-            if (answer === 'throw') throw new Error('boom');
-            if (answer === 'reject') return Promise.reject(new Error('boom'));
-            return answer;
-          };
-          const r = await callThrough(apiTool(true), handler);
-          expect(r.ran).toBe(answer === 'approve' ? 1 : 0);
-          expect(r.result.ok).toBe(answer === 'approve');
-          const decided = r.notices.find((n) => n.type === 'decided');
-          expect(decided).toMatchObject({ decision: answer === 'approve' ? 'approve' : 'deny' });
-        },
-      ),
+      fc.asyncProperty(fc.oneof(fc.constant('approve'), fc.constant('deny'), fc.anything(), fc.constant('throw'), fc.constant('reject')), async (answer) => {
+        const handler = () => {
+          if (answer === 'throw') throw new Error('boom');
+          if (answer === 'reject') return Promise.reject(new Error('boom'));
+          return answer;
+        };
+        const r = await callThrough(apiTool(true), handler);
+        expect(r.ran).toBe(answer === 'approve' ? 1 : 0);
+        expect(r.result.ok).toBe(answer === 'approve');
+        const decided = r.notices.find((n) => n.type === 'decided');
+        expect(decided).toMatchObject({ decision: answer === 'approve' ? 'approve' : 'deny' });
+      }),
       { numRuns: 200 },
     );
   });

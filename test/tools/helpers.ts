@@ -32,7 +32,11 @@ export async function tempSpace(): Promise<TempSpace> {
       return abs;
     },
     read: (rel) => fs.readFile(path.join(root, rel), 'utf8'),
-    exists: (rel) => fs.lstat(path.join(root, rel)).then(() => true, () => false),
+    exists: (rel) =>
+      fs.lstat(path.join(root, rel)).then(
+        () => true,
+        () => false,
+      ),
     cleanup: () => fs.rm(base, { recursive: true, force: true }),
   };
 }

@@ -40,7 +40,10 @@ describe('invokeTool', () => {
   });
 
   it('names the available tools for an unknown tool', async () => {
-    expect(await invokeTool(tools, { name: 'rm_rf', arguments: '{}' }, ctx)).toEqual({ ok: false, output: 'unknown tool "rm_rf"; available tools: echo, liar, thrower' });
+    expect(await invokeTool(tools, { name: 'rm_rf', arguments: '{}' }, ctx)).toEqual({
+      ok: false,
+      output: 'unknown tool "rm_rf"; available tools: echo, liar, thrower',
+    });
     expect((await invokeTool([], { name: 'x', arguments: '{}' }, ctx)).output).toBe('unknown tool "x"; available tools: (none)');
   });
 
@@ -51,7 +54,9 @@ describe('invokeTool', () => {
   });
 
   it('treats empty arguments as {} (some models send "" for no arguments)', async () => {
-    expect((await invokeTool(tools, { name: 'echo', arguments: '' }, ctx)).output).toBe('echo: invalid arguments:\n- text: Invalid input: expected string, received undefined');
+    expect((await invokeTool(tools, { name: 'echo', arguments: '' }, ctx)).output).toBe(
+      'echo: invalid arguments:\n- text: Invalid input: expected string, received undefined',
+    );
   });
 
   it('lists every schema violation with its path', async () => {
@@ -63,12 +68,17 @@ describe('invokeTool', () => {
     const notObject = await invokeTool(tools, { name: 'echo', arguments: '[1,2]' }, ctx);
     expect(notObject.output).toBe('echo: invalid arguments:\n- (arguments): Invalid input: expected object, received array');
     const nested = await invokeTool([updateProgressTool], { name: 'update_progress', arguments: '{"status":"done","message":"x"}' }, ctx);
-    expect(nested.output).toMatch(/^update_progress: invalid arguments:\n- status: Invalid option: expected one of "in_progress"\|"completed"\|"failed"\|"blocked"$/);
+    expect(nested.output).toMatch(
+      /^update_progress: invalid arguments:\n- status: Invalid option: expected one of "in_progress"\|"completed"\|"failed"\|"blocked"$/,
+    );
   });
 
   it('turns a throwing tool into an observation without a stack, and checks what tools return', async () => {
     expect(await invokeTool(tools, { name: 'thrower', arguments: '{}' }, ctx)).toEqual({ ok: false, output: 'thrower failed: disk on fire' });
-    expect(await invokeTool(tools, { name: 'liar', arguments: '{}' }, ctx)).toEqual({ ok: false, output: 'liar failed: the tool returned an invalid result (expected {ok, output})' });
+    expect(await invokeTool(tools, { name: 'liar', arguments: '{}' }, ctx)).toEqual({
+      ok: false,
+      output: 'liar failed: the tool returned an invalid result (expected {ok, output})',
+    });
   });
 });
 

@@ -190,7 +190,11 @@ describe('per-step limits', () => {
 
   it('a step writes at most max_step_write_bytes across all its calls', async () => {
     const mib = 'y'.repeat(1 << 20);
-    const calls = Array.from({ length: 40 }, (_, i) => ({ id: `c${i}`, name: 'write_file', arguments: JSON.stringify({ path: 'budget.txt', content: mib, mode: 'append' }) }));
+    const calls = Array.from({ length: 40 }, (_, i) => ({
+      id: `c${i}`,
+      name: 'write_file',
+      arguments: JSON.stringify({ path: 'budget.txt', content: mib, mode: 'append' }),
+    }));
     const outcomes = await runTools({ spec: spec(['write_file']), calls } as never, tools, ctx, undefined, { maxWriteBytes: 4 << 20, maxToolCalls: 100 });
     expect(outcomes.filter((o) => o.ok)).toHaveLength(4);
     expect(outcomes[4]!.observation).toMatch(/this step may write only 0 more \(at most 4194304 bytes per step/);
@@ -198,7 +202,11 @@ describe('per-step limits', () => {
   });
 
   it('runs at most max_tool_calls_per_step calls; the rest are "not run: limit"', async () => {
-    const calls = Array.from({ length: 1000 }, (_, i) => ({ id: `c${i}`, name: 'write_file', arguments: JSON.stringify({ path: `many/${i}.txt`, content: 'x' }) }));
+    const calls = Array.from({ length: 1000 }, (_, i) => ({
+      id: `c${i}`,
+      name: 'write_file',
+      arguments: JSON.stringify({ path: `many/${i}.txt`, content: 'x' }),
+    }));
     const outcomes = await runTools({ spec: spec(['write_file']), calls } as never, tools, ctx, undefined, { maxToolCalls: 16 });
     expect(outcomes).toHaveLength(1000);
     expect(outcomes.filter((o) => o.ok)).toHaveLength(16);

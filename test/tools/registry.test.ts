@@ -77,7 +77,14 @@ describe('loadToolRegistry', () => {
 
   it('bundleFor dedupes, ignores unknown bundles and always ends with update_progress', async () => {
     const reg = await loadToolRegistry(config(), { configDir });
-    expect(reg.bundleFor(['text', 'filesystem', 'nope']).map((t) => t.name)).toEqual(['word_count', 'read_file', 'list_dir', 'write_file', 'search_files', 'update_progress']);
+    expect(reg.bundleFor(['text', 'filesystem', 'nope']).map((t) => t.name)).toEqual([
+      'word_count',
+      'read_file',
+      'list_dir',
+      'write_file',
+      'search_files',
+      'update_progress',
+    ]);
     expect(reg.bundleFor([]).map((t) => t.name)).toEqual(['update_progress']);
     expect(reg.specsFor(['web']).map((s) => s.name)).toEqual(['web_search', 'update_progress']);
     expect(reg.specsFor(['web'])[0]!.parameters).toMatchObject({ type: 'object', required: ['query'] });
@@ -85,11 +92,16 @@ describe('loadToolRegistry', () => {
 
   it('runs a custom tool through invokeTool', async () => {
     const reg = await loadToolRegistry(config(), { configDir });
-    expect(await invokeTool(reg.tools, { name: 'word_count', arguments: '{"text":"one two  three"}' }, { workspace: configDir })).toEqual({ ok: true, output: '3' });
+    expect(await invokeTool(reg.tools, { name: 'word_count', arguments: '{"text":"one two  three"}' }, { workspace: configDir })).toEqual({
+      ok: true,
+      output: '3',
+    });
   });
 
   it('defaults the export to "default" and sideEffect to true when a custom tool does not say', async () => {
-    const reg = await loadToolRegistry(config({ custom_tools: [{ module: './tools/word-count.mjs' }, { module: 'tools/word-count.mjs', export: 'shout' }] }), { configDir });
+    const reg = await loadToolRegistry(config({ custom_tools: [{ module: './tools/word-count.mjs' }, { module: 'tools/word-count.mjs', export: 'shout' }] }), {
+      configDir,
+    });
     expect(reg.tools.get('word_count')!.sideEffect).toBe(false);
     expect(reg.tools.get('shout')!.sideEffect).toBe(true);
     expect(await reg.tools.get('shout')!.run({ text: 'hi' }, { workspace: configDir })).toEqual({ ok: true, output: 'HI' });
@@ -126,14 +138,18 @@ describe('loadToolRegistry', () => {
     expect(await configError(config({ custom_tools: [{ module: './tools/word-count.mjs', export: 'notATool' }] }))).toMatch(
       /export "notATool" is not a tool: "run" must be a function/,
     );
-    expect(await configError(config({ custom_tools: [{ module: './tools/word-count.mjs', export: 'zod3Like' }] }))).toMatch(/"parameters" must be a zod 4 schema/);
+    expect(await configError(config({ custom_tools: [{ module: './tools/word-count.mjs', export: 'zod3Like' }] }))).toMatch(
+      /"parameters" must be a zod 4 schema/,
+    );
     expect(await configError(config({ custom_tools: [{ module: './tools/word-count.mjs', export: 'duplicate' }] }))).toMatch(
       /defines "read_file", which is already a built-in tool/,
     );
   });
 
   it('uses the given bundles file name in messages', async () => {
-    const err = await loadToolRegistry(config({ custom_tools: [{ module: 'x.mjs' }] }), { configDir, configFile: 'config/tool_bundles.json' }).catch((e: Error) => e);
+    const err = await loadToolRegistry(config({ custom_tools: [{ module: 'x.mjs' }] }), { configDir, configFile: 'config/tool_bundles.json' }).catch(
+      (e: Error) => e,
+    );
     expect((err as Error).message).toMatch(/\(listed in config\/tool_bundles\.json\)/);
   });
 });

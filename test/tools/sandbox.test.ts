@@ -102,12 +102,33 @@ describe('resolveInWorkspace', () => {
 });
 
 async function refusal2(ws: string, rel: string): Promise<unknown> {
-  return resolveInWorkspace(ws, rel).then(() => null, (e: unknown) => e);
+  return resolveInWorkspace(ws, rel).then(
+    () => null,
+    (e: unknown) => e,
+  );
 }
 
 describe('resolveInWorkspace (property)', () => {
   const segment = fc.oneof(
-    fc.constantFrom('..', '.', '', 'src', 'a.ts', 'leak.txt', 'outdir', 'alias.ts', 'docs-link', 'dangling-out', 'dangling-in', 'loop-a', '~', 'C:', '\\', '\0', ' '),
+    fc.constantFrom(
+      '..',
+      '.',
+      '',
+      'src',
+      'a.ts',
+      'leak.txt',
+      'outdir',
+      'alias.ts',
+      'docs-link',
+      'dangling-out',
+      'dangling-in',
+      'loop-a',
+      '~',
+      'C:',
+      '\\',
+      '\0',
+      ' ',
+    ),
     fc.string({ maxLength: 8 }),
   );
   const pathLike = fc.oneof(

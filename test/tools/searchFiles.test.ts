@@ -50,7 +50,11 @@ describe('search_files', () => {
 
   it('supports regular expressions and reports an invalid one clearly', async () => {
     const r = await run({ query: 'TODO|FIXME', regex: true, path: 'src' });
-    expect(r.output.split('\n')).toEqual(['Found 2 matching lines in 2 files for "TODO|FIXME" under "src":', 'src/a.ts:2: // TODO: fix this', 'src/b.ts:2: // FIXME later']);
+    expect(r.output.split('\n')).toEqual([
+      'Found 2 matching lines in 2 files for "TODO|FIXME" under "src":',
+      'src/a.ts:2: // TODO: fix this',
+      'src/b.ts:2: // FIXME later',
+    ]);
     const bad = await run({ query: 'foo(', regex: true });
     expect(bad.ok).toBe(false);
     expect(bad.output).toMatch(/^search_files: invalid regular expression "foo\(": .*; fix it, or set regex to false to search for the literal text$/);

@@ -65,11 +65,15 @@ sandboxed('run_command in the sandbox', () => {
     afterAll(() => host.close());
 
     it('cannot reach a server on the host loopback, nor resolve or reach anything else', async () => {
-      const r = await run(`node -e "require('net').connect(${port}, '127.0.0.1').on('connect', () => console.log('CONNECTED')).on('error', (e) => { console.log('ERR', e.code); process.exit(1) })"`);
+      const r = await run(
+        `node -e "require('net').connect(${port}, '127.0.0.1').on('connect', () => console.log('CONNECTED')).on('error', (e) => { console.log('ERR', e.code); process.exit(1) })"`,
+      );
       expect(r.ok).toBe(false);
       expect(r.output).not.toContain('CONNECTED');
       expect(r.output).toMatch(/ERR ECONNREFUSED/);
-      const dns = await run(`node -e "require('dns').lookup('registry.npmjs.org', (e) => { console.log(e ? 'ERR ' + e.code : 'RESOLVED'); process.exit(e ? 1 : 0) })"`);
+      const dns = await run(
+        `node -e "require('dns').lookup('registry.npmjs.org', (e) => { console.log(e ? 'ERR ' + e.code : 'RESOLVED'); process.exit(e ? 1 : 0) })"`,
+      );
       expect(dns.output).not.toContain('RESOLVED');
       expect(connections).toBe(0);
     });
@@ -102,7 +106,9 @@ sandboxed('run_command in the sandbox', () => {
     const started = Date.now();
     const r = await run(`bash -c ':(){ :|:& };:'; sleep 10`);
     expect(r.ok).toBe(false);
-    expect(r.output).toMatch(/^exit code: none \(it (ran longer than the limit of 4000 ms and was killed|printed more than 4096 bytes on stderr and was stopped)\)/);
+    expect(r.output).toMatch(
+      /^exit code: none \(it (ran longer than the limit of 4000 ms and was killed|printed more than 4096 bytes on stderr and was stopped)\)/,
+    );
     // With a pids cgroup (root in CI) the bomb is capped; RLIMIT_NPROC alone does not bind root.
     if (probe.ok && probe.processLimit.startsWith('pids cgroup')) expect(r.output).toContain('note: the command hit the limit of 32 processes');
     expect(Date.now() - started).toBeLessThan(15_000);

@@ -37,7 +37,10 @@ beforeAll(async () => {
           ],
         });
       } else if (route === '/brave') {
-        json(200, { type: 'search', web: { results: [{ title: 'Brave hit', url: 'https://brave.example/a', description: 'A <strong>bold</strong> &amp; snippet' }] } });
+        json(200, {
+          type: 'search',
+          web: { results: [{ title: 'Brave hit', url: 'https://brave.example/a', description: 'A <strong>bold</strong> &amp; snippet' }] },
+        });
       } else if (route === '/brave-empty') {
         json(200, { type: 'search' });
       } else if (route === '/tavily') {
@@ -84,7 +87,14 @@ describe('web_search', () => {
     expect(url.searchParams.get('format')).toBe('json');
     expect(r).toEqual({
       ok: true,
-      output: ['Web results for "zod schema" (searxng, 2):', '1. Zod docs', '   https://zod.dev/', '   TypeScript-first schema validation', '2. Second', '   https://example.org/2'].join('\n'),
+      output: [
+        'Web results for "zod schema" (searxng, 2):',
+        '1. Zod docs',
+        '   https://zod.dev/',
+        '   TypeScript-first schema validation',
+        '2. Second',
+        '   https://example.org/2',
+      ].join('\n'),
       references: ['https://zod.dev/', 'https://example.org/2'],
     });
   });
@@ -152,9 +162,12 @@ describe('web_search', () => {
     expect(bad.output).toMatch(/^web_search: misconfigured \(Invalid URL\)/);
   });
 
-  it('honours the caller\'s abort signal', async () => {
+  it("honours the caller's abort signal", async () => {
     const controller = new AbortController();
-    const pending = createWebSearchTool({ provider: 'searxng', url: `${base}/hang`, timeout_ms: 10_000 }).run({ query: 'q' }, { ...ctx, signal: controller.signal });
+    const pending = createWebSearchTool({ provider: 'searxng', url: `${base}/hang`, timeout_ms: 10_000 }).run(
+      { query: 'q' },
+      { ...ctx, signal: controller.signal },
+    );
     controller.abort();
     expect(await pending).toEqual({ ok: false, output: 'web_search: the search was cancelled' });
   });

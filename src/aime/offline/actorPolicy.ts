@@ -106,7 +106,6 @@ const TOOLS_FOR: Record<ReturnType<typeof classify>, string[]> = {
   unsupported: [],
 };
 
-
 function crawlOf(view: ActorView): Crawl {
   return crawlState(view.steps.flat(), outputFileFor(view.goal));
 }
@@ -127,13 +126,22 @@ function survey(view: ActorView, step: number): ActorMove {
   const crawl = crawlOf(view);
   const next = crawlCalls(view);
   // Right after the root listing, the key files at the root are read too.
-  const keys = step === 1 ? rootFiles(view).filter((f) => KEY_FILES.test(f)).slice(0, 3) : [];
-  if (next || keys.length) return { calls: [...(next && 'calls' in next ? next.calls : []), ...keys.map((k) => ({ name: 'read_file', args: { path: k, max_bytes: 4000 } }))] };
+  const keys =
+    step === 1
+      ? rootFiles(view)
+          .filter((f) => KEY_FILES.test(f))
+          .slice(0, 3)
+      : [];
+  if (next || keys.length)
+    return { calls: [...(next && 'calls' in next ? next.calls : []), ...keys.map((k) => ({ name: 'read_file', args: { path: k, max_bytes: 4000 } }))] };
   const reads = obs.filter((o) => o.tool === 'read_file' && o.arguments['path'] !== '.gitignore' && !/^read_file:/.test(o.output));
   return {
     report: {
       status: 'completed',
-      summary: describeLayout(crawl, reads.map((r) => ({ path: String(r.arguments['path']), text: r.output }))),
+      summary: describeLayout(
+        crawl,
+        reads.map((r) => ({ path: String(r.arguments['path']), text: r.output })),
+      ),
       references: reads.map((r) => String(r.arguments['path'])),
     },
   };
@@ -141,7 +149,10 @@ function survey(view: ActorView, step: number): ActorMove {
 
 /** Files at the root, from the root listing (before the .gitignore is known). */
 function rootFiles(view: ActorView): string[] {
-  return crawlState(view.steps.flat().filter((o) => o.tool === 'list_dir'), outputFileFor(view.goal)).files.filter((f) => !f.includes('/'));
+  return crawlState(
+    view.steps.flat().filter((o) => o.tool === 'list_dir'),
+    outputFileFor(view.goal),
+  ).files.filter((f) => !f.includes('/'));
 }
 
 function surveyReport(view: ActorView): ActorReport | undefined {
@@ -169,16 +180,20 @@ function propose(view: ActorView, step: number): ActorMove {
 function write(view: ActorView, step: number): ActorMove {
   const path = /\bto (\S+)$/.exec(view.title)?.[1] ?? outputFileFor(view.goal);
   if (step === 0) {
-    const sections = view.reports
-      .filter((r) => r.status === 'completed')
-      .map((r) => `## Task ${r.taskId}\n\n${r.summary}\n`);
+    const sections = view.reports.filter((r) => r.status === 'completed').map((r) => `## Task ${r.taskId}\n\n${r.summary}\n`);
     const content = [`# ${view.goal || 'Results'}\n`, ...sections, `---\n${OFFLINE_NOTICE}\n`].join('\n');
     return { calls: [progress(`writing ${path}`), { name: 'write_file', args: { path, content, mode: 'overwrite' } }] };
   }
   const written = view.steps.flat().find((o) => o.tool === 'write_file');
   const ok = written !== undefined && !/^write_file:|refus|error|not /i.test(written.output);
   return ok
-    ? { report: { status: 'completed', summary: `Wrote the results of ${view.reports.filter((r) => r.status === 'completed').length} tasks to ${path}.`, references: [path] } }
+    ? {
+        report: {
+          status: 'completed',
+          summary: `Wrote the results of ${view.reports.filter((r) => r.status === 'completed').length} tasks to ${path}.`,
+          references: [path],
+        },
+      }
     : { report: { status: 'failed', summary: `could not write ${path}: ${written?.output ?? 'no result'}`, references: [] } };
 }
 
@@ -192,14 +207,41 @@ function research(view: ActorView, step: number): ActorMove {
     : { report: { status: 'failed', summary: `web search gave nothing usable: ${out.slice(0, 300)}`, references: [] } };
 }
 
-const STOP = new Set(['the', 'and', 'for', 'with', 'that', 'this', 'from', 'into', 'about', 'find', 'search', 'workspace', 'files', 'file', 'all', 'any', 'our', 'its']);
+const STOP = new Set([
+  'the',
+  'and',
+  'for',
+  'with',
+  'that',
+  'this',
+  'from',
+  'into',
+  'about',
+  'find',
+  'search',
+  'workspace',
+  'files',
+  'file',
+  'all',
+  'any',
+  'our',
+  'its',
+]);
 
 function search(view: ActorView, step: number): ActorMove {
-  const words = view.title.toLowerCase().match(/[a-z0-9_]{3,}/g)?.filter((w) => !STOP.has(w)) ?? [];
+  const words =
+    view.title
+      .toLowerCase()
+      .match(/[a-z0-9_]{3,}/g)
+      ?.filter((w) => !STOP.has(w)) ?? [];
   const keyword = [...words].sort((a, b) => b.length - a.length)[0] ?? view.title;
   if (step === 0) {
     return {
-      calls: [progress(`searching the workspace for "${keyword}"`), { name: 'read_file', args: { path: '.gitignore', max_bytes: 20000 } }, { name: 'search_files', args: { query: keyword, max_results: 200 } }],
+      calls: [
+        progress(`searching the workspace for "${keyword}"`),
+        { name: 'read_file', args: { path: '.gitignore', max_bytes: 20000 } },
+        { name: 'search_files', args: { query: keyword, max_results: 200 } },
+      ],
     };
   }
   const obs = view.steps.flat();

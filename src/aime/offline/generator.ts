@@ -73,11 +73,7 @@ export function offlineGoals(user: string): string {
       }
       case 'onboard': {
         const file = `docs/onboarding-${tag}.md`;
-        const criteria = [
-          `file ${file} exists`,
-          ...(readme ? [`file ${file} contains "${readme}"`] : []),
-          `file ${file} contains "next steps"`,
-        ];
+        const criteria = [`file ${file} exists`, ...(readme ? [`file ${file} contains "${readme}"`] : []), `file ${file} contains "next steps"`];
         goals.push({
           goal: `Document the workspace layout for a new contributor in ${file}, with what to do first`,
           criteria,
@@ -88,11 +84,7 @@ export function offlineGoals(user: string): string {
       }
       case 'guide': {
         const file = `guides/${tag}.md`;
-        const criteria = [
-          `file ${file} exists`,
-          ...(readme ? [`file ${file} contains "${readme}"`] : []),
-          `file ${file} contains "next steps"`,
-        ];
+        const criteria = [`file ${file} exists`, ...(readme ? [`file ${file} contains "${readme}"`] : []), `file ${file} contains "next steps"`];
         goals.push({
           goal: `Write a getting-started guide to the ${term} code in ${file} that ends with what a newcomer should do next`,
           criteria,

@@ -24,7 +24,8 @@ const LEADING_VERB: [WorkKind, RegExp][] = [
 ];
 
 /** What the workspace rules can talk about: the workspace itself, its layout, and next steps for it. */
-const ABOUT_WORKSPACE = /\b(repo\w*|layout|workspace|projects?|structure|files?|director(?:y|ies)|codebase|code|source|tree|folders?|readme|package|next steps?|improvements?|todos?|fixmes?|gaps?|open work|it|this|them)\b/i;
+const ABOUT_WORKSPACE =
+  /\b(repo\w*|layout|workspace|projects?|structure|files?|director(?:y|ies)|codebase|code|source|tree|folders?|readme|package|next steps?|improvements?|todos?|fixmes?|gaps?|open work|it|this|them)\b/i;
 /** What "write" can write: the results of the other tasks, nothing made up. */
 const RESULTS = /\b(results?|summar(?:y|ies)|findings|report|notes|overview|layout|next steps|it|them|this|that)\b/i;
 
@@ -56,7 +57,12 @@ export function splitGoal(goal: string): string[] {
   const clauses = goal
     .replace(/\s+/g, ' ')
     .split(CLAUSE_BREAK)
-    .map((c) => c.trim().replace(/^(?:and|then)\s+/i, '').replace(/[.!?,]+$/, ''))
+    .map((c) =>
+      c
+        .trim()
+        .replace(/^(?:and|then)\s+/i, '')
+        .replace(/[.!?,]+$/, ''),
+    )
     .filter((c) => c.split(' ').length >= 2);
   return clauses.length ? clauses : [goal.trim() || 'Inspect the workspace'];
 }

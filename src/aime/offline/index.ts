@@ -36,7 +36,12 @@ export class OfflineModel implements ChatModel {
     if (request.responseFormat?.name === RUBRIC_SCHEMA_NAME) return this.respond(prompt, offlineRubric(firstUser));
     if (request.responseFormat?.name === GENERATOR_SCHEMA_NAME) return this.respond(prompt, offlineGoals(firstUser));
     if (request.tools?.length) {
-      const move = nextMove(readActorPrompt(request.messages, request.tools.map((t) => t.name)));
+      const move = nextMove(
+        readActorPrompt(
+          request.messages,
+          request.tools.map((t) => t.name),
+        ),
+      );
       if ('report' in move) return this.respond(prompt, JSON.stringify(move.report));
       const step = request.messages.filter((m) => m.role === 'assistant').length;
       const toolCalls = move.calls.map((c, i) => ({ id: `offline_${step}_${i}`, name: c.name, arguments: JSON.stringify(c.args) }));

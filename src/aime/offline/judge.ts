@@ -43,10 +43,7 @@ export function offlineVerdict(user: string): string {
         return {
           criterion: n,
           met: status === 'completed',
-          note:
-            status === 'completed'
-              ? 'the run completed'
-              : `the run did not complete (${status}${reason ? `: ${reason.slice(0, 160)}` : ''})`,
+          note: status === 'completed' ? 'the run completed' : `the run did not complete (${status}${reason ? `: ${reason.slice(0, 160)}` : ''})`,
         };
       case 'answer_contains': {
         const met = answer.includes(c.text.toLowerCase());
@@ -82,9 +79,7 @@ export function offlineVerdict(user: string): string {
   const score = settled.length ? settled.filter((c) => c.met).length / settled.length : 0;
   const parts: string[] = [];
   if (!settled.length)
-    parts.push(
-      'None of the criteria is a plain check the offline judge can settle (file exists / contains text, answer contains text, run completed).',
-    );
+    parts.push('None of the criteria is a plain check the offline judge can settle (file exists / contains text, answer contains text, run completed).');
   else if (missing.length) parts.push(`Missing: ${missing.map((c) => c.note).join('; ')}.`);
   else parts.push(`Every checkable criterion is met: ${settled.map((c) => c.note).join('; ')}.`);
   if (open.length && settled.length) parts.push(`Not checked: criteria ${open.map((c) => c.criterion).join(', ')}.`);
@@ -97,7 +92,6 @@ export function offlineRubric(user: string): string {
   const criteria = ['run completed'];
   const named = /\b([\w-]+(?:\/[\w-]+)*\.(?:md|txt|json))\b/.exec(goal)?.[1];
   if (named) criteria.push(`file ${named} exists`);
-  for (const m of goal.matchAll(/"([^"]{2,60})"/g))
-    criteria.push(named ? `file ${outputFileFor(goal)} contains "${m[1]}"` : `answer contains "${m[1]}"`);
+  for (const m of goal.matchAll(/"([^"]{2,60})"/g)) criteria.push(named ? `file ${outputFileFor(goal)} contains "${m[1]}"` : `answer contains "${m[1]}"`);
   return JSON.stringify({ criteria: criteria.slice(0, 6) });
 }

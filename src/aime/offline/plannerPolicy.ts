@@ -81,9 +81,14 @@ export function decide(view: PlannerView, lessons: readonly string[] = []): Plan
   if (!view.tasks.length) {
     // A goal the rules cannot serve fails at once, saying so, instead of a run that pretends.
     const beyond = splitGoal(view.goal).find((c) => classify(c) === 'unsupported');
-    if (beyond) return { rationale: 'Part of the goal is beyond the offline model\'s rules.', tasks: [], action: { type: 'fail', reason: unsupportedReason(beyond) } };
+    if (beyond)
+      return { rationale: "Part of the goal is beyond the offline model's rules.", tasks: [], action: { type: 'fail', reason: unsupportedReason(beyond) } };
     const tasks = initialPlan(view.goal, lessons);
-    return { rationale: `Split the goal into ${tasks.length} steps: survey the workspace first, then one task per part of the goal, then write the results down.`, tasks, action: { type: 'dispatch', taskIds: ['1'] } };
+    return {
+      rationale: `Split the goal into ${tasks.length} steps: survey the workspace first, then one task per part of the goal, then write the results down.`,
+      tasks,
+      action: { type: 'dispatch', taskIds: ['1'] },
+    };
   }
   const tasks = structuredClone(view.tasks);
   const all = flattenTasks(tasks);
@@ -97,22 +102,40 @@ export function decide(view: PlannerView, lessons: readonly string[] = []): Plan
     // Contingency before the write-up, so the write-up can include it.
     const writeIndex = tasks.findIndex((t) => t.status === 'pending' && classify(t.title) === 'write');
     tasks.splice(writeIndex < 0 ? tasks.length : writeIndex, 0, retry);
-    return { rationale: `Task ${f.id} failed (${lastNote(view, f.id)}); adding a contingency task and dispatching it now.`, tasks, action: { type: 'dispatch', taskIds: [id] } };
+    return {
+      rationale: `Task ${f.id} failed (${lastNote(view, f.id)}); adding a contingency task and dispatching it now.`,
+      tasks,
+      action: { type: 'dispatch', taskIds: [id] },
+    };
   }
   const retriesFailed = failed.filter((t) => t.title.startsWith('Retry ['));
   if (retriesFailed.length) {
     const t = retriesFailed[0]!;
-    return { rationale: 'A task failed twice; the goal cannot be met with the tools at hand.', tasks, action: { type: 'fail', reason: `${t.title} failed: ${lastNote(view, t.id)}` } };
+    return {
+      rationale: 'A task failed twice; the goal cannot be met with the tools at hand.',
+      tasks,
+      action: { type: 'fail', reason: `${t.title} failed: ${lastNote(view, t.id)}` },
+    };
   }
   const next = all.find((t) => t.status === 'pending' && t.children.every((c) => c.status === 'completed' || c.status === 'skipped'));
   if (next) return { rationale: `Next pending task in order: ${next.id}.`, tasks, action: { type: 'dispatch', taskIds: [next.id] } };
   const open = all.filter((t) => t.status === 'in_progress');
-  if (open.length) return { rationale: 'Tasks are still in progress with no pending work; dispatching them again.', tasks, action: { type: 'dispatch', taskIds: open.map((t) => t.id) } };
+  if (open.length)
+    return {
+      rationale: 'Tasks are still in progress with no pending work; dispatching them again.',
+      tasks,
+      action: { type: 'dispatch', taskIds: open.map((t) => t.id) },
+    };
   return { rationale: 'Every task is completed or accounted for; the goal is met.', tasks, action: { type: 'finish', answer: finalAnswer(view) } };
 }
 
 function lastNote(view: PlannerView, id: string): string {
-  return [...view.reports].reverse().find((r) => r.taskId === id)?.summary.slice(0, 300) ?? 'no report';
+  return (
+    [...view.reports]
+      .reverse()
+      .find((r) => r.taskId === id)
+      ?.summary.slice(0, 300) ?? 'no report'
+  );
 }
 
 /** At most `max` characters, ending at a whole line when one fits, else at a word. */

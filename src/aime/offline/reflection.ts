@@ -11,7 +11,10 @@ const MAX_LESSONS = 8;
 export function reflect(prompt: string): string {
   const current = /```\n?([\s\S]*?)```/.exec(prompt)?.[1]?.trim() ?? '';
   const [base, oldSection = ''] = current.split(`\n\n${LESSONS}\n`);
-  const known = oldSection.split('\n').filter((l) => l.startsWith('- ')).map((l) => l.slice(2));
+  const known = oldSection
+    .split('\n')
+    .filter((l) => l.startsWith('- '))
+    .map((l) => l.slice(2));
   const fresh = [...prompt.matchAll(/^\s*(?:#+\s*)?Feedback:?\s*\n?(.+)$/gim)]
     .map((m) => m[1]!.trim())
     .filter((f) => f && !/^(correct|the answer is correct)/i.test(f));

@@ -80,7 +80,10 @@ export function violations(rules: Rules, text: string): string[] {
 const glue = (a: string, b: string) => (/^[\p{L}\p{N}]/u.test(b) && a ? `${a} ${b}` : `${a}${b}`);
 
 export function write(input: string, rules: Rules): string {
-  let text = input.trim().replace(/\s+/g, ' ').replace(/[.!?…]+$/u, '');
+  let text = input
+    .trim()
+    .replace(/\s+/g, ' ')
+    .replace(/[.!?…]+$/u, '');
   text = text.charAt(0).toUpperCase() + text.slice(1);
   if (rules.maxWords !== undefined) text = text.split(' ').slice(0, rules.maxWords).join(' ');
   for (const w of rules.include) if (!text.toLowerCase().includes(w.toLowerCase())) text = glue(text, w);

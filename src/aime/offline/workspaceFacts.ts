@@ -110,7 +110,10 @@ export function describeLayout(facts: LayoutFacts, reads: { path: string; text: 
   const lines = [
     `The workspace holds ${partial ? 'at least ' : ''}${files.length} files in ${dirs.length} ${dirs.length === 1 ? 'directory' : 'directories'} (every directory listed, dot-directories included).`,
   ];
-  if (facts.ignored.length) lines.push(`Not counted: ${facts.ignored.slice(0, 12).join(', ')}${facts.ignored.length > 12 ? ', …' : ''} (ignored by .gitignore, or GEPA-AIME's own output).`);
+  if (facts.ignored.length)
+    lines.push(
+      `Not counted: ${facts.ignored.slice(0, 12).join(', ')}${facts.ignored.length > 12 ? ', …' : ''} (ignored by .gitignore, or GEPA-AIME's own output).`,
+    );
   if (facts.refused?.length) lines.push(`Not listed (the tools may not read them): ${facts.refused.join(', ')}.`);
   if (partial) lines.push(`Not fully listed: ${[...facts.pending, ...facts.truncated].slice(0, 8).join(', ')}.`);
   lines.push(`Top-level directories: ${topDirs.join(', ') || 'none'}.`, `Top-level files: ${topFiles.join(', ') || 'none'}.`);
@@ -127,7 +130,10 @@ export function briefLayout(survey: string): string {
     .map((m) => ({ name: m[1]!, n: Number(m[2]) }))
     .sort((a, b) => b.n - a.n)
     .slice(0, 3);
-  const project = /Key files: ([^;\n]*)/.exec(survey)?.[1]?.replace(/^[^:]+: /, '').replace(/\.+$/, '');
+  const project = /Key files: ([^;\n]*)/
+    .exec(survey)?.[1]
+    ?.replace(/^[^:]+: /, '')
+    .replace(/\.+$/, '');
   const parts = [
     total ? `In brief: ${total[1]} files in ${total[2]} ${total[2] === '1' ? 'directory' : 'directories'}` : 'In brief:',
     dirs.length ? `most of them in ${dirs.map((d) => `${d.name}/ (${d.n})`).join(', ')}` : 'all at the top level',
@@ -145,7 +151,8 @@ export function proposeNextSteps(facts: Pick<LayoutFacts, 'files' | 'dirs'>, tod
   }
   if (!has(/^readme/i)) steps.push('Add a README that says what the project is and how to run it.');
   if (!has(/(^|\/)(tests?|spec|__tests__)\/|\.(test|spec)\.\w+$/i)) steps.push('Add automated tests; none were found.');
-  if (!has(/^(\.github\/workflows\/|\.ci\/|\.gitlab-ci\.yml$|\.circleci\/|Jenkinsfile$)/)) steps.push('Add continuous integration that runs the tests on every change.');
+  if (!has(/^(\.github\/workflows\/|\.ci\/|\.gitlab-ci\.yml$|\.circleci\/|Jenkinsfile$)/))
+    steps.push('Add continuous integration that runs the tests on every change.');
   if (!has(/^licen[cs]e/i)) steps.push('Add a LICENSE file.');
   if (!has(/^(docs?|documentation)\//i)) steps.push('Write user documentation beyond the README (a docs/ folder).');
   if (!steps.length) steps.push('The basics (README, tests, CI, license, docs) are in place: next, review open issues and measure performance.');

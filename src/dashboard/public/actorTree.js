@@ -66,13 +66,26 @@ export class ActorTree {
   createItem(actor) {
     const stateEl = el('span', { class: 'actor-state' });
     const statusEl = el('span', { class: 'actor-status' });
-    const toggle = el('button', { type: 'button', class: 'actor-toggle', 'aria-pressed': 'false', title: 'show or hide its statechart' }, el('span', { class: 'actor-name' }, actor.name), stateEl, statusEl);
+    const toggle = el(
+      'button',
+      { type: 'button', class: 'actor-toggle', 'aria-pressed': 'false', title: 'show or hide its statechart' },
+      el('span', { class: 'actor-name' }, actor.name),
+      stateEl,
+      statusEl,
+    );
     const childList = el('ul', { class: 'actor-children' });
     const li = el('li', { class: 'actor', 'data-actor': actor.id }, toggle, childList);
     const cardState = el('span', { class: 'actor-state' });
     const chartHolder = el('div', { class: 'chart-holder' });
     const history = el('ol', { class: 'state-history' });
-    const card = el('section', { class: 'actor-card', 'data-actor': actor.id }, el('h3', {}, el('span', { class: 'actor-name' }, actor.name), cardState), chartHolder, el('div', { class: 'history-title' }, 'states entered'), history);
+    const card = el(
+      'section',
+      { class: 'actor-card', 'data-actor': actor.id },
+      el('h3', {}, el('span', { class: 'actor-name' }, actor.name), cardState),
+      chartHolder,
+      el('div', { class: 'history-title' }, 'states entered'),
+      history,
+    );
     const item = { li, toggle, stateEl, statusEl, card, cardState, chartHolder, history, childList, chart: null, actor };
     toggle.addEventListener('click', () => {
       if (this.open.has(actor.id)) this.open.delete(actor.id);

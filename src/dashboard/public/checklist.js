@@ -49,7 +49,13 @@ function drawTask(li, t) {
   clear(li);
   li.dataset.status = t.status;
   li.style.setProperty('--depth', String(Number(t.depth) || 0));
-  li.append(el('span', { class: 'mark' }, STATUS_MARK[t.status] ?? '[?]'), ' ', el('span', { class: 'task-id' }, `${t.id}.`), ' ', el('span', { class: 'task-title' }, t.title));
+  li.append(
+    el('span', { class: 'mark' }, STATUS_MARK[t.status] ?? '[?]'),
+    ' ',
+    el('span', { class: 'task-id' }, `${t.id}.`),
+    ' ',
+    el('span', { class: 'task-title' }, t.title),
+  );
   if (t.criteria) li.append(el('div', { class: 'task-criteria' }, `done when: ${t.criteria}`));
   if (t.note) li.append(el('div', { class: 'task-note' }, t.note));
 }

@@ -36,9 +36,21 @@ export class GepaPanel {
     this.root.dataset.empty = 'false';
     const composite = source.composite ?? (timeline.length ? timeline[timeline.length - 1].composite : null);
     note.textContent = `${source === live ? 'live optimizer' : 'gepa_history.jsonl'} · composite ${fmtScore(composite)}${source.tornTail ? ' · last history line was torn (skipped)' : ''}`;
-    if (timeline.length) drawTimeline(chart, timeline.map((p) => Number(p.composite)));
+    if (timeline.length)
+      drawTimeline(
+        chart,
+        timeline.map((p) => Number(p.composite)),
+      );
     for (const c of candidates) {
-      table.append(el('tr', { 'data-active': c.active ? 'true' : 'false' }, el('td', {}, c.id), el('td', { class: 'num' }, fmtScore(c.score)), el('td', {}, c.active ? 'active' : '')));
+      table.append(
+        el(
+          'tr',
+          { 'data-active': c.active ? 'true' : 'false' },
+          el('td', {}, c.id),
+          el('td', { class: 'num' }, fmtScore(c.score)),
+          el('td', {}, c.active ? 'active' : ''),
+        ),
+      );
     }
   }
 }

@@ -64,7 +64,11 @@ function applyRun(model, rec) {
   if (rec.phase === 'start') {
     model.run = { runId: String(rec.runId ?? ''), goal: String(rec.goal ?? ''), startedAt: rec.startedAt ?? null, status: 'running', reason: '' };
   } else if (rec.phase === 'end') {
-    model.run = { ...(model.run ?? { runId: String(rec.runId ?? ''), goal: '', startedAt: null }), status: String(rec.status ?? ''), reason: String(rec.reason ?? '') };
+    model.run = {
+      ...(model.run ?? { runId: String(rec.runId ?? ''), goal: '', startedAt: null }),
+      status: String(rec.status ?? ''),
+      reason: String(rec.reason ?? ''),
+    };
   }
   model.dirty.run = true;
 }

@@ -52,5 +52,9 @@ source.onerror = () => {
 };
 
 setTimeout(() => {
-  if (!connected) setStatus("Stately's inspector did not answer: it needs internet access to https://stately.ai. The run is unaffected; the local dashboard works offline.", 'offline');
+  if (!connected)
+    setStatus(
+      "Stately's inspector did not answer: it needs internet access to https://stately.ai. The run is unaffected; the local dashboard works offline.",
+      'offline',
+    );
 }, 15000);

@@ -99,7 +99,14 @@ export const historyRecordSchema = z.discriminatedUnion('kind', [
     composite: z.number().nullable(),
     excluded: str.optional(),
   }),
-  z.looseObject({ kind: z.literal('candidate'), ...base, id: z.string().min(1), parentId: z.string().nullable(), components: z.record(z.string(), str), reason: str }),
+  z.looseObject({
+    kind: z.literal('candidate'),
+    ...base,
+    id: z.string().min(1),
+    parentId: z.string().nullable(),
+    components: z.record(z.string(), str),
+    reason: str,
+  }),
   z.looseObject({ kind: z.literal('switch'), ...base, from: z.string(), to: z.string(), reason: str }),
   z.looseObject({
     kind: z.literal('decision'),

@@ -231,7 +231,12 @@ export function metricsOf(state: OnlineState, settings: OnlineSettings) {
   return {
     composite: composite(state.outcomes, settings.recency_decay),
     timeline: state.timeline.map((composite, at) => ({ at, composite })),
-    candidates: state.candidates.map((c) => ({ id: c.id, score: meanScore(c), active: c.id === state.activeId, challenger: c.id === state.trial?.challengerId })),
+    candidates: state.candidates.map((c) => ({
+      id: c.id,
+      score: meanScore(c),
+      active: c.id === state.activeId,
+      challenger: c.id === state.trial?.challengerId,
+    })),
     trial: state.trial,
   };
 }

@@ -75,13 +75,7 @@ export function mentionsModel(status: number, message: string, model: string): b
 export function httpError(where: string, status: number, body: string, opts: { retryAfterMs?: number; models?: string[] | string } = {}): ProviderError {
   const message = serverMessage(body) || '(empty body)';
   const hint = hintFor(status, message, opts.models);
-  return new ProviderError(
-    `${where}: HTTP ${status}: ${message}${hint ? ` — ${hint}` : ''}`,
-    'http',
-    isRetryableStatus(status),
-    status,
-    opts.retryAfterMs,
-  );
+  return new ProviderError(`${where}: HTTP ${status}: ${message}${hint ? ` — ${hint}` : ''}`, 'http', isRetryableStatus(status), status, opts.retryAfterMs);
 }
 
 const NETWORK_CODES: Record<string, { text: string; retryable: boolean }> = {

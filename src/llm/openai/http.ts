@@ -99,7 +99,8 @@ export async function forEachChunk(res: HttpResponse, attempt: Attempt, each: (c
   try {
     for await (const chunk of res.body) {
       size += (chunk as Uint8Array).length;
-      if (size > maxBytes) throw new ProviderError(`${attempt.where}: the reply is larger than max_response_bytes (${maxBytes} bytes); it was cut off`, 'protocol', false);
+      if (size > maxBytes)
+        throw new ProviderError(`${attempt.where}: the reply is larger than max_response_bytes (${maxBytes} bytes); it was cut off`, 'protocol', false);
       if (each(chunk as Uint8Array) !== false) attempt.touch();
     }
   } catch (err) {

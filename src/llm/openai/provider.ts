@@ -67,7 +67,12 @@ export class OpenAICompatibleModel implements ChatModel {
           signal: request.signal,
           onRetry: (info) => {
             // One event per retry on the call's span (the chat span when tracing is on).
-            activeSpanEvent('retry', { 'retry.attempt': info.attempt, 'retry.delay_ms': info.delayMs, 'error.type': errorType(info.error), 'retry.reason': redactText(info.error.message) });
+            activeSpanEvent('retry', {
+              'retry.attempt': info.attempt,
+              'retry.delay_ms': info.delayMs,
+              'error.type': errorType(info.error),
+              'retry.reason': redactText(info.error.message),
+            });
             this.options.onRetry?.(info);
           },
         },
@@ -145,7 +150,10 @@ export class OpenAICompatibleModel implements ChatModel {
     if (mentionsModel(res.statusCode, text, this.settings.model)) {
       models = await this.listModels(signal).catch((err: unknown) => oneLine(err instanceof Error ? err.message : String(err), 200));
     }
-    return httpError(attempt.where, res.statusCode, text, { ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), ...(models !== undefined ? { models } : {}) });
+    return httpError(attempt.where, res.statusCode, text, {
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...(models !== undefined ? { models } : {}),
+    });
   }
 
   private authHeaders(): Record<string, string> {

@@ -45,7 +45,12 @@ export function errorIn(value: Record<string, unknown>, where: string): Provider
   if (error === undefined || error === null) return undefined;
   const code = isObject(error) && typeof error.code === 'number' ? error.code : undefined;
   const text = oneLine(messageIn(error) ?? JSON.stringify(error), 300);
-  return new ProviderError(`${where}: the server reported an error${code ? ` (${code})` : ''}: ${text}`, 'http', code !== undefined && isRetryableStatus(code), code);
+  return new ProviderError(
+    `${where}: the server reported an error${code ? ` (${code})` : ''}: ${text}`,
+    'http',
+    code !== undefined && isRetryableStatus(code),
+    code,
+  );
 }
 
 function text(value: unknown): string {

@@ -43,9 +43,7 @@ export class ToolCallAssembler {
 
   /** The calls in index order; a call the server sent without an id gets a stable one. */
   result(): ToolCall[] {
-    return [...this.calls.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([index, c]) => ({ id: c.id || `call_${index}`, name: c.name, arguments: c.args.join('') }));
+    return [...this.calls.entries()].sort(([a], [b]) => a - b).map(([index, c]) => ({ id: c.id || `call_${index}`, name: c.name, arguments: c.args.join('') }));
   }
 }
 

@@ -8,7 +8,21 @@
  */
 import { SpanKind } from '@opentelemetry/api';
 import type { ChatMessage, ChatModel, ChatRequest, ChatResponse } from '../../../contracts/llm.js';
-import { ATTR, captureContent, contextWithSpan, errorType, GEN_AI, GEN_AI_OPERATION, markError, redactText, shortText, startSpan, tracingOn, withContext, type Attributes } from '../../util/tracing.js';
+import {
+  ATTR,
+  captureContent,
+  contextWithSpan,
+  errorType,
+  GEN_AI,
+  GEN_AI_OPERATION,
+  markError,
+  redactText,
+  shortText,
+  startSpan,
+  tracingOn,
+  withContext,
+  type Attributes,
+} from '../../util/tracing.js';
 
 /** Role settings the span reports as request parameters (defaults the request itself may override). */
 export interface ModelDefaults {
@@ -100,7 +114,9 @@ function responseAttributes(r: ChatResponse): Attributes {
     [GEN_AI.usageOutputTokens]: r.usage.completionTokens,
   };
   if (captureContent()) {
-    attrs[GEN_AI.outputMessages] = redactText(JSON.stringify([{ ...messageParts({ role: 'assistant', content: r.content, toolCalls: r.toolCalls }), finish_reason: r.finishReason }]));
+    attrs[GEN_AI.outputMessages] = redactText(
+      JSON.stringify([{ ...messageParts({ role: 'assistant', content: r.content, toolCalls: r.toolCalls }), finish_reason: r.finishReason }]),
+    );
   }
   return attrs;
 }

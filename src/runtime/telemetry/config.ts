@@ -69,7 +69,9 @@ function checkUrl(url: string, where: string): void {
     throw new TelemetryConfigError(`${where}: expected an http(s) URL of an OTLP/HTTP endpoint such as http://127.0.0.1:4318, found ${JSON.stringify(url)}`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new TelemetryConfigError(`${where}: OTLP over HTTP needs an http:// or https:// URL, found ${JSON.stringify(url)} (gRPC endpoints are not supported)`);
+    throw new TelemetryConfigError(
+      `${where}: OTLP over HTTP needs an http:// or https:// URL, found ${JSON.stringify(url)} (gRPC endpoints are not supported)`,
+    );
   }
 }
 

@@ -70,7 +70,13 @@ async function bounded(work: Promise<void>): Promise<void> {
     timer.unref();
   });
   try {
-    const done = await Promise.race([work.then(() => true, () => true), timeout]);
+    const done = await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
     if (!done) {
       stalled = true;
       warn(`telemetry: traces not delivered to ${target} within ${ms / 1000} s; is the collector running?`);

@@ -88,7 +88,11 @@ export class RunTrace {
   }
 
   async plan(input: PlanStepInput, fn: () => Promise<PlanStepResult>): Promise<PlanStepResult> {
-    const span = startSpan('plan', { 'gepa_aime.iteration': input.iteration, 'gepa_aime.plan.reask': Boolean(input.retry), 'gepa_aime.tasks': input.tasks.length }, this.rootCtx);
+    const span = startSpan(
+      'plan',
+      { 'gepa_aime.iteration': input.iteration, 'gepa_aime.plan.reask': Boolean(input.retry), 'gepa_aime.tasks': input.tasks.length },
+      this.rootCtx,
+    );
     try {
       const result = await withContext(contextWithSpan(span, this.rootCtx), fn);
       span.setAttributes({ [GEN_AI.usageInputTokens]: result.usage.promptTokens, [GEN_AI.usageOutputTokens]: result.usage.completionTokens });
@@ -170,7 +174,8 @@ export class RunTrace {
       [GEN_AI.usageOutputTokens]: context.usage.completionTokens,
     });
     // The reason may be the model's own words (a planner's `fail`): content, so opt-in.
-    if (context.status !== 'completed') markError(this.root, context.status === 'cancelled' ? 'cancelled' : 'run_failed', captureContent() ? context.reason : undefined);
+    if (context.status !== 'completed')
+      markError(this.root, context.status === 'cancelled' ? 'cancelled' : 'run_failed', captureContent() ? context.reason : undefined);
     this.root.end();
   }
 

@@ -101,7 +101,10 @@ async function walk(dir: string, level: number, opts: WalkOptions, lines: string
         if (level + 1 < opts.depth) await walk(full, level + 1, opts, lines, state);
       }
     } else if (entry.isFile()) {
-      const size = await fs.stat(full).then((s) => formatSize(s.size), () => '?');
+      const size = await fs.stat(full).then(
+        (s) => formatSize(s.size),
+        () => '?',
+      );
       lines.push(`${indent}${entry.name} (${size})`);
     } else {
       lines.push(`${indent}${entry.name} (special file)`);

@@ -15,7 +15,12 @@ export const DEFAULT_READ_WINDOW = 15_000;
 export const readFileParams = z.object({
   path: z.string().describe('File path relative to the workspace root, e.g. "src/index.ts".'),
   offset: z.number().int().min(0).optional().describe('Byte offset to start reading at (default 0). Use the offset given in a truncation note to continue.'),
-  max_bytes: z.number().int().min(1).optional().describe(`Maximum number of bytes to return (default ${DEFAULT_READ_WINDOW}; capped by the configured read limit).`),
+  max_bytes: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe(`Maximum number of bytes to return (default ${DEFAULT_READ_WINDOW}; capped by the configured read limit).`),
 });
 export type ReadFileArgs = z.infer<typeof readFileParams>;
 
@@ -44,7 +49,8 @@ export function createReadFileTool(options: { maxReadBytes?: number } = {}): Too
           if (offset >= size) return fail('read_file', `offset ${offset} is past the end of ${JSON.stringify(shown)} (${size} bytes)`);
 
           const head = await readAt(handle, 0, Math.min(BINARY_SNIFF_BYTES, size));
-          if (looksBinary(head)) return fail('read_file', `${JSON.stringify(shown)} looks like a binary file (it contains NUL bytes); only text files can be read`);
+          if (looksBinary(head))
+            return fail('read_file', `${JSON.stringify(shown)} looks like a binary file (it contains NUL bytes); only text files can be read`);
 
           const want = Math.min(args.max_bytes ?? DEFAULT_READ_WINDOW, limit);
           let chunk = await readAt(handle, offset, Math.min(want, size - offset));

@@ -29,7 +29,10 @@ export const searchFilesParams = z.object({
   regex: z.boolean().default(false).describe('Treat query as a regular expression (JavaScript syntax) instead of plain text.'),
   case_sensitive: z.boolean().default(false).describe('Match upper/lower case exactly (default false).'),
   max_results: z.number().int().min(1).max(500).default(50).describe('Maximum number of matching lines to return (default 50).'),
-  glob: z.string().optional().describe('Only search files matching this glob, e.g. "*.ts" (matched against the file name) or "src/**/*.md" (matched against the path).'),
+  glob: z
+    .string()
+    .optional()
+    .describe('Only search files matching this glob, e.g. "*.ts" (matched against the file name) or "src/**/*.md" (matched against the path).'),
 });
 export type SearchFilesArgs = z.input<typeof searchFilesParams>;
 
@@ -53,7 +56,10 @@ export function createSearchFilesTool(): Tool<SearchFilesArgs> {
         try {
           re = new RegExp(args.regex ? query : escapeRegExp(query), flags);
         } catch (err) {
-          return fail('search_files', `invalid regular expression ${JSON.stringify(query)}: ${errorMessage(err)}; fix it, or set regex to false to search for the literal text`);
+          return fail(
+            'search_files',
+            `invalid regular expression ${JSON.stringify(query)}: ${errorMessage(err)}; fix it, or set regex to false to search for the literal text`,
+          );
         }
         let include: ((p: string) => boolean) | null = null;
         if (args.glob) {
@@ -90,7 +96,10 @@ export function createSearchFilesTool(): Tool<SearchFilesArgs> {
           }
           if (more) break;
         }
-        return ok(render(query, displayPath(args.path ?? '.'), hits, files.size, { maxResults, more, skipped, capped: scanned > MAX_FILES_SCANNED }), [...files].slice(0, 20));
+        return ok(
+          render(query, displayPath(args.path ?? '.'), hits, files.size, { maxResults, more, skipped, capped: scanned > MAX_FILES_SCANNED }),
+          [...files].slice(0, 20),
+        );
       }),
   };
 }

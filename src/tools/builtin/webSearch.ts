@@ -15,8 +15,7 @@ export const DEFAULT_WEB_TIMEOUT_MS = 15_000;
 export const MAX_WEB_RESULTS = 20;
 const SNIPPET_CHARS = 300;
 
-export const NOT_CONFIGURED =
-  'web_search is not configured: set "web_search" in config/tool_bundles.json (providers: searxng, brave, tavily)';
+export const NOT_CONFIGURED = 'web_search is not configured: set "web_search" in config/tool_bundles.json (providers: searxng, brave, tavily)';
 
 export const webSearchParams = z.object({
   query: z.string().min(1).describe('What to search the web for.'),

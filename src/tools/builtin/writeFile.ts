@@ -41,7 +41,10 @@ export function createWriteFileTool(options: { maxWriteBytes?: number } = {}): T
         if (typeof args.content !== 'string') return fail('write_file', 'content must be a string');
         const bytes = Buffer.byteLength(args.content, 'utf8');
         if (bytes > limit) {
-          return fail('write_file', `refused: content is ${bytes} bytes, more than the limit of ${limit} bytes per call; nothing was written. Write it in smaller parts with mode "append".`);
+          return fail(
+            'write_file',
+            `refused: content is ${bytes} bytes, more than the limit of ${limit} bytes per call; nothing was written. Write it in smaller parts with mode "append".`,
+          );
         }
         const budget = ctx.writeBudget;
         if (budget && bytes > budget.left) {
@@ -54,7 +57,10 @@ export function createWriteFileTool(options: { maxWriteBytes?: number } = {}): T
         if (!outcome.ok) {
           if (outcome.reason === 'directory') return fail('write_file', `${JSON.stringify(shown)} is a directory; choose a file path inside it`);
           if (outcome.reason === 'not-a-directory') return fail('write_file', `a part of ${JSON.stringify(shown)} is a file, not a directory`);
-          return fail('write_file', `${JSON.stringify(shown)} already exists and mode is "create"; use mode "overwrite" to replace it or "append" to add to it`);
+          return fail(
+            'write_file',
+            `${JSON.stringify(shown)} already exists and mode is "create"; use mode "overwrite" to replace it or "append" to add to it`,
+          );
         }
         if (budget) budget.left -= bytes;
         if (mode === 'create') return ok(`Created ${shown} (${bytes} bytes written)`, [shown]);

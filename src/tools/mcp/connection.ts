@@ -105,7 +105,9 @@ export class McpServerConnection {
       if (signal?.aborted) return { ok: false, message: `the call to ${name} was cancelled` };
       const lost = !this.client || isTimeout(err) || isConnectionLoss(err);
       if (!lost) return { ok: false, message: `MCP server "${this.name}" refused the call to ${name}: ${errorMessage(err)}` };
-      const why = isTimeout(err) ? `did not answer ${name} within ${this.config.call_timeout_ms} ms` : `stopped during the call to ${name} (${this.explain(err)})`;
+      const why = isTimeout(err)
+        ? `did not answer ${name} within ${this.config.call_timeout_ms} ms`
+        : `stopped during the call to ${name} (${this.explain(err)})`;
       await this.fail(why);
       return { ok: false, message: this.failureText(why) };
     }
@@ -198,7 +200,10 @@ export class McpServerConnection {
   }
 
   private failureText(why: string): string {
-    const next = this.restarts < MAX_RESTARTS ? 'it was stopped and will be restarted on the next call' : `it was already restarted ${this.restarts} time${this.restarts === 1 ? '' : 's'}, so its tools are now unavailable for the rest of this run`;
+    const next =
+      this.restarts < MAX_RESTARTS
+        ? 'it was stopped and will be restarted on the next call'
+        : `it was already restarted ${this.restarts} time${this.restarts === 1 ? '' : 's'}, so its tools are now unavailable for the rest of this run`;
     return `MCP server "${this.name}" ${why}; ${next}. The call may or may not have taken effect.`;
   }
 

@@ -70,7 +70,11 @@ function protectedArgument(args: Record<string, unknown>, ctx: ToolContext, acce
       const why = rules.refusal(abs, access);
       return why ? `${JSON.stringify(value)} ${why}` : undefined;
     }
-    if (Array.isArray(value)) for (const v of value) { const w = check(v); if (w) return w; }
+    if (Array.isArray(value))
+      for (const v of value) {
+        const w = check(v);
+        if (w) return w;
+      }
     if (value && typeof value === 'object') return walk(value as Record<string, unknown>);
     return undefined;
   };

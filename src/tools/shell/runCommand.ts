@@ -109,7 +109,17 @@ export function createRunCommandTool(limits: Partial<ShellLimits> = {}, hidden: 
       }
       const timeout = Math.min(args.timeout_ms ?? lim.timeout_ms, lim.timeout_ms);
       const bwrapArgs = [...namespaceArgs(), ...(await mountArgs(ctx, hidden)), '--chdir', cwd, '--clearenv', ...envArgs(ctx.workspace), '--'];
-      const limitArgs = ['prlimit', `--data=${lim.memory_mb * 1024 * 1024}`, `--nproc=${lim.max_processes}`, `--fsize=${MAX_FILE_BYTES}`, '--core=0', '--', '/bin/sh', '-c', args.command];
+      const limitArgs = [
+        'prlimit',
+        `--data=${lim.memory_mb * 1024 * 1024}`,
+        `--nproc=${lim.max_processes}`,
+        `--fsize=${MAX_FILE_BYTES}`,
+        '--core=0',
+        '--',
+        '/bin/sh',
+        '-c',
+        args.command,
+      ];
       return runSandboxed(sandbox.bwrap, [...bwrapArgs, ...limitArgs], { ...lim, timeout_ms: timeout }, ctx.signal);
     },
   };
