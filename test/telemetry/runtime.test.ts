@@ -52,6 +52,7 @@ describe('spans of a run with the scripted model', () => {
     expect(byTool['read_file']!.attributes['error.type']).toBe('tool_error');
     expect(byTool['write_file']!.status.code).not.toBe(2);
     expect(byTool['write_file']!.attributes['gepa_aime.tool.side_effect']).toBe(true);
+    expect(byTool['write_file']!.attributes).toMatchObject({ 'gepa_aime.approval.policy': 'auto', 'gepa_aime.approval.decision': 'approved' });
     expect(byTool['update_progress']!.attributes['gepa_aime.progress.status']).toBe('in_progress');
     // Call ids are the model's.
     const calls = actor.requests[1]!.messages.filter((m) => m.role === 'tool').map((m) => m.toolCallId);

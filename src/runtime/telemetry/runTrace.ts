@@ -121,6 +121,14 @@ export class RunTrace {
     const span = this.toolSpan(spec, call, sideEffect);
     try {
       const result = await withContext(contextWithSpan(span), fn);
+      // The approval gate's outcome: which policy applied, what was decided, and by whom.
+      if (result.approval) {
+        span.setAttributes({
+          'gepa_aime.approval.policy': result.approval.policy,
+          'gepa_aime.approval.decision': result.approval.decision,
+          'gepa_aime.approval.by': result.approval.by,
+        });
+      }
       this.endTool(span, result.ok, result.output);
       return result;
     } catch (err) {
