@@ -9,7 +9,7 @@ const LAYERS = [
   ['src/llm', 'src/tools'],
   ['src/aime', 'src/gepa'],
   ['src/judge'],
-  ['src/pipeline'],
+  ['src/teams'],
   ['src/runtime'],
   ['src/data'],
   ['src/queue'],

@@ -8,8 +8,8 @@ import type { ChatMessage } from '../llm.js';
 import { renderTemplate } from './template.js';
 import type { AgentDef, TeamState } from './types.js';
 
-/** The request purpose of pipeline agents: the offline model routes on it. */
-export const PIPELINE_AGENT_PURPOSE = 'pipeline.agent';
+/** The request purpose of team agents: the offline model routes on it. */
+export const TEAM_AGENT_PURPOSE = 'team.agent';
 
 export function schemaNote(schema: Record<string, unknown>): string {
   return `Reply with only a JSON object that matches this JSON Schema:\n${JSON.stringify(schema)}`;

@@ -1,5 +1,5 @@
 /**
- * The data of an agent team ("pipeline"): agent definitions, the workflow
+ * The data of an agent team: agent definitions, the workflow
  * tree over them, and what running a node produces. Plain JSON throughout:
  * these records travel in statechart inputs, events and GEPA trajectories.
  */

@@ -25,5 +25,5 @@ export type { Candidate, IterationOutcome, IterationRecord, StopReason } from '.
 export { createDefaultAdapter, DEFAULT_COMPONENT, type DefaultAdapterOptions, type DefaultTrajectory } from '../gepa/defaultAdapter.js';
 export { loadDataset, parseDataset, DatasetError, type DefaultExample } from '../gepa/dataset.js';
 export { containsAnswer, type Metric, type MetricResult, type MetricValue } from '../gepa/metric.js';
-export { createTeamAdapter, type TeamAdapter, type TeamAdapterOptions } from '../pipeline/adapter.js';
-export type { ScoreResult, Scorer, TeamExample } from '../pipeline/scorer.js';
+export { createTeamAdapter, type TeamAdapter, type TeamAdapterOptions } from '../teams/adapter.js';
+export type { ScoreResult, Scorer, TeamExample } from '../teams/scorer.js';

@@ -1,8 +1,8 @@
 import type { InspectionEvent } from 'xstate';
-import type { AgentContext } from '../../machines/pipelineAgent.js';
+import type { AgentContext } from '../../machines/teamAgent.js';
 import { addUsage, ZERO_USAGE, type TokenUsage } from '../../contracts/llm.js';
-import { loadTeamFile, parseTeamText } from '../pipeline/load.js';
-import { runTeam as runtimeRunTeam, TeamRunCancelled, type TeamRunResult } from '../pipeline/runner.js';
+import { loadTeamFile, parseTeamText } from '../teams/load.js';
+import { runTeam as runtimeRunTeam, TeamRunCancelled, type TeamRunResult } from '../teams/runner.js';
 import type { AgentRunTrace, TeamDef, TeamState, ToolCallTrace } from '../../contracts/teams/types.js';
 import { RunInputError, TOOL_SETTLE_MS } from '../runtime/runGoal.js';
 import { agentModelsFromConfig, teamTools } from '../runtime/teamModels.js';
@@ -193,7 +193,7 @@ async function settle(inFlight: Set<Promise<unknown>>): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Agent events from the inspection stream: one per start, tool call and finish of a `pipelineAgent` actor. */
+/** Agent events from the inspection stream: one per start, tool call and finish of a `teamAgent` actor. */
 class AgentEventDeriver {
   readonly finished: AgentRunTrace[] = [];
   private readonly seen = new Map<string, number>();
@@ -204,7 +204,7 @@ class AgentEventDeriver {
   fromInspection(ev: InspectionEvent): void {
     if (ev.type !== '@xstate.snapshot') return;
     const ref = ev.actorRef as { sessionId: string; logic?: { id?: string } };
-    if (ref.logic?.id !== 'pipelineAgent') return;
+    if (ref.logic?.id !== 'teamAgent') return;
     const snap = ev.snapshot as { status: string; context?: AgentContext; output?: { traces?: AgentRunTrace[] } };
     const agent = snap.context?.agent?.name;
     if (!agent) return;

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Command } from 'commander';
+import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { CONFIG_FILES, defaultConfigDir } from '../config/index.js';
 import { sanitize } from '../runtime/sanitize.js';

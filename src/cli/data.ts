@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { generateData, type GenerateResult } from '../data/generate.js';
-import { loadTeamDataset } from '../pipeline/dataset.js';
+import { loadTeamDataset } from '../teams/dataset.js';
 import { judgeFromConfig } from '../runtime/judgeSetup.js';
 import { createModelSet } from '../runtime/models.js';
 import { writeFileAtomic } from '../util/jsonl.js';

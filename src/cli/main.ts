@@ -14,7 +14,7 @@ import { doctorCommand } from './doctor.js';
 import { judgeCommand } from './judge.js';
 import { learningCommand } from './learning.js';
 import { optimizeCommand } from './optimize.js';
-import { pipelineCommand } from './pipeline.js';
+import { teamCommand } from './team.js';
 import { resumeCommand, runsCommand, type ResumeFlags } from './resume.js';
 import { runCommand, type RunFlags } from './run.js';
 import { redactProcessOutput } from '../util/secrets.js';
@@ -110,7 +110,7 @@ export function buildProgram(): Command {
 
   toolsCommand(program);
   dashboardCommand(program);
-  pipelineCommand(program);
+  teamCommand(program);
   optimizeCommand(program);
   judgeCommand(program);
   dataCommand(program);

@@ -2,7 +2,7 @@
  * `gepa-aime optimize`: offline GEPA on a data set, in one of three modes.
  *
  *   --seed-prompt TEXT   one system prompt for a task model (src/gepa's default adapter)
- *   --pipeline FILE      an agent team's components; the best team is written to --out
+ *   --team FILE      an agent team's components; the best team is written to --out
  *   --aime               the AIME runtime's planner and persona prompts, on goals; best prompts to --out
  *
  * The task and reflection models come from model_config.yaml (roles.actor and
@@ -20,11 +20,11 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { stringify as stringifyYaml } from 'yaml';
 import type { LoadedConfig, ModelConfig } from '../config/index.js';
 import { EventStream, optimize, optimizeFiles, GepaRunError, type GepaProgressEvent, type GepaResult, type GepaSettingsInput } from '../gepa/index.js';
-import { createTeamAdapter } from '../pipeline/adapter.js';
-import { loadTeamDataset } from '../pipeline/dataset.js';
-import { loadTeamFile } from '../pipeline/load.js';
-import { loadScorer, type Scorer } from '../pipeline/scorer.js';
-import { evolvedPipelineText } from '../pipeline/yamlWriter.js';
+import { createTeamAdapter } from '../teams/adapter.js';
+import { loadTeamDataset } from '../teams/dataset.js';
+import { loadTeamFile } from '../teams/load.js';
+import { loadScorer, type Scorer } from '../teams/scorer.js';
+import { evolvedTeamText } from '../teams/yamlWriter.js';
 import { HistoryWriter } from '../gepa/online/history.js';
 import { aimeSeedCandidate, aimeToolComponents, createAimeAdapter } from '../runtime/aimeAdapter.js';
 import { historyPath } from '../runtime/learning.js';
@@ -35,7 +35,7 @@ import { withJudgeModel } from './judge.js';
 import { resolveRole } from '../config/index.js';
 import { writeFileAtomic } from '../util/jsonl.js';
 import { EXIT, loadCliConfig, parsePositiveInt, UsageError, type ModelFlags } from './common.js';
-import { agentModelsFromConfig, pipelineModelOptions, teamTools } from './pipeline.js';
+import { agentModelsFromConfig, teamModelOptions, teamTools } from './team.js';
 import { interruptController } from './run.js';
 import { optimizeScoreIdentity } from './scoreIdentity.js';
 import { safeText } from './terminal.js';
@@ -45,7 +45,7 @@ export interface OptimizeFlags extends ModelFlags {
   val?: string;
   /** One per --seed-prompt: the first is the seed, the others further seed candidates. */
   seedPrompt?: string[];
-  pipeline?: string;
+  team?: string;
   aime?: boolean;
   out?: string;
   taskModel?: string;
@@ -82,10 +82,10 @@ function parseSeed(value: string): number {
 
 /** Registers `gepa-aime optimize`. */
 export function optimizeCommand(program: Command): Command {
-  return pipelineModelOptions(
+  return teamModelOptions(
     program
       .command('optimize')
-      .description('evolve prompts with GEPA on a data set: a system prompt (--seed-prompt), an agent team (--pipeline) or the AIME runtime (--aime)'),
+      .description('evolve prompts with GEPA on a data set: a system prompt (--seed-prompt), an agent team (--team) or the AIME runtime (--aime)'),
   )
     .requiredOption('--train <file>', 'training examples, JSONL')
     .requiredOption('--val <file>', 'validation examples, JSONL')
@@ -94,9 +94,10 @@ export function optimizeCommand(program: Command): Command {
       'the system prompt to start from (default adapter); repeat it for several seed candidates',
       (v: string, prev: string[] = []) => [...prev, v],
     )
-    .option('--pipeline <file>', 'evolve this agent team (pipeline YAML); needs --out')
+    .option('--team <file>', 'evolve this agent team (its YAML file); needs --out')
+    .addOption(new Option('--pipeline <file>', 'old spelling of --team').hideHelp())
     .option('--aime', "evolve the AIME runtime's planner and persona prompts on a data set of goals")
-    .option('--out <file>', '--pipeline: the evolved pipeline file; --aime: the best prompts (.yaml or .json)')
+    .option('--out <file>', '--team: the evolved team file; --aime: the best prompts (.yaml or .json)')
     .option('--task-model <name>', 'model name of the task model (roles.actor)')
     .option('--reflection-model <name>', 'model name of the reflection model (roles.reflection)')
     .option('--max-metric-calls <n>', 'budget: evaluations of one candidate on one example (a hard cap)', parsePositiveInt('--max-metric-calls'))
@@ -123,39 +124,42 @@ export function optimizeCommand(program: Command): Command {
     .option('--resume', 'continue the run saved in --run-dir')
     .option('--json', 'print one JSON object on stdout and nothing else')
     .option('--metric <module>', 'default mode: module whose default export scores (example, output)')
-    .option('--scorer <module>', "--pipeline / --aime: module whose export scores (input, output, expected, example); overrides the pipeline's scorer")
+    .option('--scorer <module>', "--team / --aime: module whose export scores (input, output, expected, example); overrides the team's scorer")
     .option('--traces <dir>', '--aime: where the evaluation runs are recorded (default: a temporary directory)')
     .option('--judge', "score with the LLM judge (roles.judge) against each example's rubric, the config's judge.rubric, or one the judge writes once per goal")
     .option('--judge-model <name>', 'model name of the judge (roles.judge)')
     .option('--install', "--aime: make the best prompts the live ones of later runs (a candidate in ./traces/gepa_history.jsonl, online learning's warm start)")
     .option('--redis <url>', '--seed-prompt: run the evaluations on workers (gepa-aime worker) through this Redis')
     .option('--chunk-size <n>', '--redis: examples per worker job (default 1)', parsePositiveInt('--chunk-size'))
-    .action(async (flags: OptimizeFlags) => {
+    .action(async ({ pipeline, ...flags }: OptimizeFlags & { pipeline?: string }) => {
+      if (pipeline !== undefined) {
+        if (flags.team !== undefined) throw new UsageError('give --team once (--pipeline is its old spelling)');
+        flags.team = pipeline;
+      }
       process.exitCode = await optimizeCli(flags);
     });
 }
 
-type Mode = 'prompt' | 'pipeline' | 'aime';
+type Mode = 'prompt' | 'team' | 'aime';
 
 function modeOf(f: OptimizeFlags): Mode {
-  const chosen = [f.seedPrompt !== undefined && 'prompt', f.pipeline !== undefined && 'pipeline', f.aime && 'aime'].filter(Boolean) as Mode[];
-  if (chosen.length > 1) throw new UsageError('give one of --seed-prompt, --pipeline or --aime');
+  const chosen = [f.seedPrompt !== undefined && 'prompt', f.team !== undefined && 'team', f.aime && 'aime'].filter(Boolean) as Mode[];
+  if (chosen.length > 1) throw new UsageError('give one of --seed-prompt, --team or --aime');
   if (!chosen.length)
-    throw new UsageError('say what to optimize: --seed-prompt TEXT (a system prompt), --pipeline FILE (an agent team) or --aime (the AIME runtime)');
+    throw new UsageError('say what to optimize: --seed-prompt TEXT (a system prompt), --team FILE (an agent team) or --aime (the AIME runtime)');
   const mode = chosen[0]!;
-  if (mode === 'pipeline' && !f.out)
-    throw new UsageError('--pipeline needs --out FILE: where the evolved pipeline is written (the original is left untouched)');
+  if (mode === 'team' && !f.out) throw new UsageError('--team needs --out FILE: where the evolved team is written (the original is left untouched)');
   if (f.judge && (f.metric || f.scorer)) throw new UsageError('--judge is the scorer: give it, or --metric / --scorer, not both');
   if (mode !== 'prompt' && f.metric) throw new UsageError('--metric is for --seed-prompt; teams and goals take --scorer');
-  if (mode === 'prompt' && (f.out || f.scorer)) throw new UsageError('--out and --scorer are for --pipeline and --aime');
+  if (mode === 'prompt' && (f.out || f.scorer)) throw new UsageError('--out and --scorer are for --team and --aime');
   if (mode !== 'aime' && (f.install || f.traces || f.toolDescriptions)) throw new UsageError('--install, --traces and --tool-descriptions are for --aime');
   if (f.redis && mode !== 'prompt')
-    throw new UsageError('--redis is built for --seed-prompt only so far; --pipeline and --aime evaluate on this machine (drop --redis)');
+    throw new UsageError('--redis is built for --seed-prompt only so far; --team and --aime evaluate on this machine (drop --redis)');
   if (f.chunkSize && !f.redis) throw new UsageError('--chunk-size is for --redis');
   if (f.redis && f.judge) throw new UsageError('--judge is not distributed yet: drop --redis to judge on this machine, or score with --metric');
   if (f.resume && !f.runDir) throw new UsageError('--resume needs --run-dir: the directory of the run to continue');
-  if (f.pipeline && f.out && path.resolve(f.out) === path.resolve(f.pipeline))
-    throw new UsageError('--out is the --pipeline file itself: choose another path, the original is never overwritten');
+  if (f.team && f.out && path.resolve(f.out) === path.resolve(f.team))
+    throw new UsageError('--out is the --team file itself: choose another path, the original is never overwritten');
   return mode;
 }
 
@@ -211,8 +215,8 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
   const stop = interruptController('stopping after the current iteration');
   const scoreIdentity = await optimizeScoreIdentity({
     model: modelConfig,
-    scorer: mode === 'prompt' || judge ? null : (f.scorer ?? (mode === 'pipeline' ? loadTeamFile(f.pipeline!).team.scorer : null)),
-    pipeline: mode === 'pipeline' ? f.pipeline! : null,
+    scorer: mode === 'prompt' || judge ? null : (f.scorer ?? (mode === 'team' ? loadTeamFile(f.team!).team.scorer : null)),
+    team: mode === 'team' ? f.team! : null,
   });
   // The judge scores: its model, rubric and settings are part of what a score means.
   if (judge) scoreIdentity['judge'] = judge.judge.identity;
@@ -261,8 +265,8 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
         ...(f.metric ? { metricModule: f.metric } : {}),
         ...(judge ? { metric: judgeMetric(judge), metricId: `judge:${JSON.stringify(judge.judge.identity)}` } : {}),
       });
-    } else if (mode === 'pipeline') {
-      const loaded = loadTeamFile(f.pipeline!);
+    } else if (mode === 'team') {
+      const loaded = loadTeamFile(f.team!);
       const [trainset, valset] = await Promise.all([loadTeamDataset(f.train!), loadTeamDataset(f.val!)]);
       const scorerPath = f.scorer ?? loaded.team.scorer;
       const scorer: Scorer | null = judge ? judgeTeamScorer(judge) : scorerPath ? await loadScorer(scorerPath) : null;
@@ -277,16 +281,16 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
         ...(f.maxConcurrency ? { maxConcurrency: f.maxConcurrency } : {}),
       });
       const seed = adapter.seedCandidate();
-      if (!Object.keys(seed).length) throw new UsageError(`${f.pipeline}: every agent is frozen (components: all []), so there is nothing to evolve`);
+      if (!Object.keys(seed).length) throw new UsageError(`${f.team}: every agent is frozen (components: all []), so there is nothing to evolve`);
       const testset = f.test ? await loadTeamDataset(f.test) : undefined;
       result = await optimize({ ...common, adapter, trainset, valset, ...(testset ? { testset } : {}), seedCandidate: seed });
-      const evolved = evolvedPipelineText({
+      const evolved = evolvedTeamText({
         text: loaded.text,
         seed,
         best: result.bestCandidate,
-        fromDir: path.dirname(path.resolve(f.pipeline!)),
+        fromDir: path.dirname(path.resolve(f.team!)),
         toDir: path.dirname(path.resolve(f.out!)),
-        header: ` Evolved by gepa-aime optimize from ${path.basename(f.pipeline!)}: best validation score ${round(result.bestValScore)} (candidate ${result.bestCandidateId}, ${result.metricCalls} metric calls).`,
+        header: ` Evolved by gepa-aime optimize from ${path.basename(f.team!)}: best validation score ${round(result.bestValScore)} (candidate ${result.bestCandidateId}, ${result.metricCalls} metric calls).`,
       });
       await writeOut(f.out!, evolved.text);
       Object.assign(extra, { out: path.resolve(f.out!), changed_components: evolved.changed, unwritten_components: evolved.skipped });

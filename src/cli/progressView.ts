@@ -5,7 +5,7 @@
  * --json on a pipe, nothing.
  */
 import type { TaskList } from '../../contracts/aime/taskList.js';
-import { Activity, describeActivity, logLine, type ActivityEvent } from './activity.js';
+import { type Activity, describeActivity, logLine, type ActivityEvent } from './activity.js';
 import { isInteractive, LiveChecklist, safeText } from './terminal.js';
 
 export interface ViewFlags {

@@ -23,7 +23,7 @@ function scoring(value: unknown): unknown {
   return value;
 }
 
-export async function optimizeScoreIdentity(o: { model: ModelConfig; scorer?: string | null; pipeline?: string | null }): Promise<Record<string, unknown>> {
+export async function optimizeScoreIdentity(o: { model: ModelConfig; scorer?: string | null; team?: string | null }): Promise<Record<string, unknown>> {
   const { roles, ...base } = o.model;
   const id: Record<string, unknown> = {
     task_model: scoring(base),
@@ -31,6 +31,6 @@ export async function optimizeScoreIdentity(o: { model: ModelConfig; scorer?: st
     task_model_roles: scoring({ planner: roles.planner, actor: roles.actor, personas: roles.personas }),
   };
   if (o.scorer) id['scorer'] = await metricIdentity(o.scorer);
-  if (o.pipeline) id['pipeline'] = await metricIdentity(o.pipeline);
+  if (o.team) id['team'] = await metricIdentity(o.team);
   return id;
 }

@@ -4,7 +4,7 @@
  * minibatches, the epoch is padded with the least-seen examples so batches
  * stay full. All state is plain data kept in the run state.
  */
-import { Rng } from './rng.js';
+import type { Rng } from './rng.js';
 
 export interface SamplerState {
   epoch: number;

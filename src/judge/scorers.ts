@@ -1,6 +1,6 @@
 /**
  * The judge as a scorer wherever one is taken: the AIME runtime's goals
- * (`optimize --aime --judge`, data generation), agent teams (`--pipeline
+ * (`optimize --aime --judge`, data generation), agent teams (`--team
  * --judge`) and single prompts (`--seed-prompt --judge`). The rubric comes
  * from the example (`rubric`, else one implied by `expected`), else the
  * config (`judge.rubric`), else the judge writes one for the goal, once, and

@@ -13,7 +13,7 @@ import type { DefaultExample } from '../gepa/dataset.js';
 import { hashCandidate, hashText } from '../gepa/hash.js';
 import type { EvalRecord } from '../gepa/types.js';
 import { createModelSet, type ModelSet } from '../runtime/models.js';
-import { SharedEvalCache } from './cache.js';
+import type { SharedEvalCache } from './cache.js';
 import { defaultExampleSchema, evalChunkSchema, payloadProblem, type AdapterSpec, type BatchJob, type EvalChunkResult } from './jobs.js';
 import { batchSchema } from './jobs.js';
 import type { ModelConfig } from '../config/index.js';

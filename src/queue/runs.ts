@@ -3,7 +3,7 @@
  * live. The job id is the run id, so `result <id>` and the worker's
  * traces/runs/<id>/ name the same run.
  */
-import { Queue, QueueEvents, type Job } from 'bullmq';
+import { Queue, type QueueEvents, type Job } from 'bullmq';
 import { AppError } from '../../contracts/errors.js';
 import type { Redis } from 'ioredis';
 import type { WorkflowLimits } from '../../machines/workflow.js';

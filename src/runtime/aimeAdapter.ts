@@ -16,7 +16,7 @@ import { loadToolRegistry } from '../tools/registry.js';
 import { mapPool } from '../gepa/pool.js';
 import type { LoadedConfig } from '../config/index.js';
 import type { EvaluationBatch, GepaAdapter, ReflectiveDataset, ReflectiveRecord } from '../gepa/index.js';
-import { normalizeScore, type ScoreResult, type Scorer, type TeamExample } from '../pipeline/scorer.js';
+import { normalizeScore, type ScoreResult, type Scorer, type TeamExample } from '../teams/scorer.js';
 import { errorMessage } from '../../contracts/errors.js';
 import { isJudgeError } from '../judge/judge.js';
 import { copyWorkspace } from './workspaceCopy.js';

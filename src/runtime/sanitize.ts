@@ -158,7 +158,7 @@ function copyObject(obj: object, depth: number, w: Walk, skip?: readonly string[
   let n = 0;
   let extra = 0;
   for (const k in obj) {
-    if (!Object.prototype.hasOwnProperty.call(obj, k) || skip?.includes(k)) continue;
+    if (!Object.hasOwn(obj, k) || skip?.includes(k)) continue;
     if (n >= w.l.maxKeys) {
       extra++;
       continue;

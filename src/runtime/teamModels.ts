@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
 import type { ModelConfig } from '../config/index.js';
 import type { ChatModel } from '../../contracts/llm.js';
-import type { AgentModels, AgentTools } from '../pipeline/effects.js';
+import type { AgentModels, AgentTools } from '../teams/effects.js';
 import { createProtectedPaths } from '../tools/protectedPaths.js';
 import { loadToolRegistry } from '../tools/registry.js';
 import { RunInputError } from './runGoal.js';

@@ -10,7 +10,7 @@ import { loadTeam, parseTeam, runTeam, type TeamEvent } from '../../src/api/inde
 import { optimize, type GepaAdapter, type OptimizeEvent } from '../../src/api/gepa.js';
 import { collectEvents, reply, ScriptedModel, tempWorkspace } from '../../src/api/testing.js';
 
-const EXAMPLES = path.resolve(import.meta.dirname, '..', '..', 'examples', 'pipelines');
+const EXAMPLES = path.resolve(import.meta.dirname, '..', '..', 'examples', 'teams');
 
 describe('runTeam (library)', () => {
   it("a denying approval handler keeps an agent's write from running; the agent sees the denial", async () => {

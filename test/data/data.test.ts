@@ -1,6 +1,6 @@
 /**
  * Synthetic data: near-duplicate filtering, the stratified split, and the
- * generate-then-verify pipeline on the offline model (real runs, real judge).
+ * generate-then-verify team on the offline model (real runs, real judge).
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -115,7 +115,7 @@ describe('offline', () => {
     const c = await runCli(['judge', 'check', '--data', 'labelled.jsonl', '--provider', 'offline'], { cwd: work });
     expect(c.code).toBe(0);
     expect(c.stdout).toContain('examples: 3, accuracy within ±0.2: 0.667 (2/3), Spearman rho: 0.5, mean |error|: 0.333');
-    expect(c.stdout).toMatch(/DIFFERS  Write notes\n\s+Missing: the answer does not contain "notes\/a.md"/);
+    expect(c.stdout).toMatch(/DIFFERS {2}Write notes\n\s+Missing: the answer does not contain "notes\/a.md"/);
     const strict = await runCli(['judge', 'check', '--data', 'labelled.jsonl', '--provider', 'offline', '--min-accuracy', '0.9'], {
       cwd: work,
     });
@@ -167,12 +167,12 @@ describe('offline', () => {
     expect(scores[3]).toBe(arms[3] === 'seed' ? 0.5 : 1);
   });
 
-  it('optimize --pipeline --judge: the team is scored by the judge, with the rubric the judge wrote and froze per goal', async () => {
-    const ex = path.join(REPO_ROOT, 'examples', 'pipelines');
+  it('optimize --team --judge: the team is scored by the judge, with the rubric the judge wrote and froze per goal', async () => {
+    const ex = path.join(REPO_ROOT, 'examples', 'teams');
     const r = await runCli(
       [
         'optimize',
-        '--pipeline',
+        '--team',
         path.join(ex, 'generator-critic.yaml'),
         '--train',
         path.join(ex, 'generator-critic.train.jsonl'),
@@ -252,8 +252,8 @@ describe('the judge and the generator behind the fake vLLM', () => {
     const text = fs
       .readFileSync(file, 'utf8')
       .replace(/^max_retries: .*$/m, 'max_retries: 1')
-      .replace(/^  reflection: \{\}$/m, `  reflection: {provider: vllm, api_base: "${server.apiBase}", model: gen-m}`)
-      .replace(/^  judge: \{\}.*$/m, `  judge: {provider: vllm, api_base: "${server.apiBase}", model: judge-m}`);
+      .replace(/^ {2}reflection: \{\}$/m, `  reflection: {provider: vllm, api_base: "${server.apiBase}", model: gen-m}`)
+      .replace(/^ {2}judge: \{\}.*$/m, `  judge: {provider: vllm, api_base: "${server.apiBase}", model: judge-m}`);
     fs.writeFileSync(file, text);
     return dir;
   }

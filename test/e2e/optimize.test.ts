@@ -11,7 +11,7 @@ import { ensureBuilt, tempDirSync as tempDir } from '../support/providerCli.js';
 import { REPO_ROOT } from '../support/runtime.js';
 import { startVllmServer, type SeenRequest, type VllmServer } from '../support/vllmServer.js';
 
-const EXAMPLES = path.join(REPO_ROOT, 'examples', 'pipelines');
+const EXAMPLES = path.join(REPO_ROOT, 'examples', 'teams');
 let server: VllmServer;
 let work: string;
 
@@ -299,14 +299,14 @@ describe('optimize --seed-prompt (the default adapter)', () => {
   });
 });
 
-describe('optimize --pipeline', () => {
+describe('optimize --team', () => {
   it('evolves generator-critic offline and writes the best team to --out, leaving the original untouched', async () => {
     const original = path.join(EXAMPLES, 'generator-critic.yaml');
     const before = fs.readFileSync(original, 'utf8');
     const out = path.join(work, 'best', 'generator-critic.yaml');
     const r = await runCli([
       'optimize',
-      '--pipeline',
+      '--team',
       original,
       '--train',
       path.join(EXAMPLES, 'generator-critic.train.jsonl'),
@@ -331,7 +331,7 @@ describe('optimize --pipeline', () => {
     expect(written).toContain('Lessons from failed examples:');
     expect(written).toContain('scorer: ../../'); // still finds the scorer from its new place
     // The written team runs, and now passes its critic.
-    const run = await runCli(['pipeline', 'run', out, '--input', 'free museum entry for students every first friday', '--provider', 'offline', '--json']);
+    const run = await runCli(['team', 'run', out, '--input', 'free museum entry for students every first friday', '--provider', 'offline', '--json']);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).state).toMatchObject({ headline: 'FREE MUSEUM ENTRY FOR STUDENTS EVERY FIRST FRIDAY!', review: 'APPROVED' });
   });
@@ -344,9 +344,9 @@ describe('optimize --pipeline', () => {
       if (sys.startsWith('Draft a title')) return { content: sys.includes('full stop') ? `${prompt}.` : prompt };
       return { content: 'LGTM' };
     };
-    const pipeline = path.join(work, 'loop.yaml');
+    const team = path.join(work, 'loop.yaml');
     fs.writeFileSync(
-      pipeline,
+      team,
       'agents:\n  writer: {instruction: Draft a title., output_key: title}\n  editor: {instruction: "Judge {title}", output_key: notes}\nworkflow: {type: loop, max_iterations: 2, until: {key: notes, equals: LGTM}, steps: [writer, editor]}\nprimary: writer\ncomponents: {writer: [instruction], editor: []}\n',
     );
     const data = jsonl(
@@ -356,8 +356,8 @@ describe('optimize --pipeline', () => {
     const out = path.join(work, 'loop.best.yaml');
     const r = await runCli([
       'optimize',
-      '--pipeline',
-      pipeline,
+      '--team',
+      team,
       '--train',
       data,
       '--val',
@@ -388,14 +388,20 @@ describe('optimize --pipeline', () => {
   it('refuses to overwrite the original and a team whose agents are all frozen', async () => {
     const original = path.join(EXAMPLES, 'refine-loop.yaml');
     const data = path.join(EXAMPLES, 'refine-loop.train.jsonl');
-    const same = await runCli(['optimize', '--pipeline', original, '--train', data, '--val', data, '--out', original, '--provider', 'offline']);
+    const same = await runCli(['optimize', '--team', original, '--train', data, '--val', data, '--out', original, '--provider', 'offline']);
     expect(same.code).toBe(2);
     expect(same.stderr).toMatch(/the original is never overwritten/);
+    // --pipeline is the old spelling of --team: the same check answers, and giving both is refused.
+    const old = await runCli(['optimize', '--pipeline', original, '--train', data, '--val', data, '--out', original, '--provider', 'offline']);
+    expect(old.stderr).toMatch(/the original is never overwritten/);
+    const both = await runCli(['optimize', '--pipeline', original, '--team', original, '--train', data, '--val', data, '--out', 'x.yaml']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/give --team once/);
     const frozen = path.join(work, 'frozen.yaml');
     fs.writeFileSync(frozen, 'agents: {a: {instruction: A}}\nprimary: a\ncomponents: {a: []}\n');
     const r = await runCli([
       'optimize',
-      '--pipeline',
+      '--team',
       frozen,
       '--train',
       data,
@@ -412,7 +418,7 @@ describe('optimize --pipeline', () => {
     expect(r.stderr).toMatch(/every agent is frozen/);
     const noScorer = path.join(work, 'noscorer.yaml');
     fs.writeFileSync(noScorer, 'agents: {a: {instruction: A}}\nprimary: a\ncomponents: {a: [instruction]}\n');
-    const r2 = await runCli(['optimize', '--pipeline', noScorer, '--train', data, '--val', data, '--out', path.join(work, 'x.yaml'), '--provider', 'offline']);
+    const r2 = await runCli(['optimize', '--team', noScorer, '--train', data, '--val', data, '--out', path.join(work, 'x.yaml'), '--provider', 'offline']);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/no scorer and the primary agent "a" has no output_schema/);
   });

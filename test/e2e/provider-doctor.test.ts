@@ -69,7 +69,7 @@ describe('gepa-aime doctor', () => {
     const result = await doctor();
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^FAIL tool call: .*--enable-auto-tool-choice --tool-call-parser <parser>/m);
-    expect(result.stdout).toMatch(/^ok   json schema:/m);
+    expect(result.stdout).toMatch(/^ok {3}json schema:/m);
   });
 
   it('a model that answers text instead of calling the tool, and JSON off its schema: FAIL each', async () => {
@@ -105,7 +105,7 @@ describe('gepa-aime doctor', () => {
   it('provider offline: says so and checks nothing remote', async () => {
     const result = await runCli(['doctor', '--config', configDir, '--provider', 'offline']);
     expect(result.code).toBe(0);
-    expect(lines(result.stdout)).toEqual([expect.stringMatching(/^ok   provider: offline: .*nothing remote to check$/)]);
+    expect(lines(result.stdout)).toEqual([expect.stringMatching(/^ok {3}provider: offline: .*nothing remote to check$/)]);
     expect(server.allRequests).toHaveLength(0);
   });
 

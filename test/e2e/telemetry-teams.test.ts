@@ -1,6 +1,6 @@
 /**
- * End to end: the spans of team runs (`pipeline run`) and of a GEPA
- * optimisation (`optimize --pipeline`), exported by the built CLI to a real
+ * End to end: the spans of team runs (`team run`) and of a GEPA
+ * optimisation (`optimize --team`), exported by the built CLI to a real
  * OTLP/HTTP receiver on 127.0.0.1, on the embedded offline model.
  */
 import fs from 'node:fs';
@@ -11,7 +11,7 @@ import { runCli as runCliIn } from '../support/cli.js';
 import { ensureBuilt, runTimed as runCli, tempDirSync as tempDir } from '../support/providerCli.js';
 import { REPO_ROOT } from '../support/runtime.js';
 
-const EXAMPLES = path.join(REPO_ROOT, 'examples', 'pipelines');
+const EXAMPLES = path.join(REPO_ROOT, 'examples', 'teams');
 let rx: OtlpReceiver;
 let work: string;
 
@@ -29,9 +29,9 @@ const named = (name: string) => rx.spans.filter((s) => s.name === name);
 const parentOf = (s: ReceivedSpan) => rx.spans.find((p) => p.spanId === s.parentSpanId);
 
 describe('OpenTelemetry traces of teams and GEPA', () => {
-  it('pipeline run: invoke_workflow <team> with one invoke_agent per agent run, each with its chat span', async () => {
+  it('team run: invoke_workflow <team> with one invoke_agent per agent run, each with its chat span', async () => {
     const r = await runCli([
-      'pipeline',
+      'team',
       'run',
       path.join(EXAMPLES, 'refine-loop.yaml'),
       '--input',
@@ -61,11 +61,11 @@ describe('OpenTelemetry traces of teams and GEPA', () => {
     expect(JSON.stringify(rx.spans.map((s) => [s.attributes, s.events, s.status]))).not.toContain('Fresh bread');
   });
 
-  it('optimize --pipeline: gepa.optimize, its iterations, evaluation batches with the team runs under them, and reflections', async () => {
+  it('optimize --team: gepa.optimize, its iterations, evaluation batches with the team runs under them, and reflections', async () => {
     const r = await runCli(
       [
         'optimize',
-        '--pipeline',
+        '--team',
         path.join(EXAMPLES, 'generator-critic.yaml'),
         '--train',
         path.join(EXAMPLES, 'generator-critic.train.jsonl'),

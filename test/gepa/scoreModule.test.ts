@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadMetric, MetricError } from '../../src/gepa/metric.js';
-import { loadScorer, ScorerError } from '../../src/pipeline/scorer.js';
+import { loadScorer, ScorerError } from '../../src/teams/scorer.js';
 
 const SHAPES = {
   'default function': 'export default (a) => 1;',

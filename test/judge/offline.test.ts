@@ -21,8 +21,8 @@ import {
 } from '../../src/judge/index.js';
 import { ScriptedModel } from '../../src/llm/scripted.js';
 import { ModelError } from '../../contracts/llm.js';
-import { createTeamAdapter } from '../../src/pipeline/adapter.js';
-import { agent, FnModel } from '../pipeline/support.js';
+import { createTeamAdapter } from '../../src/teams/adapter.js';
+import { agent, FnModel } from '../teams/support.js';
 
 const anyText = fc.oneof(
   fc.string({ maxLength: 400 }),

@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { actorMachine } from '../../machines/actor.js';
 import { gepaMachine } from '../../machines/gepa.js';
 import { optimizerMachine } from '../../machines/optimizer.js';
-import { pipelineAgentMachine } from '../../machines/pipelineAgent.js';
-import { pipelineLoopMachine } from '../../machines/pipelineLoop.js';
-import { pipelineParallelMachine } from '../../machines/pipelineParallel.js';
-import { pipelineRunMachine } from '../../machines/pipelineRun.js';
-import { pipelineSequentialMachine } from '../../machines/pipelineSequential.js';
+import { teamAgentMachine } from '../../machines/teamAgent.js';
+import { teamLoopMachine } from '../../machines/teamLoop.js';
+import { teamParallelMachine } from '../../machines/teamParallel.js';
+import { teamRunMachine } from '../../machines/teamRun.js';
+import { teamSequentialMachine } from '../../machines/teamSequential.js';
 import { plannerMachine } from '../../machines/planner.js';
 import { progressMachine } from '../../machines/progress.js';
 import { workflowMachine } from '../../machines/workflow.js';
@@ -20,11 +20,11 @@ const MACHINES = {
   actor: actorMachine,
   gepa: gepaMachine,
   optimizer: optimizerMachine,
-  pipelineAgent: pipelineAgentMachine,
-  pipelineLoop: pipelineLoopMachine,
-  pipelineParallel: pipelineParallelMachine,
-  pipelineRun: pipelineRunMachine,
-  pipelineSequential: pipelineSequentialMachine,
+  teamAgent: teamAgentMachine,
+  teamLoop: teamLoopMachine,
+  teamParallel: teamParallelMachine,
+  teamRun: teamRunMachine,
+  teamSequential: teamSequentialMachine,
 };
 
 function undescribed(node: StateNodeJson, isRoot = true): string[] {

@@ -211,9 +211,9 @@ describe('optimize --redis', { timeout: 90_000 }, () => {
     }
     expect(runs[5]!.code).toBe(2);
     expect(runs[5]!.stderr).toMatch(/the scheme must be redis:\/\/ or rediss:\/\//);
-    const pipeline = await runCli(['optimize', '--pipeline', 'x.yaml', '--out', path.join(work, 'o.yaml'), '--train', 't', '--val', 'v', '--redis', redis.url]);
-    expect(pipeline.code).toBe(2);
-    expect(pipeline.stderr).toMatch(/--redis is built for --seed-prompt only so far/);
+    const team = await runCli(['optimize', '--team', 'x.yaml', '--out', path.join(work, 'o.yaml'), '--train', 't', '--val', 'v', '--redis', redis.url]);
+    expect(team.code).toBe(2);
+    expect(team.stderr).toMatch(/--redis is built for --seed-prompt only so far/);
     const [judged, viz] = await Promise.all([
       runCli(optimizeArgs(['--redis', redis.url, '--judge'])),
       runCli(['run', 'a goal', '--redis', redis.url, '--viz']),

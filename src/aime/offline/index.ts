@@ -10,7 +10,7 @@ import { PLANNER_SCHEMA_NAME } from '../planner.js';
 import { nextMove, readActorPrompt } from './actorPolicy.js';
 import { decide, OFFLINE_NOTICE, readPlannerPrompt } from './plannerPolicy.js';
 import { reflect } from './reflection.js';
-import { isPipelineAgentRequest, offlinePipelineAgent } from './teamAgent.js';
+import { isTeamAgentRequest, offlineTeamAgent } from './teamAgent.js';
 import { GENERATOR_SCHEMA_NAME, RUBRIC_SCHEMA_NAME, VERDICT_SCHEMA_NAME } from '../../../contracts/judge.js';
 import { offlineGoals } from './generator.js';
 import { offlineRubric, offlineVerdict } from './judge.js';
@@ -27,7 +27,7 @@ export class OfflineModel implements ChatModel {
     const lastUser = [...request.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
     const firstUser = request.messages.find((m) => m.role === 'user')?.content ?? '';
 
-    if (isPipelineAgentRequest(request)) return this.respond(prompt, offlinePipelineAgent(request));
+    if (isTeamAgentRequest(request)) return this.respond(prompt, offlineTeamAgent(request));
     if (request.responseFormat?.name === PLANNER_SCHEMA_NAME) {
       const system = request.messages.find((m) => m.role === 'system')?.content ?? '';
       return this.respond(prompt, JSON.stringify(decide(readPlannerPrompt(firstUser), lessonTerms(system))));

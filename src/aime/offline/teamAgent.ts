@@ -1,6 +1,6 @@
 /**
- * The embedded offline model as a pipeline agent (requests with purpose
- * `pipeline.agent`). It is not a language model: it follows a few plain rules
+ * The embedded offline model as a team agent (requests with purpose
+ * `team.agent`). It is not a language model: it follows a few plain rules
  * it can read in the instruction, so example teams run, loops converge and
  * GEPA has something to improve with no server.
  *
@@ -19,10 +19,10 @@
  * It never calls tools. Depends on nothing but the request.
  */
 import type { ChatRequest } from '../../../contracts/llm.js';
-import { PIPELINE_AGENT_PURPOSE } from '../../../contracts/teams/prompt.js';
+import { TEAM_AGENT_PURPOSE } from '../../../contracts/teams/prompt.js';
 
-export function isPipelineAgentRequest(request: ChatRequest): boolean {
-  return request.purpose === PIPELINE_AGENT_PURPOSE;
+export function isTeamAgentRequest(request: ChatRequest): boolean {
+  return request.purpose === TEAM_AGENT_PURPOSE;
 }
 
 interface Rules {
@@ -127,7 +127,7 @@ function fill(schema: unknown, text: string): unknown {
   }
 }
 
-export function offlinePipelineAgent(request: ChatRequest): string {
+export function offlineTeamAgent(request: ChatRequest): string {
   const system = request.messages.find((m) => m.role === 'system')?.content ?? '';
   const input = request.messages.find((m) => m.role === 'user')?.content ?? '';
   const text = answer(system, input);

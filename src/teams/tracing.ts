@@ -1,0 +1,169 @@
+/**
+ * Spans of a team run:
+ *
+ *   invoke_workflow <team>              one per runTeam
+ *   └─ invoke_agent <agent>             one per agent run (a loop's rounds are separate runs)
+ *      ├─ chat <model>                  one per model call (the traced model)
+ *      └─ execute_tool <name>           one per tool call
+ *
+ * The team run's trace rides in the OpenTelemetry context its actor system
+ * starts in, so effects objects shared by many concurrent runs (a GEPA
+ * evaluation batch) still put each span under its own run.
+ */
+import { createContextKey } from '@opentelemetry/api';
+import type { AgentToolOutcome, CallModelInput, CallModelResult, RunToolsInput } from '../../machines/teamAgent.js';
+import {
+  activeContext,
+  captureContent,
+  contextWithSpan,
+  errorType,
+  GEN_AI,
+  GEN_AI_OPERATION,
+  markError,
+  redactText,
+  shortText,
+  startSpan,
+  tracingOn,
+  withContext,
+  type Context,
+  type Span,
+} from '../util/tracing.js';
+import type { TeamDef } from '../../contracts/teams/types.js';
+import type { AgentEffects } from './wiring.js';
+
+const TEAM_TRACE = createContextKey('gepa-aime team run trace');
+
+interface AgentRun {
+  span: Span;
+  ctx: Context;
+  input: number;
+  output: number;
+}
+
+export class TeamTrace {
+  private readonly ctx: Context;
+  private readonly agents = new Map<string, AgentRun>();
+
+  private constructor(private readonly root: Span) {
+    this.ctx = contextWithSpan(root).setValue(TEAM_TRACE, this);
+  }
+
+  static start(team: TeamDef): TeamTrace | null {
+    if (!tracingOn()) return null;
+    const name = team.name ?? 'team';
+    return new TeamTrace(
+      startSpan(`${GEN_AI_OPERATION.invokeWorkflow} ${name}`, {
+        [GEN_AI.operationName]: GEN_AI_OPERATION.invokeWorkflow,
+        [GEN_AI.workflowName]: name,
+        'gepa_aime.team.agents': Object.keys(team.agents),
+        'gepa_aime.team.share_session': team.share_session,
+      }),
+    );
+  }
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    return withContext(this.ctx, fn);
+  }
+
+  end(result: { status: string; error: string | null; usage: { promptTokens: number; completionTokens: number } } | null, err?: unknown): void {
+    for (const a of this.agents.values()) this.endAgent(a);
+    this.agents.clear();
+    if (result) {
+      this.root.setAttributes({
+        'gepa_aime.status': result.status,
+        [GEN_AI.usageInputTokens]: result.usage.promptTokens,
+        [GEN_AI.usageOutputTokens]: result.usage.completionTokens,
+      });
+      if (result.error !== null) markError(this.root, 'team_failed', result.error);
+    }
+    if (err !== undefined) markError(this.root, errorType(err), err instanceof Error ? err.message : String(err));
+    this.root.end();
+  }
+
+  async callModel(input: CallModelInput, fn: () => Promise<CallModelResult>): Promise<CallModelResult> {
+    const name = input.agent.name;
+    let agent = this.agents.get(name);
+    if (!agent || input.step === 0) {
+      if (agent) this.endAgent(agent);
+      const span = startSpan(
+        `${GEN_AI_OPERATION.invokeAgent} ${name}`,
+        { [GEN_AI.operationName]: GEN_AI_OPERATION.invokeAgent, [GEN_AI.agentName]: name, [GEN_AI.agentId]: name },
+        this.ctx,
+      );
+      agent = { span, ctx: contextWithSpan(span, this.ctx), input: 0, output: 0 };
+      this.agents.set(name, agent);
+    }
+    const current = agent;
+    try {
+      const result = await withContext(current.ctx, fn);
+      current.input += result.usage.promptTokens;
+      current.output += result.usage.completionTokens;
+      if (!result.toolCalls.length) {
+        if (result.invalid !== undefined) markError(current.span, 'invalid_output', 'the reply did not match the output schema');
+        this.endAgent(current);
+        this.agents.delete(name);
+      }
+      return result;
+    } catch (err) {
+      markError(current.span, errorType(err), err instanceof Error ? err.message : String(err));
+      this.endAgent(current);
+      this.agents.delete(name);
+      throw err;
+    }
+  }
+
+  /** Calls run one after another anyway: one span each. */
+  async runTools(input: RunToolsInput, fn: (input: RunToolsInput) => Promise<AgentToolOutcome[]>): Promise<AgentToolOutcome[]> {
+    const parent = this.agents.get(input.agent.name)?.ctx ?? this.ctx;
+    const outcomes: AgentToolOutcome[] = [];
+    for (const call of input.calls) {
+      const toolName = shortText(call.name); // the model's words: bounded and redacted
+      const span = startSpan(
+        `${GEN_AI_OPERATION.executeTool} ${toolName}`,
+        {
+          [GEN_AI.operationName]: GEN_AI_OPERATION.executeTool,
+          [GEN_AI.toolName]: toolName,
+          [GEN_AI.toolCallId]: shortText(call.id),
+          [GEN_AI.toolType]: 'function',
+          ...(captureContent() ? { [GEN_AI.toolCallArguments]: redactText(call.arguments) } : {}),
+        },
+        parent,
+      );
+      try {
+        const [outcome] = await withContext(contextWithSpan(span, parent), () => fn({ ...input, calls: [call] }));
+        if (outcome) {
+          if (captureContent()) span.setAttribute(GEN_AI.toolCallResult, redactText(outcome.observation));
+          if (!outcome.ok) markError(span, 'tool_error');
+          outcomes.push(outcome);
+        }
+      } catch (err) {
+        markError(span, errorType(err), err instanceof Error ? err.message : String(err));
+        throw err;
+      } finally {
+        span.end();
+      }
+    }
+    return outcomes;
+  }
+
+  private endAgent(a: AgentRun): void {
+    a.span.setAttributes({ [GEN_AI.usageInputTokens]: a.input, [GEN_AI.usageOutputTokens]: a.output });
+    a.span.end();
+  }
+}
+
+const tracedEffects = new WeakMap<AgentEffects, AgentEffects>();
+
+/** Effects that put their spans under the team run found in the active context (none: they just run). */
+export function tracedTeamEffects(effects: AgentEffects): AgentEffects {
+  let traced = tracedEffects.get(effects);
+  if (!traced) {
+    const current = () => activeContext().getValue(TEAM_TRACE) as TeamTrace | undefined;
+    traced = {
+      callModel: (input, signal) => current()?.callModel(input, () => effects.callModel(input, signal)) ?? effects.callModel(input, signal),
+      runTools: (input, signal) => current()?.runTools(input, (one) => effects.runTools(one, signal)) ?? effects.runTools(input, signal),
+    };
+    tracedEffects.set(effects, traced);
+  }
+  return traced;
+}
