@@ -10,41 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runGoal as runHandle } from '../src/api/goal.js';
-import { PLANNER_SCHEMA_NAME } from '../src/aime/planner.js';
 import { loadConfig } from '../src/config/index.js';
-import type { ChatModel, ChatRequest, ChatResponse } from '../contracts/llm.js';
+import { InstantModel, instantModels } from './support/instantModel.js';
 import { runGoal } from '../src/runtime/runGoal.js';
-
-const USAGE = { promptTokens: 1, completionTokens: 1, totalTokens: 2 };
-
-/** Planner: dispatch task 1, then finish. Actor: `steps` update_progress calls, then its report. */
-class InstantModel implements ChatModel {
-  readonly id = 'instant';
-  constructor(private readonly steps: number) {}
-  async complete(req: ChatRequest): Promise<ChatResponse> {
-    if (req.responseFormat?.name === PLANNER_SCHEMA_NAME) {
-      const done = /^- \[x\]/m.test(req.messages[1]!.content);
-      const tasks = [{ id: '1', title: 'T1', status: done ? 'completed' : 'pending', criteria: '', children: [] }];
-      return this.reply(
-        JSON.stringify({
-          rationale: 'next',
-          tasks,
-          action: done ? { type: 'finish', answer: 'ok' } : { type: 'dispatch', taskIds: ['1'] },
-        }),
-      );
-    }
-    const made = req.messages.filter((m) => m.role === 'assistant').length;
-    if (made < this.steps)
-      return {
-        ...this.reply(''),
-        toolCalls: [{ id: `c${made}`, name: 'update_progress', arguments: '{"status":"in_progress","message":"step"}' }],
-      };
-    return this.reply('{"status":"completed","summary":"done","references":[]}');
-  }
-  private reply(content: string): ChatResponse {
-    return { content, toolCalls: [], usage: USAGE, finishReason: 'stop', model: this.id };
-  }
-}
 
 async function main() {
   const ws = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-api-ws-'));
@@ -54,30 +22,16 @@ async function main() {
   const limits = { maxIterations: 4, maxActorSteps: steps + 1 };
 
   const internal = async () => {
-    const m = new InstantModel(steps);
+    const models = instantModels({ steps });
     const t = performance.now();
-    const report = await runGoal({
-      goal: 'bench',
-      config,
-      workspace: ws,
-      tracesDir: traces,
-      models: {
-        planner: m,
-        actorFor: () => m,
-        reflection: m,
-        chat: m,
-        describe: () => ({ provider: 'bench', model: 'instant', offline: false }),
-      },
-      limits,
-      learn: false,
-    });
+    const report = await runGoal({ goal: 'bench', config, workspace: ws, tracesDir: traces, models, limits, learn: false });
     if (report.status !== 'completed') throw new Error(`internal run ${report.status}: ${report.reason}`);
     return { ms: performance.now() - t, events: 0 };
   };
   const handle = async () => {
-    const m = new InstantModel(steps);
+    const model = new InstantModel({ steps });
     const t = performance.now();
-    const run = runHandle('bench', { config, workspace: ws, tracesDir: traces, model: m, limits, learning: false });
+    const run = runHandle('bench', { config, workspace: ws, tracesDir: traces, model, limits, learning: false });
     let events = 0;
     for await (const _ of run.events()) events++;
     const report = await run.report;

@@ -23,61 +23,8 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createDefaultAdapter, optimize, type DefaultExample, type GepaResult, type GepaSettingsInput } from '../src/gepa/index.js';
-import type { ChatModel, ChatRequest, ChatResponse } from '../contracts/llm.js';
-
-const N_WORDS = 40;
-const RULE = 'FORMAT:upper';
-const WORDS = Array.from({ length: N_WORDS }, (_, i) => `w${String(i).padStart(3, '0')}`);
-// Train and validation ask about the same words in different phrasings: distinct examples, one skill.
-const example = (w: string, phrasing: string): DefaultExample => ({
-  input: `${phrasing} word:${w}`,
-  answer: `${w.toUpperCase()}-OK`,
-  additional_context: { key: `KEY:${w}`, rule: RULE },
-});
-const trainset = WORDS.map((w) => example(w, 'Look up'));
-const valset = WORDS.map((w) => example(w, 'What is the code of'));
-
-/** Instant model from a function, timing itself so the engine's share can be separated out. */
-class SimModel implements ChatModel {
-  calls = 0;
-  ms = 0;
-  constructor(
-    readonly id: string,
-    private readonly fn: (req: ChatRequest) => string,
-  ) {}
-  async complete(req: ChatRequest): Promise<ChatResponse> {
-    const t = performance.now();
-    this.calls++;
-    const content = this.fn(req);
-    this.ms += performance.now() - t;
-    return { content, toolCalls: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, finishReason: 'stop', model: this.id };
-  }
-}
-
-const text = (req: ChatRequest, role: 'system' | 'user') => req.messages.find((m) => m.role === role)?.content ?? '';
-
-function taskModel(): SimModel {
-  return new SimModel('task', (req) => {
-    const w = /word:(\w+)/.exec(text(req, 'user'))?.[1] ?? '';
-    const sys = text(req, 'system');
-    if (!sys.includes(`KEY:${w}`)) return 'I do not know.';
-    return sys.includes(RULE) ? `${w.toUpperCase()}-OK` : `${w}-ok`;
-  });
-}
-
-function reflectionModel(): SimModel {
-  let n = 0;
-  return new SimModel('reflection', (req) => {
-    const prompt = text(req, 'user');
-    const current = /```\n([\s\S]*?)\n```/.exec(prompt)?.[1] ?? '';
-    const rest = prompt.slice(prompt.indexOf(current) + current.length);
-    const fresh = [...new Set(rest.match(/KEY:\w+|FORMAT:\w+/g) ?? [])].filter((k) => !current.includes(k));
-    const garbled = ++n % 7 === 0;
-    const body = garbled ? current.replace(/KEY:\w+\s*/g, '') : [current, ...fresh.slice(0, 3)].join(' ');
-    return `New instruction:\n\`\`\`\n${body.trim()}\n\`\`\``;
-  });
-}
+import { createDefaultAdapter, optimize, type GepaResult, type GepaSettingsInput } from '../src/gepa/index.js';
+import { reflectionModel, taskModel, trainset, valset } from './support/wordTask.js';
 
 interface Row {
   name: string;

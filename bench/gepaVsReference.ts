@@ -18,63 +18,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { createDefaultAdapter, optimize, type DefaultExample } from '../src/gepa/index.js';
-import type { ChatModel, ChatRequest, ChatResponse } from '../contracts/llm.js';
+import { createDefaultAdapter, optimize } from '../src/gepa/index.js';
+import { GARBLE_EVERY, N_WORDS, RULE, reflectionModel, SPAN, taskModel, trainset, valset } from './support/wordTask.js';
 
-const N_WORDS = 40;
-const RULE = 'FORMAT:upper';
-const SPAN = 3;
-const GARBLE_EVERY = 7;
 const MINIBATCH = 3;
 const BUDGET = 1500;
 const CONCURRENCY = 4;
 const SEED_PROMPT = 'Answer questions about words.';
-const WORDS = Array.from({ length: N_WORDS }, (_, i) => `w${String(i).padStart(3, '0')}`);
-const example = (w: string, phrasing: string): DefaultExample => ({
-  input: `${phrasing} word:${w}`,
-  answer: `${w.toUpperCase()}-OK`,
-  additional_context: { key: `KEY:${w}`, rule: RULE },
-});
-const trainset = WORDS.map((w) => example(w, 'Look up'));
-const valset = WORDS.map((w) => example(w, 'What is the code of'));
-
-const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
-const text = (req: ChatRequest, role: 'system' | 'user') => req.messages.find((m) => m.role === role)?.content ?? '';
-
-class SimModel implements ChatModel {
-  constructor(
-    readonly id: string,
-    private readonly latencyMs: number,
-    private readonly fn: (req: ChatRequest) => string,
-  ) {}
-  async complete(req: ChatRequest): Promise<ChatResponse> {
-    await sleep(this.latencyMs);
-    return { content: this.fn(req), toolCalls: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, finishReason: 'stop', model: this.id };
-  }
-}
-
-/** Answers only with the word's key in the system prompt, in the right format only with the rule. */
-const taskModel = (latency: number) =>
-  new SimModel('sim-task', latency, (req) => {
-    const w = /word:(\w+)/.exec(text(req, 'user'))?.[1] ?? '';
-    const sys = text(req, 'system');
-    if (!sys.includes(`KEY:${w}`)) return 'I do not know.';
-    return sys.includes(RULE) ? `${w.toUpperCase()}-OK` : `${w}-ok`;
-  });
-
-/** Adds at most SPAN new facts from the feedback per proposal, and garbles every GARBLE_EVERY-th (drops all keys). */
-function reflectionModel(latency: number): SimModel {
-  let n = 0;
-  return new SimModel('sim-reflection', latency, (req) => {
-    const prompt = text(req, 'user');
-    const current = /```\n([\s\S]*?)\n```/.exec(prompt)?.[1] ?? '';
-    const rest = prompt.slice(prompt.indexOf(current) + current.length);
-    const fresh = [...new Set(rest.match(/KEY:\w+|FORMAT:\w+/g) ?? [])].filter((k) => !current.includes(k));
-    const garbled = ++n % GARBLE_EVERY === 0;
-    const body = garbled ? current.replace(/KEY:\w+\s*/g, '') : [current, ...fresh.slice(0, SPAN)].join(' ');
-    return `New instruction:\n\`\`\`\n${body.trim()}\n\`\`\``;
-  });
-}
 
 interface Curve {
   /** [metric calls, best validation mean so far, seconds] at each validation. */

@@ -10,42 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../src/config/index.js';
-import type { ChatModel, ChatRequest, ChatResponse } from '../contracts/llm.js';
-import type { ModelSet } from '../src/runtime/models.js';
 import { runGoal } from '../src/runtime/runGoal.js';
-import { PLANNER_SCHEMA_NAME } from '../src/aime/planner.js';
-
-const USAGE = { promptTokens: 1, completionTokens: 1, totalTokens: 2 };
-
-/** Planner: dispatch tasks 1..tasks one by one, then finish. Actor: `steps` update_progress calls, then report. */
-class InstantModel implements ChatModel {
-  readonly id = 'instant';
-  constructor(
-    private readonly tasks: number,
-    private readonly steps: number,
-  ) {}
-  async complete(req: ChatRequest): Promise<ChatResponse> {
-    if (req.responseFormat?.name === PLANNER_SCHEMA_NAME) {
-      const done = (req.messages[1]!.content.match(/^- \[x\]/gm) ?? []).length;
-      const tasks = Array.from({ length: this.tasks }, (_, i) => ({ id: String(i + 1), title: `T${i + 1}`, status: 'pending', criteria: '', children: [] }));
-      const action = done < this.tasks ? { type: 'dispatch', taskIds: [String(done + 1)] } : { type: 'finish', answer: 'ok' };
-      return this.reply(JSON.stringify({ rationale: 'next', tasks, action }));
-    }
-    const made = req.messages.filter((m) => m.role === 'assistant').length;
-    if (made < this.steps) {
-      return { ...this.reply(''), toolCalls: [{ id: `c${made}`, name: 'update_progress', arguments: '{"status":"in_progress","message":"step"}' }] };
-    }
-    return this.reply('{"status":"completed","summary":"done","references":[]}');
-  }
-  private reply(content: string): ChatResponse {
-    return { content, toolCalls: [], usage: USAGE, finishReason: 'stop', model: this.id };
-  }
-}
-
-function models(tasks: number, steps: number): ModelSet {
-  const m = new InstantModel(tasks, steps);
-  return { planner: m, actorFor: () => m, reflection: m, chat: m, describe: () => ({ provider: 'bench', model: 'instant', offline: false }) };
-}
+import { instantModels } from './support/instantModel.js';
 
 async function timeRun(tasks: number, steps: number, dirs: { ws: string; traces: string }) {
   const config = loadConfig(path.resolve('config'), { env: {} });
@@ -55,7 +21,7 @@ async function timeRun(tasks: number, steps: number, dirs: { ws: string; traces:
     config,
     workspace: dirs.ws,
     tracesDir: dirs.traces,
-    models: models(tasks, steps),
+    models: instantModels({ tasks, steps }),
     limits: { maxIterations: tasks + 2, maxActorSteps: steps + 1 },
     // Online learning would add reflection calls every few goals: model time, not framework.
     learn: false,

@@ -13,10 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { PLANNER_SCHEMA_NAME } from '../src/aime/planner.js';
 import { loadConfig } from '../src/config/index.js';
-import type { ChatModel, ChatRequest, ChatResponse } from '../contracts/llm.js';
-import type { ModelSet } from '../src/runtime/models.js';
+import { instantModels } from './support/instantModel.js';
 import { runGoal } from '../src/runtime/runGoal.js';
 import { flushTelemetry, shutdownTelemetry, startTelemetry, telemetrySettings } from '../src/runtime/telemetry/index.js';
 import { startSpan } from '../src/util/tracing.js';
@@ -26,25 +24,6 @@ const STEPS = 500;
 const ROUNDS = 4;
 const WARMUP_RUNS = 2;
 const RUNS_PER_ROUND = 5;
-const USAGE = { promptTokens: 1, completionTokens: 1, totalTokens: 2 };
-
-/** Planner: dispatch task 1, then finish. Actor: STEPS list_dir calls (a real tool), then report. */
-class InstantModel implements ChatModel {
-  readonly id = 'instant';
-  async complete(req: ChatRequest): Promise<ChatResponse> {
-    if (req.responseFormat?.name === PLANNER_SCHEMA_NAME) {
-      const done = /^- \[x\]/m.test(req.messages[1]!.content);
-      const tasks = [{ id: '1', title: 'T1', status: 'pending', criteria: '', children: [] }];
-      return this.reply(JSON.stringify({ rationale: 'next', tasks, action: done ? { type: 'finish', answer: 'ok' } : { type: 'dispatch', taskIds: ['1'] } }));
-    }
-    const made = req.messages.filter((m) => m.role === 'assistant').length;
-    if (made < STEPS) return { ...this.reply(''), toolCalls: [{ id: `c${made}`, name: 'list_dir', arguments: '{"path":".","depth":1}' }] };
-    return this.reply('{"status":"completed","summary":"done","references":[]}');
-  }
-  private reply(content: string): ChatResponse {
-    return { content, toolCalls: [], usage: USAGE, finishReason: 'stop', model: this.id };
-  }
-}
 
 async function child(mode: 'on' | 'off', otlp: string): Promise<void> {
   if (mode === 'on') await startTelemetry(telemetrySettings(otlp, {})!);
@@ -52,8 +31,7 @@ async function child(mode: 'on' | 'off', otlp: string): Promise<void> {
   const traces = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-otel-traces-'));
   await fs.writeFile(path.join(ws, 'a.txt'), 'a');
   const config = loadConfig(path.resolve('config'), { env: {} });
-  const m = new InstantModel();
-  const models: ModelSet = { planner: m, actorFor: () => m, reflection: m, chat: m, describe: () => ({ provider: 'bench', model: 'instant', offline: false }) };
+  const models = instantModels({ steps: STEPS, tool: { name: 'list_dir', arguments: '{"path":".","depth":1}' } });
   const once = async () => {
     const start = performance.now();
     const cpu = process.cpuUsage();

@@ -14,7 +14,7 @@ import type { EvalOutput, EvalRequest } from './state.js';
 import type { ReflectOutput, ReflectRequest } from './iteration.js';
 import type { GepaResult } from './result.js';
 import type { IterationRecord } from './types.js';
-import { contextWithSpan, errorType, markError, startSpan, tracingOn, withContext, type Context, type Span } from '../util/tracing.js';
+import { contextWithSpan, failSpan, markError, spanBody, startSpan, tracingOn, withContext, type Context, type Span } from '../util/tracing.js';
 
 export class GepaTrace {
   private readonly rootCtx: Context;
@@ -40,43 +40,27 @@ export class GepaTrace {
     return withContext(this.rootCtx, fn);
   }
 
-  async evaluate(input: EvalRequest, fn: () => Promise<EvalOutput>): Promise<EvalOutput> {
+  evaluate(input: EvalRequest, fn: () => Promise<EvalOutput>): Promise<EvalOutput> {
     const span = startSpan(
       'gepa.evaluate',
       { 'gepa.split': input.split, 'gepa.candidate': input.hash, 'gepa.examples': input.indices.length, 'gepa.metric_calls_before': input.metricCallsBefore },
       this.iterationCtx(),
     );
-    try {
-      const out = await withContext(contextWithSpan(span, this.iterationCtx()), fn);
+    return spanBody(span, this.iterationCtx(), fn, (out) =>
       span.setAttribute(
         'gepa.score_sum',
         out.entries.reduce((n, e) => n + e.record.score, 0),
-      );
-      return out;
-    } catch (err) {
-      markError(span, errorType(err), err instanceof Error ? err.message : String(err));
-      throw err;
-    } finally {
-      span.end();
-    }
+      ),
+    );
   }
 
-  async reflect(input: ReflectRequest, fn: () => Promise<ReflectOutput>): Promise<ReflectOutput> {
+  reflect(input: ReflectRequest, fn: () => Promise<ReflectOutput>): Promise<ReflectOutput> {
     const span = startSpan(
       'gepa.reflect',
       { 'gepa.iteration': input.iteration, 'gepa.components': input.components, 'gepa.examples': input.batch.length },
       this.iterationCtx(),
     );
-    try {
-      const out = await withContext(contextWithSpan(span, this.iterationCtx()), fn);
-      span.setAttribute('gepa.proposed', Object.keys(out.texts));
-      return out;
-    } catch (err) {
-      markError(span, errorType(err), err instanceof Error ? err.message : String(err));
-      throw err;
-    } finally {
-      span.end();
-    }
+    return spanBody(span, this.iterationCtx(), fn, (out) => span.setAttribute('gepa.proposed', Object.keys(out.texts)));
   }
 
   /** The iteration's record is persisted: its span ends with the outcome. */
@@ -108,7 +92,7 @@ export class GepaTrace {
         ...(result.stopReason ? { 'gepa.stop_reason': result.stopReason } : {}),
       });
     }
-    if (err !== undefined) markError(this.root, errorType(err), err instanceof Error ? err.message : String(err));
+    if (err !== undefined) failSpan(this.root, err);
     this.root.end();
   }
 

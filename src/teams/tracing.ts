@@ -12,22 +12,8 @@
  */
 import { createContextKey } from '@opentelemetry/api';
 import type { AgentToolOutcome, CallModelInput, CallModelResult, RunToolsInput } from '../../machines/teamAgent.js';
-import {
-  activeContext,
-  captureContent,
-  contextWithSpan,
-  errorType,
-  GEN_AI,
-  GEN_AI_OPERATION,
-  markError,
-  redactText,
-  shortText,
-  startSpan,
-  tracingOn,
-  withContext,
-  type Context,
-  type Span,
-} from '../util/tracing.js';
+import * as otel from '../util/tracing.js';
+import { GEN_AI, GEN_AI_OPERATION, type Context, type Span } from '../util/tracing.js';
 import type { TeamDef } from '../../contracts/teams/types.js';
 import type { AgentEffects } from './wiring.js';
 
@@ -45,14 +31,14 @@ export class TeamTrace {
   private readonly agents = new Map<string, AgentRun>();
 
   private constructor(private readonly root: Span) {
-    this.ctx = contextWithSpan(root).setValue(TEAM_TRACE, this);
+    this.ctx = otel.contextWithSpan(root).setValue(TEAM_TRACE, this);
   }
 
   static start(team: TeamDef): TeamTrace | null {
-    if (!tracingOn()) return null;
+    if (!otel.tracingOn()) return null;
     const name = team.name ?? 'team';
     return new TeamTrace(
-      startSpan(`${GEN_AI_OPERATION.invokeWorkflow} ${name}`, {
+      otel.startSpan(`${GEN_AI_OPERATION.invokeWorkflow} ${name}`, {
         [GEN_AI.operationName]: GEN_AI_OPERATION.invokeWorkflow,
         [GEN_AI.workflowName]: name,
         'gepa_aime.team.agents': Object.keys(team.agents),
@@ -62,7 +48,7 @@ export class TeamTrace {
   }
 
   run<T>(fn: () => Promise<T>): Promise<T> {
-    return withContext(this.ctx, fn);
+    return otel.withContext(this.ctx, fn);
   }
 
   end(result: { status: string; error: string | null; usage: { promptTokens: number; completionTokens: number } } | null, err?: unknown): void {
@@ -74,9 +60,9 @@ export class TeamTrace {
         [GEN_AI.usageInputTokens]: result.usage.promptTokens,
         [GEN_AI.usageOutputTokens]: result.usage.completionTokens,
       });
-      if (result.error !== null) markError(this.root, 'team_failed', result.error);
+      if (result.error !== null) otel.markError(this.root, 'team_failed', result.error);
     }
-    if (err !== undefined) markError(this.root, errorType(err), err instanceof Error ? err.message : String(err));
+    if (err !== undefined) otel.failSpan(this.root, err);
     this.root.end();
   }
 
@@ -85,27 +71,27 @@ export class TeamTrace {
     let agent = this.agents.get(name);
     if (!agent || input.step === 0) {
       if (agent) this.endAgent(agent);
-      const span = startSpan(
+      const span = otel.startSpan(
         `${GEN_AI_OPERATION.invokeAgent} ${name}`,
         { [GEN_AI.operationName]: GEN_AI_OPERATION.invokeAgent, [GEN_AI.agentName]: name, [GEN_AI.agentId]: name },
         this.ctx,
       );
-      agent = { span, ctx: contextWithSpan(span, this.ctx), input: 0, output: 0 };
+      agent = { span, ctx: otel.contextWithSpan(span, this.ctx), input: 0, output: 0 };
       this.agents.set(name, agent);
     }
     const current = agent;
     try {
-      const result = await withContext(current.ctx, fn);
+      const result = await otel.withContext(current.ctx, fn);
       current.input += result.usage.promptTokens;
       current.output += result.usage.completionTokens;
       if (!result.toolCalls.length) {
-        if (result.invalid !== undefined) markError(current.span, 'invalid_output', 'the reply did not match the output schema');
+        if (result.invalid !== undefined) otel.markError(current.span, 'invalid_output', 'the reply did not match the output schema');
         this.endAgent(current);
         this.agents.delete(name);
       }
       return result;
     } catch (err) {
-      markError(current.span, errorType(err), err instanceof Error ? err.message : String(err));
+      otel.failSpan(current.span, err);
       this.endAgent(current);
       this.agents.delete(name);
       throw err;
@@ -117,31 +103,18 @@ export class TeamTrace {
     const parent = this.agents.get(input.agent.name)?.ctx ?? this.ctx;
     const outcomes: AgentToolOutcome[] = [];
     for (const call of input.calls) {
-      const toolName = shortText(call.name); // the model's words: bounded and redacted
-      const span = startSpan(
-        `${GEN_AI_OPERATION.executeTool} ${toolName}`,
-        {
-          [GEN_AI.operationName]: GEN_AI_OPERATION.executeTool,
-          [GEN_AI.toolName]: toolName,
-          [GEN_AI.toolCallId]: shortText(call.id),
-          [GEN_AI.toolType]: 'function',
-          ...(captureContent() ? { [GEN_AI.toolCallArguments]: redactText(call.arguments) } : {}),
-        },
+      const span = otel.startToolSpan(call, parent);
+      const [outcome] = await otel.spanBody(
+        span,
         parent,
+        () => fn({ ...input, calls: [call] }),
+        ([done]) => {
+          if (!done) return;
+          if (otel.captureContent()) span.setAttribute(GEN_AI.toolCallResult, otel.redactText(done.observation));
+          if (!done.ok) otel.markError(span, 'tool_error');
+        },
       );
-      try {
-        const [outcome] = await withContext(contextWithSpan(span, parent), () => fn({ ...input, calls: [call] }));
-        if (outcome) {
-          if (captureContent()) span.setAttribute(GEN_AI.toolCallResult, redactText(outcome.observation));
-          if (!outcome.ok) markError(span, 'tool_error');
-          outcomes.push(outcome);
-        }
-      } catch (err) {
-        markError(span, errorType(err), err instanceof Error ? err.message : String(err));
-        throw err;
-      } finally {
-        span.end();
-      }
+      if (outcome) outcomes.push(outcome);
     }
     return outcomes;
   }
@@ -158,7 +131,7 @@ const tracedEffects = new WeakMap<AgentEffects, AgentEffects>();
 export function tracedTeamEffects(effects: AgentEffects): AgentEffects {
   let traced = tracedEffects.get(effects);
   if (!traced) {
-    const current = () => activeContext().getValue(TEAM_TRACE) as TeamTrace | undefined;
+    const current = () => otel.activeContext().getValue(TEAM_TRACE) as TeamTrace | undefined;
     traced = {
       callModel: (input, signal) => current()?.callModel(input, () => effects.callModel(input, signal)) ?? effects.callModel(input, signal),
       runTools: (input, signal) => current()?.runTools(input, (one) => effects.runTools(one, signal)) ?? effects.runTools(input, signal),

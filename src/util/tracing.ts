@@ -81,22 +81,56 @@ export function errorType(err: unknown): string {
   return '_OTHER';
 }
 
+/** Marks a span failed by a thrown value: its class as `error.type`, its message (redacted) as the status. */
+export function failSpan(span: Span, err: unknown): void {
+  markError(span, errorType(err), err instanceof Error ? err.message : String(err));
+}
+
 /**
- * Runs `fn` inside a new child span of `parent` (the active context by
- * default) and ends it; a throw marks it failed and propagates. With tracing
- * off it only runs `fn`.
+ * Runs `fn` as the body of `span`: the span is active (under `parent`) while
+ * it runs, `done` records the result on it, a throw marks it failed and
+ * propagates, and the span ends either way.
  */
-export async function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span | undefined) => Promise<T>, parent?: Context): Promise<T> {
-  if (!state.on) return fn(undefined);
-  const span = startSpan(name, attributes, parent);
+export async function spanBody<T>(span: Span, parent: Context, fn: () => Promise<T>, done?: (out: T) => void): Promise<T> {
   try {
-    return await context.with(trace.setSpan(parent ?? context.active(), span), () => fn(span));
+    const out = await context.with(trace.setSpan(parent, span), fn);
+    done?.(out);
+    return out;
   } catch (err) {
-    markError(span, errorType(err), err instanceof Error ? err.message : String(err));
+    failSpan(span, err);
     throw err;
   } finally {
     span.end();
   }
+}
+
+/** Runs `fn` inside a new child span of `parent` (the active context by default). With tracing off it only runs `fn`. */
+export async function inSpan<T>(
+  name: string,
+  attributes: Attributes,
+  fn: (span: Span | undefined) => Promise<T>,
+  parent: Context = context.active(),
+): Promise<T> {
+  if (!state.on) return fn(undefined);
+  const span = startSpan(name, attributes, parent);
+  return spanBody(span, parent, () => fn(span));
+}
+
+/** An `execute_tool <name>` span for a call the model made: its name and id are bounded and redacted, its arguments kept only with content on. */
+export function startToolSpan(call: { id: string; name: string; arguments: string }, parent: Context, extra: Attributes = {}): Span {
+  const name = shortText(call.name);
+  return startSpan(
+    `${GEN_AI_OPERATION.executeTool} ${name}`,
+    {
+      [GEN_AI.operationName]: GEN_AI_OPERATION.executeTool,
+      [GEN_AI.toolName]: name,
+      [GEN_AI.toolCallId]: shortText(call.id),
+      [GEN_AI.toolType]: 'function',
+      ...extra,
+      ...(captureContent() ? { [GEN_AI.toolCallArguments]: redactText(call.arguments) } : {}),
+    },
+    parent,
+  );
 }
 
 /** An event on the active span (a model call's retry, say); nothing when tracing is off. */

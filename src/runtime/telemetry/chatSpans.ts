@@ -8,21 +8,8 @@
  */
 import { SpanKind } from '@opentelemetry/api';
 import type { ChatMessage, ChatModel, ChatRequest, ChatResponse } from '../../../contracts/llm.js';
-import {
-  ATTR,
-  captureContent,
-  contextWithSpan,
-  errorType,
-  GEN_AI,
-  GEN_AI_OPERATION,
-  markError,
-  redactText,
-  shortText,
-  startSpan,
-  tracingOn,
-  withContext,
-  type Attributes,
-} from '../../util/tracing.js';
+import * as otel from '../../util/tracing.js';
+import { ATTR, GEN_AI, GEN_AI_OPERATION, type Attributes } from '../../util/tracing.js';
 
 /** Role settings the span reports as request parameters (defaults the request itself may override). */
 export interface ModelDefaults {
@@ -39,25 +26,22 @@ const wrappers = new WeakMap<ChatModel, ChatModel>();
 
 /** The model with chat spans; itself when tracing is off or it is already traced. */
 export function traceModel(model: ChatModel, defaults: ModelDefaults = {}): ChatModel {
-  if (!tracingOn() || tracedModels.has(model)) return model;
+  if (!otel.tracingOn() || tracedModels.has(model)) return model;
   const known = wrappers.get(model);
   if (known) return known;
   const fixed = identityAttributes(model.id);
   const modelName = String(fixed[GEN_AI.requestModel]);
   const traced: ChatModel = {
     id: model.id,
-    complete: async (request) => {
-      const span = startSpan(`chat ${modelName}`, { ...fixed, ...requestAttributes(request, defaults) }, undefined, SpanKind.CLIENT);
-      try {
-        const response = await withContext(contextWithSpan(span), () => model.complete(request));
-        span.setAttributes(responseAttributes(response));
-        return response;
-      } catch (err) {
-        markError(span, errorType(err), err instanceof Error ? err.message : String(err));
-        throw err;
-      } finally {
-        span.end();
-      }
+    complete: (request) => {
+      const parent = otel.activeContext();
+      const span = otel.startSpan(`chat ${modelName}`, { ...fixed, ...requestAttributes(request, defaults) }, parent, SpanKind.CLIENT);
+      return otel.spanBody(
+        span,
+        parent,
+        () => model.complete(request),
+        (response) => span.setAttributes(responseAttributes(response)),
+      );
     },
   };
   tracedModels.add(traced);
@@ -101,20 +85,20 @@ function requestAttributes(request: ChatRequest, d: ModelDefaults): Attributes {
   if (request.purpose) attrs['gepa_aime.purpose'] = request.purpose;
   if (request.callId) attrs['gepa_aime.call_id'] = request.callId;
   if (request.tools?.length) attrs['gepa_aime.request.tool_count'] = request.tools.length;
-  if (captureContent()) attrs[GEN_AI.inputMessages] = redactText(JSON.stringify(request.messages.map(messageParts)));
+  if (otel.captureContent()) attrs[GEN_AI.inputMessages] = otel.redactText(JSON.stringify(request.messages.map(messageParts)));
   return attrs;
 }
 
 function responseAttributes(r: ChatResponse): Attributes {
   const attrs: Attributes = {
     // What the server says is untrusted too: bounded.
-    [GEN_AI.responseModel]: shortText(r.model),
-    [GEN_AI.responseFinishReasons]: [shortText(r.finishReason, 64)],
+    [GEN_AI.responseModel]: otel.shortText(r.model),
+    [GEN_AI.responseFinishReasons]: [otel.shortText(r.finishReason, 64)],
     [GEN_AI.usageInputTokens]: r.usage.promptTokens,
     [GEN_AI.usageOutputTokens]: r.usage.completionTokens,
   };
-  if (captureContent()) {
-    attrs[GEN_AI.outputMessages] = redactText(
+  if (otel.captureContent()) {
+    attrs[GEN_AI.outputMessages] = otel.redactText(
       JSON.stringify([{ ...messageParts({ role: 'assistant', content: r.content, toolCalls: r.toolCalls }), finish_reason: r.finishReason }]),
     );
   }

@@ -20,21 +20,23 @@ import type { WorkflowContext } from '../../../machines/workflow.js';
 import type { ActorSpec, PlanStepInput, PlanStepResult, ThinkInput, ThinkResult, ToolCallRequest } from '../../../contracts/aime/types.js';
 import type { ToolResult } from '../../tools/types.js';
 import {
+  activeContext,
   captureContent,
   contextWithSpan,
-  errorType,
   extractTraceContext,
+  failSpan,
   GEN_AI,
   GEN_AI_OPERATION,
   markError,
   parseTraceparent,
   redactText,
   shortText,
+  spanBody,
   startSpan,
+  startToolSpan,
   traceparentOf,
   tracingOn,
   withContext,
-  activeContext,
   type Context,
   type Span,
 } from '../../util/tracing.js';
@@ -87,14 +89,13 @@ export class RunTrace {
     return this.root.spanContext().traceId;
   }
 
-  async plan(input: PlanStepInput, fn: () => Promise<PlanStepResult>): Promise<PlanStepResult> {
+  plan(input: PlanStepInput, fn: () => Promise<PlanStepResult>): Promise<PlanStepResult> {
     const span = startSpan(
       'plan',
       { 'gepa_aime.iteration': input.iteration, 'gepa_aime.plan.reask': Boolean(input.retry), 'gepa_aime.tasks': input.tasks.length },
       this.rootCtx,
     );
-    try {
-      const result = await withContext(contextWithSpan(span, this.rootCtx), fn);
+    return spanBody(span, this.rootCtx, fn, (result) => {
       span.setAttributes({ [GEN_AI.usageInputTokens]: result.usage.promptTokens, [GEN_AI.usageOutputTokens]: result.usage.completionTokens });
       if (result.ok) {
         const action = result.decision.action;
@@ -103,13 +104,7 @@ export class RunTrace {
       } else {
         markError(span, 'schema_mismatch', `the planner's reply did not match the schema (${result.errors.length} problems)`);
       }
-      return result;
-    } catch (err) {
-      markError(span, errorType(err), err instanceof Error ? err.message : String(err));
-      throw err;
-    } finally {
-      span.end();
-    }
+    });
   }
 
   /** One ReAct step: runs inside the actor's invoke_agent span, so the model's chat span nests under it. */
@@ -117,10 +112,10 @@ export class RunTrace {
     return withContext(this.agentFor(input.spec).ctx, fn);
   }
 
-  async tool(spec: ActorSpec, call: ToolCallRequest, sideEffect: boolean, fn: () => Promise<ToolResult>): Promise<ToolResult> {
-    const span = this.toolSpan(spec, call, sideEffect);
-    try {
-      const result = await withContext(contextWithSpan(span), fn);
+  tool(spec: ActorSpec, call: ToolCallRequest, sideEffect: boolean, fn: () => Promise<ToolResult>): Promise<ToolResult> {
+    const parent = this.agentFor(spec).ctx;
+    const span = startToolSpan(call, parent, { 'gepa_aime.tool.side_effect': sideEffect });
+    return spanBody(span, parent, fn, (result) => {
       // The approval gate's outcome: which policy applied, what was decided, and by whom.
       if (result.approval) {
         span.setAttributes({
@@ -129,22 +124,18 @@ export class RunTrace {
           'gepa_aime.approval.by': result.approval.by,
         });
       }
-      this.endTool(span, result.ok, result.output);
-      return result;
-    } catch (err) {
-      markError(span, errorType(err), err instanceof Error ? err.message : String(err));
-      span.end();
-      throw err;
-    }
+      this.toolOutcome(span, result.ok, result.output);
+    });
   }
 
   /** update_progress never reaches a tool implementation (it becomes an event); its span is recorded from the outcome. */
   systemTools(spec: ActorSpec, outcomes: ActorToolOutcome[]): void {
     for (const o of outcomes) {
       if (o.name !== 'update_progress') continue;
-      const span = this.toolSpan(spec, o, false);
+      const span = startToolSpan(o, this.agentFor(spec).ctx, { 'gepa_aime.tool.side_effect': false });
       if (o.progress) span.setAttribute('gepa_aime.progress.status', o.progress.status);
-      this.endTool(span, o.ok, o.observation);
+      this.toolOutcome(span, o.ok, o.observation);
+      span.end();
     }
   }
 
@@ -191,7 +182,7 @@ export class RunTrace {
   abort(err: unknown): void {
     if (this.ended) return;
     this.ended = true;
-    markError(this.root, errorType(err), err instanceof Error ? err.message : String(err));
+    failSpan(this.root, err);
     this.root.end();
   }
 
@@ -218,27 +209,9 @@ export class RunTrace {
     return agent;
   }
 
-  private toolSpan(spec: ActorSpec, call: { id: string; name: string; arguments: string }, sideEffect: boolean): Span {
-    // The name and id are the model's: bounded and redacted like any text it writes.
-    const name = shortText(call.name);
-    return startSpan(
-      `${GEN_AI_OPERATION.executeTool} ${name}`,
-      {
-        [GEN_AI.operationName]: GEN_AI_OPERATION.executeTool,
-        [GEN_AI.toolName]: name,
-        [GEN_AI.toolCallId]: shortText(call.id),
-        [GEN_AI.toolType]: 'function',
-        'gepa_aime.tool.side_effect': sideEffect,
-        ...(captureContent() ? { [GEN_AI.toolCallArguments]: redactText(call.arguments) } : {}),
-      },
-      this.agentFor(spec).ctx,
-    );
-  }
-
-  private endTool(span: Span, ok: boolean, output: string): void {
+  private toolOutcome(span: Span, ok: boolean, output: string): void {
     if (captureContent()) span.setAttribute(GEN_AI.toolCallResult, redactText(output));
     // The observation is content (file text, say): it is the status message only when content is opted in.
     if (!ok) markError(span, 'tool_error', captureContent() ? output : undefined);
-    span.end();
   }
 }
