@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { applyOverrides, CONFIG_FILES, defaultConfigDir as packagedConfigDir, loadConfig, type LoadedConfig } from '../config/index.js';
 import { errorMessage, AppError } from '../../contracts/errors.js';
 
@@ -98,4 +98,24 @@ export function fail(err: unknown): never {
   process.stderr.write(`gepa-aime: ${message}\n`);
   if (process.env['GEPA_AIME_DEBUG'] && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   process.exit(code);
+}
+
+/** The model flags every command shares: which config, which provider and endpoint, which model, which key. */
+export function modelOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <dir>', 'config directory (default: ./config if present, else the packaged one)')
+    .addOption(new Option('--provider <name>', 'model provider, overrides the config').choices(['offline', 'vllm', 'openai', 'replay']))
+    .option('--api-base <url>', 'OpenAI-compatible endpoint base URL, e.g. http://127.0.0.1:8000/v1')
+    .option('--model <name>', 'model name on the server (roles with their own model keep it)')
+    .option('--api-key <key>', 'bearer key (prefer the GEPA_AIME_API_KEY environment variable)');
+}
+
+/** The limits of one goal run, for `run`, `chat` and `submit`. */
+export function runLimitOptions(cmd: Command): Command {
+  return cmd
+    .option('--max-iterations <n>', 'planner iterations before giving up', parsePositiveInt('--max-iterations'))
+    .option('--max-parallel <n>', 'actors running at once (default 1, as in the AIME paper)', parsePositiveInt('--max-parallel'))
+    .option('--max-steps <n>', 'ReAct steps per actor', parsePositiveInt('--max-steps'))
+    .option('--token-budget <n>', 'stop when the run has used this many tokens', parsePositiveInt('--token-budget'))
+    .option('--deadline <seconds>', 'stop after this many seconds of wall-clock time', parsePositiveInt('--deadline'));
 }

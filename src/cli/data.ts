@@ -16,8 +16,8 @@ import { loadTeamDataset } from '../teams/dataset.js';
 import { judgeFromConfig } from '../runtime/judgeSetup.js';
 import { createModelSet } from '../runtime/models.js';
 import { writeFileAtomic } from '../util/jsonl.js';
-import { EXIT, loadCliConfig, parsePositiveInt, UsageError } from './common.js';
-import { modelFlagOptions, withJudgeModel, type JudgeFlags } from './judge.js';
+import { EXIT, loadCliConfig, modelOptions, parsePositiveInt, UsageError } from './common.js';
+import { withJudgeModel, type JudgeFlags } from './judge.js';
 import { interruptController } from './run.js';
 import { safeText } from './terminal.js';
 
@@ -32,7 +32,7 @@ interface DataFlags extends JudgeFlags {
 
 export function dataCommand(program: Command): Command {
   const group = program.command('data').description('data sets for optimize: synthetic goals verified by a reference run and the judge');
-  modelFlagOptions(group.command('generate').description('propose goals like the seeds, keep those a verification run settles, split train/val'))
+  modelOptions(group.command('generate').description('propose goals like the seeds, keep those a verification run settles, split train/val'))
     .requiredOption('--from <file>', 'seed goals, JSONL {input, ...}')
     .requiredOption('--workspace <dir>', 'the workspace the goals are about (verification runs use fresh copies of it)')
     .requiredOption('--count <n>', 'goals to keep', parsePositiveInt('--count'))

@@ -9,14 +9,14 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { LoadedConfig, ModelConfig } from '../config/index.js';
 import { GepaRunError, optimize } from '../gepa/index.js';
 import { checkJudge, createJudgeAdapter, JUDGE_COMPONENT, loadLabelled } from '../judge/index.js';
 import { judgeFromConfig } from '../runtime/judgeSetup.js';
 import { createModelSet } from '../runtime/models.js';
 import { writeFileAtomic } from '../util/jsonl.js';
-import { EXIT, loadCliConfig, parsePositiveInt, UsageError, type ModelFlags } from './common.js';
+import { EXIT, loadCliConfig, modelOptions, parsePositiveInt, UsageError, type ModelFlags } from './common.js';
 import { interruptController } from './run.js';
 import { safeText } from './terminal.js';
 
@@ -59,18 +59,8 @@ async function readPromptFile(file: string): Promise<string> {
   }
 }
 
-/** The model flags every command shares (no --workspace: these commands name their own). */
-export function modelFlagOptions(cmd: Command): Command {
-  return cmd
-    .option('--config <dir>', 'config directory (default: ./config if present, else the packaged one)')
-    .addOption(new Option('--provider <name>', 'model provider, overrides the config').choices(['offline', 'vllm', 'openai', 'replay']))
-    .option('--api-base <url>', 'OpenAI-compatible endpoint base URL, e.g. http://127.0.0.1:8000/v1')
-    .option('--model <name>', 'model name on the server (roles with their own model keep it)')
-    .option('--api-key <key>', 'bearer key (prefer the GEPA_AIME_API_KEY environment variable)');
-}
-
 function judgeOptions(cmd: Command): Command {
-  return modelFlagOptions(cmd)
+  return modelOptions(cmd)
     .option('--judge-model <name>', 'model name of the judge (roles.judge)')
     .option('--judge-prompt <file>', "a file holding the judge's instructions (default: judge.prompt in gepa_config.yaml, else the built-in)")
     .option('--traces <dir>', 'where the judge store goes when judge.cache_dir is under traces/ (default: ./traces)')
@@ -124,12 +114,6 @@ async function judgeCheckCli(flags: JudgeFlags & { data: string; tolerance?: num
       return EXIT.failed;
     }
     return EXIT.ok;
-  } catch (err) {
-    if (err instanceof Error && err.name === 'JudgeError') {
-      process.stderr.write(`gepa-aime: ${err.message}\n`);
-      return EXIT.failed;
-    }
-    throw err;
   } finally {
     stop.dispose();
     setup.close();
@@ -167,12 +151,6 @@ async function judgeOptimizeCli(
         `best agreement on val: ${round(result.bestValScore)} (seed prompt: ${seedScore === null ? '?' : round(seedScore)}), metric calls: ${result.metricCalls}\nwritten: ${path.resolve(flags.out)} (use it with --judge-prompt or judge.prompt)\n`,
       );
     return EXIT.ok;
-  } catch (err) {
-    if (err instanceof GepaRunError) {
-      process.stderr.write(`gepa-aime: ${err.message}\n`);
-      return EXIT.failed;
-    }
-    throw err;
   } finally {
     stop.dispose();
     setup.close();

@@ -5,6 +5,7 @@
  * (exit 1) with the reason; the run itself and its report are kept.
  */
 import path from 'node:path';
+import { JudgeError } from '../judge/index.js';
 import { judgeRunOutcome } from '../runtime/judgeOutcome.js';
 import { createModelSet } from '../runtime/models.js';
 import type { RunReport } from '../runtime/report.js';
@@ -40,7 +41,7 @@ export async function judgeAfterRun(
     });
   } catch (err) {
     printReport(report, Boolean(flags.json));
-    if (err instanceof Error && err.name === 'JudgeError') {
+    if (err instanceof JudgeError) {
       process.stderr.write(`gepa-aime: the run was not judged: ${err.message}\n`);
       return EXIT.failed;
     }

@@ -3,12 +3,12 @@
  * only declares them. Exit codes: 0 done, 1 failed, 2 bad usage or config,
  * 130 interrupted.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { approvalOptions } from './approvals.js';
 import { chatCommand } from './chat.js';
 import { dataCommand } from './data.js';
 import { dashboardCommand, runWithDashboard, vizOptions, wantsServer, type VizFlags } from './dashboard.js';
-import { EXIT, fail, parsePositiveInt, UsageError, type ModelFlags } from './common.js';
+import { EXIT, fail, modelOptions, runLimitOptions, UsageError, type ModelFlags } from './common.js';
 import { configCommand, initCommand } from './configCommands.js';
 import { doctorCommand } from './doctor.js';
 import { judgeCommand } from './judge.js';
@@ -27,24 +27,10 @@ function viewOptions(cmd: Command): Command {
   return cmd.option('--verbose', 'log model calls, tool calls and retries on stderr').option('-q, --quiet', 'print only the result');
 }
 
-function modelOptions(cmd: Command): Command {
-  return cmd
-    .option('--config <dir>', 'config directory (default: ./config if present, else the packaged one)')
-    .addOption(new Option('--provider <name>', 'model provider, overrides the config').choices(['offline', 'vllm', 'openai', 'replay']))
-    .option('--api-base <url>', 'OpenAI-compatible endpoint base URL, e.g. http://127.0.0.1:8000/v1')
-    .option('--model <name>', 'model name on the server')
-    .option('--api-key <key>', 'bearer key (prefer the GEPA_AIME_API_KEY environment variable)');
-}
-
 function runOptions(cmd: Command): Command {
-  return viewOptions(modelOptions(cmd))
+  return runLimitOptions(viewOptions(modelOptions(cmd)))
     .option('--workspace <dir>', 'directory the agents work in (default: current directory)')
     .option('--traces <dir>', 'where runs are recorded (default: ./traces)')
-    .option('--max-iterations <n>', 'planner iterations before giving up', parsePositiveInt('--max-iterations'))
-    .option('--max-parallel <n>', 'actors running at once (default 1, as in the AIME paper)', parsePositiveInt('--max-parallel'))
-    .option('--max-steps <n>', 'ReAct steps per actor', parsePositiveInt('--max-steps'))
-    .option('--token-budget <n>', 'stop when the run has used this many tokens', parsePositiveInt('--token-budget'))
-    .option('--deadline <seconds>', 'stop after this many seconds of wall-clock time', parsePositiveInt('--deadline'))
     .option('--record <file>', 'append every model exchange to this JSONL file')
     .option('--replay <file>', 'answer every model call from a --record file, with no network; pins the recorded prompts, no learning')
     .option('--no-learn', 'no online learning for this run: prompts in force, nothing recorded or proposed');

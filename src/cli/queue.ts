@@ -4,7 +4,7 @@
  * parses flags and prints. A Redis that cannot be reached is bad usage (exit 2).
  */
 import type { Command } from 'commander';
-import { parsePositiveInt } from './common.js';
+import { parsePositiveInt, runLimitOptions } from './common.js';
 import type { RunFlags } from './run.js';
 import type { QueueFlags, WorkerFlags } from './queueActions.js';
 
@@ -29,16 +29,10 @@ export function workerCommand(program: Command, withModelOptions: (cmd: Command)
 }
 
 export function submitCommand(program: Command): void {
-  program
-    .command('submit')
+  runLimitOptions(program.command('submit'))
     .description('queue a goal for a worker (see: gepa-aime worker) and print its run id')
     .argument('<goal...>', 'what you want done')
     .requiredOption('--redis <url>', 'Redis the workers take jobs from')
-    .option('--max-iterations <n>', 'planner iterations before giving up', parsePositiveInt('--max-iterations'))
-    .option('--max-parallel <n>', 'actors running at once', parsePositiveInt('--max-parallel'))
-    .option('--max-steps <n>', 'ReAct steps per actor', parsePositiveInt('--max-steps'))
-    .option('--token-budget <n>', 'stop when the run has used this many tokens', parsePositiveInt('--token-budget'))
-    .option('--deadline <seconds>', 'stop after this many seconds', parsePositiveInt('--deadline'))
     .option('--traceparent <value>', 'W3C trace context the run joins')
     .action(async (goal: string[], flags: RunFlags & QueueFlags & { traceparent?: string }) => {
       process.exitCode = await (await actions()).submitCli(goal, flags);

@@ -5,14 +5,14 @@
  * failed, 2 bad usage or a bad team file.
  */
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { LoadedConfig } from '../config/index.js';
 import { loadTeamFile } from '../teams/load.js';
 import type { TeamRunResult } from '../teams/runner.js';
 import { runTeam, type TeamReport } from '../api/team.js';
 import type { TeamDef } from '../../contracts/teams/types.js';
 import { createModelSet } from '../runtime/models.js';
-import { EXIT, loadCliConfig, UsageError, type ModelFlags } from './common.js';
+import { EXIT, loadCliConfig, modelOptions, UsageError, type ModelFlags } from './common.js';
 import { interruptController } from './run.js';
 import { safeText } from './terminal.js';
 
@@ -24,13 +24,7 @@ export interface TeamFlags extends ModelFlags {
 
 /** --config, --provider, --api-base, --model, --api-key: the same as `run`. */
 export function teamModelOptions(cmd: Command): Command {
-  return cmd
-    .option('--config <dir>', 'config directory (default: ./config if present, else the packaged one)')
-    .addOption(new Option('--provider <name>', 'model provider, overrides the config').choices(['offline', 'vllm', 'openai', 'replay']))
-    .option('--api-base <url>', 'OpenAI-compatible endpoint base URL, e.g. http://127.0.0.1:8000/v1')
-    .option('--model <name>', 'model name on the server (agents with their own model: keep it)')
-    .option('--api-key <key>', 'bearer key (prefer the GEPA_AIME_API_KEY environment variable)')
-    .option('--workspace <dir>', 'directory the file tools of agents with tool bundles work in (default: current directory)');
+  return modelOptions(cmd).option('--workspace <dir>', 'directory the file tools of agents with tool bundles work in (default: current directory)');
 }
 
 /** Registers `gepa-aime team run`. */

@@ -10,7 +10,7 @@ import { isJudgeError } from '../judge/judge.js';
 import type { Candidate, EvaluateOptions, EvaluationBatch, GepaAdapter, ReflectiveDataset } from '../gepa/index.js';
 import type { ChatModel } from '../../contracts/llm.js';
 import { errorMessage, AppError } from '../../contracts/errors.js';
-import { applyCandidate, seedCandidate } from './candidate.js';
+import { applyCandidate, CandidateError, seedCandidate } from './candidate.js';
 import { componentHandlers, type ComponentRegistry } from './components.js';
 import { checkTeamTools, type AgentEnv } from './effects.js';
 import { mapLimit } from './pool.js';
@@ -197,7 +197,7 @@ export function createTeamAdapter(o: TeamAdapterOptions): TeamAdapter {
       try {
         applied = applyCandidate(team, candidate, registry);
       } catch (err) {
-        if (err instanceof Error && err.name === 'CandidateError') throw new TeamAdapterError(err.message);
+        if (err instanceof CandidateError) throw new TeamAdapterError(err.message);
         applyError = `the candidate cannot be applied: ${errorMessage(err)}`; // e.g. YAML the reflection model broke
       }
       const results = await mapLimit(batch, limit, async (example) => {
