@@ -11,7 +11,7 @@ import { EndpointRegistry } from '../llm/openai/endpoints.js';
 import { oneLine } from '../llm/openai/errors.js';
 import { healthUrl, modelsUrl, resolveEndpoint } from '../llm/openai/settings.js';
 import { ReplayStore } from '../llm/replay.js';
-import { ModelError, type ResponseFormat, type ToolSpec } from '../../contracts/llm.js';
+import { ModelError, type ChatRequest, type ChatResponse, type ResponseFormat, type ToolSpec } from '../../contracts/llm.js';
 import { errorMessage } from '../../contracts/errors.js';
 import { EXIT, loadCliConfig, type ModelFlags } from './common.js';
 import { toolChecks } from './tools.js';
@@ -131,18 +131,28 @@ async function checkModels(model: OpenAICompatibleModel, settings: ResolvedRole,
     report('FAIL', 'model', `"${settings.model}" is not served; available: ${models.join(', ') || '(none)'} (set model: in model_config.yaml or pass --model)`);
 }
 
+/** One deterministic probe request: a system line, a user line, and what the check needs on top. */
+function probe(model: OpenAICompatibleModel, system: string, user: string, maxTokens: number, extra: Partial<ChatRequest>): Promise<ChatResponse> {
+  return model.complete({
+    messages: [
+      { role: 'system', content: system },
+      { role: 'user', content: user },
+    ],
+    sampling: { temperature: 0, maxTokens },
+    purpose: 'doctor',
+    ...extra,
+  });
+}
+
 async function checkToolCall(model: OpenAICompatibleModel, report: Report): Promise<void> {
   try {
-    const response = await model.complete({
-      messages: [
-        { role: 'system', content: 'You are a connectivity check. Answer only by calling the tool you are given.' },
-        { role: 'user', content: 'Call the tool "echo" with {"text": "ping"}.' },
-      ],
-      tools: [ECHO_TOOL],
-      toolChoice: 'auto',
-      sampling: { temperature: 0, maxTokens: 256 },
-      purpose: 'doctor',
-    });
+    const response = await probe(
+      model,
+      'You are a connectivity check. Answer only by calling the tool you are given.',
+      'Call the tool "echo" with {"text": "ping"}.',
+      256,
+      { tools: [ECHO_TOOL], toolChoice: 'auto' },
+    );
     const call = response.toolCalls[0];
     if (!call)
       return report(
@@ -167,15 +177,7 @@ async function checkToolCall(model: OpenAICompatibleModel, report: Report): Prom
 
 async function checkJsonSchema(model: OpenAICompatibleModel, report: Report): Promise<void> {
   try {
-    const response = await model.complete({
-      messages: [
-        { role: 'system', content: 'Reply with one JSON object only.' },
-        { role: 'user', content: 'Reply with {"status": "ok", "count": 3}.' },
-      ],
-      responseFormat: PROBE_FORMAT,
-      sampling: { temperature: 0, maxTokens: 128 },
-      purpose: 'doctor',
-    });
+    const response = await probe(model, 'Reply with one JSON object only.', 'Reply with {"status": "ok", "count": 3}.', 128, { responseFormat: PROBE_FORMAT });
     let value: unknown;
     try {
       value = JSON.parse(response.content);

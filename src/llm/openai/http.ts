@@ -15,22 +15,21 @@ export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 export type HttpResponse = Dispatcher.ResponseData;
 
-/** The lifetime of one attempt: its abort signal, idle timer and error mapping. */
-export class Attempt {
+/** An abort signal that fires after `ms` or when `outer` does, and whether it was the timer (`expired`). */
+class TimedAbort {
   private readonly controller = new AbortController();
-  private readonly timer: NodeJS.Timeout;
-  private timedOut = false;
+  protected readonly timer: NodeJS.Timeout;
   private readonly onOuterAbort = () => this.controller.abort();
+  expired = false;
 
   constructor(
-    readonly where: string,
-    private readonly timeoutMs: number,
-    private readonly outer?: AbortSignal,
+    readonly ms: number,
+    protected readonly outer?: AbortSignal,
   ) {
     this.timer = setTimeout(() => {
-      this.timedOut = true;
+      this.expired = true;
       this.controller.abort();
-    }, timeoutMs);
+    }, ms);
     if (outer?.aborted) this.controller.abort();
     else outer?.addEventListener('abort', this.onOuterAbort, { once: true });
   }
@@ -39,20 +38,31 @@ export class Attempt {
     return this.controller.signal;
   }
 
+  end(): void {
+    clearTimeout(this.timer);
+    this.outer?.removeEventListener('abort', this.onOuterAbort);
+  }
+}
+
+/** The lifetime of one attempt: its abort signal, idle timer and error mapping. */
+export class Attempt extends TimedAbort {
+  constructor(
+    readonly where: string,
+    timeoutMs: number,
+    outer?: AbortSignal,
+  ) {
+    super(timeoutMs, outer);
+  }
+
   /** Progress: restart the idle timer. */
   touch(): void {
     this.timer.refresh();
   }
 
-  end(): void {
-    clearTimeout(this.timer);
-    this.outer?.removeEventListener('abort', this.onOuterAbort);
-  }
-
   /** Any error of this attempt as a ModelError: ours pass through, timeouts and aborts are named. */
   failure(err: unknown): ModelError {
     if (err instanceof ModelError) return err;
-    if (this.timedOut) return new ProviderError(`${this.where}: no response within request_timeout (${this.timeoutMs / 1000} s)`, 'timeout', true);
+    if (this.expired) return new ProviderError(`${this.where}: no response within request_timeout (${this.ms / 1000} s)`, 'timeout', true);
     if (this.outer?.aborted) return abortedError();
     return transportError(this.where, err);
   }
@@ -116,34 +126,5 @@ export async function readText(res: HttpResponse, attempt: Attempt, maxBytes = M
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/**
- * The total deadline of one request, retries included: an abort signal that
- * fires after `ms` (or when `outer` does), and whether it was the deadline.
- */
-export class RequestDeadline {
-  private readonly controller = new AbortController();
-  private readonly timer: NodeJS.Timeout;
-  private readonly onOuterAbort = () => this.controller.abort();
-  expired = false;
-
-  constructor(
-    readonly ms: number,
-    private readonly outer?: AbortSignal,
-  ) {
-    this.timer = setTimeout(() => {
-      this.expired = true;
-      this.controller.abort();
-    }, ms);
-    if (outer?.aborted) this.controller.abort();
-    else outer?.addEventListener('abort', this.onOuterAbort, { once: true });
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  end(): void {
-    clearTimeout(this.timer);
-    this.outer?.removeEventListener('abort', this.onOuterAbort);
-  }
-}
+/** The total deadline of one request, retries included. */
+export class RequestDeadline extends TimedAbort {}
