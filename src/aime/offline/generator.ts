@@ -54,6 +54,13 @@ export function offlineGoals(user: string): string {
   const terms = stems.length ? stems : ['readme'];
   const readme = files.find((f) => /^readme(\.\w+)?$/i.test(f));
   const goals: { goal: string; criteria: string[]; difficulty: string; tools: string[] }[] = [];
+  // A document about the workspace: it exists, names the README when there is one, and says what comes next.
+  const docGoal = (file: string, goal: string, difficulty: string, more: string[] = []) => ({
+    goal,
+    criteria: [`file ${file} exists`, ...(readme ? [`file ${file} contains "${readme}"`] : []), `file ${file} contains "next steps"`, ...more],
+    difficulty,
+    tools: ['list_dir', 'read_file', 'write_file'],
+  });
   // Walk (kind, term) pairs in a fixed order, skipping what was proposed before.
   for (let i = 0; goals.length < count && i < KINDS.length * terms.length * 2; i++) {
     const kind = KINDS[i % KINDS.length]!;
@@ -73,40 +80,18 @@ export function offlineGoals(user: string): string {
       }
       case 'onboard': {
         const file = `docs/onboarding-${tag}.md`;
-        const criteria = [`file ${file} exists`, ...(readme ? [`file ${file} contains "${readme}"`] : []), `file ${file} contains "next steps"`];
-        goals.push({
-          goal: `Document the workspace layout for a new contributor in ${file}, with what to do first`,
-          criteria,
-          difficulty: 'medium',
-          tools: ['list_dir', 'read_file', 'write_file'],
-        });
+        goals.push(docGoal(file, `Document the workspace layout for a new contributor in ${file}, with what to do first`, 'medium'));
         break;
       }
       case 'guide': {
         const file = `guides/${tag}.md`;
-        const criteria = [`file ${file} exists`, ...(readme ? [`file ${file} contains "${readme}"`] : []), `file ${file} contains "next steps"`];
-        goals.push({
-          goal: `Write a getting-started guide to the ${term} code in ${file} that ends with what a newcomer should do next`,
-          criteria,
-          difficulty: 'medium',
-          tools: ['list_dir', 'read_file', 'write_file'],
-        });
+        goals.push(docGoal(file, `Write a getting-started guide to the ${term} code in ${file} that ends with what a newcomer should do next`, 'medium'));
         break;
       }
       case 'review': {
         const file = `notes/review-${tag}.md`;
-        const criteria = [
-          `file ${file} exists`,
-          ...(readme ? [`file ${file} contains "${readme}"`] : []),
-          `file ${file} contains "next steps"`,
-          'run completed',
-        ];
-        goals.push({
-          goal: `Explain how the project is organised, for someone reviewing ${term}, in ${file}, and say what they should look at first`,
-          criteria,
-          difficulty: 'hard',
-          tools: ['list_dir', 'read_file', 'write_file'],
-        });
+        const goal = `Explain how the project is organised, for someone reviewing ${term}, in ${file}, and say what they should look at first`;
+        goals.push(docGoal(file, goal, 'hard', ['run completed']));
         break;
       }
       case 'propose': {
