@@ -22,6 +22,7 @@ import { algorithmSettings, changedAlgorithmKeys, resolveSettings, type GepaSett
 import { createRunState, evalRequest, seedCandidates, valIndices } from './state.js';
 import type { Candidate, GepaRunState, IterationRecord, ScoreIdentity, StopReason } from './types.js';
 import { GepaTrace } from './tracing.js';
+import { runTraced } from '../util/tracing.js';
 import { provideGepaMachine } from './wiring.js';
 import { AppError } from '../../contracts/errors.js';
 
@@ -152,17 +153,13 @@ function checkBudget(run: GepaRunState, max: number): void {
   }
 }
 
-export async function optimize<E>(o: OptimizeOptions<E>): Promise<GepaResult> {
+export function optimize<E>(o: OptimizeOptions<E>): Promise<GepaResult> {
   const trace = GepaTrace.start({ trainSize: o.trainset.length, valSize: o.valset.length, maxMetricCalls: o.settings?.max_metric_calls });
-  if (!trace) return optimizeRun(o, null);
-  try {
-    const result = await trace.run(() => optimizeRun(o, trace));
-    trace.end(result);
-    return result;
-  } catch (err) {
-    trace.end(err instanceof GepaRunError ? err.result : null, err);
-    throw err;
-  }
+  return runTraced(
+    trace,
+    (t) => optimizeRun(o, t),
+    (err) => (err instanceof GepaRunError ? err.result : null),
+  );
 }
 
 async function optimizeRun<E>(o: OptimizeOptions<E>, trace: GepaTrace | null): Promise<GepaResult> {

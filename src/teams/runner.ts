@@ -10,6 +10,7 @@ import { checkTeamTools, type AgentEnv } from './effects.js';
 import type { AgentRunTrace, NodeResult, TeamDef, TeamState, WorkflowNode } from '../../contracts/teams/types.js';
 import { effectsFor, provideTeam, type AgentEffects } from './wiring.js';
 import { TeamTrace, tracedTeamEffects } from './tracing.js';
+import { runTraced } from '../util/tracing.js';
 
 export interface TeamRunOptions extends AgentEnv {
   team: TeamDef;
@@ -51,16 +52,7 @@ export function sumUsage(traces: readonly AgentRunTrace[]): TokenUsage {
 
 export async function runTeam(o: TeamRunOptions): Promise<TeamRunResult> {
   if (o.signal?.aborted) throw new TeamRunCancelled();
-  const trace = TeamTrace.start(o.team);
-  if (!trace) return runTeamOnce(o, null);
-  try {
-    const result = await trace.run(() => runTeamOnce(o, trace));
-    trace.end(result);
-    return result;
-  } catch (err) {
-    trace.end(null, err);
-    throw err;
-  }
+  return runTraced(TeamTrace.start(o.team), (t) => runTeamOnce(o, t));
 }
 
 async function runTeamOnce(o: TeamRunOptions, trace: TeamTrace | null): Promise<TeamRunResult> {

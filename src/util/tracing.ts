@@ -133,6 +133,32 @@ export function startToolSpan(call: { id: string; name: string; arguments: strin
   );
 }
 
+/** A run's trace: what `runTraced` needs of the GEPA, team and AIME tracers. */
+export interface RunTracer<T> {
+  run<X>(fn: () => Promise<X>): Promise<X>;
+  end(result: T | null, err?: unknown): void;
+}
+
+/**
+ * Runs `fn` inside `trace` (when tracing is on) and ends the trace with the
+ * result, or with the error and what `partial` recovers from it.
+ */
+export async function runTraced<T, R extends RunTracer<T>>(
+  trace: R | null,
+  fn: (trace: R | null) => Promise<T>,
+  partial: (err: unknown) => T | null = () => null,
+): Promise<T> {
+  if (!trace) return fn(null);
+  try {
+    const result = await trace.run(() => fn(trace));
+    trace.end(result);
+    return result;
+  } catch (err) {
+    trace.end(partial(err), err);
+    throw err;
+  }
+}
+
 /** An event on the active span (a model call's retry, say); nothing when tracing is off. */
 export function activeSpanEvent(name: string, attributes: Attributes): void {
   if (state.on) trace.getActiveSpan()?.addEvent(name, attributes);
