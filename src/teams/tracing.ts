@@ -38,8 +38,7 @@ export class TeamTrace {
     if (!otel.tracingOn()) return null;
     const name = team.name ?? 'team';
     return new TeamTrace(
-      otel.startSpan(`${GEN_AI_OPERATION.invokeWorkflow} ${name}`, {
-        [GEN_AI.operationName]: GEN_AI_OPERATION.invokeWorkflow,
+      otel.startOperationSpan(GEN_AI_OPERATION.invokeWorkflow, name, {
         [GEN_AI.workflowName]: name,
         'gepa_aime.team.agents': Object.keys(team.agents),
         'gepa_aime.team.share_session': team.share_session,
@@ -71,11 +70,7 @@ export class TeamTrace {
     let agent = this.agents.get(name);
     if (!agent || input.step === 0) {
       if (agent) this.endAgent(agent);
-      const span = otel.startSpan(
-        `${GEN_AI_OPERATION.invokeAgent} ${name}`,
-        { [GEN_AI.operationName]: GEN_AI_OPERATION.invokeAgent, [GEN_AI.agentName]: name, [GEN_AI.agentId]: name },
-        this.ctx,
-      );
+      const span = otel.startOperationSpan(GEN_AI_OPERATION.invokeAgent, name, { [GEN_AI.agentName]: name, [GEN_AI.agentId]: name }, this.ctx);
       agent = { span, ctx: otel.contextWithSpan(span, this.ctx), input: 0, output: 0 };
       this.agents.set(name, agent);
     }

@@ -116,13 +116,18 @@ export async function inSpan<T>(
   return spanBody(span, parent, () => fn(span));
 }
 
+/** A GenAI operation's span, named `<operation> <target>` as the conventions ask, with `gen_ai.operation.name` set. */
+export function startOperationSpan(operation: string, target: string, attributes: Attributes, parent: Context = context.active()): Span {
+  return startSpan(`${operation} ${target}`, { [GEN_AI.operationName]: operation, ...attributes }, parent);
+}
+
 /** An `execute_tool <name>` span for a call the model made: its name and id are bounded and redacted, its arguments kept only with content on. */
 export function startToolSpan(call: { id: string; name: string; arguments: string }, parent: Context, extra: Attributes = {}): Span {
   const name = shortText(call.name);
-  return startSpan(
-    `${GEN_AI_OPERATION.executeTool} ${name}`,
+  return startOperationSpan(
+    GEN_AI_OPERATION.executeTool,
+    name,
     {
-      [GEN_AI.operationName]: GEN_AI_OPERATION.executeTool,
       [GEN_AI.toolName]: name,
       [GEN_AI.toolCallId]: shortText(call.id),
       [GEN_AI.toolType]: 'function',

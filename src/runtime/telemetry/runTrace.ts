@@ -32,6 +32,7 @@ import {
   redactText,
   shortText,
   spanBody,
+  startOperationSpan,
   startSpan,
   startToolSpan,
   traceparentOf,
@@ -65,10 +66,10 @@ export class RunTrace {
   static start(opts: { runId: string; goal: string; resumed: boolean; continueFrom?: unknown }): RunTrace | null {
     if (!tracingOn()) return null;
     const parent = parseTraceparent(opts.continueFrom) ? extractTraceContext({ traceparent: opts.continueFrom }, ROOT_CONTEXT) : activeContext();
-    const root = startSpan(
-      `${GEN_AI_OPERATION.invokeWorkflow} ${WORKFLOW_NAME}`,
+    const root = startOperationSpan(
+      GEN_AI_OPERATION.invokeWorkflow,
+      WORKFLOW_NAME,
       {
-        [GEN_AI.operationName]: GEN_AI_OPERATION.invokeWorkflow,
         [GEN_AI.workflowName]: WORKFLOW_NAME,
         [GEN_AI.conversationId]: opts.runId,
         'gepa_aime.run_id': opts.runId,
@@ -190,10 +191,10 @@ export class RunTrace {
     let agent = this.agents.get(spec.dispatchId);
     if (!agent) {
       const persona = shortText(spec.persona);
-      const span = startSpan(
-        `${GEN_AI_OPERATION.invokeAgent} ${persona}`,
+      const span = startOperationSpan(
+        GEN_AI_OPERATION.invokeAgent,
+        persona,
         {
-          [GEN_AI.operationName]: GEN_AI_OPERATION.invokeAgent,
           [GEN_AI.agentName]: persona,
           [GEN_AI.agentId]: spec.dispatchId,
           'gepa_aime.task_id': spec.taskId,
