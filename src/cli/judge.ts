@@ -11,7 +11,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { LoadedConfig, ModelConfig } from '../config/index.js';
-import { GepaRunError, optimize } from '../gepa/index.js';
+import { optimize } from '../gepa/index.js';
 import { checkJudge, createJudgeAdapter, JUDGE_COMPONENT, loadLabelled } from '../judge/index.js';
 import { judgeFromConfig } from '../runtime/judgeSetup.js';
 import { createModelSet } from '../runtime/models.js';
