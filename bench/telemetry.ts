@@ -25,8 +25,8 @@ const ROUNDS = 4;
 const WARMUP_RUNS = 2;
 const RUNS_PER_ROUND = 5;
 
-async function child(mode: 'on' | 'off', otlp: string): Promise<void> {
-  if (mode === 'on') await startTelemetry(telemetrySettings(otlp, {})!);
+async function child(mode: Mode, otlp: string): Promise<void> {
+  if (mode !== 'off') await startTelemetry(telemetrySettings(otlp, {})!);
   const ws = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-otel-ws-'));
   const traces = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-otel-traces-'));
   await fs.writeFile(path.join(ws, 'a.txt'), 'a');
@@ -95,11 +95,14 @@ async function spanCost(otlp: string): Promise<void> {
   process.stdout.write(`${JSON.stringify(costs.slice(1).map((us) => ({ wall: us, cpu: us })))}\n`);
 }
 
-function runChild(mode: 'on' | 'off' | 'spans', otlp: string): Promise<Timing[]> {
+/** off: no SDK loaded; on: spans recorded and exported; unsampled: the SDK and context on, every span dropped by the sampler. */
+type Mode = 'off' | 'on' | 'unsampled';
+
+function runChild(mode: Mode | 'spans', otlp: string): Promise<Timing[]> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, otlp], {
       stdio: ['ignore', 'pipe', 'inherit'],
-      env: { PATH: process.env['PATH'] ?? '' },
+      env: { PATH: process.env['PATH'] ?? '', ...(mode === 'unsampled' ? { OTEL_TRACES_SAMPLER: 'always_off' } : {}) },
     });
     let out = '';
     proc.stdout.on('data', (d) => (out += d));
@@ -115,10 +118,12 @@ async function main(): Promise<void> {
   const rx = await startOtlpReceiver();
   const off: Timing[] = [];
   const on: Timing[] = [];
+  const unsampled: Timing[] = [];
   const loads: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     off.push(...(await runChild('off', rx.url)));
     on.push(...(await runChild('on', rx.url)));
+    unsampled.push(...(await runChild('unsampled', rx.url)));
     loads.push(os.loadavg()[0]!);
   }
   const steps = STEPS + 1;
@@ -137,6 +142,10 @@ async function main(): Promise<void> {
     );
   }
   const offCpu = median(off.map((t) => t.cpu)) / steps;
+  const unsampledCpu = median(unsampled.map((t) => t.cpu)) / steps;
+  console.log(
+    `  where it goes: SDK and context on but every span dropped by the sampler ${unsampledCpu.toFixed(3)} ms/step CPU (${(unsampledCpu / offCpu).toFixed(3)} of off); the rest is recording and exporting spans`,
+  );
   console.log(
     `  one span (chat attributes, batched OTLP/JSON export): ${perSpanUs.toFixed(1)} µs CPU; x 2 spans per step = ${((2 * perSpanUs) / 1000).toFixed(3)} ms, ${(((2 * perSpanUs) / 1000 / offCpu) * 100).toFixed(1)} % of the off step`,
   );
@@ -146,5 +155,5 @@ async function main(): Promise<void> {
   await rx.close();
 }
 
-if (process.argv[2] === '--child') void (process.argv[3] === 'spans' ? spanCost(process.argv[4]!) : child(process.argv[3] as 'on' | 'off', process.argv[4]!));
+if (process.argv[2] === '--child') void (process.argv[3] === 'spans' ? spanCost(process.argv[4]!) : child(process.argv[3] as Mode, process.argv[4]!));
 else void main();
