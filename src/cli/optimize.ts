@@ -129,7 +129,7 @@ export function optimizeCommand(program: Command): Command {
     .option('--judge', "score with the LLM judge (roles.judge) against each example's rubric, the config's judge.rubric, or one the judge writes once per goal")
     .option('--judge-model <name>', 'model name of the judge (roles.judge)')
     .option('--install', "--aime: make the best prompts the live ones of later runs (a candidate in ./traces/gepa_history.jsonl, online learning's warm start)")
-    .option('--redis <url>', '--seed-prompt: run the evaluations on workers (gepa-aime worker) through this Redis')
+    .option('--redis <url>', 'run the evaluations on workers (gepa-aime worker) through this Redis')
     .option('--chunk-size <n>', '--redis: examples per worker job (default 1)', parsePositiveInt('--chunk-size'))
     .action(async ({ pipeline, ...flags }: OptimizeFlags & { pipeline?: string }) => {
       if (pipeline !== undefined) {
@@ -153,8 +153,6 @@ function modeOf(f: OptimizeFlags): Mode {
   if (mode !== 'prompt' && f.metric) throw new UsageError('--metric is for --seed-prompt; teams and goals take --scorer');
   if (mode === 'prompt' && (f.out || f.scorer)) throw new UsageError('--out and --scorer are for --team and --aime');
   if (mode !== 'aime' && (f.install || f.traces || f.toolDescriptions)) throw new UsageError('--install, --traces and --tool-descriptions are for --aime');
-  if (f.redis && mode !== 'prompt')
-    throw new UsageError('--redis is built for --seed-prompt only so far; --team and --aime evaluate on this machine (drop --redis)');
   if (f.chunkSize && !f.redis) throw new UsageError('--chunk-size is for --redis');
   if (f.redis && f.judge) throw new UsageError('--judge is not distributed yet: drop --redis to judge on this machine, or score with --metric');
   if (f.resume && !f.runDir) throw new UsageError('--resume needs --run-dir: the directory of the run to continue');
@@ -236,8 +234,9 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
   let result: GepaResult;
   const extra: Record<string, unknown> = { mode };
   try {
+    if (f.redis && f.test) throw new UsageError('--redis takes no --test yet: drop --redis to score a test set');
     if (mode === 'prompt' && f.redis) {
-      if (f.seedPrompt!.length > 1 || f.test) throw new UsageError('--redis takes one --seed-prompt and no --test yet: drop --redis to use them');
+      if (f.seedPrompt!.length > 1) throw new UsageError('--redis takes one --seed-prompt yet: drop --redis to use several');
       // Loaded on demand: BullMQ is slow to import and only --redis needs it.
       const { optimizeOnQueue } = await import('../queue/optimize.js');
       result = await optimizeOnQueue({
@@ -283,7 +282,25 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
       const seed = adapter.seedCandidate();
       if (!Object.keys(seed).length) throw new UsageError(`${f.team}: every agent is frozen (components: all []), so there is nothing to evolve`);
       const testset = f.test ? await loadTeamDataset(f.test) : undefined;
-      result = await optimize({ ...common, adapter, trainset, valset, ...(testset ? { testset } : {}), seedCandidate: seed });
+      if (f.redis) {
+        const { moduleRef, optimizeOnWorkers } = await import('../queue/optimize.js');
+        result = await optimizeOnWorkers({
+          ...common,
+          redisUrl: f.redis,
+          adapter,
+          spec: {
+            kind: 'team',
+            team: loaded.text,
+            teamName: path.basename(f.team!),
+            models: workerRoleModels(modelConfig),
+            ...(scorerPath ? { scorer: await moduleRef(scorerPath) } : {}),
+          },
+          trainset,
+          valset,
+          seedCandidate: seed,
+          ...(f.chunkSize ? { chunkSize: f.chunkSize } : {}),
+        });
+      } else result = await optimize({ ...common, adapter, trainset, valset, ...(testset ? { testset } : {}), seedCandidate: seed });
       const evolved = evolvedTeamText({
         text: loaded.text,
         seed,
@@ -306,15 +323,24 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
         baseDir: path.dirname(path.resolve(f.train!)),
       });
       const testset = f.test ? await loadTeamDataset(f.test) : undefined;
-      result = await optimize({
-        ...common,
-        adapter,
-        trainset,
-        valset,
-        ...(testset ? { testset } : {}),
-        seedCandidate: { ...aimeSeedCandidate(config), ...(f.toolDescriptions ? await aimeToolComponents(config) : {}) },
-        reflectionModel: models.reflection,
-      });
+      const seedCandidate = { ...aimeSeedCandidate(config), ...(f.toolDescriptions ? await aimeToolComponents(config) : {}) };
+      if (f.redis) {
+        checkRemoteWorkspaces(f.train!, trainset);
+        checkRemoteWorkspaces(f.val!, valset);
+        const { moduleRef, optimizeOnWorkers } = await import('../queue/optimize.js');
+        result = await optimizeOnWorkers({
+          ...common,
+          redisUrl: f.redis,
+          adapter,
+          spec: { kind: 'aime', models: workerRoleModels(modelConfig), ...(f.scorer ? { scorer: await moduleRef(f.scorer) } : {}) },
+          trainset,
+          valset,
+          seedCandidate,
+          reflectionModel: models.reflection,
+          ...(f.chunkSize ? { chunkSize: f.chunkSize } : {}),
+        });
+      } else
+        result = await optimize({ ...common, adapter, trainset, valset, ...(testset ? { testset } : {}), seedCandidate, reflectionModel: models.reflection });
       if (f.out) {
         await writeOut(f.out, promptsFile(f.out, result));
         extra['out'] = path.resolve(f.out);
@@ -339,6 +365,21 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
     return EXIT.failed;
   }
   return result.stopReason === 'stop_requested' ? EXIT.interrupted : EXIT.ok;
+}
+
+/** The model names the workers use for the evaluated roles (their endpoints are their own). */
+function workerRoleModels(config: ModelConfig): { planner: string; actor: string } {
+  return { planner: resolveRole(config, 'planner').model, actor: resolveRole(config, 'actor').model };
+}
+
+/** On workers a goal's workspace is resolved inside the worker's --workspace: it must be a relative path that stays there. */
+function checkRemoteWorkspaces(file: string, examples: readonly Record<string, unknown>[]): void {
+  examples.forEach((e, i) => {
+    const ws = e['workspace'];
+    if (typeof ws !== 'string') return;
+    if (path.isAbsolute(ws) || path.normalize(ws).split(path.sep)[0] === '..')
+      throw new UsageError(`${file}: example ${i + 1}: workspace "${ws}" must be a relative path inside the workers' --workspace with --redis`);
+  });
 }
 
 async function writeOut(file: string, text: string): Promise<void> {

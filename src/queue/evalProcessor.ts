@@ -7,16 +7,34 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UnrecoverableError, type Job } from 'bullmq';
-import type { LoadedConfig } from '../config/index.js';
+import { parseDocument } from 'yaml';
+import type { LoadedConfig, ModelConfig } from '../config/index.js';
 import { createDefaultAdapter, loadMetric, makeEvaluator, type GepaAdapter } from '../gepa/index.js';
-import type { DefaultExample } from '../gepa/dataset.js';
 import { hashCandidate, hashText } from '../gepa/hash.js';
 import type { EvalRecord } from '../gepa/types.js';
+import { createAimeAdapter } from '../runtime/aimeAdapter.js';
 import { createModelSet, type ModelSet } from '../runtime/models.js';
+import { agentModelsFromConfig, teamTools } from '../runtime/teamModels.js';
+import { createTeamAdapter } from '../teams/adapter.js';
+import { parseTeamText } from '../teams/load.js';
+import { loadScorer } from '../teams/scorer.js';
+import { errorMessage } from '../../contracts/errors.js';
+import type { ChatModel } from '../../contracts/llm.js';
+import { extractTraceContext, inSpan } from '../util/tracing.js';
 import type { SharedEvalCache } from './cache.js';
-import { defaultExampleSchema, evalChunkSchema, payloadProblem, type AdapterSpec, type BatchJob, type EvalChunkResult } from './jobs.js';
-import { batchSchema } from './jobs.js';
-import type { ModelConfig } from '../config/index.js';
+import {
+  batchSchema,
+  defaultExampleSchema,
+  evalChunkSchema,
+  goalExampleSchema,
+  payloadProblem,
+  teamExampleSchema,
+  type AdapterSpec,
+  type BatchJob,
+  type EvalChunkResult,
+  type ModuleRef,
+  type RoleModels,
+} from './jobs.js';
 
 export interface EvalProcessorDeps {
   config: LoadedConfig;
@@ -27,38 +45,99 @@ export interface EvalProcessorDeps {
   /** Wraps each model the worker builds (the shared in-flight limit). */
   wrapModels?: (models: ModelSet) => ModelSet;
   signal?: AbortSignal;
-  /** Real path of the one directory metric modules may be imported from; none = no metric modules. */
+  /** Real path of the one directory metric and scorer modules may be imported from; none = no modules. */
   metricsDir?: string;
+  /** Where team tools and goal runs work (goal examples' workspaces are resolved inside it), and where goal runs are recorded. */
+  workspace: string;
+  tracesDir: string;
 }
 
 /** The --task-model override, as optimize applies it. */
 function withTaskModel(config: ModelConfig, taskModel?: string): ModelConfig {
-  if (!taskModel) return config;
-  return { ...config, roles: { ...config.roles, actor: { ...config.roles.actor, model: taskModel } } };
+  return withRoleModels(config, taskModel ? { actor: taskModel } : {});
 }
 
-export function makeEvalProcessor(deps: EvalProcessorDeps) {
-  const adapters = new Map<string, Promise<GepaAdapter<DefaultExample>>>();
+/** The coordinator's model names per role over the worker's config (the endpoints stay the worker's). */
+function withRoleModels(config: ModelConfig, models: RoleModels): ModelConfig {
+  const roles = { ...config.roles };
+  for (const role of ['planner', 'actor'] as const) {
+    const name = models[role];
+    if (name) roles[role] = { ...roles[role], model: name };
+  }
+  return { ...config, roles };
+}
 
-  const buildAdapter = async (spec: AdapterSpec): Promise<GepaAdapter<DefaultExample>> => {
-    let metric: Awaited<ReturnType<typeof loadMetric>> | undefined;
-    if (spec.metric) {
-      // A job names a module for this process to import: only from the directory the worker's owner allowed.
-      if (!deps.metricsDir)
-        throw new UnrecoverableError(`worker ${deps.workerId} loads no metric modules (the job asks for ${spec.metric.path}); start it with --metrics-dir DIR`);
-      const real = await fs.realpath(spec.metric.path).catch(() => null);
-      if (real === null) throw new UnrecoverableError(`the metric module ${spec.metric.path} does not exist on worker ${deps.workerId}`);
-      const rel = path.relative(deps.metricsDir, real);
-      if (rel.startsWith('..') || path.isAbsolute(rel))
-        throw new UnrecoverableError(`the metric module ${spec.metric.path} is outside this worker's --metrics-dir ${deps.metricsDir}`);
-      const text = await fs.readFile(real, 'utf8');
-      if (hashText(text) !== spec.metric.hash)
-        throw new UnrecoverableError(`the metric module ${spec.metric.path} on worker ${deps.workerId} differs from the coordinator's`);
-      metric = await loadMetric(real);
+/** The team file the coordinator sent, without its scorer key: the scorer comes as its own module reference. */
+function jobTeam(spec: Extract<AdapterSpec, { kind: 'team' }>) {
+  const doc = parseDocument(spec.team, { logLevel: 'error' });
+  if (doc.has('scorer')) doc.delete('scorer');
+  try {
+    return parseTeamText(doc.toString(), path.basename(spec.teamName));
+  } catch (err) {
+    throw new UnrecoverableError(`invalid gepa.eval payload: adapter.team: ${errorMessage(err)}`);
+  }
+}
+
+// A job's evaluation uses what its payload names, so every adapter it builds is a fresh one per spec.
+type AnyAdapter = GepaAdapter<unknown>;
+
+export function makeEvalProcessor(deps: EvalProcessorDeps) {
+  const adapters = new Map<string, Promise<AnyAdapter>>();
+  const wrap = (models: ModelSet) => (deps.wrapModels ? deps.wrapModels(models) : models);
+
+  /** A module a job names, for this process to import: only from the directory the worker's owner allowed, and only as the coordinator saw it. */
+  const moduleFile = async (ref: ModuleRef, kind: string): Promise<string> => {
+    if (!deps.metricsDir)
+      throw new UnrecoverableError(`worker ${deps.workerId} loads no ${kind} modules (the job asks for ${ref.path}); start it with --metrics-dir DIR`);
+    const real = await fs.realpath(ref.path).catch(() => null);
+    if (real === null) throw new UnrecoverableError(`the ${kind} module ${ref.path} does not exist on worker ${deps.workerId}`);
+    const rel = path.relative(deps.metricsDir, real);
+    if (rel.startsWith('..') || path.isAbsolute(rel))
+      throw new UnrecoverableError(`the ${kind} module ${ref.path} is outside this worker's --metrics-dir ${deps.metricsDir}`);
+    const text = await fs.readFile(real, 'utf8');
+    if (hashText(text) !== ref.hash) throw new UnrecoverableError(`the ${kind} module ${ref.path} on worker ${deps.workerId} differs from the coordinator's`);
+    return real;
+  };
+
+  const buildAdapter = async (spec: AdapterSpec): Promise<AnyAdapter> => {
+    if (spec.kind === 'prompt') {
+      const metric = spec.metric ? await loadMetric(await moduleFile(spec.metric, 'metric')) : undefined;
+      const models = wrap(createModelSet(withTaskModel(deps.config.model, spec.taskModel)));
+      return createDefaultAdapter({ model: models.chat, componentName: spec.component, ...(metric ? { metric } : {}) }) as unknown as AnyAdapter;
     }
-    let models = createModelSet(withTaskModel(deps.config.model, spec.taskModel));
-    if (deps.wrapModels) models = deps.wrapModels(models);
-    return createDefaultAdapter({ model: models.chat, componentName: spec.component, ...(metric ? { metric } : {}) });
+    const scorer = spec.scorer ? await loadScorer(await moduleFile(spec.scorer, 'scorer')) : null;
+    const modelConfig = withRoleModels(deps.config.model, spec.models);
+    if (spec.kind === 'team') {
+      const team = jobTeam(spec);
+      const tools = await teamTools(team, deps.config, deps.workspace, deps.tracesDir);
+      const agentModels = agentModelsFromConfig(modelConfig);
+      const limited = new Map<ChatModel, ChatModel>();
+      const limit = (m: ChatModel): ChatModel => {
+        let w = limited.get(m);
+        if (!w)
+          limited.set(
+            m,
+            (w = wrap({ planner: m, actorFor: () => m, reflection: m, chat: m, describe: () => ({ provider: '', model: '', offline: false }) }).chat),
+          );
+        return w;
+      };
+      return createTeamAdapter({
+        team,
+        models: (agent) => limit(agentModels(agent)),
+        // Reflection stays with the coordinator; the adapter needs a model to be built.
+        reflectionModel: createModelSet(modelConfig).reflection,
+        scorer,
+        ...(tools ? { tools } : {}),
+        maxConcurrency: deps.innerConcurrency,
+      }) as unknown as AnyAdapter;
+    }
+    return createAimeAdapter({
+      config: { ...deps.config, model: modelConfig },
+      models: wrap(createModelSet(modelConfig)),
+      scorer,
+      tracesDir: deps.tracesDir,
+      baseDir: deps.workspace,
+    }) as unknown as AnyAdapter;
   };
 
   const adapterFor = (spec: AdapterSpec) => {
@@ -72,19 +151,25 @@ export function makeEvalProcessor(deps: EvalProcessorDeps) {
     return adapter;
   };
 
-  return async (job: Job): Promise<EvalChunkResult> => {
-    const parsed = evalChunkSchema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`invalid gepa.eval payload: ${payloadProblem(parsed.error)}`);
-    const data = parsed.data;
-    if (hashCandidate(data.candidate) !== data.candidateHash)
-      throw new UnrecoverableError('invalid gepa.eval payload: candidateHash is not the hash of candidate');
-    const examples: DefaultExample[] = [];
-    for (const [k, e] of data.examples.entries()) {
-      const ok = defaultExampleSchema.safeParse(e.example);
+  /** The examples of a chunk, each checked against its adapter's example shape. */
+  const examplesOf = (spec: AdapterSpec, raw: readonly { example: unknown }[]): unknown[] =>
+    raw.map((e, k) => {
+      const schema = spec.kind === 'prompt' ? defaultExampleSchema : spec.kind === 'team' ? teamExampleSchema : goalExampleSchema;
+      const ok = schema.safeParse(e.example);
       if (!ok.success) throw new UnrecoverableError(`invalid gepa.eval payload: examples.${k}.example: ${payloadProblem(ok.error)}`);
-      examples.push(ok.data as DefaultExample);
-    }
+      const ws = (ok.data as { workspace?: string }).workspace;
+      if (spec.kind === 'aime' && ws !== undefined) {
+        // A job may only run goals inside the worker's own workspace.
+        const rel = path.relative(deps.workspace, path.resolve(deps.workspace, ws));
+        if (path.isAbsolute(ws) || rel.startsWith('..') || path.isAbsolute(rel))
+          throw new UnrecoverableError(
+            `invalid gepa.eval payload: examples.${k}.example.workspace: "${ws}" is not a relative path inside the worker's workspace`,
+          );
+      }
+      return ok.data;
+    });
 
+  const run = async (job: Job, data: ReturnType<typeof evalChunkSchema.parse>, examples: unknown[]): Promise<EvalChunkResult> => {
     // The coordinator sent only what the cache lacked; a job started again (its worker died, or it
     // failed) may find part of its chunk cached by the earlier attempt.
     const known =
@@ -99,7 +184,7 @@ export function makeEvalProcessor(deps: EvalProcessorDeps) {
     const fresh = new Map<number, EvalRecord>();
     if (todo.length) {
       const adapter = await adapterFor(data.adapter);
-      const chunk = todo.map((k) => examples[k]!);
+      const chunk = todo.map((k) => examples[k]);
       const evaluate = makeEvaluator({
         adapter,
         trainset: chunk,
@@ -130,6 +215,35 @@ export function makeEvalProcessor(deps: EvalProcessorDeps) {
       cached: data.examples.length - fresh.size,
       worker: deps.workerId,
     };
+  };
+
+  return async (job: Job): Promise<EvalChunkResult> => {
+    const parsed = evalChunkSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid gepa.eval payload: ${payloadProblem(parsed.error)}`);
+    const data = parsed.data;
+    if (hashCandidate(data.candidate) !== data.candidateHash)
+      throw new UnrecoverableError('invalid gepa.eval payload: candidateHash is not the hash of candidate');
+    const examples = examplesOf(data.adapter, data.examples);
+    // The job's span is a child of the coordinator's gepa.evaluate span: one trace across processes.
+    return inSpan(
+      'gepa.evaluate',
+      {
+        'gepa.split': data.split,
+        'gepa.candidate': data.candidateHash,
+        'gepa.examples': data.examples.length,
+        'gepa.adapter': data.adapter.kind,
+        'gepa.worker': deps.workerId,
+        'messaging.system': 'bullmq',
+        'messaging.message.id': String(job.id),
+        'messaging.destination.name': job.queueName,
+      },
+      async (span) => {
+        const result = await run(job, data, examples);
+        span?.setAttributes({ 'gepa.evaluated': result.evaluated, 'gepa.cached': result.cached });
+        return result;
+      },
+      extractTraceContext(data),
+    );
   };
 }
 

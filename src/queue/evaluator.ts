@@ -13,6 +13,7 @@ import { AppError } from '../../contracts/errors.js';
 import type { Redis } from 'ioredis';
 import type { Evaluate, EvalOutput, EvalRequest } from '../gepa/index.js';
 import type { EvalRecord } from '../gepa/types.js';
+import { injectTraceContext, tracingOn } from '../util/tracing.js';
 import { SharedEvalCache } from './cache.js';
 import type { AdapterSpec, BatchJob, EvalChunkJob, EvalChunkResult } from './jobs.js';
 import { BATCH_QUEUE, EVAL_QUEUE, PREFIX } from './names.js';
@@ -142,7 +143,8 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
     if (missing.length) {
       const chunks: number[][] = [];
       for (let i = 0; i < missing.length; i += o.chunkSize) chunks.push(missing.slice(i, i + o.chunkSize));
-      const trace = o.traceparent ? { traceparent: o.traceparent } : {};
+      // The active span (the engine's gepa.evaluate) is the parent of every job's span on the workers.
+      const trace = tracingOn() ? injectTraceContext() : o.traceparent ? { traceparent: o.traceparent } : {};
       const parent: BatchJob = { kind: 'gepa.batch', candidateHash: req.hash, split: req.split, size: missing.length, ...trace };
       const started = Date.now();
       const flow = await flows.add({

@@ -12,6 +12,7 @@ import type { LoadedConfig } from '../config/index.js';
 import type { RunReport } from '../runtime/report.js';
 import { runGoal } from '../runtime/runGoal.js';
 import type { ModelSet } from '../runtime/models.js';
+import { extractTraceContext, withContext } from '../util/tracing.js';
 import { goalJobSchema, payloadProblem, type GoalProgress } from './jobs.js';
 
 export interface GoalProcessorDeps {
@@ -50,17 +51,20 @@ export function makeGoalProcessor(deps: GoalProcessorDeps) {
       }, wait);
     };
     try {
-      const report = await runGoal({
-        goal,
-        config: deps.config,
-        workspace: deps.workspace,
-        tracesDir: path.resolve(deps.tracesDir),
-        limits,
-        runId,
-        onTasks,
-        ...(deps.models ? { models: deps.models } : {}),
-        ...(deps.signal ? { signal: deps.signal } : {}),
-      });
+      // The run's invoke_workflow span is a child of the submitter's context: one trace across processes.
+      const report = await withContext(extractTraceContext(parsed.data), () =>
+        runGoal({
+          goal,
+          config: deps.config,
+          workspace: deps.workspace,
+          tracesDir: path.resolve(deps.tracesDir),
+          limits,
+          runId,
+          onTasks,
+          ...(deps.models ? { models: deps.models } : {}),
+          ...(deps.signal ? { signal: deps.signal } : {}),
+        }),
+      );
       return JSON.parse(JSON.stringify(report)) as RunReport;
     } finally {
       if (timer) {

@@ -7,21 +7,50 @@
 import { z } from 'zod';
 
 const traceparent = z.string().max(256).optional();
+const tracestate = z.string().max(512).optional();
 const text = z.string().max(1_000_000);
 
-/** How a worker builds the adapter that evaluates a chunk; only the default (prompt) adapter so far. */
-export const adapterSpecSchema = z.object({
-  kind: z.literal('prompt'),
-  /** The candidate's one component: the task model's system prompt. */
-  component: z.string().min(1).max(200),
-  /** The task model name (roles.actor) the coordinator asked for; the endpoint is the worker's own. */
-  taskModel: z.string().max(500).optional(),
-  /** A metric module path on the worker's machine, with the content hash the coordinator saw. */
-  metric: z.object({ path: z.string().min(1).max(4096), hash: z.string().max(64) }).optional(),
-});
+/** A scoring module (metric or scorer) on the worker's machine, with the content hash the coordinator saw. */
+const moduleRefSchema = z.object({ path: z.string().min(1).max(4096), hash: z.string().max(64) });
+export type ModuleRef = z.output<typeof moduleRefSchema>;
+
+/** Model names (per role) the coordinator asked for; the endpoints are the worker's own. */
+const roleModelsSchema = z.object({ planner: z.string().max(500).optional(), actor: z.string().max(500).optional() }).strict();
+export type RoleModels = z.output<typeof roleModelsSchema>;
+
+/** How a worker builds the adapter that evaluates a chunk: the default (prompt) adapter, a team's, or the AIME runtime's. */
+export const adapterSpecSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('prompt'),
+    /** The candidate's one component: the task model's system prompt. */
+    component: z.string().min(1).max(200),
+    /** The task model name (roles.actor) the coordinator asked for; the endpoint is the worker's own. */
+    taskModel: z.string().max(500).optional(),
+    metric: moduleRefSchema.optional(),
+  }),
+  z.object({
+    kind: z.literal('team'),
+    /** The team file's text as the coordinator read it; the worker parses and validates it again. */
+    team: z.string().min(1).max(1_000_000),
+    /** The team file's name, for messages only. */
+    teamName: z.string().min(1).max(200),
+    models: roleModelsSchema,
+    /** The scorer (--scorer, else the team's own); none: exact match, or the primary's output schema. */
+    scorer: moduleRefSchema.optional(),
+  }),
+  z.object({
+    kind: z.literal('aime'),
+    models: roleModelsSchema,
+    scorer: moduleRefSchema.optional(),
+  }),
+]);
 export type AdapterSpec = z.output<typeof adapterSpecSchema>;
 
 export const defaultExampleSchema = z.object({ input: text, answer: text, additional_context: z.record(z.string(), z.string()).default({}) }).loose();
+
+/** A team or goal example; a goal's `workspace` must be relative (the worker resolves it inside its own --workspace). */
+export const teamExampleSchema = z.object({ input: text, expected: text.optional() }).loose();
+export const goalExampleSchema = teamExampleSchema.extend({ workspace: z.string().min(1).max(4096).optional(), workspace_copy: z.boolean().optional() });
 
 export const evalChunkSchema = z.object({
   kind: z.literal('gepa.eval'),
@@ -37,6 +66,7 @@ export const evalChunkSchema = z.object({
     .min(1)
     .max(10_000),
   traceparent,
+  tracestate,
 });
 export type EvalChunkJob = z.output<typeof evalChunkSchema>;
 
@@ -61,6 +91,7 @@ export const batchSchema = z.object({
   split: z.enum(['train', 'val']),
   size: z.number().int().min(1),
   traceparent,
+  tracestate,
 });
 export type BatchJob = z.output<typeof batchSchema>;
 
@@ -80,6 +111,7 @@ export const goalJobSchema = z.object({
   limits: goalLimitsSchema.default({}),
   submittedAt: z.string().max(64),
   traceparent,
+  tracestate,
 });
 export type GoalJob = z.output<typeof goalJobSchema>;
 

@@ -1,17 +1,90 @@
 /**
- * `optimize --redis`: the default-adapter optimisation with its evaluations
- * on workers. The GEPA algorithm (selection, reflection, merge, the budget)
- * stays here in the coordinator; only the `evaluate` seam is replaced.
+ * `optimize --redis`: GEPA with its evaluations on workers. The algorithm
+ * (selection, reflection, merge, the budget) stays here in the coordinator;
+ * only the `evaluate` seam is replaced. The coordinator's own adapter is
+ * built as for a local run but never evaluates: it turns the traces the
+ * workers send back into reflective records (and, for a team, writes the new
+ * texts), so reflection works as it does locally.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { loadDataset, loadMetric, createDefaultAdapter, DEFAULT_COMPONENT, optimize, type GepaResult, type OptimizeOptions } from '../gepa/index.js';
+import {
+  loadDataset,
+  loadMetric,
+  createDefaultAdapter,
+  DEFAULT_COMPONENT,
+  optimize,
+  type GepaAdapter,
+  type GepaResult,
+  type OptimizeOptions,
+} from '../gepa/index.js';
 import type { DefaultExample } from '../gepa/dataset.js';
 import { hashJson, hashText } from '../gepa/hash.js';
 import type { ChatModel } from '../../contracts/llm.js';
 import { createDistributedEvaluator, type DistributedStats } from './evaluator.js';
-import type { AdapterSpec } from './jobs.js';
+import type { AdapterSpec, ModuleRef } from './jobs.js';
 import { checkReachable, connect } from './redis.js';
+
+type EngineOptions<E> = Omit<OptimizeOptions<E>, 'adapter' | 'trainset' | 'valset' | 'evaluate'>;
+
+export interface WorkersOptions<E> extends EngineOptions<E> {
+  redisUrl: string;
+  /** The coordinator's adapter: reflection only (its evaluate is never called). */
+  adapter: GepaAdapter<E>;
+  /** What the workers build their adapter from. */
+  spec: AdapterSpec;
+  trainset: readonly E[];
+  valset: readonly E[];
+  chunkSize?: number;
+  traceparent?: string;
+  onStats?: (stats: DistributedStats) => void;
+}
+
+/** A scoring module as a job names it: its absolute path and its content's hash. */
+export async function moduleRef(file: string): Promise<ModuleRef> {
+  return { path: path.resolve(file), hash: hashText(await fs.readFile(file, 'utf8')) };
+}
+
+/** What decides a score besides the candidate and the example: the adapter spec (its module hashes and team text stand for their content). */
+export function namespaceOf(spec: AdapterSpec): string {
+  switch (spec.kind) {
+    case 'prompt':
+      return hashJson({ kind: spec.kind, component: spec.component, taskModel: spec.taskModel, metric: spec.metric?.hash ?? null });
+    case 'team':
+      return hashJson({ kind: spec.kind, team: hashText(spec.team), models: spec.models, scorer: spec.scorer?.hash ?? null });
+    case 'aime':
+      return hashJson({ kind: spec.kind, models: spec.models, scorer: spec.scorer?.hash ?? null });
+  }
+}
+
+/** Runs the engine with every evaluation on the workers behind `redisUrl`. */
+export async function optimizeOnWorkers<E>(o: WorkersOptions<E>): Promise<GepaResult> {
+  const { redisUrl, adapter, spec, trainset, valset, chunkSize, traceparent, onStats, ...rest } = o;
+  await checkReachable(redisUrl);
+  const redis = connect(redisUrl);
+  const evaluator = await createDistributedEvaluator({
+    redis,
+    adapter: spec,
+    namespace: namespaceOf(spec),
+    trainset,
+    valset,
+    exampleKeys: { train: trainset.map(hashJson), val: valset.map(hashJson) },
+    chunkSize: chunkSize ?? 1,
+    ...(traceparent ? { traceparent } : {}),
+    ...(rest.onProgress
+      ? {
+          onMetricCall: (metricCalls: number) => rest.onProgress?.({ type: 'metric_call', metricCalls, maxMetricCalls: rest.settings?.max_metric_calls ?? 0 }),
+        }
+      : {}),
+  });
+  try {
+    return await optimize({ ...rest, adapter, trainset, valset, evaluate: evaluator.evaluate });
+  } finally {
+    onStats?.(evaluator.stats);
+    await evaluator.close();
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
 
 export interface QueueOptimizeOptions
   extends Omit<OptimizeOptions<DefaultExample>, 'adapter' | 'trainset' | 'valset' | 'seedCandidate' | 'reflectionModel' | 'evaluate'> {
@@ -30,53 +103,17 @@ export interface QueueOptimizeOptions
   onStats?: (stats: DistributedStats) => void;
 }
 
+/** The default (prompt) adapter on workers: `optimize --seed-prompt --redis`. */
 export async function optimizeOnQueue(o: QueueOptimizeOptions): Promise<GepaResult> {
-  const { redisUrl, trainFile, valFile, seedPrompt, taskModel, taskModelName, reflectionModel, metricModule, chunkSize, traceparent, onStats, ...rest } = o;
-  await checkReachable(redisUrl);
-  const [trainset, valset, metric, metricText] = await Promise.all([
+  const { trainFile, valFile, seedPrompt, taskModel, taskModelName, metricModule, ...rest } = o;
+  const [trainset, valset, metric, metricRef] = await Promise.all([
     loadDataset(trainFile),
     loadDataset(valFile),
     metricModule ? loadMetric(metricModule) : Promise.resolve(undefined),
-    metricModule ? fs.readFile(metricModule, 'utf8') : Promise.resolve(undefined),
+    metricModule ? moduleRef(metricModule) : Promise.resolve(undefined),
   ]);
-  const spec: AdapterSpec = {
-    kind: 'prompt',
-    component: DEFAULT_COMPONENT,
-    taskModel: taskModelName,
-    ...(metricModule && metricText !== undefined ? { metric: { path: path.resolve(metricModule), hash: hashText(metricText) } } : {}),
-  };
+  const spec: AdapterSpec = { kind: 'prompt', component: DEFAULT_COMPONENT, taskModel: taskModelName, ...(metricRef ? { metric: metricRef } : {}) };
   // The coordinator's adapter only turns cached traces into reflection records; it never calls the model.
   const adapter = createDefaultAdapter({ model: taskModel, componentName: spec.component, ...(metric ? { metric } : {}) });
-  const redis = connect(redisUrl);
-  const evaluator = await createDistributedEvaluator({
-    redis,
-    adapter: spec,
-    // What decides a score besides the candidate and the example: the adapter, its metric and the task model.
-    namespace: hashJson({ kind: spec.kind, component: spec.component, taskModel: spec.taskModel, metric: spec.metric?.hash ?? null }),
-    trainset,
-    valset,
-    exampleKeys: { train: trainset.map(hashJson), val: valset.map(hashJson) },
-    chunkSize: chunkSize ?? 1,
-    ...(traceparent ? { traceparent } : {}),
-    ...(rest.onProgress
-      ? {
-          onMetricCall: (metricCalls: number) => rest.onProgress?.({ type: 'metric_call', metricCalls, maxMetricCalls: rest.settings?.max_metric_calls ?? 0 }),
-        }
-      : {}),
-  });
-  try {
-    return await optimize({
-      ...rest,
-      adapter,
-      trainset,
-      valset,
-      seedCandidate: { [spec.component]: seedPrompt },
-      reflectionModel,
-      evaluate: evaluator.evaluate,
-    });
-  } finally {
-    onStats?.(evaluator.stats);
-    await evaluator.close();
-    await redis.quit().catch(() => redis.disconnect());
-  }
+  return optimizeOnWorkers({ ...rest, adapter, spec, trainset, valset, seedCandidate: { [spec.component]: seedPrompt } });
 }

@@ -9,6 +9,8 @@ import type { Redis } from 'ioredis';
 import type { WorkflowLimits } from '../../machines/workflow.js';
 import type { RunReport } from '../runtime/report.js';
 import { newRunId } from '../runtime/runGoal.js';
+import { SpanKind } from '@opentelemetry/api';
+import { contextWithSpan, errorType, injectTraceContext, markError, startSpan, tracingOn } from '../util/tracing.js';
 import { goalJobSchema, payloadProblem, type GoalJob, type GoalProgress } from './jobs.js';
 import { PREFIX, RUN_QUEUE, WORKERS_PATTERN } from './names.js';
 import type { WorkerHealth } from './worker.js';
@@ -21,13 +23,35 @@ export class RunQueueError extends AppError {
 export const runQueue = (redis: Redis) => new Queue(RUN_QUEUE, { connection: redis, prefix: PREFIX });
 
 export async function submitGoal(queue: Queue, goal: string, limits: Partial<WorkflowLimits>, traceparent?: string): Promise<string> {
-  const data: GoalJob = { kind: 'goal', goal, limits, submittedAt: new Date().toISOString(), ...(traceparent ? { traceparent } : {}) };
+  const id = newRunId(new Date());
+  if (traceparent || !tracingOn()) {
+    await addGoal(queue, id, goal, limits, traceparent ? { traceparent } : {});
+    return id;
+  }
+  // Tracing on and no context given: a producer span of our own, whose context the worker's run joins.
+  const span = startSpan(
+    `send ${RUN_QUEUE}`,
+    { 'messaging.system': 'bullmq', 'messaging.destination.name': RUN_QUEUE, 'messaging.message.id': id },
+    undefined,
+    SpanKind.PRODUCER,
+  );
+  try {
+    await addGoal(queue, id, goal, limits, injectTraceContext({}, contextWithSpan(span)));
+  } catch (err) {
+    markError(span, errorType(err), err instanceof Error ? err.message : String(err));
+    throw err;
+  } finally {
+    span.end();
+  }
+  return id;
+}
+
+async function addGoal(queue: Queue, id: string, goal: string, limits: Partial<WorkflowLimits>, trace: Record<string, string>): Promise<void> {
+  const data: GoalJob = { kind: 'goal', goal, limits, submittedAt: new Date().toISOString(), ...trace };
   const checked = goalJobSchema.safeParse(data);
   if (!checked.success) throw new RunQueueError(`the goal cannot be queued: ${payloadProblem(checked.error)}`);
-  const id = newRunId(new Date());
   // A goal's run is not repeated on a plain error (it already wrote its own report); a dead worker's is (stall).
   await queue.add('goal', checked.data, { jobId: id, attempts: 1, removeOnComplete: false, removeOnFail: false });
-  return id;
 }
 
 export type RunState = 'queued' | 'active' | 'completed' | 'failed' | 'delayed' | 'unknown';

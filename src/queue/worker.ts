@@ -84,6 +84,8 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     signal: abort.signal,
     ...(o.wrapModels ? { wrapModels: o.wrapModels } : {}),
     ...(o.metricsDir ? { metricsDir: o.metricsDir } : {}),
+    workspace: o.workspace,
+    tracesDir: o.tracesDir,
   });
   const goalProcessor = makeGoalProcessor({ config: o.config, workspace: o.workspace, tracesDir: o.tracesDir, signal: abort.signal });
   const counted =
