@@ -112,13 +112,12 @@ export function makeEvalProcessor(deps: EvalProcessorDeps) {
       const tools = await teamTools(team, deps.config, deps.workspace, deps.tracesDir);
       const agentModels = agentModelsFromConfig(modelConfig);
       const limited = new Map<ChatModel, ChatModel>();
+      // Each agent's model behind the shared in-flight cap (the wrapper takes a model set: one model in every role).
       const limit = (m: ChatModel): ChatModel => {
-        let w = limited.get(m);
-        if (!w)
-          limited.set(
-            m,
-            (w = wrap({ planner: m, actorFor: () => m, reflection: m, chat: m, describe: () => ({ provider: '', model: '', offline: false }) }).chat),
-          );
+        const known = limited.get(m);
+        if (known) return known;
+        const w = wrap({ planner: m, actorFor: () => m, reflection: m, chat: m, describe: () => ({ provider: '', model: '', offline: false }) }).chat;
+        limited.set(m, w);
         return w;
       };
       return createTeamAdapter({

@@ -1,0 +1,157 @@
+/**
+ * End to end, on a real redis-server and two worker processes: `optimize
+ * --team --redis` and `optimize --aime --redis` choose what a local run with
+ * the same seed chooses (the workers rebuild the team / AIME adapter from the
+ * job, the traces come back, and reflection on the coordinator reads them as
+ * it does locally), each metric call is paid once, and what a job may name
+ * (a scorer module, a goal's workspace) is confined.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { ensureBuilt } from '../support/providerCli.js';
+import { choices, content, queueFixture, type QueueFixture } from '../support/queueFixture.js';
+import { startWorkerProcess } from '../support/queueWorkers.js';
+import { REPO_ROOT } from '../support/runtime.js';
+import type { SeenRequest } from '../support/vllmServer.js';
+
+const EXAMPLES = path.join(REPO_ROOT, 'examples', 'teams');
+let fx: QueueFixture;
+
+const isTeamReflection = (req: SeenRequest) => content(req, 'user').startsWith('I gave an assistant');
+
+beforeAll(() => ensureBuilt());
+beforeEach(async () => {
+  // A writer that ends with a full stop only once its instruction says so; an editor that always agrees.
+  fx = await queueFixture({
+    handler: (req) => {
+      if (isTeamReflection(req)) return { content: '```\nDraft a title. Always end with a full stop.\n```', delayMs: 5 };
+      const sys = content(req, 'system');
+      const prompt = content(req, 'user');
+      if (sys.startsWith('Draft a title')) return { content: sys.includes('full stop') ? `${prompt}.` : prompt, delayMs: 20 };
+      return { content: 'LGTM', delayMs: 20 };
+    },
+  });
+});
+afterEach(async () => fx.close());
+
+const TEAM =
+  'agents:\n  writer: {instruction: Draft a title., output_key: title}\n  editor: {instruction: "Judge {title}", output_key: notes}\nworkflow: {type: loop, max_iterations: 2, until: {key: notes, equals: LGTM}, steps: [writer, editor]}\nprimary: writer\ncomponents: {writer: [instruction], editor: []}\n';
+
+function teamArgs(out: string, extra: string[] = []): string[] {
+  const team = path.join(fx.work, 'loop.yaml');
+  fs.writeFileSync(team, TEAM);
+  const data = fx.jsonl(
+    'titles.jsonl',
+    ['Rivers', 'Hills', 'Lakes', 'Woods'].map((t) => ({ input: t, expected: `${t}.` })),
+  );
+  return [
+    'optimize',
+    '--team',
+    team,
+    '--train',
+    data,
+    '--val',
+    data,
+    '--out',
+    out,
+    '--provider',
+    'vllm',
+    '--api-base',
+    fx.server.apiBase,
+    '--model',
+    'task-m',
+    '--reflection-model',
+    'refl-m',
+    '--max-metric-calls',
+    '16',
+    '--seed',
+    '4',
+    '--minibatch-size',
+    '2',
+    '--scorer',
+    path.join(EXAMPLES, 'exact-match-scorer.mjs'),
+    '--json',
+    ...extra,
+  ];
+}
+
+const teamCalls = () => fx.server.requests.filter((r) => !isTeamReflection(r)).length;
+
+describe('optimize --team --redis', { timeout: 120_000 }, () => {
+  it('two workers choose what a local run chooses, write the same team, and pay each team run once', async () => {
+    const localOut = path.join(fx.work, 'local.yaml');
+    const local = await runCli(teamArgs(localOut));
+    expect(local.code, local.stderr).toBe(0);
+    const expected = choices(JSON.parse(local.stdout));
+    expect(expected.candidates.length).toBeGreaterThan(1); // reflection read the traces and proposed
+    expect(expected.best_val_score).toBe(1);
+    const localCalls = teamCalls();
+
+    // The scorer is a module the job names: the workers load it only from their --metrics-dir.
+    await fx.startWorkers(2, ['--metrics-dir', EXAMPLES]);
+    const distOut = path.join(fx.work, 'dist.yaml');
+    const dist = await runCli(teamArgs(distOut, ['--redis', fx.redis!.url, '--chunk-size', '2']));
+    expect(dist.code, dist.stderr).toBe(0);
+    expect(choices(JSON.parse(dist.stdout))).toEqual(expected);
+    expect(fs.readFileSync(distOut, 'utf8')).toBe(fs.readFileSync(localOut, 'utf8'));
+    expect(teamCalls() - localCalls).toBe(localCalls);
+    const stopped = await Promise.all(fx.workers.map((w) => w.stop()));
+    for (const r of stopped) expect(Number(/stopped \((\d+) completed/.exec(r.stderr)?.[1] ?? '0')).toBeGreaterThan(0);
+    fx.workers = [];
+  });
+
+  it('a worker without the scorer in its --metrics-dir fails the run with the reason, exit 1', async () => {
+    await fx.startWorkers(1);
+    const r = await runCli(teamArgs(path.join(fx.work, 'x.yaml'), ['--redis', fx.redis!.url]));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/loads no scorer modules \(the job asks for .*exact-match-scorer\.mjs\); start it with --metrics-dir DIR/);
+  });
+});
+
+describe('optimize --aime --redis', { timeout: 120_000 }, () => {
+  const aimeArgs = (goals: string, extra: string[] = []) => [
+    'optimize',
+    '--aime',
+    '--train',
+    goals,
+    '--val',
+    goals,
+    '--provider',
+    'offline',
+    '--max-metric-calls',
+    '8',
+    '--seed',
+    '2',
+    '--json',
+    ...extra,
+  ];
+
+  it('two workers (each with its own offline model) choose what a local run chooses', async () => {
+    const goals = fx.jsonl('goals.jsonl', [
+      { input: 'List the files in the workspace', expected: 'no such words here' },
+      { input: 'Summarise the repository layout' },
+      { input: 'Write a short note about testing' },
+    ]);
+    const local = await runCli(aimeArgs(goals), { cwd: fx.work });
+    expect(local.code, local.stderr).toBe(0);
+    const expected = choices(JSON.parse(local.stdout));
+    expect(Object.keys(expected.best_candidate)).toEqual(expect.arrayContaining(['planner', 'persona.generalist']));
+
+    const workerArgs = ['--redis', fx.redis!.url, '--provider', 'offline', '--workspace', fx.work, '--traces', path.join(fx.work, 'worker-traces')];
+    fx.workers.push(...(await Promise.all([startWorkerProcess(workerArgs, { cwd: fx.work }), startWorkerProcess(workerArgs, { cwd: fx.work })])));
+    const dist = await runCli(aimeArgs(goals, ['--redis', fx.redis!.url]), { cwd: fx.work });
+    expect(dist.code, dist.stderr).toBe(0);
+    expect(choices(JSON.parse(dist.stdout))).toEqual(expected);
+    // The runs were recorded on the workers, one run directory per metric call.
+    expect(fs.readdirSync(path.join(fx.work, 'worker-traces', 'runs')).length).toBe(expected.metric_calls);
+  });
+
+  it("a goal's workspace must stay inside the workers' --workspace: the coordinator refuses an absolute one, exit 2", async () => {
+    const goals = fx.jsonl('abs.jsonl', [{ input: 'List the files', workspace: '/etc' }]);
+    const r = await runCli(aimeArgs(goals, ['--redis', fx.redis!.url]), { cwd: fx.work });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/abs\.jsonl: example 1: workspace "\/etc" must be a relative path inside the workers' --workspace with --redis/);
+  });
+});
