@@ -12,6 +12,7 @@ import { startWorker } from '../queue/worker.js';
 import { withSharedLimit } from '../queue/limit.js';
 import type { GoalProgress } from '../queue/jobs.js';
 import { EXIT, loadCliConfig, UsageError } from './common.js';
+import { shutdownTelemetry } from './telemetry.js';
 import { exitCodeFor, limitsFrom, printReport, type RunFlags } from './run.js';
 import { LiveChecklist, safeText } from './terminal.js';
 import type { ModelFlags } from './common.js';
@@ -65,6 +66,8 @@ export async function workerCli(f: WorkerFlags): Promise<number> {
   await limitRedis.quit().catch(() => limitRedis.disconnect());
   const h = worker.health();
   process.stderr.write(`gepa-aime worker ${worker.id}: stopped (${h.completed} completed, ${h.failed} failed)\n`);
+  // The job spans still buffered go out before the exit (bounded when the collector is away).
+  await shutdownTelemetry();
   // Model connection pools may hold the loop open; everything is closed.
   process.exit(EXIT.ok);
 }
