@@ -202,11 +202,16 @@ export function makeEvalProcessor(deps: EvalProcessorDeps) {
         metricCallsBefore: 0,
       });
       for (const { index, record } of out.entries) fresh.set(todo[index]!, record);
-      await deps.cache.put(
-        data.namespace,
-        data.candidateHash,
-        [...fresh].map(([k, record]) => ({ key: data.examples[k]!.key, record })),
-      );
+      // Not awaited: the result does not wait a round trip for the cache. Sent on the connection
+      // BullMQ completes the job on, it reaches Redis first; a failed write only costs a later
+      // run an evaluation (the job's result carries the records).
+      void deps.cache
+        .put(
+          data.namespace,
+          data.candidateHash,
+          [...fresh].map(([k, record]) => ({ key: data.examples[k]!.key, record })),
+        )
+        .catch(() => undefined);
     }
     return {
       entries: data.examples.map((e, k) => ({ index: e.index, record: (known[k] ?? fresh.get(k))! })),

@@ -8,6 +8,7 @@
  * same records, in the same order, as from the local evaluator, so a run with
  * the same seed chooses the same candidates.
  */
+import crypto from 'node:crypto';
 import { FlowProducer, Job, Queue, QueueEvents } from 'bullmq';
 import { AppError } from '../../contracts/errors.js';
 import type { Redis } from 'ioredis';
@@ -81,7 +82,40 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
   // Its own connection: QueueEvents blocks on XREAD.
   const eventsConnection = o.redis.duplicate();
   const events = new QueueEvents(BATCH_QUEUE, { connection: eventsConnection, prefix: PREFIX });
-  await events.waitUntilReady();
+  // The chunks' own completion events carry their results: a batch is done when its last chunk is,
+  // without waiting for a worker to take and finish the parent (a queue hop per batch). The parent's
+  // completion stays the fallback (an event missed while reconnecting), and a chunk's final failure
+  // comes with its own reason.
+  const chunkEventsConnection = o.redis.duplicate();
+  const chunkEvents = new QueueEvents(EVAL_QUEUE, { connection: chunkEventsConnection, prefix: PREFIX });
+  const waiting = new Map<string, { done: (r: EvalChunkResult) => void; failed: (reason: string) => void }>();
+  chunkEvents.on('completed', ({ jobId, returnvalue }) => {
+    const w = waiting.get(jobId);
+    waiting.delete(jobId);
+    w?.done(returnvalue as unknown as EvalChunkResult);
+  });
+  chunkEvents.on('failed', ({ jobId, failedReason }) => {
+    const w = waiting.get(jobId);
+    waiting.delete(jobId);
+    w?.failed(failedReason);
+  });
+  await Promise.all([events.waitUntilReady(), chunkEvents.waitUntilReady()]);
+  class ChunkFailed extends Error {}
+  /** The gathered results of the chunks with these ids, registered before the jobs exist. */
+  const chunksDone = (ids: readonly string[]): Promise<EvalChunkResult> =>
+    Promise.all(
+      ids.map(
+        (id) =>
+          new Promise<EvalChunkResult>((resolve, reject) => {
+            waiting.set(id, { done: resolve, failed: (reason) => reject(new ChunkFailed(reason)) });
+          }),
+      ),
+    ).then((values) => ({
+      entries: values.flatMap((v) => v.entries),
+      evaluated: values.reduce((n, v) => n + v.evaluated, 0),
+      cached: values.reduce((n, v) => n + v.cached, 0),
+      worker: '',
+    }));
   const stats: DistributedStats = {
     batches: 0,
     jobs: 0,
@@ -95,7 +129,7 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
   const attempts = o.attempts ?? 3;
   const watchMs = o.watchMs ?? 2000;
 
-  const waitFor = async (job: Job): Promise<EvalChunkResult> => {
+  const waitFor = async (job: Job, chunkIds: readonly string[]): Promise<EvalChunkResult> => {
     let watch: NodeJS.Timeout | undefined;
     const vanished = new Promise<never>((_, reject) => {
       watch = setInterval(() => {
@@ -111,14 +145,15 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
       }, watchMs);
     });
     try {
-      return (await Promise.race([job.waitUntilFinished(events), vanished])) as EvalChunkResult;
+      return await Promise.race([chunksDone(chunkIds), job.waitUntilFinished(events) as Promise<EvalChunkResult>, vanished]);
     } catch (err) {
       if (err instanceof DistributedEvaluationError) throw err;
-      const reasons = await childFailures(job, err);
+      const reasons = err instanceof ChunkFailed ? [err.message] : await childFailures(job, err);
       const reason = reasons.length ? reasons.join('; ') : err instanceof Error ? err.message : String(err);
       throw new DistributedEvaluationError(`a ${job.data.split} batch failed on the workers: ${reason}`);
     } finally {
       clearInterval(watch);
+      for (const id of chunkIds) waiting.delete(id);
     }
   };
 
@@ -147,12 +182,14 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
       const trace = tracingOn() ? injectTraceContext() : o.traceparent ? { traceparent: o.traceparent } : {};
       const parent: BatchJob = { kind: 'gepa.batch', candidateHash: req.hash, split: req.split, size: missing.length, ...trace };
       const started = Date.now();
+      // Ids of our own, so the chunks are awaited before they exist (a fast worker cannot finish one unseen).
+      const chunkIds = chunks.map(() => crypto.randomUUID());
       const flow = await flows.add({
         name: 'batch',
         queueName: BATCH_QUEUE,
         data: parent,
         opts: { removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } },
-        children: chunks.map((chunk) => {
+        children: chunks.map((chunk, k) => {
           const data: EvalChunkJob = {
             kind: 'gepa.eval',
             adapter: o.adapter,
@@ -168,6 +205,7 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
             queueName: EVAL_QUEUE,
             data,
             opts: {
+              jobId: chunkIds[k]!,
               attempts,
               backoff: { type: 'exponential', delay: 200 },
               failParentOnFailure: true,
@@ -181,7 +219,7 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
       stats.jobs += chunks.length;
       stats.jobsPerBatch.push(chunks.length);
       stats.sent += missing.length;
-      const result = await waitFor(flow.job);
+      const result = await waitFor(flow.job, chunkIds);
       stats.waitMs += Date.now() - started;
       stats.evaluated += result.evaluated;
       stats.cachedOnWorkers += result.cached;
@@ -202,8 +240,10 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
     evaluate,
     stats,
     close: async () => {
-      await Promise.allSettled([flows.close(), batches.close(), chunks.close(), events.close()]);
-      eventsConnection.disconnect(); // a connection we pass in is ours to close
+      await Promise.allSettled([flows.close(), batches.close(), chunks.close(), events.close(), chunkEvents.close()]);
+      // The connections we duplicated are ours to close.
+      eventsConnection.disconnect();
+      chunkEventsConnection.disconnect();
     },
   };
 }

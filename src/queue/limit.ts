@@ -115,7 +115,9 @@ class LimitedModel implements ChatModel {
     try {
       return await this.inner.complete(request);
     } finally {
-      await release();
+      // Given back without waiting for the reply: the answer is not held a round trip, and the
+      // next command on this connection (the next acquire) runs after it anyway.
+      void release();
     }
   }
 }

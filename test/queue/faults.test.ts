@@ -5,60 +5,35 @@
  * twice), and Redis restarted mid-run (with persistence the run finishes; without
  * it the coordinator fails with a clear reason; either way the workers reconnect).
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../support/cli.js';
-import { ensureBuilt, tempDirSync } from '../support/providerCli.js';
-import { startRedis, type RedisServer } from '../support/redisServer.js';
-import { startWorkerProcess, until, type WorkerProcess } from '../support/queueWorkers.js';
-import { startVllmServer, type ServerReply, type SeenRequest, type VllmServer } from '../support/vllmServer.js';
+import { ensureBuilt } from '../support/providerCli.js';
+import { answerWord, isReflection, queueFixture, reflectKeys, type QueueFixture } from '../support/queueFixture.js';
+import { until, type WorkerProcess } from '../support/queueWorkers.js';
+import type { ServerReply, SeenRequest } from '../support/vllmServer.js';
 
-let redis: RedisServer | null = null;
-let server: VllmServer;
-let work: string;
-let workers: WorkerProcess[] = [];
+let fx: QueueFixture;
 /** When set, the next task request is held until `releaseHeld()`. */
 let hold: { arrived: () => void; released: Promise<void> } | null = null;
 let releaseHeld = () => {};
 
 beforeAll(() => ensureBuilt());
-beforeEach(async () => {
-  server = await startVllmServer({ models: ['task-m', 'refl-m'] });
-  work = tempDirSync('gepa-queue-faults-');
-  server.handler = handler;
-});
+// Each test starts its own Redis: with or without persistence.
+beforeEach(async () => (fx = await queueFixture({ redis: false, handler })));
 afterEach(async () => {
   releaseHeld();
-  await Promise.all(workers.map((w) => w.stop()));
-  workers = [];
-  await server.close();
-  await redis?.stop();
-  redis = null;
-  fs.rmSync(work, { recursive: true, force: true });
+  await fx.close();
 });
 
-const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
-const example = (w: string) => ({ input: `word:${w}`, answer: `${w.toUpperCase()}-OK`, additional_context: { key: `KEY:${w}` } });
-const content = (req: SeenRequest, role: string): string => req.body.messages?.find((m: { role: string }) => m.role === role)?.content ?? '';
-const isReflection = (req: SeenRequest) => content(req, 'user').startsWith('I gave an assistant');
-const taskCalls = () => server.requests.filter((r) => !isReflection(r)).length;
-
 async function handler(req: SeenRequest): Promise<ServerReply> {
-  const prompt = content(req, 'user');
-  if (isReflection(req)) {
-    const current = /```\n([\s\S]*?)\n```/.exec(prompt)?.[1] ?? '';
-    const keys = [...new Set(prompt.match(/KEY:\w+/g) ?? [])].filter((k) => !current.includes(k));
-    return { content: `\`\`\`\n${[current, ...keys].join(' ')}\n\`\`\`` };
-  }
+  if (isReflection(req)) return { content: reflectKeys(req) };
   const h = hold;
   if (h) {
     hold = null;
     h.arrived();
     await h.released;
   }
-  const word = /word:(\w+)/.exec(prompt)?.[1] ?? '';
-  return { content: content(req, 'system').includes(`KEY:${word}`) ? `${word.toUpperCase()}-OK` : 'no idea' };
+  return { content: answerWord(req) };
 }
 
 /** Hold the next task request; resolves when it has reached the server. */
@@ -72,53 +47,10 @@ function holdNext(): Promise<void> {
   return reached;
 }
 
-function optimizeArgs(extra: string[] = []): string[] {
-  const file = (name: string, rows: unknown[]) => {
-    const f = path.join(work, name);
-    fs.writeFileSync(f, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-    return f;
-  };
-  return [
-    'optimize',
-    '--train',
-    file('train.jsonl', WORDS.map(example)),
-    '--val',
-    file('val.jsonl', WORDS.slice(0, 4).map(example)),
-    '--seed-prompt',
-    'Answer the word question.',
-    '--provider',
-    'vllm',
-    '--api-base',
-    server.apiBase,
-    '--task-model',
-    'task-m',
-    '--reflection-model',
-    'refl-m',
-    '--max-metric-calls',
-    '30',
-    '--seed',
-    '5',
-    '--minibatch-size',
-    '2',
-    '--json',
-    ...extra,
-  ];
-}
-
-const workerArgs = () => [
-  '--redis',
-  redis!.url,
-  '--provider',
-  'vllm',
-  '--api-base',
-  server.apiBase,
-  '--model',
-  'task-m',
-  '--concurrency',
-  '1',
-  '--stall-ms',
-  '1000',
-];
+const optimizeArgs = (extra: string[] = []) => fx.optimizeArgs({ maxMetricCalls: 30, seed: 5, maxConcurrency: null, extra });
+const taskCalls = () => fx.taskCalls();
+/** Stall detection after 1 s, so a killed worker's job is taken over quickly. */
+const startWorker = async (): Promise<WorkerProcess> => (await fx.startWorkers(1, ['--stall-ms', '1000']))[0]!;
 
 function choices(out: Record<string, any>) {
   return {
@@ -142,9 +74,8 @@ describe('faults of optimize --redis', { timeout: 90_000 }, () => {
   it('a worker killed with SIGKILL mid-job: another takes the job after stall detection; the result is the local one, nothing counted twice', async () => {
     const expected = await localRun();
     const localCalls = taskCalls();
-    redis = await startRedis();
-    const a = await startWorkerProcess(workerArgs());
-    workers = [a];
+    const redis = await fx.startRedis();
+    const a = await startWorker();
     const reached = holdNext();
     const coordinator = startCli(optimizeArgs(['--redis', redis.url]));
     await reached; // worker A is inside a job, waiting on the model
@@ -152,7 +83,7 @@ describe('faults of optimize --redis', { timeout: 90_000 }, () => {
     const killed = await a.done;
     expect(killed.code).toBe(null);
     releaseHeld();
-    workers = [await startWorkerProcess(workerArgs())];
+    await startWorker();
     const r = await coordinator.done;
     expect(r.code, r.stderr).toBe(0);
     expect(choices(JSON.parse(r.stdout))).toEqual(expected);
@@ -162,9 +93,8 @@ describe('faults of optimize --redis', { timeout: 90_000 }, () => {
 
   it('SIGTERM mid-job drains: the worker finishes its job, exits 0, and another finishes the run with the local result', async () => {
     const expected = await localRun();
-    redis = await startRedis();
-    const a = await startWorkerProcess(workerArgs());
-    workers = [a];
+    const redis = await fx.startRedis();
+    const a = await startWorker();
     const reached = holdNext();
     const coordinator = startCli(optimizeArgs(['--redis', redis.url]));
     await reached;
@@ -174,7 +104,7 @@ describe('faults of optimize --redis', { timeout: 90_000 }, () => {
     const drained = await a.done;
     expect(drained.code).toBe(0);
     expect(drained.stderr).toMatch(/stopped \(1 completed, 0 failed\)/);
-    workers = [await startWorkerProcess(workerArgs())];
+    await startWorker();
     const r = await coordinator.done;
     expect(r.code, r.stderr).toBe(0);
     expect(choices(JSON.parse(r.stdout))).toEqual(expected);
@@ -182,8 +112,8 @@ describe('faults of optimize --redis', { timeout: 90_000 }, () => {
 
   it('Redis restarted mid-run with persistence (appendonly): workers and coordinator reconnect and finish with the local result', async () => {
     const expected = await localRun();
-    redis = await startRedis({ persist: true });
-    workers = [await startWorkerProcess(workerArgs())];
+    const redis = await fx.startRedis({ persist: true });
+    await startWorker();
     const reached = holdNext();
     const coordinator = startCli(optimizeArgs(['--redis', redis.url]));
     await reached;
@@ -192,12 +122,12 @@ describe('faults of optimize --redis', { timeout: 90_000 }, () => {
     const r = await coordinator.done;
     expect(r.code, r.stderr).toBe(0);
     expect(choices(JSON.parse(r.stdout))).toEqual(expected);
-    await until(() => /connected to Redis again/.test(workers[0]!.stderr()));
+    await until(() => /connected to Redis again/.test(fx.workers.at(-1)!.stderr()));
   });
 
   it('Redis restarted mid-run without persistence: the coordinator fails with a clear reason, exit 1; the workers reconnect and go on', async () => {
-    redis = await startRedis();
-    workers = [await startWorkerProcess(workerArgs())];
+    const redis = await fx.startRedis();
+    await startWorker();
     const reached = holdNext();
     const coordinator = startCli(optimizeArgs(['--redis', redis.url]));
     await reached;
@@ -208,7 +138,7 @@ describe('faults of optimize --redis', { timeout: 90_000 }, () => {
     expect(r.stderr).toMatch(
       /^gepa-aime: GEPA optimisation failed: (evaluating the seed candidate failed: )?batch job \S+ is gone from Redis \(was Redis restarted without persistence\?\); the run cannot finish\n$/,
     );
-    await until(() => /connected to Redis again/.test(workers[0]!.stderr()));
+    await until(() => /connected to Redis again/.test(fx.workers.at(-1)!.stderr()));
     const again = await runCli(optimizeArgs(['--redis', redis.url]));
     expect(again.code, again.stderr).toBe(0);
   });
