@@ -251,16 +251,15 @@ export function makeEvalProcessor(deps: EvalProcessorDeps) {
   };
 }
 
-/** A batch (parent) job completes when its chunks have: it gathers their results in one answer. */
-export async function processBatch(job: Job): Promise<Omit<EvalChunkResult, 'worker'>> {
+/**
+ * A batch (parent) job completes when its chunks have. It carries no results: the coordinator reads
+ * each chunk's from its completion event (or, as a fallback, from the parent's children once it
+ * completes), so the records are not copied, parsed and sent once more per batch.
+ */
+export async function processBatch(job: Job): Promise<{ size: number }> {
   const parsed = batchSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid gepa.batch payload: ${payloadProblem(parsed.error)}`);
-  const values = Object.values(await job.getChildrenValues<EvalChunkResult>());
-  return {
-    entries: values.flatMap((v) => v.entries),
-    evaluated: values.reduce((n, v) => n + v.evaluated, 0),
-    cached: values.reduce((n, v) => n + v.cached, 0),
-  };
+  return { size: parsed.data.size };
 }
 
 export type { BatchJob };

@@ -101,6 +101,12 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
   });
   await Promise.all([events.waitUntilReady(), chunkEvents.waitUntilReady()]);
   class ChunkFailed extends Error {}
+  const gathered = (values: readonly EvalChunkResult[]): EvalChunkResult => ({
+    entries: values.flatMap((v) => v.entries),
+    evaluated: values.reduce((n, v) => n + v.evaluated, 0),
+    cached: values.reduce((n, v) => n + v.cached, 0),
+    worker: '',
+  });
   /** The gathered results of the chunks with these ids, registered before the jobs exist. */
   const chunksDone = (ids: readonly string[]): Promise<EvalChunkResult> =>
     Promise.all(
@@ -110,12 +116,12 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
             waiting.set(id, { done: resolve, failed: (reason) => reject(new ChunkFailed(reason)) });
           }),
       ),
-    ).then((values) => ({
-      entries: values.flatMap((v) => v.entries),
-      evaluated: values.reduce((n, v) => n + v.evaluated, 0),
-      cached: values.reduce((n, v) => n + v.cached, 0),
-      worker: '',
-    }));
+    ).then(gathered);
+  /** The fallback: a completed parent's children's results, read from Redis. */
+  const childrenOf = async (job: Job): Promise<EvalChunkResult> => {
+    await job.waitUntilFinished(events);
+    return gathered(Object.values(await job.getChildrenValues<EvalChunkResult>()));
+  };
   const stats: DistributedStats = {
     batches: 0,
     jobs: 0,
@@ -145,7 +151,7 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
       }, watchMs);
     });
     try {
-      return await Promise.race([chunksDone(chunkIds), job.waitUntilFinished(events) as Promise<EvalChunkResult>, vanished]);
+      return await Promise.race([chunksDone(chunkIds), childrenOf(job), vanished]);
     } catch (err) {
       if (err instanceof DistributedEvaluationError) throw err;
       const reasons = err instanceof ChunkFailed ? [err.message] : await childFailures(job, err);

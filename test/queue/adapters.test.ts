@@ -8,7 +8,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { hashCandidate } from '../../src/gepa/hash.js';
 import { runCli } from '../support/cli.js';
 import { ensureBuilt } from '../support/providerCli.js';
 import { choices, content, queueFixture, type QueueFixture } from '../support/queueFixture.js';
@@ -153,5 +156,50 @@ describe('optimize --aime --redis', { timeout: 120_000 }, () => {
     const r = await runCli(aimeArgs(goals, ['--redis', fx.redis!.url]), { cwd: fx.work });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/abs\.jsonl: example 1: workspace "\/etc" must be a relative path inside the workers' --workspace with --redis/);
+  });
+});
+
+describe('team and AIME job payloads', { timeout: 60_000 }, () => {
+  it('a team that does not validate, or a goal workspace outside the worker, fails the job with the reason; the worker goes on', async () => {
+    const [worker] = await fx.startWorkers(1, ['--metrics-dir', EXAMPLES]);
+    const connection = new Redis(fx.redis!.url, { maxRetriesPerRequest: null });
+    const queue = new Queue('gepa-aime-eval', { connection, prefix: 'gepa-aime' });
+    const eventsConnection = connection.duplicate();
+    const events = new QueueEvents('gepa-aime-eval', { connection: eventsConnection, prefix: 'gepa-aime' });
+    const candidate = { 'writer.instruction': 'x' };
+    const chunk = (adapter: unknown, example: unknown) => ({
+      kind: 'gepa.eval',
+      adapter,
+      namespace: 'n',
+      candidate,
+      candidateHash: hashCandidate(candidate),
+      split: 'train',
+      examples: [{ index: 0, key: 'k', example }],
+    });
+    try {
+      await events.waitUntilReady();
+      const badTeam = await queue.add(
+        'eval',
+        chunk({ kind: 'team', team: 'agents: {writer: {instruction: 3}}\n', teamName: 't.yaml', models: {} }, { input: 'a' }),
+        {
+          attempts: 3,
+        },
+      );
+      await expect(badTeam.waitUntilFinished(events)).rejects.toThrow(/^invalid gepa\.eval payload: adapter\.team: t\.yaml:1: agents\.writer\.instruction/);
+      const climbing = await queue.add('eval', chunk({ kind: 'aime', models: {} }, { input: 'List the files', workspace: '../elsewhere' }), { attempts: 3 });
+      await expect(climbing.waitUntilFinished(events)).rejects.toThrow(
+        /^invalid gepa\.eval payload: examples\.0\.example\.workspace: "\.\.\/elsewhere" is not a relative path inside the worker's workspace/,
+      );
+      for (const job of [badTeam, climbing]) expect((await queue.getJob(job.id!))!.attemptsMade).toBe(1); // never retried
+    } finally {
+      await events.close();
+      await queue.close();
+      connection.disconnect();
+      eventsConnection.disconnect();
+    }
+    // The same worker goes on: a whole distributed team run finishes on it.
+    const r = await runCli(teamArgs(path.join(fx.work, 'after.yaml'), ['--redis', fx.redis!.url]));
+    expect(r.code, r.stderr).toBe(0);
+    expect(worker!.stderr()).toMatch(/job \S+ \(gepa-aime-eval\) failed: invalid gepa\.eval payload: adapter\.team/);
   });
 });
