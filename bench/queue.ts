@@ -14,7 +14,9 @@
  * (time waiting for batches - the ideal, ceil(jobs / workers) x 50 ms per
  * batch) / jobs, and the CPU per job of the coordinator, the workers and
  * redis-server together (robust to other load on the machine, unlike wall
- * time). Then the overhead per job at 0 ms per call, one worker.
+ * time), and the Redis commands and traffic per job (redis-server's own
+ * counters: round trips and payload, unaffected by the load). Then the
+ * overhead per job at 0 ms per call, one worker.
  *
  *   npm run build && node dist/bench/queue.js
  */
@@ -91,7 +93,22 @@ function startChild(args: string[], ready: RegExp): Promise<{ match: RegExpExecA
   });
 }
 
+/** Commands redis-server has processed and bytes it has taken in and sent, so far (INFO stats): round trips and payload, whatever the load. */
+async function redisCounters(url: string): Promise<{ commands: number; bytes: number }> {
+  const r = new Redis(url);
+  try {
+    const info = await r.info('stats');
+    const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+    return { commands: field('total_commands_processed'), bytes: field('total_net_input_bytes') + field('total_net_output_bytes') };
+  } finally {
+    r.disconnect();
+  }
+}
+
 interface Measure {
+  /** Redis commands and bytes per job during the run. */
+  commandsPerJob: number;
+  bytesPerJob: number;
   wallMs: number;
   /** CPU of the coordinator, the workers and redis-server during the run. */
   cpuMs: number;
@@ -124,6 +141,7 @@ async function measure(
     const models = createModelSet(config);
     let stats: DistributedStats | null = null;
     const pids = [redisPid, ...procs.map((p) => p.pid)];
+    const redisBefore = await redisCounters(redisUrl);
     const cpuBefore = pids.reduce((t, pid) => t + cpuMs(pid), 0);
     const ownBefore = process.cpuUsage();
     const started = performance.now();
@@ -141,7 +159,18 @@ async function measure(
     const wallMs = performance.now() - started;
     const own = process.cpuUsage(ownBefore);
     const cpu = pids.reduce((t, pid) => t + cpuMs(pid), 0) - cpuBefore + (own.user + own.system) / 1000;
-    return { wallMs, cpuMs: cpu, stats: stats!, best: JSON.stringify(result.bestCandidate), metricCalls: result.metricCalls };
+    const redisAfter = await redisCounters(redisUrl);
+    const jobs = stats!.jobs;
+    return {
+      wallMs,
+      cpuMs: cpu,
+      stats: stats!,
+      best: JSON.stringify(result.bestCandidate),
+      metricCalls: result.metricCalls,
+      // The two INFO calls' own command and bytes are left in: the same in every run.
+      commandsPerJob: (redisAfter.commands - redisBefore.commands) / jobs,
+      bytesPerJob: (redisAfter.bytes - redisBefore.bytes) / jobs,
+    };
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
   }
@@ -198,7 +227,7 @@ async function main(): Promise<void> {
       const evalSpeed = base.stats.waitMs / m.stats.waitMs;
       const overhead = (m.stats.waitMs - idealWait(m.stats, workers, DELAY_MS)) / m.stats.jobs;
       rows.push(
-        `| ${workers} | ${m.stats.jobs} | ${(m.wallMs / 1000).toFixed(2)} s | ${speed.toFixed(2)} | ${(speed / workers).toFixed(2)} | ${(m.stats.waitMs / 1000).toFixed(2)} s | ${evalSpeed.toFixed(2)} | ${(evalSpeed / workers).toFixed(2)} | ${overhead.toFixed(2)} ms | ${(m.cpuMs / m.stats.jobs).toFixed(2)} ms |`,
+        `| ${workers} | ${m.stats.jobs} | ${(m.wallMs / 1000).toFixed(2)} s | ${speed.toFixed(2)} | ${(speed / workers).toFixed(2)} | ${(m.stats.waitMs / 1000).toFixed(2)} s | ${evalSpeed.toFixed(2)} | ${(evalSpeed / workers).toFixed(2)} | ${overhead.toFixed(2)} ms | ${(m.cpuMs / m.stats.jobs).toFixed(2)} ms | ${m.commandsPerJob.toFixed(1)} | ${(m.bytesPerJob / 1024).toFixed(1)} KiB |`,
       );
     }
   } finally {
@@ -211,7 +240,7 @@ async function main(): Promise<void> {
     if (m.best !== local.best || m.metricCalls !== local.metricCalls) throw new Error('the distributed run chose differently from the local one');
     const localPerCall = local.wallMs / local.metricCalls;
     const distPerJob = m.wallMs / m.stats.jobs;
-    zeroRow = `At 0 ms per call, one worker: ${m.stats.jobs} jobs in ${(m.stats.waitMs / 1000).toFixed(2)} s of waiting = ${(m.stats.waitMs / m.stats.jobs).toFixed(2)} ms per job of wall time, ${(m.cpuMs / m.stats.jobs).toFixed(2)} ms of CPU per job (coordinator + worker + redis-server; the model client's HTTP round trip included, the fake server's not). Load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores.\nThe same optimisation run locally (no queue, concurrency 1): ${localPerCall.toFixed(2)} ms per metric call of wall time, ${(local.cpuMs / local.metricCalls).toFixed(2)} ms of CPU; distributed: ${distPerJob.toFixed(2)} ms per job of wall time (whole run, one worker). Queue overhead per job: ${(distPerJob - localPerCall).toFixed(2)} ms of wall time.`;
+    zeroRow = `At 0 ms per call, one worker: ${m.commandsPerJob.toFixed(1)} Redis commands and ${(m.bytesPerJob / 1024).toFixed(1)} KiB of Redis traffic per job; ${m.stats.jobs} jobs in ${(m.stats.waitMs / 1000).toFixed(2)} s of waiting = ${(m.stats.waitMs / m.stats.jobs).toFixed(2)} ms per job of wall time, ${(m.cpuMs / m.stats.jobs).toFixed(2)} ms of CPU per job (coordinator + worker + redis-server; the model client's HTTP round trip included, the fake server's not). Load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores.\nThe same optimisation run locally (no queue, concurrency 1): ${localPerCall.toFixed(2)} ms per metric call of wall time, ${(local.cpuMs / local.metricCalls).toFixed(2)} ms of CPU; distributed: ${distPerJob.toFixed(2)} ms per job of wall time (whole run, one worker). Queue overhead per job: ${(distPerJob - localPerCall).toFixed(2)} ms of wall time.`;
   } finally {
     await fast.stop();
     await redis.stop();
@@ -221,8 +250,8 @@ async function main(): Promise<void> {
     [
       `optimize --redis: 24 train / 16 val examples, minibatch 8, budget 200 metric calls, ${DELAY_MS} ms per model call (fake vLLM), one example per job, workers of concurrency 1; ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}`,
       '',
-      '| workers | jobs | wall time | speedup | efficiency | evaluation time | evaluation speedup | evaluation efficiency | wall overhead per job | CPU per job |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| workers | jobs | wall time | speedup | efficiency | evaluation time | evaluation speedup | evaluation efficiency | wall overhead per job | CPU per job | Redis commands per job | Redis traffic per job |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       ...rows,
       '',
       zeroRow,

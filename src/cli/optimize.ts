@@ -30,7 +30,7 @@ import { aimeSeedCandidate, aimeToolComponents, createAimeAdapter } from '../run
 import { historyPath } from '../runtime/learning.js';
 import { createModelSet } from '../runtime/models.js';
 import { judgeGoalScorer, judgeMetric, judgeTeamScorer } from '../judge/index.js';
-import { judgeFromConfig } from '../runtime/judgeSetup.js';
+import { judgeFromConfig, type JudgeSetup } from '../runtime/judgeSetup.js';
 import { withJudgeModel } from './judge.js';
 import { resolveRole } from '../config/index.js';
 import { writeFileAtomic } from '../util/jsonl.js';
@@ -154,7 +154,6 @@ function modeOf(f: OptimizeFlags): Mode {
   if (mode === 'prompt' && (f.out || f.scorer)) throw new UsageError('--out and --scorer are for --team and --aime');
   if (mode !== 'aime' && (f.install || f.traces || f.toolDescriptions)) throw new UsageError('--install, --traces and --tool-descriptions are for --aime');
   if (f.chunkSize && !f.redis) throw new UsageError('--chunk-size is for --redis');
-  if (f.redis && f.judge) throw new UsageError('--judge is not distributed yet: drop --redis to judge on this machine, or score with --metric');
   if (f.resume && !f.runDir) throw new UsageError('--resume needs --run-dir: the directory of the run to continue');
   if (f.team && f.out && path.resolve(f.out) === path.resolve(f.team))
     throw new UsageError('--out is the --team file itself: choose another path, the original is never overwritten');
@@ -249,6 +248,7 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
         taskModelName: resolveRole(modelConfig, 'actor').model,
         reflectionModel: models.reflection,
         ...(f.metric ? { metricModule: f.metric } : {}),
+        ...(judge ? { judge: { metric: judgeMetric(judge), ref: judgeRef(judge, modelConfig) } } : {}),
         ...(f.chunkSize ? { chunkSize: f.chunkSize } : {}),
       });
     } else if (mode === 'prompt') {
@@ -293,7 +293,7 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
             team: loaded.text,
             teamName: path.basename(f.team!),
             models: workerRoleModels(modelConfig),
-            ...(scorerPath ? { scorer: await moduleRef(scorerPath) } : {}),
+            ...(judge ? { judge: judgeRef(judge, modelConfig) } : scorerPath ? { scorer: await moduleRef(scorerPath) } : {}),
           },
           trainset,
           valset,
@@ -332,7 +332,11 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
           ...common,
           redisUrl: f.redis,
           adapter,
-          spec: { kind: 'aime', models: workerRoleModels(modelConfig), ...(f.scorer ? { scorer: await moduleRef(f.scorer) } : {}) },
+          spec: {
+            kind: 'aime',
+            models: workerRoleModels(modelConfig),
+            ...(judge ? { judge: judgeRef(judge, modelConfig) } : f.scorer ? { scorer: await moduleRef(f.scorer) } : {}),
+          },
           trainset,
           valset,
           seedCandidate,
@@ -370,6 +374,11 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
 /** The model names the workers use for the evaluated roles (their endpoints are their own). */
 function workerRoleModels(config: ModelConfig): { planner: string; actor: string } {
   return { planner: resolveRole(config, 'planner').model, actor: resolveRole(config, 'actor').model };
+}
+
+/** The judge the workers must score with: its identity (model, prompt, sampling, config rubric) and the judge model's name. */
+function judgeRef(judge: JudgeSetup, config: ModelConfig): { identity: string; model: string } {
+  return { identity: judgeMetric(judge).identity, model: resolveRole(config, 'judge').model };
 }
 
 /** On workers a goal's workspace is resolved inside the worker's --workspace: it must be a relative path that stays there. */

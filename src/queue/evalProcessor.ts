@@ -12,7 +12,9 @@ import type { LoadedConfig, ModelConfig } from '../config/index.js';
 import { createDefaultAdapter, loadMetric, makeEvaluator, type GepaAdapter } from '../gepa/index.js';
 import { hashCandidate, hashText } from '../gepa/hash.js';
 import type { EvalRecord } from '../gepa/types.js';
+import { judgeGoalScorer, judgeMetric, judgeTeamScorer } from '../judge/index.js';
 import { createAimeAdapter } from '../runtime/aimeAdapter.js';
+import { judgeFromConfig, type JudgeSetup } from '../runtime/judgeSetup.js';
 import { createModelSet, type ModelSet } from '../runtime/models.js';
 import { agentModelsFromConfig, teamTools } from '../runtime/teamModels.js';
 import { createTeamAdapter } from '../teams/adapter.js';
@@ -32,6 +34,7 @@ import {
   type AdapterSpec,
   type BatchJob,
   type EvalChunkResult,
+  type JudgeRef,
   type ModuleRef,
   type RoleModels,
 } from './jobs.js';
@@ -99,13 +102,46 @@ export function makeEvalProcessor(deps: EvalProcessorDeps) {
     return real;
   };
 
+  const judges = new Map<string, Promise<JudgeSetup>>();
+  /** The worker's own judge, which must be the one the coordinator scores with (same model, prompt, sampling, rubric). */
+  const judgeFor = (ref: JudgeRef): Promise<JudgeSetup> => {
+    const key = JSON.stringify(ref);
+    let setup = judges.get(key);
+    if (!setup) {
+      setup = (async () => {
+        const model = ref.model
+          ? { ...deps.config.model, roles: { ...deps.config.model.roles, judge: { ...deps.config.model.roles.judge, model: ref.model } } }
+          : deps.config.model;
+        const judge = await judgeFromConfig({ ...deps.config, model }, wrap(createModelSet(model)), deps.tracesDir);
+        const mine = judgeMetric(judge).identity;
+        if (mine !== ref.identity) {
+          judge.close();
+          throw new UnrecoverableError(
+            `the judge on worker ${deps.workerId} (${mine}) differs from the coordinator's (${ref.identity}): give the worker the same roles.judge and gepa.judge settings`,
+          );
+        }
+        return judge;
+      })();
+      judges.set(key, setup);
+      setup.catch(() => judges.delete(key));
+    }
+    return setup;
+  };
+
   const buildAdapter = async (spec: AdapterSpec): Promise<AnyAdapter> => {
+    const judge = spec.judge ? await judgeFor(spec.judge) : null;
     if (spec.kind === 'prompt') {
-      const metric = spec.metric ? await loadMetric(await moduleFile(spec.metric, 'metric')) : undefined;
+      const metric = judge ? judgeMetric(judge) : spec.metric ? await loadMetric(await moduleFile(spec.metric, 'metric')) : undefined;
       const models = wrap(createModelSet(withTaskModel(deps.config.model, spec.taskModel)));
       return createDefaultAdapter({ model: models.chat, componentName: spec.component, ...(metric ? { metric } : {}) }) as unknown as AnyAdapter;
     }
-    const scorer = spec.scorer ? await loadScorer(await moduleFile(spec.scorer, 'scorer')) : null;
+    const scorer = judge
+      ? spec.kind === 'team'
+        ? judgeTeamScorer(judge)
+        : judgeGoalScorer(judge)
+      : spec.scorer
+        ? await loadScorer(await moduleFile(spec.scorer, 'scorer'))
+        : null;
     const modelConfig = withRoleModels(deps.config.model, spec.models);
     if (spec.kind === 'team') {
       const team = jobTeam(spec);

@@ -18,6 +18,10 @@ export type ModuleRef = z.output<typeof moduleRefSchema>;
 const roleModelsSchema = z.object({ planner: z.string().max(500).optional(), actor: z.string().max(500).optional() }).strict();
 export type RoleModels = z.output<typeof roleModelsSchema>;
 
+/** The LLM judge as the scorer: the worker builds its own from its config (roles.judge with this model name) and checks its identity is this. */
+const judgeRefSchema = z.object({ identity: z.string().min(1).max(4000), model: z.string().max(500).optional() }).strict();
+export type JudgeRef = z.output<typeof judgeRefSchema>;
+
 /** How a worker builds the adapter that evaluates a chunk: the default (prompt) adapter, a team's, or the AIME runtime's. */
 export const adapterSpecSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -27,6 +31,7 @@ export const adapterSpecSchema = z.discriminatedUnion('kind', [
     /** The task model name (roles.actor) the coordinator asked for; the endpoint is the worker's own. */
     taskModel: z.string().max(500).optional(),
     metric: moduleRefSchema.optional(),
+    judge: judgeRefSchema.optional(),
   }),
   z.object({
     kind: z.literal('team'),
@@ -37,11 +42,13 @@ export const adapterSpecSchema = z.discriminatedUnion('kind', [
     models: roleModelsSchema,
     /** The scorer (--scorer, else the team's own); none: exact match, or the primary's output schema. */
     scorer: moduleRefSchema.optional(),
+    judge: judgeRefSchema.optional(),
   }),
   z.object({
     kind: z.literal('aime'),
     models: roleModelsSchema,
     scorer: moduleRefSchema.optional(),
+    judge: judgeRefSchema.optional(),
   }),
 ]);
 export type AdapterSpec = z.output<typeof adapterSpecSchema>;

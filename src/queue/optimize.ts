@@ -22,7 +22,7 @@ import type { DefaultExample } from '../gepa/dataset.js';
 import { hashJson, hashText } from '../gepa/hash.js';
 import type { ChatModel } from '../../contracts/llm.js';
 import { createDistributedEvaluator, type DistributedStats } from './evaluator.js';
-import type { AdapterSpec, ModuleRef } from './jobs.js';
+import type { AdapterSpec, JudgeRef, ModuleRef } from './jobs.js';
 import { checkReachable, connect } from './redis.js';
 
 type EngineOptions<E> = Omit<OptimizeOptions<E>, 'adapter' | 'trainset' | 'valset' | 'evaluate'>;
@@ -49,11 +49,23 @@ export async function moduleRef(file: string): Promise<ModuleRef> {
 export function namespaceOf(spec: AdapterSpec): string {
   switch (spec.kind) {
     case 'prompt':
-      return hashJson({ kind: spec.kind, component: spec.component, taskModel: spec.taskModel, metric: spec.metric?.hash ?? null });
+      return hashJson({
+        kind: spec.kind,
+        component: spec.component,
+        taskModel: spec.taskModel,
+        metric: spec.metric?.hash ?? null,
+        ...(spec.judge ? { judge: spec.judge.identity } : {}),
+      });
     case 'team':
-      return hashJson({ kind: spec.kind, team: hashText(spec.team), models: spec.models, scorer: spec.scorer?.hash ?? null });
+      return hashJson({
+        kind: spec.kind,
+        team: hashText(spec.team),
+        models: spec.models,
+        scorer: spec.scorer?.hash ?? null,
+        ...(spec.judge ? { judge: spec.judge.identity } : {}),
+      });
     case 'aime':
-      return hashJson({ kind: spec.kind, models: spec.models, scorer: spec.scorer?.hash ?? null });
+      return hashJson({ kind: spec.kind, models: spec.models, scorer: spec.scorer?.hash ?? null, ...(spec.judge ? { judge: spec.judge.identity } : {}) });
   }
 }
 
@@ -98,6 +110,8 @@ export interface QueueOptimizeOptions
   taskModelName: string;
   reflectionModel: ChatModel;
   metricModule?: string;
+  /** The judge as the metric: the coordinator's for reflection, its reference for the workers. */
+  judge?: { metric: Awaited<ReturnType<typeof loadMetric>>; ref: JudgeRef };
   chunkSize?: number;
   traceparent?: string;
   onStats?: (stats: DistributedStats) => void;
@@ -105,14 +119,20 @@ export interface QueueOptimizeOptions
 
 /** The default (prompt) adapter on workers: `optimize --seed-prompt --redis`. */
 export async function optimizeOnQueue(o: QueueOptimizeOptions): Promise<GepaResult> {
-  const { trainFile, valFile, seedPrompt, taskModel, taskModelName, metricModule, ...rest } = o;
+  const { trainFile, valFile, seedPrompt, taskModel, taskModelName, metricModule, judge, ...rest } = o;
   const [trainset, valset, metric, metricRef] = await Promise.all([
     loadDataset(trainFile),
     loadDataset(valFile),
-    metricModule ? loadMetric(metricModule) : Promise.resolve(undefined),
+    judge ? Promise.resolve(judge.metric) : metricModule ? loadMetric(metricModule) : Promise.resolve(undefined),
     metricModule ? moduleRef(metricModule) : Promise.resolve(undefined),
   ]);
-  const spec: AdapterSpec = { kind: 'prompt', component: DEFAULT_COMPONENT, taskModel: taskModelName, ...(metricRef ? { metric: metricRef } : {}) };
+  const spec: AdapterSpec = {
+    kind: 'prompt',
+    component: DEFAULT_COMPONENT,
+    taskModel: taskModelName,
+    ...(metricRef ? { metric: metricRef } : {}),
+    ...(judge ? { judge: judge.ref } : {}),
+  };
   // The coordinator's adapter only turns cached traces into reflection records; it never calls the model.
   const adapter = createDefaultAdapter({ model: taskModel, componentName: spec.component, ...(metric ? { metric } : {}) });
   return optimizeOnWorkers({ ...rest, adapter, spec, trainset, valset, seedCandidate: { [spec.component]: seedPrompt } });

@@ -203,3 +203,43 @@ describe('team and AIME job payloads', { timeout: 60_000 }, () => {
     expect(worker!.stderr()).toMatch(/job \S+ \(gepa-aime-eval\) failed: invalid gepa\.eval payload: adapter\.team/);
   });
 });
+
+describe('optimize --judge --redis', { timeout: 120_000 }, () => {
+  it("the workers build their own judge, check it is the coordinator's, and score as a local run does", async () => {
+    const args = (out: string, extra: string[] = []) => [
+      'optimize',
+      '--team',
+      path.join(EXAMPLES, 'generator-critic.yaml'),
+      '--train',
+      path.join(EXAMPLES, 'generator-critic.train.jsonl'),
+      '--val',
+      path.join(EXAMPLES, 'generator-critic.val.jsonl'),
+      '--out',
+      out,
+      '--provider',
+      'offline',
+      '--max-metric-calls',
+      '12',
+      '--seed',
+      '1',
+      '--judge',
+      '--json',
+      ...extra,
+    ];
+    const local = await runCli(args(path.join(fx.work, 'local.yaml')), { cwd: fx.work });
+    expect(local.code, local.stderr).toBe(0);
+    const localOut = JSON.parse(local.stdout);
+    // Each worker keeps its judge's verdicts and rubrics under its own --traces.
+    for (const n of [1, 2])
+      fx.workers.push(
+        await startWorkerProcess(['--redis', fx.redis!.url, '--provider', 'offline', '--traces', path.join(fx.work, `worker${n}`)], { cwd: fx.work }),
+      );
+    const dist = await runCli(args(path.join(fx.work, 'dist.yaml'), ['--redis', fx.redis!.url]), { cwd: fx.work });
+    expect(dist.code, dist.stderr).toBe(0);
+    const distOut = JSON.parse(dist.stdout);
+    expect(choices(distOut)).toEqual(choices(localOut));
+    expect(distOut.judge.identity).toBe(localOut.judge.identity);
+    const verdicts = [1, 2].map((n) => path.join(fx.work, `worker${n}`, 'judge', 'verdicts.jsonl')).filter((f) => fs.existsSync(f));
+    expect(verdicts.length).toBeGreaterThan(0); // the judging happened on the workers
+  });
+});
