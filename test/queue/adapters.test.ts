@@ -205,6 +205,18 @@ describe('team and AIME job payloads', { timeout: 60_000 }, () => {
 });
 
 describe('optimize --judge --redis', { timeout: 120_000 }, () => {
+  it("a worker whose judge differs from the coordinator's fails the run with both identities, exit 1", async () => {
+    await fx.startWorkers(1); // its judge is a vLLM endpoint, the coordinator's the offline model
+    const goals = fx.jsonl('goals.jsonl', [{ input: 'List the files in the workspace' }]);
+    const r = await runCli(['optimize', '--aime', '--train', goals, '--val', goals, '--provider', 'offline', '--judge', '--redis', fx.redis!.url], {
+      cwd: fx.work,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /the judge on worker \S+ \(judge:vllm:gepa-aime-offline\|.*\) differs from the coordinator's \(judge:offline:.*\): give the worker the same roles\.judge and gepa\.judge settings/,
+    );
+  });
+
   it("the workers build their own judge, check it is the coordinator's, and score as a local run does", async () => {
     const args = (out: string, extra: string[] = []) => [
       'optimize',
