@@ -185,7 +185,8 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
       const chunks: number[][] = [];
       for (let i = 0; i < missing.length; i += o.chunkSize) chunks.push(missing.slice(i, i + o.chunkSize));
       // The active span (the engine's gepa.evaluate) is the parent of every job's span on the workers.
-      const trace = tracingOn() ? injectTraceContext() : o.traceparent ? { traceparent: o.traceparent } : {};
+      const active = tracingOn() ? injectTraceContext() : {};
+      const trace = active['traceparent'] ? active : o.traceparent ? { traceparent: o.traceparent } : {};
       const parent: BatchJob = { kind: 'gepa.batch', candidateHash: req.hash, split: req.split, size: missing.length, ...trace };
       const started = Date.now();
       // Ids of our own, so the chunks are awaited before they exist (a fast worker cannot finish one unseen).
