@@ -20,7 +20,10 @@ export function workerCommand(program: Command, withModelOptions: (cmd: Command)
       parsePositiveInt('--max-in-flight'),
     )
     .option('--stall-ms <ms>', 'lock time: how soon another worker takes over the jobs of one that died (default 30000)', parsePositiveInt('--stall-ms'))
-    .option('--metrics-dir <dir>', 'the directory GEPA metric modules (optimize --metric) may be loaded from; without it, jobs with a metric fail')
+    .option(
+      '--metrics-dir <dir>',
+      "the directory scoring modules named by jobs (optimize --metric, --scorer, a team file's scorer:) may be loaded from; without it, such jobs fail",
+    )
     .option('--workspace <dir>', 'where goal runs work (default: current directory)')
     .option('--traces <dir>', 'where goal runs are recorded (default: ./traces)')
     .action(async (flags: WorkerFlags) => {
