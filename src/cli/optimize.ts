@@ -235,7 +235,6 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
   try {
     if (f.redis && f.test) throw new UsageError('--redis takes no --test yet: drop --redis to score a test set');
     if (mode === 'prompt' && f.redis) {
-      if (f.seedPrompt!.length > 1) throw new UsageError('--redis takes one --seed-prompt yet: drop --redis to use several');
       // Loaded on demand: BullMQ is slow to import and only --redis needs it.
       const { optimizeOnQueue } = await import('../queue/optimize.js');
       result = await optimizeOnQueue({
@@ -244,6 +243,7 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
         trainFile: f.train!,
         valFile: f.val!,
         seedPrompt: f.seedPrompt![0]!,
+        ...(f.seedPrompt!.length > 1 ? { extraSeedPrompts: f.seedPrompt!.slice(1) } : {}),
         taskModel: models.chat,
         taskModelName: resolveRole(modelConfig, 'actor').model,
         reflectionModel: models.reflection,

@@ -104,6 +104,8 @@ export interface QueueOptimizeOptions
   trainFile: string;
   valFile: string;
   seedPrompt: string;
+  /** Further seed candidates (more --seed-prompt flags). */
+  extraSeedPrompts?: string[];
   /** The coordinator's task model: only for its name's sake (workers call their own endpoints). */
   taskModel: ChatModel;
   /** The task model's name, sent to the workers as their roles.actor model. */
@@ -119,7 +121,7 @@ export interface QueueOptimizeOptions
 
 /** The default (prompt) adapter on workers: `optimize --seed-prompt --redis`. */
 export async function optimizeOnQueue(o: QueueOptimizeOptions): Promise<GepaResult> {
-  const { trainFile, valFile, seedPrompt, taskModel, taskModelName, metricModule, judge, ...rest } = o;
+  const { trainFile, valFile, seedPrompt, extraSeedPrompts, taskModel, taskModelName, metricModule, judge, ...rest } = o;
   const [trainset, valset, metric, metricRef] = await Promise.all([
     loadDataset(trainFile),
     loadDataset(valFile),
@@ -135,5 +137,13 @@ export async function optimizeOnQueue(o: QueueOptimizeOptions): Promise<GepaResu
   };
   // The coordinator's adapter only turns cached traces into reflection records; it never calls the model.
   const adapter = createDefaultAdapter({ model: taskModel, componentName: spec.component, ...(metric ? { metric } : {}) });
-  return optimizeOnWorkers({ ...rest, adapter, spec, trainset, valset, seedCandidate: { [spec.component]: seedPrompt } });
+  return optimizeOnWorkers({
+    ...rest,
+    adapter,
+    spec,
+    trainset,
+    valset,
+    seedCandidate: { [spec.component]: seedPrompt },
+    ...(extraSeedPrompts?.length ? { extraSeeds: extraSeedPrompts.map((p) => ({ [spec.component]: p })) } : {}),
+  });
 }

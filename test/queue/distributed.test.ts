@@ -55,6 +55,18 @@ describe('optimize --redis', { timeout: 90_000 }, () => {
     }
   });
 
+  it('several --seed-prompt flags: the extra seeds are evaluated on the workers, and the run chooses what a local one does', async () => {
+    const args = fx.optimizeArgs({ maxMetricCalls: 24, extra: ['--seed-prompt', 'Answer the word question. KEY:alpha KEY:bravo'] });
+    const local = await runCli(args);
+    expect(local.code, local.stderr).toBe(0);
+    const expected = choices(JSON.parse(local.stdout));
+    expect(expected.candidates[1].components.system_prompt).toContain('KEY:alpha'); // the second seed is a candidate
+    await fx.startWorkers(2);
+    const dist = await runCli([...args, '--redis', redisUrl()]);
+    expect(dist.code, dist.stderr).toBe(0);
+    expect(choices(JSON.parse(dist.stdout))).toEqual(expected);
+  });
+
   it('a job whose payload fails validation is failed with the reason, and the worker goes on', async () => {
     await fx.startWorkers(1);
     const connection = new Redis(redisUrl(), { maxRetriesPerRequest: null });
