@@ -33,6 +33,11 @@ export interface DistributedEvaluatorOptions {
   attempts?: number;
   traceparent?: string;
   onMetricCall?: (metricCalls: number) => void;
+  /**
+   * How a batch's results are learnt: from its chunks' completion events (default), or only from the
+   * parent's completion, the fallback for events missed while reconnecting ('parent': tests use it).
+   */
+  gather?: 'chunks' | 'parent';
   /** How often to check that a batch still exists in Redis (it vanishes if Redis restarts without persistence). */
   watchMs?: number;
 }
@@ -151,7 +156,7 @@ export async function createDistributedEvaluator(o: DistributedEvaluatorOptions)
       }, watchMs);
     });
     try {
-      return await Promise.race([chunksDone(chunkIds), childrenOf(job), vanished]);
+      return await Promise.race([...(o.gather === 'parent' ? [] : [chunksDone(chunkIds)]), childrenOf(job), vanished]);
     } catch (err) {
       if (err instanceof DistributedEvaluationError) throw err;
       const reasons = err instanceof ChunkFailed ? [err.message] : await childFailures(job, err);

@@ -3,7 +3,8 @@
  * redis-server with an in-process BullMQ worker: for any batch (any indices,
  * chunk size, and any part of it already in the shared cache) it returns one
  * entry per requested index, in request order, with the record the adapter
- * gives, and sends only what the cache lacks. Plus the payload schemas.
+ * gives, and sends only what the cache lacks, whether it learns the results
+ * from the chunks' events or from the parent job. Plus the payload schemas.
  */
 import { Worker } from 'bullmq';
 import fc from 'fast-check';
@@ -68,7 +69,9 @@ describe('createDistributedEvaluator', () => {
         fc.integer({ min: 1, max: 5 }),
         fc.subarray(Array.from({ length: size }, (_, i) => i)),
         fc.string({ maxLength: 4 }),
-        async (indices, chunkSize, cachedIdx, text) => {
+        // From the chunks' events, or from the parent alone (the fallback when events were missed).
+        fc.constantFrom('chunks' as const, 'parent' as const),
+        async (indices, chunkSize, cachedIdx, text, gather) => {
           const ns = `prop${namespace++}`;
           let reported = -1;
           const candidate = { p: text };
@@ -87,6 +90,7 @@ describe('createDistributedEvaluator', () => {
             valset: examples,
             exampleKeys: { train: keys, val: keys },
             chunkSize,
+            gather,
             onMetricCall: (n) => (reported = n),
           });
           seen.length = 0;
