@@ -233,7 +233,6 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
   let result: GepaResult;
   const extra: Record<string, unknown> = { mode };
   try {
-    if (f.redis && f.test) throw new UsageError('--redis takes no --test yet: drop --redis to score a test set');
     if (mode === 'prompt' && f.redis) {
       // Loaded on demand: BullMQ is slow to import and only --redis needs it.
       const { optimizeOnQueue } = await import('../queue/optimize.js');
@@ -244,6 +243,7 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
         valFile: f.val!,
         seedPrompt: f.seedPrompt![0]!,
         ...(f.seedPrompt!.length > 1 ? { extraSeedPrompts: f.seedPrompt!.slice(1) } : {}),
+        ...(f.test ? { testFile: f.test } : {}),
         taskModel: models.chat,
         taskModelName: resolveRole(modelConfig, 'actor').model,
         reflectionModel: models.reflection,
@@ -297,6 +297,7 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
           },
           trainset,
           valset,
+          ...(testset ? { testset } : {}),
           seedCandidate: seed,
           ...(f.chunkSize ? { chunkSize: f.chunkSize } : {}),
         });
@@ -339,6 +340,7 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
           },
           trainset,
           valset,
+          ...(testset ? { testset } : {}),
           seedCandidate,
           reflectionModel: models.reflection,
           ...(f.chunkSize ? { chunkSize: f.chunkSize } : {}),

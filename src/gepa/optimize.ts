@@ -65,6 +65,8 @@ export interface OptimizeOptions<E> {
   inspect?: (event: InspectionEvent) => void;
   /** Evaluate batches elsewhere (see GepaWiring.evaluate); default: the adapter, here. */
   evaluate?: Evaluate;
+  /** Score the chosen candidate on `testset` elsewhere (its requests are split 'val', indices into testset); default: the adapter, here. */
+  evaluateTest?: Evaluate;
 }
 
 /** The optimisation's inputs are unusable (empty data set, no components, no reflection model). */
@@ -195,13 +197,15 @@ async function optimizeRun<E>(o: OptimizeOptions<E>, trace: GepaTrace | null): P
   const testScore = async (r: GepaRunState): Promise<TestScore | undefined> => {
     if (!o.testset?.length || !r.candidates.length) return undefined;
     const best = buildResult(r, { wallS: 0, stopReason: null, runDir }).bestCandidate;
-    const evaluate = makeEvaluator({
-      adapter: o.adapter,
-      trainset: [],
-      valset: o.testset,
-      maxConcurrency: settings.max_concurrency,
-      ...(o.signal ? { signal: o.signal } : {}),
-    });
+    const evaluate =
+      o.evaluateTest ??
+      makeEvaluator({
+        adapter: o.adapter,
+        trainset: [],
+        valset: o.testset,
+        maxConcurrency: settings.max_concurrency,
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
     const indices = o.testset.map((_, i) => i);
     const out = await evaluate({
       split: 'val',

@@ -25,7 +25,7 @@ import { createDistributedEvaluator, type DistributedStats } from './evaluator.j
 import type { AdapterSpec, JudgeRef, ModuleRef } from './jobs.js';
 import { checkReachable, connect } from './redis.js';
 
-type EngineOptions<E> = Omit<OptimizeOptions<E>, 'adapter' | 'trainset' | 'valset' | 'evaluate'>;
+type EngineOptions<E> = Omit<OptimizeOptions<E>, 'adapter' | 'trainset' | 'valset' | 'evaluate' | 'evaluateTest'>;
 
 export interface WorkersOptions<E> extends EngineOptions<E> {
   redisUrl: string;
@@ -74,38 +74,45 @@ export async function optimizeOnWorkers<E>(o: WorkersOptions<E>): Promise<GepaRe
   const { redisUrl, adapter, spec, trainset, valset, chunkSize, traceparent, onStats, ...rest } = o;
   await checkReachable(redisUrl);
   const redis = connect(redisUrl);
+  const common = { redis, adapter: spec, namespace: namespaceOf(spec), chunkSize: chunkSize ?? 1, ...(traceparent ? { traceparent } : {}) };
   const evaluator = await createDistributedEvaluator({
-    redis,
-    adapter: spec,
-    namespace: namespaceOf(spec),
+    ...common,
     trainset,
     valset,
     exampleKeys: { train: trainset.map(hashJson), val: valset.map(hashJson) },
-    chunkSize: chunkSize ?? 1,
-    ...(traceparent ? { traceparent } : {}),
     ...(rest.onProgress
       ? {
           onMetricCall: (metricCalls: number) => rest.onProgress?.({ type: 'metric_call', metricCalls, maxMetricCalls: rest.settings?.max_metric_calls ?? 0 }),
         }
       : {}),
   });
+  // The held-out test set is scored on the workers too: its examples are the 'val' side of a second evaluator.
+  const testset = rest.testset;
+  const tester = testset?.length
+    ? await createDistributedEvaluator({ ...common, trainset: [], valset: testset, exampleKeys: { train: [], val: testset.map(hashJson) } })
+    : null;
   try {
-    return await optimize({ ...rest, adapter, trainset, valset, evaluate: evaluator.evaluate });
+    return await optimize({ ...rest, adapter, trainset, valset, evaluate: evaluator.evaluate, ...(tester ? { evaluateTest: tester.evaluate } : {}) });
   } finally {
     onStats?.(evaluator.stats);
-    await evaluator.close();
+    await Promise.all([evaluator.close(), tester?.close()]);
     await redis.quit().catch(() => redis.disconnect());
   }
 }
 
 export interface QueueOptimizeOptions
-  extends Omit<OptimizeOptions<DefaultExample>, 'adapter' | 'trainset' | 'valset' | 'seedCandidate' | 'reflectionModel' | 'evaluate'> {
+  extends Omit<
+    OptimizeOptions<DefaultExample>,
+    'adapter' | 'trainset' | 'valset' | 'testset' | 'seedCandidate' | 'reflectionModel' | 'evaluate' | 'evaluateTest'
+  > {
   redisUrl: string;
   trainFile: string;
   valFile: string;
   seedPrompt: string;
   /** Further seed candidates (more --seed-prompt flags). */
   extraSeedPrompts?: string[];
+  /** Held-out examples: the chosen candidate is scored on them (on the workers). */
+  testFile?: string;
   /** The coordinator's task model: only for its name's sake (workers call their own endpoints). */
   taskModel: ChatModel;
   /** The task model's name, sent to the workers as their roles.actor model. */
@@ -121,10 +128,11 @@ export interface QueueOptimizeOptions
 
 /** The default (prompt) adapter on workers: `optimize --seed-prompt --redis`. */
 export async function optimizeOnQueue(o: QueueOptimizeOptions): Promise<GepaResult> {
-  const { trainFile, valFile, seedPrompt, extraSeedPrompts, taskModel, taskModelName, metricModule, judge, ...rest } = o;
-  const [trainset, valset, metric, metricRef] = await Promise.all([
+  const { trainFile, valFile, testFile, seedPrompt, extraSeedPrompts, taskModel, taskModelName, metricModule, judge, ...rest } = o;
+  const [trainset, valset, testset, metric, metricRef] = await Promise.all([
     loadDataset(trainFile),
     loadDataset(valFile),
+    testFile ? loadDataset(testFile) : Promise.resolve(undefined),
     judge ? Promise.resolve(judge.metric) : metricModule ? loadMetric(metricModule) : Promise.resolve(undefined),
     metricModule ? moduleRef(metricModule) : Promise.resolve(undefined),
   ]);
@@ -143,6 +151,7 @@ export async function optimizeOnQueue(o: QueueOptimizeOptions): Promise<GepaResu
     spec,
     trainset,
     valset,
+    ...(testset ? { testset } : {}),
     seedCandidate: { [spec.component]: seedPrompt },
     ...(extraSeedPrompts?.length ? { extraSeeds: extraSeedPrompts.map((p) => ({ [spec.component]: p })) } : {}),
   });

@@ -67,6 +67,27 @@ describe('optimize --redis', { timeout: 90_000 }, () => {
     expect(choices(JSON.parse(dist.stdout))).toEqual(expected);
   });
 
+  it('--test: the chosen candidate is scored on the held-out set on the workers, as a local run scores it', async () => {
+    const test = fx.jsonl(
+      'test.jsonl',
+      ['golf', 'hotel', 'india'].map((w) => ({ input: `word:${w}`, answer: `${w.toUpperCase()}-OK`, additional_context: { key: `KEY:${w}` } })),
+    );
+    const args = fx.optimizeArgs({ maxMetricCalls: 24, extra: ['--test', test] });
+    const local = await runCli(args);
+    expect(local.code, local.stderr).toBe(0);
+    const localOut = JSON.parse(local.stdout);
+    expect(localOut.test_metric_calls).toBe(3);
+    await fx.startWorkers(1);
+    const before = fx.taskCalls();
+    const dist = await runCli([...args, '--redis', redisUrl()]);
+    expect(dist.code, dist.stderr).toBe(0);
+    const distOut = JSON.parse(dist.stdout);
+    expect(choices(distOut)).toEqual(choices(localOut));
+    expect([distOut.test_score, distOut.test_metric_calls]).toEqual([localOut.test_score, localOut.test_metric_calls]);
+    // Every call, the test set's included, was a worker's.
+    expect(fx.taskCalls() - before).toBe(localOut.metric_calls + 3);
+  });
+
   it('a job whose payload fails validation is failed with the reason, and the worker goes on', async () => {
     await fx.startWorkers(1);
     const connection = new Redis(redisUrl(), { maxRetriesPerRequest: null });
@@ -134,9 +155,6 @@ describe('optimize --redis', { timeout: 90_000 }, () => {
     }
     expect(runs[5]!.code).toBe(2);
     expect(runs[5]!.stderr).toMatch(/the scheme must be redis:\/\/ or rediss:\/\//);
-    const test = await runCli(optimizeArgs(['--redis', redisUrl(), '--test', fx.jsonl('test.jsonl', [{ input: 'word:alpha', answer: 'ALPHA-OK' }])]));
-    expect(test.code).toBe(2);
-    expect(test.stderr).toMatch(/--redis takes no --test yet/);
     const viz = await runCli(['run', 'a goal', '--redis', redisUrl(), '--viz']);
     expect(viz.code).toBe(2);
     expect(viz.stderr).toMatch(/--redis cannot be combined with --judge, --viz or --inspect yet/);
