@@ -8,7 +8,8 @@
  *   actor:<id> --PROGRESS.UPDATE-->    progress        (the update_progress system tool)
  *   workflow  --PROGRESS.REPORT / PROGRESS.ROLLUP--> progress
  *   actor:<id> --ACTOR.USAGE / ACTOR.STEP / ACTOR.REPORTED--> workflow
- *   workflow  --OPTIMIZER.OUTCOME-->   optimizer --OPTIMIZER.PROMPTS / OPTIMIZER.SETTLED--> workflow
+ *   workflow  --SUBTASK.FINISHED / GOAL.FINISHED--> optimizer   (only when online learning is on)
+ *   optimizer --OPTIMIZER.PROMPTS / OPTIMIZER.SETTLED--> workflow
  *   outside   --WORKFLOW.CANCEL / WORKFLOW.DEADLINE--> workflow
  */
 import type { TokenUsage } from '../contracts/llm.js';
@@ -68,20 +69,43 @@ export type ActorReportedEvent = {
   usage: TokenUsage;
 };
 
+// ---- what the workflow tells its observer (the optimizer) --------------------
+
+/**
+ * A dispatched subtask ended with its actor's report. Plain AIME facts: the
+ * optimizer decides what they mean for learning (see machines/optimizer.ts).
+ */
+export type SubtaskFinishedEvent = {
+  type: 'SUBTASK.FINISHED';
+  goal: string;
+  /** The task as the list held it when the report came (absent if the planner dropped it). */
+  task: { title: string; criteria: string } | null;
+  /** The persona the actor factory gave the actor. */
+  persona: string;
+  report: ActorReport;
+  /** The prompt components the run used (`planner`, `persona.<name>`). */
+  prompts: Record<string, string>;
+};
+
+/** The goal's outcome is decided (before the run ends). */
+export type GoalFinishedEvent = {
+  type: 'GOAL.FINISHED';
+  goal: string;
+  outcome: 'completed' | 'failed';
+  answer: string;
+  reason: string;
+  iterations: number;
+  /** H_t: every actor report of the run. */
+  history: ActorReport[];
+  /** The personas that ran a subtask. */
+  personas: string[];
+  prompts: Record<string, string>;
+  /** Set when the infrastructure or a limit (not the agents) failed the goal itself. */
+  infrastructure: string | null;
+};
+
 // ---- optimizer protocol -----------------------------------------------------
 
-/** One scored outcome for online GEPA: which prompt texts were used, and how it went. */
-export type OptimizerOutcomeEvent = {
-  type: 'OPTIMIZER.OUTCOME';
-  kind: 'subtask' | 'goal';
-  components: Record<string, string>;
-  input: string;
-  output: string;
-  score: number;
-  feedback: string;
-  /** Set when the infrastructure caused the outcome (transport or provider error, cancellation, a limit): never scored or learned from. */
-  excluded?: string;
-};
 export type OptimizerPromptsEvent = { type: 'OPTIMIZER.PROMPTS'; prompts: Record<string, string>; candidateId: string; reason: string };
 /** The answer to a goal outcome: learning for this goal is done (and persisted). */
 export type OptimizerSettledEvent = {
@@ -98,7 +122,7 @@ export type OptimizerSettledEvent = {
   decision: DecisionSummary | null;
 };
 
-export type OptimizerInbound = OptimizerOutcomeEvent;
+export type OptimizerInbound = SubtaskFinishedEvent | GoalFinishedEvent;
 
 // ---- control ----------------------------------------------------------------
 

@@ -1,7 +1,11 @@
 /**
- * The online GEPA optimizer (systemId "optimizer"). It receives every subtask
- * and goal outcome of a run (attributed to the candidate this run plays, its
- * `armId`), keeps the rolling composite metric, and acts only on evidence:
+ * The online GEPA optimizer (systemId "optimizer"), a child of the workflow
+ * that observes it. The workflow tells it plain AIME facts (SUBTASK.FINISHED,
+ * GOAL.FINISHED); this machine decides what they mean for learning: which
+ * prompt components they are evidence about, their score and feedback, and
+ * whether the infrastructure caused them. Each becomes an outcome attributed
+ * to the candidate this run plays (its `armId`); it keeps the rolling
+ * composite metric, and acts only on evidence:
  *
  * - Outcomes the infrastructure caused (`excluded`) are persisted as such and
  *   never scored, never counted, never shown to reflection.
@@ -12,10 +16,11 @@
  *   champion), reject (it is dropped), or continue. Each decision, with the
  *   evidence of both arms, is persisted and reported.
  *
- * Persistence is provided by name (`persist`); the machine does no I/O.
+ * Persistence is provided by name (`persist`); the machine does no I/O. What
+ * the last goal settled stays in the context (`settled`), for the run's report.
  */
 import { assign, enqueueActions, fromPromise, sendParent, setup } from 'xstate';
-import type { OptimizerInbound, OptimizerPromptsEvent, OptimizerSettledEvent } from './events.js';
+import type { GoalFinishedEvent, OptimizerInbound, OptimizerPromptsEvent, OptimizerSettledEvent, SubtaskFinishedEvent } from './events.js';
 import {
   activeCandidate,
   applyDecision,
@@ -33,6 +38,7 @@ import {
   type Outcome,
 } from '../src/gepa/online/state.js';
 import { errorMessage } from '../contracts/errors.js';
+import { PLANNER_COMPONENT, personaComponent } from '../contracts/aime/prompts.js';
 
 export interface OptimizerInput {
   runId: string;
@@ -66,6 +72,8 @@ export interface OptimizerContext extends Omit<OptimizerInput, 'armId'> {
   lastChange: Exclude<PersistRequest, { kind: 'outcome' }> | null;
   mutation: number;
   metrics: ReturnType<typeof metricsOf>;
+  /** What the last goal settled (the SETTLED answer without its type), null until a goal settles. */
+  settled: Omit<OptimizerSettledEvent, 'type'> | null;
 }
 
 export const optimizerMachine = setup({
@@ -86,18 +94,8 @@ export const optimizerMachine = setup({
   actions: {
     persist: (_, _request: PersistRequest) => {},
     record: assign(({ context, event }) => {
-      const outcome: Outcome = {
-        outcome: event.kind,
-        candidateId: context.armId,
-        components: Object.keys(event.components),
-        input: event.input,
-        output: event.output,
-        score: event.score,
-        feedback: event.feedback,
-        ...(event.excluded !== undefined ? { excluded: event.excluded } : {}),
-      };
-      const state = recordOutcome(context.state, outcome, context.settings);
-      return { state, goalPending: context.goalPending || event.kind === 'goal', metrics: metricsOf(state, context.settings) };
+      const state = recordOutcome(context.state, outcomeOf(context.armId, event), context.settings);
+      return { state, goalPending: context.goalPending || event.type === 'GOAL.FINISHED', metrics: metricsOf(state, context.settings) };
     }),
     decide: assign(({ context }) => {
       const d = decisionOf(context.state, trialVerdict(context.state, context.settings)!)!;
@@ -133,8 +131,7 @@ export const optimizerMachine = setup({
     settle: enqueueActions(({ context, enqueue }) => {
       if (!context.goalPending) return;
       const d = context.lastChange?.kind === 'decision' ? context.lastChange : null;
-      enqueue.sendParent({
-        type: 'OPTIMIZER.SETTLED',
+      const settled: Omit<OptimizerSettledEvent, 'type'> = {
         activeId: context.state.activeId,
         composite: composite(context.state.outcomes, context.settings.recency_decay),
         change: context.change,
@@ -151,8 +148,9 @@ export const optimizerMachine = setup({
               reason: d.reason,
             }
           : null,
-      } satisfies OptimizerSettledEvent);
-      enqueue.assign({ goalPending: false, change: null });
+      };
+      enqueue.sendParent({ type: 'OPTIMIZER.SETTLED', ...settled } satisfies OptimizerSettledEvent);
+      enqueue.assign({ goalPending: false, change: null, settled });
     }),
   },
 }).createMachine({
@@ -168,12 +166,16 @@ export const optimizerMachine = setup({
     lastChange: null,
     mutation: 0,
     metrics: metricsOf(input.state, input.settings),
+    settled: null,
   }),
   initial: 'listening',
   states: {
     listening: {
       description: 'Waiting for subtask and goal outcomes, each recorded in the history as it comes.',
-      on: { 'OPTIMIZER.OUTCOME': { target: 'judging', actions: ['record', { type: 'persist', params: lastOutcome }] } },
+      on: {
+        'SUBTASK.FINISHED': { target: 'judging', actions: ['record', { type: 'persist', params: lastOutcome }] },
+        'GOAL.FINISHED': { target: 'judging', actions: ['record', { type: 'persist', params: lastOutcome }] },
+      },
     },
     judging: {
       description: 'After an outcome: decide a finished trial (switch or reject), or ask for a new challenger when failures call for one.',
@@ -190,7 +192,10 @@ export const optimizerMachine = setup({
     mutating: {
       description: 'The reflection model proposes a challenger from failing traces.',
       // Outcomes keep coming from parallel actors while the reflection model thinks.
-      on: { 'OPTIMIZER.OUTCOME': { actions: ['record', { type: 'persist', params: lastOutcome }] } },
+      on: {
+        'SUBTASK.FINISHED': { actions: ['record', { type: 'persist', params: lastOutcome }] },
+        'GOAL.FINISHED': { actions: ['record', { type: 'persist', params: lastOutcome }] },
+      },
       invoke: {
         id: 'reflect',
         src: 'reflect',
@@ -218,15 +223,49 @@ export const optimizerMachine = setup({
 
 function lastOutcome({ context, event }: { context: OptimizerContext; event: OptimizerInbound }): PersistRequest {
   // The outcome as received (excluded ones are not in the window, but are in the history).
-  const outcome: Outcome = {
-    outcome: event.kind,
-    candidateId: context.armId,
-    components: Object.keys(event.components),
-    input: event.input,
-    output: event.output,
-    score: event.score,
-    feedback: event.feedback,
-    ...(event.excluded !== undefined ? { excluded: event.excluded } : {}),
+  return { kind: 'outcome', outcome: outcomeOf(context.armId, event), composite: composite(context.state.outcomes, context.settings.recency_decay) };
+}
+
+/** What a finished subtask or goal means for learning: the components it is evidence about, its score and feedback. */
+export function outcomeOf(candidateId: string, event: OptimizerInbound): Outcome {
+  const { outcome, components, ...rest } = event.type === 'SUBTASK.FINISHED' ? subtaskOutcome(event) : goalOutcome(event);
+  return { outcome, candidateId, components: Object.keys(components), ...rest };
+}
+
+type Judged = Omit<Outcome, 'candidateId' | 'components'> & { components: Record<string, string> };
+
+/** A subtask is evidence about the planner (it chose and worded it) and the persona that worked on it. */
+function subtaskOutcome({ goal, task, persona, report, prompts }: SubtaskFinishedEvent): Judged {
+  const completed = report.status === 'completed';
+  return {
+    outcome: 'subtask',
+    components: pick(prompts, [PLANNER_COMPONENT, personaComponent(persona)]),
+    input: `Goal: ${goal}\nSubtask [${report.taskId}] ${task?.title ?? ''} (done when: ${task?.criteria ?? ''})`,
+    output: report.summary,
+    score: completed ? 1 : 0,
+    feedback: completed ? 'The subtask was completed.' : `The subtask failed: ${report.summary}`,
+    ...(!completed && report.infrastructure ? { excluded: report.infrastructure } : {}),
   };
-  return { kind: 'outcome', outcome, composite: composite(context.state.outcomes, context.settings.recency_decay) };
+}
+
+/** A goal is evidence about the planner and every persona that ran; a failure the infrastructure caused anywhere is none. */
+function goalOutcome(e: GoalFinishedEvent): Judged {
+  const completed = e.outcome === 'completed';
+  const failures = e.history.filter((r) => r.status === 'failed').map((r) => `[${r.taskId}] ${r.summary}`);
+  const outside = e.infrastructure ?? e.history.find((r) => r.status === 'failed' && r.infrastructure)?.infrastructure ?? null;
+  return {
+    outcome: 'goal',
+    components: pick(e.prompts, [PLANNER_COMPONENT, ...new Set(e.personas.map(personaComponent))]),
+    input: `Goal: ${e.goal}`,
+    output: completed ? e.answer : e.reason,
+    score: completed ? 1 : 0,
+    feedback: completed
+      ? `The goal was completed in ${e.iterations} planner iterations.`
+      : `The goal failed: ${e.reason}.${failures.length ? ` Failed subtasks: ${failures.join('; ')}` : ''}`,
+    ...(!completed && outside ? { excluded: outside } : {}),
+  };
+}
+
+function pick(prompts: Record<string, string>, names: string[]): Record<string, string> {
+  return Object.fromEntries(names.filter((n) => prompts[n] !== undefined).map((n) => [n, prompts[n]!]));
 }

@@ -9,23 +9,28 @@
  * touches another actor's context: everything goes through the events in
  * events.ts. Limits: iterations, token budget and a wall-clock deadline (on
  * XState's clock, so tests can simulate it). All effects are provided by name.
+ *
+ * Online learning is not part of this loop: when it is on, the optimizer is a
+ * child that observes the run. The workflow tells it two plain facts,
+ * SUBTASK.FINISHED and GOAL.FINISHED, and before it ends waits for the
+ * optimizer's OPTIMIZER.SETTLED; what the facts mean for learning, and what
+ * learning concluded, live in the optimizer (machines/optimizer.ts).
  */
 import { and, assertEvent, assign, enqueueActions, fromPromise, not, sendTo, setup } from 'xstate';
 import type {
   ActorReportedEvent,
-  OptimizerOutcomeEvent,
-  OptimizerSettledEvent,
+  GoalFinishedEvent,
   PlannerPlanEvent,
   ProgressPlanEvent,
   ProgressReportEvent,
   ProgressUpdateEvent,
+  SubtaskFinishedEvent,
   WorkflowEvent,
 } from './events.js';
 import { actorMachine } from './actor.js';
 import { plannerMachine } from './planner.js';
 import { optimizerMachine, type OptimizerInput } from './optimizer.js';
 import { progressMachine } from './progress.js';
-import { PLANNER_COMPONENT, personaComponent } from '../contracts/aime/prompts.js';
 import type { ActorReport, ActorSpec, ActorStep, PlannerDecision } from '../contracts/aime/types.js';
 import type { TaskList } from '../contracts/aime/taskList.js';
 import { findTask, isDispatchable } from '../contracts/aime/taskListOps.js';
@@ -94,20 +99,15 @@ export interface WorkflowContext {
   actorRuns: ActorRun[];
   usage: TokenUsage;
   status: WorkflowStatus;
-  /** How the goal ended, decided before learning from it (concluding). */
+  /** How the goal ended, decided in concluding before the run ends. */
   outcome: 'completed' | 'failed' | null;
   answer: string;
   reason: string;
-  /** Online GEPA: the optimizer's start state when it is on (null = no learning). */
-  optimizerInput: OptimizerInput | null;
-  /** Which persona ran each task, for attributing outcomes to prompt components. */
+  /** An optimizer child observes the run (online learning): it hears the FINISHED events, and the run waits for it to settle. */
+  observed: boolean;
+  /** Which persona the actor factory gave each task. */
   personaOf: Record<string, string>;
-  /** The prompt candidate in use, and what the optimizer changed after this goal. */
-  candidateId: string | null;
-  learningNote: string | null;
-  /** The optimizer's evidence after this goal: the trial and any decision (for the report). */
-  learningEvidence: Pick<OptimizerSettledEvent, 'armId' | 'trial' | 'decision'> | null;
-  /** Why the goal's failure says nothing about the prompts (model call, runtime, limit), if so. */
+  /** Set when the infrastructure or a limit, not the agents, failed the goal (model call, actor factory, iteration limit). */
   infrastructure: string | null;
 }
 
@@ -155,7 +155,7 @@ export const workflowMachine = setup({
     nothingToDispatch: ({ context }) => selectTasks(context).length === 0,
     allReported: ({ context }) => context.inFlight.length === 0,
     iterationLimitReached: ({ context }) => context.iteration >= context.limits.maxIterations,
-    isLearning: ({ context }) => context.optimizerInput !== null,
+    isObserved: ({ context }) => context.observed,
     goalCompleted: ({ context }) => context.outcome === 'completed',
     tokenBudgetExceeded: ({ context }) => context.limits.tokenBudget !== null && context.usage.totalTokens > context.limits.tokenBudget,
   },
@@ -168,38 +168,33 @@ export const workflowMachine = setup({
       enqueue.spawnChild('planner', { id: 'planner', systemId: 'planner' });
       if (optimizer) enqueue.spawnChild('optimizer', { id: 'optimizer', systemId: 'optimizer', input: optimizer });
     }),
-    reportSubtaskOutcome: sendTo('optimizer', ({ context }, report: ActorReport): OptimizerOutcomeEvent => {
-      const persona = context.personaOf[report.taskId] ?? '';
+    // The observer hears plain facts; only it knows what they mean for learning.
+    announceSubtaskFinished: enqueueActions(({ context, enqueue }, report: ActorReport) => {
+      if (!context.observed) return;
       const task = findTask(context.tasks, report.taskId);
-      return {
-        type: 'OPTIMIZER.OUTCOME',
-        kind: 'subtask',
-        components: pick(context.prompts, [PLANNER_COMPONENT, personaComponent(persona)]),
-        input: `Goal: ${context.goal}\nSubtask [${report.taskId}] ${task?.title ?? ''} (done when: ${task?.criteria ?? ''})`,
-        output: report.summary,
-        score: report.status === 'completed' ? 1 : 0,
-        feedback: report.status === 'completed' ? 'The subtask was completed.' : `The subtask failed: ${report.summary}`,
-        ...(report.status === 'failed' && report.infrastructure ? { excluded: report.infrastructure } : {}),
-      };
+      enqueue.sendTo('optimizer', {
+        type: 'SUBTASK.FINISHED',
+        goal: context.goal,
+        task: task ? { title: task.title, criteria: task.criteria } : null,
+        persona: context.personaOf[report.taskId] ?? '',
+        report,
+        prompts: context.prompts,
+      } satisfies SubtaskFinishedEvent);
     }),
-    reportGoalOutcome: sendTo('optimizer', ({ context }): OptimizerOutcomeEvent => {
-      const personas = [...new Set(Object.values(context.personaOf))].map(personaComponent);
-      const failures = context.history.filter((r) => r.status === 'failed').map((r) => `[${r.taskId}] ${r.summary}`);
-      // A failed goal in which the infrastructure failed anywhere is no evidence about the prompts.
-      const outside = context.infrastructure ?? context.history.find((r) => r.status === 'failed' && r.infrastructure)?.infrastructure ?? null;
-      return {
-        ...(context.outcome !== 'completed' && outside ? { excluded: outside } : {}),
-        type: 'OPTIMIZER.OUTCOME',
-        kind: 'goal',
-        components: pick(context.prompts, [PLANNER_COMPONENT, ...personas]),
-        input: `Goal: ${context.goal}`,
-        output: context.outcome === 'completed' ? context.answer : context.reason,
-        score: context.outcome === 'completed' ? 1 : 0,
-        feedback:
-          context.outcome === 'completed'
-            ? `The goal was completed in ${context.iteration} planner iterations.`
-            : `The goal failed: ${context.reason}.${failures.length ? ` Failed subtasks: ${failures.join('; ')}` : ''}`,
-      };
+    announceGoalFinished: enqueueActions(({ context, enqueue }) => {
+      if (!context.observed) return;
+      enqueue.sendTo('optimizer', {
+        type: 'GOAL.FINISHED',
+        goal: context.goal,
+        outcome: context.outcome ?? 'failed',
+        answer: context.answer,
+        reason: context.reason,
+        iterations: context.iteration,
+        history: context.history,
+        personas: [...new Set(Object.values(context.personaOf))],
+        prompts: context.prompts,
+        infrastructure: context.infrastructure,
+      } satisfies GoalFinishedEvent);
     }),
     askPlanner: sendTo(
       'planner',
@@ -234,11 +229,6 @@ export const workflowMachine = setup({
       }),
     ),
     deadlinePassed: assign(({ context }) => ({ reason: `deadline of ${context.limits.deadlineMs} ms exceeded` })),
-    recordLearning: assign(({ event }) =>
-      event.type === 'OPTIMIZER.SETTLED'
-        ? { candidateId: event.armId, learningNote: event.change, learningEvidence: { armId: event.armId, trial: event.trial, decision: event.decision } }
-        : {},
-    ),
     recordDecision: assign(({ context, event }) => {
       assertEvent(event, 'PLANNER.DECIDED');
       const { decision } = event;
@@ -254,7 +244,7 @@ export const workflowMachine = setup({
     }),
     applyPrompts: assign(({ context, event }) => {
       assertEvent(event, 'OPTIMIZER.PROMPTS');
-      return { prompts: { ...context.prompts, ...event.prompts }, candidateId: event.candidateId };
+      return { prompts: { ...context.prompts, ...event.prompts } };
     }),
     storePrompts: assign((_, prompts: Record<string, string>) => ({ prompts })),
     nextIteration: assign(({ context }) => ({ iteration: context.iteration + 1 })),
@@ -273,9 +263,9 @@ export const workflowMachine = setup({
     }),
     /** Why the run stops at once (a limit or a broken effect); no outcome, so nothing is learnt from it. */
     stopBecause: assign((_, reason: string) => ({ reason })),
-    /** The goal failed: the outcome goes to concluding (and to online learning). */
+    /** The goal failed: the outcome goes to concluding (and to an observer, if any). */
     failGoal: assign((_, reason: string) => ({ outcome: 'failed' as const, reason })),
-    /** The goal failed because of the infrastructure or a limit: reported, never learnt from. */
+    /** The goal failed because of the infrastructure or a limit, not the agents. */
     failGoalOutside: assign((_, f: { reason: string; cause: string }) => ({ outcome: 'failed' as const, reason: f.reason, infrastructure: f.cause })),
     markCompleted: assign({ outcome: 'completed' as const }),
     // Tell the planner, through H_t, why nothing ran.
@@ -311,10 +301,7 @@ export const workflowMachine = setup({
     goal: input.goal,
     limits: input.limits,
     prompts: input.prompts,
-    optimizerInput: input.optimizer,
-    candidateId: input.optimizer ? (input.optimizer.armId ?? input.optimizer.state.activeId) : null,
-    learningNote: null,
-    learningEvidence: null,
+    observed: input.optimizer !== null,
     infrastructure: null,
     personaOf: {},
     outcome: null,
@@ -330,7 +317,7 @@ export const workflowMachine = setup({
     answer: '',
     reason: '',
   }),
-  entry: { type: 'spawnCollaborators', params: ({ context }) => context.optimizerInput },
+  entry: { type: 'spawnCollaborators', params: ({ event }) => optimizerInputOf(event) },
   initial: 'running',
   states: {
     running: {
@@ -396,20 +383,14 @@ export const workflowMachine = setup({
           },
         },
         concluding: {
-          description: 'The outcome is decided; online learning (when on) hears of it before the run ends.',
-          // Inline because an action in setup() cannot enqueue its named siblings by name.
-          entry: enqueueActions(({ context, enqueue }) => {
-            if (context.optimizerInput) enqueue('reportGoalOutcome');
-          }),
+          description: 'The outcome is decided; an observer (online learning, when on) hears GOAL.FINISHED and the run waits for it to settle.',
+          entry: 'announceGoalFinished',
           always: [
-            { guard: and([not('isLearning'), 'goalCompleted']), target: '#workflow.done' },
-            { guard: not('isLearning'), target: '#workflow.failed' },
+            { guard: and([not('isObserved'), 'goalCompleted']), target: '#workflow.done' },
+            { guard: not('isObserved'), target: '#workflow.failed' },
           ],
           on: {
-            'OPTIMIZER.SETTLED': [
-              { guard: 'goalCompleted', target: '#workflow.done', actions: 'recordLearning' },
-              { target: '#workflow.failed', actions: 'recordLearning' },
-            ],
+            'OPTIMIZER.SETTLED': [{ guard: 'goalCompleted', target: '#workflow.done' }, { target: '#workflow.failed' }],
           },
         },
         dispatching: {
@@ -465,9 +446,7 @@ export const workflowMachine = setup({
               actions: [
                 'recordReport',
                 { type: 'forwardReport', params: ({ event }) => event.report },
-                enqueueActions(({ context, event, enqueue }) => {
-                  if (context.optimizerInput) enqueue({ type: 'reportSubtaskOutcome', params: event.report });
-                }),
+                { type: 'announceSubtaskFinished', params: ({ event }) => event.report },
               ],
             },
           },
@@ -528,8 +507,9 @@ function selectTasks(context: WorkflowContext): string[] {
     .slice(0, Math.max(1, context.limits.maxParallelActors));
 }
 
-function pick(prompts: Record<string, string>, names: string[]): Record<string, string> {
-  return Object.fromEntries(names.filter((n) => prompts[n] !== undefined).map((n) => [n, prompts[n]!]));
+/** The root's entry runs on XState's init event, which carries the input: the optimizer's start state, if learning is on. */
+function optimizerInputOf(event: { type: string }): OptimizerInput | null {
+  return event.type === 'xstate.init' ? ((event as { input?: Partial<WorkflowInput> }).input?.optimizer ?? null) : null;
 }
 
 function toActorRun(event: ActorReportedEvent, iteration: number): ActorRun {

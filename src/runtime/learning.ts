@@ -4,7 +4,8 @@
  * its effects: the reflection model call and appending to the history.
  */
 import path from 'node:path';
-import type { OptimizerInput, PersistRequest, ReflectInput, ReflectOutput } from '../../machines/optimizer.js';
+import type { OptimizerSettledEvent } from '../../machines/events.js';
+import type { OptimizerContext, OptimizerInput, PersistRequest, ReflectInput, ReflectOutput } from '../../machines/optimizer.js';
 import type { GepaConfig } from '../config/index.js';
 import { HistoryWriter, loadHistory, type HistoryRecord } from '../gepa/online/history.js';
 import { reflectOnline } from '../gepa/online/reflect.js';
@@ -86,4 +87,21 @@ export async function startLearning(args: {
     },
     close: () => writer.close(),
   };
+}
+
+/** What online learning concluded for a run, for its report: read from the optimizer child, which owns it. */
+export interface LearningEvidence {
+  /** The candidate this run played; null without learning. */
+  candidateId: string | null;
+  change: string | null;
+  trial: OptimizerSettledEvent['trial'];
+  decision: OptimizerSettledEvent['decision'];
+}
+
+export function learningEvidence(workflow: { children: Record<string, unknown> }): LearningEvidence {
+  const ref = workflow.children['optimizer'] as { getSnapshot(): { context?: Partial<OptimizerContext> } } | undefined;
+  const context = ref?.getSnapshot().context;
+  if (!context) return { candidateId: null, change: null, trial: null, decision: null };
+  const settled = context.settled ?? null;
+  return { candidateId: context.armId ?? null, change: settled?.change ?? null, trial: settled?.trial ?? null, decision: settled?.decision ?? null };
 }

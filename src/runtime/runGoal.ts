@@ -23,7 +23,7 @@ import { errorMessage, AppError } from '../../contracts/errors.js';
 import { JsonlAppender, writeFileAtomic } from '../util/jsonl.js';
 import { EventRecorder, type RunEventRecord } from './eventLog.js';
 import { RunJournal } from './journal.js';
-import { historyPath, startLearning, type RunLearning } from './learning.js';
+import { historyPath, learningEvidence, startLearning, type RunLearning } from './learning.js';
 import { SnapshotWriter } from './snapshots.js';
 import { createModelSet, type ModelSet } from './models.js';
 import { buildReport, type RunReport } from './report.js';
@@ -359,6 +359,7 @@ async function executeRun(
   run.trace?.end(context);
 
   const model = run.models.describe();
+  const learnt = learningEvidence(actor.getSnapshot());
   const report = buildReport({
     runId: run.meta.runId,
     context,
@@ -368,15 +369,15 @@ async function executeRun(
     paths: run.paths,
     learning: {
       enabled: run.learning !== null,
-      candidateId: context.candidateId,
-      change: context.learningNote,
+      candidateId: learnt.candidateId,
+      change: learnt.change,
       historyFile: run.learning?.historyFile ?? null,
       tornHistoryTail: run.learning?.tornTail ?? false,
       skippedHistoryRecords: run.learning?.skippedRecords ?? [],
       prompts: context.prompts,
       played: start.input.prompts,
-      trial: context.learningEvidence?.trial ?? null,
-      decision: context.learningEvidence?.decision ?? null,
+      trial: learnt.trial,
+      decision: learnt.decision,
     },
     durability: { resumed, ...run.journal.stats },
   });

@@ -106,21 +106,8 @@ const workflowContext = z.looseObject({
   outcome: z.enum(['completed', 'failed']).nullable(),
   answer: str,
   reason: str,
-  optimizerInput: z
-    .looseObject({
-      runId: str,
-      settings: z.looseObject({}),
-      state: z.looseObject({
-        candidates: z.array(z.looseObject({ id: str, components: z.record(str, str), goalScores: z.array(z.number()) })),
-        activeId: str,
-        outcomes: z.array(z.looseObject({})),
-        timeline: z.array(z.number()),
-      }),
-    })
-    .nullable(),
+  observed: z.boolean(),
   personaOf: z.record(str, str),
-  candidateId: str.nullable(),
-  learningNote: str.nullable(),
 });
 
 const childSnapshot: z.ZodType<unknown> = z.looseObject({
@@ -145,6 +132,22 @@ function toolCallShape() {
 /** The contexts of the children the runtime restores, by systemId (actors: `actor:<taskId>`). */
 const childContexts: Array<[(key: string) => boolean, z.ZodType]> = [
   [(k) => k === 'progress', z.looseObject({ tasks: z.array(task), revision: z.number() })],
+  [
+    // Online learning's state lives in the optimizer child; the report reads its armId and what it settled.
+    (k) => k === 'optimizer',
+    z.looseObject({
+      runId: str,
+      armId: str,
+      settings: z.looseObject({}),
+      state: z.looseObject({
+        candidates: z.array(z.looseObject({ id: str, components: z.record(str, str), goalScores: z.array(z.number()) })),
+        activeId: str,
+        outcomes: z.array(z.looseObject({})),
+        timeline: z.array(z.number()),
+      }),
+      settled: z.looseObject({ armId: str, change: str.nullable() }).nullable(),
+    }),
+  ],
   [
     (k) => k === 'planner',
     z.looseObject({ request: z.looseObject({}).nullable(), retry: z.looseObject({ raw: str, errors: z.array(str) }).nullable(), usage }),

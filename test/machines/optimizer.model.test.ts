@@ -21,15 +21,32 @@ const settings = {
   max_trial_goals: 4,
 };
 const input: OptimizerInput = { runId: 'r', settings, state: seedState({ planner: 'plan', 'persona.generalist': 'gen' }) };
-const outcome = (kind: 'subtask' | 'goal', score: number) => ({
-  type: 'OPTIMIZER.OUTCOME',
-  kind,
-  components: { planner: 'plan' },
-  input: 'i',
-  output: 'o',
-  score,
-  feedback: score ? 'fine' : 'it broke',
-});
+/** The plain facts the workflow tells its optimizer child; a score of 1 is a completed subtask or goal. */
+const outcome = (kind: 'subtask' | 'goal', score: number): AnyEventObject =>
+  kind === 'subtask'
+    ? {
+        type: 'SUBTASK.FINISHED',
+        goal: 'g',
+        task: { title: 't', criteria: 'c' },
+        persona: 'generalist',
+        report: { taskId: '1', status: score ? 'completed' : 'failed', summary: score ? 'fine' : 'it broke', references: [] },
+        prompts: { planner: 'plan' },
+      }
+    : {
+        type: 'GOAL.FINISHED',
+        goal: 'g',
+        outcome: score ? 'completed' : 'failed',
+        answer: 'o',
+        reason: 'it broke',
+        iterations: 1,
+        history: [],
+        personas: [],
+        prompts: { planner: 'plan' },
+        infrastructure: null,
+      };
+const FINISHED = new Set(['SUBTASK.FINISHED', 'GOAL.FINISHED']);
+const label = (e: AnyEventObject) =>
+  e.type === 'SUBTASK.FINISHED' ? `subtask:${e['report'].status}` : e.type === 'GOAL.FINISHED' ? `goal:${e['outcome']}` : String(e.type).replace('xstate.', '');
 
 const events = [
   outcome('subtask', 0),
@@ -74,9 +91,7 @@ describe('optimizer statechart, model-based', () => {
       .map(
         (p) =>
           [
-            p.steps
-              .map((s) => (s.event.type === 'OPTIMIZER.OUTCOME' ? `${s.event['kind']}:${s.event['score']}` : String(s.event.type).replace('xstate.', '')))
-              .join(' > ') || '(start)',
+            p.steps.map((s) => label(s.event)).join(' > ') || '(start)',
             p,
           ] as const,
       ),
@@ -85,7 +100,7 @@ describe('optimizer statechart, model-based', () => {
     for (const st of (path as any).steps) {
       const e = st.event as AnyEventObject;
       if (e.type === 'xstate.init') continue;
-      if (e.type === 'OPTIMIZER.OUTCOME') s.child.send(e);
+      if (FINISHED.has(e.type)) s.child.send(e);
       else {
         const p = s.reflect.next();
         if (e.type.startsWith('xstate.done')) p.resolve(e['output']);
@@ -96,9 +111,9 @@ describe('optimizer statechart, model-based', () => {
       expect(s.child.getSnapshot().context.state.activeId).toBe(st.state.context.state.activeId);
     }
     // Every outcome was persisted, and every goal got exactly one SETTLED once the optimizer is back to listening.
-    const outcomes = (path as any).steps.filter((x: any) => x.event.type === 'OPTIMIZER.OUTCOME');
+    const outcomes = (path as any).steps.filter((x: any) => FINISHED.has(x.event.type));
     expect(s.persisted.filter((p) => p.kind === 'outcome')).toHaveLength(outcomes.length);
-    if (s.child.getSnapshot().value === 'listening' && outcomes.some((x: any) => x.event.kind === 'goal')) {
+    if (s.child.getSnapshot().value === 'listening' && outcomes.some((x: any) => x.event.type === 'GOAL.FINISHED')) {
       expect(s.toParent.filter((e) => e.type === 'OPTIMIZER.SETTLED').length).toBeGreaterThanOrEqual(1);
     }
     s.root.stop();
@@ -123,7 +138,7 @@ describe('optimizer statechart, model-based', () => {
 
   it('persists an infrastructure failure as excluded and never mutates on it', async () => {
     const s = sut();
-    for (let i = 0; i < 5; i++) s.child.send({ ...outcome('goal', 0), feedback: 'connection refused', excluded: 'planner model call failed' });
+    for (let i = 0; i < 5; i++) s.child.send({ ...outcome('goal', 0), reason: 'connection refused', infrastructure: 'planner model call failed' });
     await flush();
     expect(s.child.getSnapshot().value).toBe('listening');
     expect(s.reflect.pending).toHaveLength(0);

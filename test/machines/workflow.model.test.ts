@@ -12,6 +12,7 @@ import type { ActorSpec, PlannerDecision } from '../../contracts/aime/types.js';
 import { deferredLogic, flush, silenced } from '../support/deferred.js';
 import { spec, task, USAGE } from '../support/fixtures.js';
 import { seedState, TRIAL_DEFAULTS } from '../../src/gepa/online/state.js';
+import { outcomeOf } from '../../machines/optimizer.js';
 
 const MESSAGING = [
   'spawnCollaborators',
@@ -20,8 +21,8 @@ const MESSAGING = [
   'forwardReport',
   'requestRollup',
   'sendPlanToProgress',
-  'reportSubtaskOutcome',
-  'reportGoalOutcome',
+  'announceSubtaskFinished',
+  'announceGoalFinished',
 ];
 
 const input: WorkflowInput = {
@@ -162,7 +163,7 @@ describe('workflow with online learning', () => {
     }
   });
 
-  it('sends each subtask and the goal outcome to the optimizer, and takes its new prompts', async () => {
+  it('tells the optimizer each finished subtask and the finished goal, and takes its new prompts', async () => {
     const toOptimizer: AnyEventObject[] = [];
     const initialize = deferredLogic<{ prompts: Record<string, string> }, { prompts: Record<string, string> }>();
     const compose = deferredLogic<ActorSpec[], ComposeActorsInput>();
@@ -193,15 +194,15 @@ describe('workflow with online learning', () => {
     actor.send({ type: 'PLANNER.DECIDED', decision: decision({ type: 'fail', reason: 'cannot' }), usage: USAGE, raw: '' });
     await flush();
     expect(actor.getSnapshot().value).toEqual({ running: 'concluding' });
-    expect(toOptimizer.map((e) => [e['kind'], e['score']])).toEqual([
-      ['subtask', 0],
-      ['goal', 0],
-    ]);
-    expect(toOptimizer[0]!['components']).toEqual({ planner: 'evolved' });
-    expect(toOptimizer[1]!['feedback']).toMatch(/The goal failed: planner gave up: cannot\. Failed subtasks: \[1\] broke/);
+    // Plain AIME facts go to the child; it alone turns them into scored outcomes.
+    expect(toOptimizer.map((e) => e.type)).toEqual(['SUBTASK.FINISHED', 'GOAL.FINISHED']);
+    expect(toOptimizer[0]).toMatchObject({ goal: 'do the thing', task: { title: 'Task 1' }, persona: 'generalist', report: { status: 'failed' } });
+    expect(toOptimizer[1]).toMatchObject({ outcome: 'failed', reason: 'planner gave up: cannot', iterations: 2, personas: ['generalist'], infrastructure: null });
+    const [subtask, goal] = toOptimizer.map((e) => outcomeOf('r.1', e as any));
+    expect(subtask).toMatchObject({ outcome: 'subtask', score: 0, components: ['planner'] });
+    expect(goal!.feedback).toMatch(/The goal failed: planner gave up: cannot\. Failed subtasks: \[1\] broke/);
     actor.send({ type: 'OPTIMIZER.SETTLED', activeId: 'r.1', composite: 0, change: 'nothing', armId: 'r.1', trial: null, decision: null });
     expect(actor.getSnapshot().output).toMatchObject({ status: 'failed' });
-    expect(actor.getSnapshot().context.learningNote).toBe('nothing');
   });
 
   it("marks outcomes the infrastructure caused as excluded (a failed model call, the planner's connection)", async () => {
@@ -243,9 +244,9 @@ describe('workflow with online learning', () => {
       infrastructure: 'planner model call failed',
     });
     await flush();
-    expect(toOptimizer.map((e) => [e['kind'], e['excluded']])).toEqual([
-      ['subtask', 'model call failed'],
-      ['goal', 'planner model call failed'],
+    expect(toOptimizer.map((e) => [e.type, outcomeOf('seed', e as any).excluded])).toEqual([
+      ['SUBTASK.FINISHED', 'model call failed'],
+      ['GOAL.FINISHED', 'planner model call failed'],
     ]);
   });
 });
