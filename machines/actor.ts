@@ -1,12 +1,14 @@
 /**
  * A dynamic actor (AIME §4.3): one per subtask, built by the actor factory.
- * ReAct as substates: reasoning (model call) -> acting (tool calls) ->
- * observing (results become observations) -> reasoning ... until the model
- * ends with its report o_t, or the step limit is reached. Tool errors are
- * observations, not failures. The update_progress system tool becomes a
- * PROGRESS.UPDATE event to the progress manager.
+ * Its ReAct loop is the shared one (machines/react.ts): reasoning (model
+ * call) -> acting (tool calls) -> observing -> reasoning ... until the model
+ * ends with its report o_t, or the step limit (`spec.maxSteps` model calls,
+ * the rule in react.ts) is reached. Tool errors are observations, not
+ * failures. The update_progress system tool becomes a PROGRESS.UPDATE event
+ * to the progress manager.
  */
 import { assign, enqueueActions, fromPromise, sendParent, setup } from 'xstate';
+import { lastCallAllowed, reactStates } from './react.js';
 import type { ActorReportedEvent, ActorStepEvent, ActorUsageEvent, ProgressUpdateEvent } from './events.js';
 import type { ActorReport, ActorSpec, ActorStep, ThinkInput, ThinkResult, ToolCallOutcome, ToolCallRequest } from '../contracts/aime/types.js';
 import { addUsage, ZERO_USAGE, type ChatMessage, type TokenUsage } from '../contracts/llm.js';
@@ -29,7 +31,7 @@ export type ActorToolOutcome = ToolCallOutcome & {
   progress?: { status: ProgressUpdateEvent['status']; message: string };
 };
 
-export interface RunToolsInput {
+export interface ActorToolsInput {
   spec: ActorSpec;
   calls: ToolCallRequest[];
   stepIndex: number;
@@ -49,23 +51,23 @@ export const actorMachine = setup({
     think: fromPromise<ThinkResult, ThinkInput>(async () => {
       throw new Error('think is not provided: the runtime must supply the actor model call');
     }),
-    runTools: fromPromise<ActorToolOutcome[], RunToolsInput>(async () => {
+    runTools: fromPromise<ActorToolOutcome[], ActorToolsInput>(async () => {
       throw new Error('runTools is not provided: the runtime must supply tool execution');
     }),
   },
   guards: {
-    endedWithReport: (_, result: ThinkResult) => result.final !== undefined,
-    stepLimitReached: ({ context }) => context.stepCount >= context.spec.maxSteps,
+    answered: (_, result: ThinkResult) => result.final !== undefined,
+    stepLimitReached: ({ context }) => lastCallAllowed(context.stepCount, context.spec.maxSteps),
   },
   actions: {
-    recordThought: assign(({ context }, result: ThinkResult) => ({
+    recordCall: assign(({ context }, result: ThinkResult) => ({
       messages: [...context.messages, result.message],
       thought: result.message.content || result.reasoning || '',
       pendingCalls: (result.message.toolCalls ?? []).map((c) => ({ id: c.id, name: c.name, arguments: c.arguments })),
       stepCount: context.stepCount + 1,
       usage: addUsage(context.usage, result.usage),
     })),
-    recordFinish: assign(({ context }, result: ThinkResult) => {
+    recordAnswer: assign(({ context }, result: ThinkResult) => {
       const report = { ...result.final!, taskId: context.spec.taskId };
       const step: ActorStep = {
         index: context.steps.length,
@@ -87,9 +89,22 @@ export const actorMachine = setup({
       const toolMessages: ChatMessage[] = outcomes.map((o) => ({ role: 'tool', content: o.observation, toolCallId: o.id, name: o.name }));
       return { steps: [...context.steps, ...steps], messages: [...context.messages, ...toolMessages], pendingCalls: [] };
     }),
-    fail: assign(({ context }, summary: string) => ({ report: failedReport(context.spec.taskId, summary) })),
-    /** A failure of the infrastructure or a limit: reported, but no evidence about the prompts. */
-    failOutside: assign(({ context }, f: { summary: string; cause: string }) => ({ report: failedReport(context.spec.taskId, f.summary, f.cause) })),
+    // Failures of the infrastructure or a limit: reported, but no evidence about the prompts (`infrastructure` set).
+    failModelCall: assign(({ context }, error: unknown) => ({
+      report: failedReport(context.spec.taskId, `model call failed: ${errorMessage(error)}`, 'model call failed'),
+    })),
+    failTools: assign(({ context }, error: unknown) => ({
+      report: failedReport(context.spec.taskId, `tool execution failed: ${errorMessage(error)}`, 'tool runtime failed'),
+    })),
+    failStepLimit: assign(({ context }) => ({
+      report: failedReport(
+        context.spec.taskId,
+        `step limit (${context.spec.maxSteps} model calls) reached before the completion criteria were met; last observation: ${
+          context.steps.at(-1)?.observation.slice(0, 300) ?? 'none'
+        }`,
+        'step limit reached',
+      ),
+    })),
     // ---- messages to other actors ----
     reportUsage: sendParent(
       ({ context }, result: ThinkResult): ActorUsageEvent => ({
@@ -111,8 +126,8 @@ export const actorMachine = setup({
         enqueue.sendTo(({ system }) => system.get('progress'), update);
       }
     }),
-    announceSteps: enqueueActions(({ context, enqueue }, count: number) => {
-      for (const step of context.steps.slice(-count)) {
+    announceSteps: enqueueActions(({ context, enqueue }, outcomes: ActorToolOutcome[]) => {
+      for (const step of context.steps.slice(-outcomes.length)) {
         enqueue.sendParent({ type: 'ACTOR.STEP', taskId: context.spec.taskId, step } satisfies ActorStepEvent);
       }
     }),
@@ -142,79 +157,20 @@ export const actorMachine = setup({
   }),
   initial: 'reasoning',
   states: {
-    reasoning: {
-      description: 'Thought: one model call decides the next action, a tool call or the final report.',
-      invoke: {
-        id: 'think',
+    ...reactStates<ThinkResult, ActorToolOutcome[]>()({
+      model: {
         src: 'think',
-        input: ({ context }): ThinkInput => ({ spec: context.spec, messages: context.messages, stepIndex: context.stepCount }),
-        onDone: [
-          {
-            guard: { type: 'endedWithReport', params: ({ event }) => event.output },
-            target: 'reporting',
-            actions: [
-              { type: 'recordThought', params: ({ event }) => event.output },
-              { type: 'reportUsage', params: ({ event }) => event.output },
-              { type: 'recordFinish', params: ({ event }) => event.output },
-            ],
-          },
-          {
-            target: 'acting',
-            actions: [
-              { type: 'recordThought', params: ({ event }) => event.output },
-              { type: 'reportUsage', params: ({ event }) => event.output },
-            ],
-          },
-        ],
-        onError: {
-          target: 'reporting',
-          actions: { type: 'failOutside', params: ({ event }) => ({ summary: `model call failed: ${errorMessage(event.error)}`, cause: 'model call failed' }) },
-        },
+        input: ({ context }: { context: ActorContext }): ThinkInput => ({ spec: context.spec, messages: context.messages, stepIndex: context.stepCount }),
       },
-    },
-    acting: {
-      description: 'Action: the requested tools run (errors come back as observations).',
-      invoke: {
-        id: 'runTools',
+      tools: {
         src: 'runTools',
-        input: ({ context }): RunToolsInput => ({ spec: context.spec, calls: context.pendingCalls, stepIndex: context.stepCount }),
-        onDone: {
-          target: 'observing',
-          actions: [
-            { type: 'recordObservations', params: ({ event }) => event.output },
-            { type: 'forwardProgress', params: ({ event }) => event.output },
-            { type: 'announceSteps', params: ({ event }) => event.output.length },
-          ],
-        },
-        onError: {
-          // Tools report their own failures as observations; reaching here means the runtime broke.
-          target: 'reporting',
-          actions: {
-            type: 'failOutside',
-            params: ({ event }) => ({ summary: `tool execution failed: ${errorMessage(event.error)}`, cause: 'tool runtime failed' }),
-          },
-        },
+        input: ({ context }: { context: ActorContext }): ActorToolsInput => ({ spec: context.spec, calls: context.pendingCalls, stepIndex: context.stepCount }),
       },
-    },
-    observing: {
-      description: 'Observation: tool results join the conversation; the step limit is checked.',
-      always: [
-        {
-          guard: 'stepLimitReached',
-          target: 'reporting',
-          actions: {
-            type: 'failOutside',
-            params: ({ context }) => ({
-              summary: `step limit (${context.spec.maxSteps}) reached before the completion criteria were met; last observation: ${
-                context.steps.at(-1)?.observation.slice(0, 300) ?? 'none'
-              }`,
-              cause: 'step limit reached',
-            }),
-          },
-        },
-        { target: 'reasoning' },
-      ],
-    },
+      answered: 'reporting',
+      failed: 'reporting',
+      onReply: ['reportUsage'],
+      onObserved: ['forwardProgress', 'announceSteps'],
+    }),
     reporting: {
       description: 'The subtask ends with a structured report: status, summary, references.',
       entry: 'deliverReport',

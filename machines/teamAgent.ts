@@ -1,14 +1,16 @@
 /**
  * One agent of a team, run once: a model call, or a short ReAct loop when
- * the agent has tool bundles (reasoning -> acting -> reasoning ... until a
- * reply without tool calls, or the step limit). Its reply goes to shared
- * state under the agent's output_key. It always ends with its result
- * (output, state write, trace) as its output, which its parent receives as
- * its completion; a model error, a reply that breaks the output schema or the
- * step limit end it with `error` set.
+ * the agent has tool bundles. The loop is the shared one (machines/react.ts):
+ * reasoning -> acting -> observing -> reasoning ... until a reply without
+ * tool calls, or the step limit (`max_steps` model calls, the rule in
+ * react.ts). Its reply goes to shared state under the agent's output_key. It
+ * always ends with its result (output, state write, trace) as its output,
+ * which its parent receives as its completion; a model error, a reply that
+ * breaks the output schema or the step limit end it with `error` set.
  * Effects (`callModel`, `runTools`) are provided by name.
  */
 import { assign, fromPromise, setup } from 'xstate';
+import { lastCallAllowed, reactStates } from './react.js';
 import { addUsage, ZERO_USAGE, type ChatMessage, type TokenUsage } from '../contracts/llm.js';
 import { agentMessages } from '../contracts/teams/prompt.js';
 import type { AgentDef, AgentRunTrace, NodeInput, NodeResult, TeamState, ToolCallTrace } from '../contracts/teams/types.js';
@@ -39,7 +41,7 @@ export interface CallModelResult {
   invalid?: string;
 }
 
-export interface RunToolsInput {
+export interface AgentToolsInput {
   agent: AgentDef;
   calls: AgentToolCall[];
 }
@@ -91,16 +93,15 @@ export const teamAgentMachine = setup({
     callModel: fromPromise<CallModelResult, CallModelInput>(async () => {
       throw new Error('callModel is not provided: the runtime must supply the agent model call');
     }),
-    runTools: fromPromise<AgentToolOutcome[], RunToolsInput>(async () => {
+    runTools: fromPromise<AgentToolOutcome[], AgentToolsInput>(async () => {
       throw new Error('runTools is not provided: the runtime must supply tool execution');
     }),
   },
   guards: {
     unknownAgent: ({ context }) => context.agent === null,
-    answered: (_, r: CallModelResult) => r.toolCalls.length === 0 && r.invalid === undefined,
+    answered: (_, r: CallModelResult) => r.toolCalls.length === 0,
     invalidAnswer: (_, r: CallModelResult) => r.toolCalls.length === 0 && r.invalid !== undefined,
-    // The call just made was the last one allowed, and it still asks for tools.
-    stepLimitReached: ({ context }) => context.stepCount + 1 >= (context.agent?.max_steps ?? 1),
+    stepLimitReached: ({ context }) => lastCallAllowed(context.stepCount, context.agent?.max_steps ?? 1),
   },
   actions: {
     recordCall: assign(({ context }, r: CallModelResult) => ({
@@ -115,7 +116,10 @@ export const teamAgentMachine = setup({
       messages: [...context.messages, ...outcomes.map((o): ChatMessage => ({ role: 'tool', content: o.observation, toolCallId: o.id, name: o.name }))],
       pendingCalls: [],
     })),
-    fail: assign((_, error: string) => ({ error })),
+    failInvalid: assign((_, r: CallModelResult) => ({ error: r.invalid ?? 'the reply is not a valid answer' })),
+    failStepLimit: assign(({ context }) => ({ error: `step limit (${context.agent?.max_steps ?? 1} model calls) reached before a final reply` })),
+    failModelCall: assign((_, error: unknown) => ({ error: `model call failed: ${errorMessage(error)}` })),
+    failTools: assign((_, error: unknown) => ({ error: `tool execution failed: ${errorMessage(error)}` })),
   },
 }).createMachine({
   id: 'teamAgent',
@@ -141,59 +145,16 @@ export const teamAgentMachine = setup({
       description: 'The agent composes its messages from its prompt template and the team state.',
       always: [{ guard: 'unknownAgent', target: 'failed' }, { target: 'reasoning' }],
     },
-    reasoning: {
-      description: 'One model call: an answer, or tool calls to run.',
-      invoke: {
-        id: 'callModel',
+    ...reactStates<CallModelResult, AgentToolOutcome[]>()({
+      model: {
         src: 'callModel',
-        input: ({ context }): CallModelInput => ({ agent: context.agent!, messages: context.messages, step: context.stepCount }),
-        onDone: [
-          {
-            guard: { type: 'answered', params: ({ event }) => event.output },
-            target: 'done',
-            actions: [
-              { type: 'recordCall', params: ({ event }) => event.output },
-              { type: 'recordAnswer', params: ({ event }) => event.output },
-            ],
-          },
-          {
-            guard: { type: 'invalidAnswer', params: ({ event }) => event.output },
-            target: 'failed',
-            actions: [
-              { type: 'recordCall', params: ({ event }) => event.output },
-              { type: 'fail', params: ({ event }) => event.output.invalid! },
-            ],
-          },
-          {
-            guard: 'stepLimitReached',
-            target: 'failed',
-            actions: [
-              { type: 'recordCall', params: ({ event }) => event.output },
-              { type: 'fail', params: ({ context }) => `step limit (${context.agent!.max_steps} model calls) reached before a final reply` },
-            ],
-          },
-          { target: 'acting', actions: { type: 'recordCall', params: ({ event }) => event.output } },
-        ],
-        onError: {
-          target: 'failed',
-          actions: { type: 'fail', params: ({ event }) => `model call failed: ${errorMessage(event.error)}` },
-        },
+        input: ({ context }: { context: AgentContext }): CallModelInput => ({ agent: context.agent!, messages: context.messages, step: context.stepCount }),
       },
-    },
-    acting: {
-      description: 'The requested tools run; their results go back to the model.',
-      invoke: {
-        id: 'runTools',
-        src: 'runTools',
-        input: ({ context }): RunToolsInput => ({ agent: context.agent!, calls: context.pendingCalls }),
-        onDone: { target: 'reasoning', actions: { type: 'recordObservations', params: ({ event }) => event.output } },
-        onError: {
-          // Tools report their own failures as observations; reaching here means the runtime broke.
-          target: 'failed',
-          actions: { type: 'fail', params: ({ event }) => `tool execution failed: ${errorMessage(event.error)}` },
-        },
-      },
-    },
+      tools: { src: 'runTools', input: ({ context }: { context: AgentContext }): AgentToolsInput => ({ agent: context.agent!, calls: context.pendingCalls }) },
+      answered: 'done',
+      failed: 'failed',
+      rejectAnswer: { guard: 'invalidAnswer', action: 'failInvalid' },
+    }),
     done: { type: 'final', description: 'The agent produced its output.' },
     failed: { type: 'final', description: 'The agent failed; the result says why.' },
   },

@@ -5,7 +5,7 @@
  * schema violations become observations, never exceptions.
  */
 import { z } from 'zod';
-import type { ActorToolOutcome, RunToolsInput } from '../../machines/actor.js';
+import type { ActorToolOutcome, ActorToolsInput } from '../../machines/actor.js';
 import type { ChatModel } from '../../contracts/llm.js';
 import { invokeTool } from '../tools/invoke.js';
 import { updateProgressParams } from '../tools/builtin/updateProgress.js';
@@ -113,7 +113,7 @@ export interface StepLimits {
 }
 
 export async function runTools(
-  input: RunToolsInput,
+  input: ActorToolsInput,
   allTools: Map<string, Tool>,
   baseCtx: ToolContext,
   guard?: ToolCallGuard,

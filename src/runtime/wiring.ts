@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { fromPromise } from 'xstate';
-import { actorMachine, type ActorToolOutcome, type RunToolsInput } from '../../machines/actor.js';
+import { actorMachine, type ActorToolOutcome, type ActorToolsInput } from '../../machines/actor.js';
 import { optimizerMachine, type PersistRequest, type ReflectInput, type ReflectOutput } from '../../machines/optimizer.js';
 import { plannerMachine } from '../../machines/planner.js';
 import { workflowMachine, type ComposeActorsInput } from '../../machines/workflow.js';
@@ -98,7 +98,7 @@ export function wireWorkflow(res: RuntimeResources) {
   const trace = res.trace ?? null;
   const plan = (input: PlanStepInput, signal: AbortSignal) => planStep(res.models.planner, input, team, signal);
   const step = (input: ThinkInput, signal: AbortSignal) => think(res.models.actorFor(input.spec.persona), input, signal, res.replyLimits);
-  const tools = async (input: RunToolsInput, signal: AbortSignal) => {
+  const tools = async (input: ActorToolsInput, signal: AbortSignal) => {
     // A resumed actor comes from the snapshot, not the factory: its MCP servers start here.
     const lazy = input.spec.bundles.filter((b) => b.startsWith('mcp:'));
     if (lazy.length && res.prepareBundles) await res.prepareBundles(lazy);
@@ -132,7 +132,7 @@ export function wireWorkflow(res: RuntimeResources) {
   const dynamicActor = actorMachine.provide({
     actors: {
       think: fromPromise<ThinkResult, ThinkInput>(({ input, signal }) => (trace ? trace.think(input, () => step(input, signal)) : step(input, signal))),
-      runTools: fromPromise<ActorToolOutcome[], RunToolsInput>(({ input, signal }) => {
+      runTools: fromPromise<ActorToolOutcome[], ActorToolsInput>(({ input, signal }) => {
         const running = tools(input, signal);
         const inFlight = res.toolsInFlight;
         if (inFlight) {

@@ -4,7 +4,7 @@
  * for. What the model says is untrusted: unknown tools and broken arguments
  * come back as observations, a reply that breaks the schema as `invalid`.
  */
-import type { AgentToolOutcome, CallModelInput, CallModelResult, RunToolsInput } from '../../machines/teamAgent.js';
+import type { AgentToolOutcome, CallModelInput, CallModelResult, AgentToolsInput } from '../../machines/teamAgent.js';
 import type { ChatModel, ChatRequest, SamplingSettings } from '../../contracts/llm.js';
 import { UPDATE_PROGRESS_TOOL } from '../tools/builtin/updateProgress.js';
 import { invokeTool, toolSpec } from '../tools/invoke.js';
@@ -99,7 +99,7 @@ export async function callAgentModel(env: AgentEnv, input: CallModelInput): Prom
 }
 
 /** One call after another: a later call may depend on an earlier write. */
-export async function runAgentTools(env: AgentEnv, input: RunToolsInput): Promise<AgentToolOutcome[]> {
+export async function runAgentTools(env: AgentEnv, input: AgentToolsInput): Promise<AgentToolOutcome[]> {
   const granted = agentTools(input.agent, env.tools);
   const limits = env.tools?.stepLimits;
   const ctx = {

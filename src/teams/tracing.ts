@@ -11,7 +11,7 @@
  * evaluation batch) still put each span under its own run.
  */
 import { createContextKey } from '@opentelemetry/api';
-import type { AgentToolOutcome, CallModelInput, CallModelResult, RunToolsInput } from '../../machines/teamAgent.js';
+import type { AgentToolOutcome, CallModelInput, CallModelResult, AgentToolsInput } from '../../machines/teamAgent.js';
 import * as otel from '../util/tracing.js';
 import { GEN_AI, GEN_AI_OPERATION, type Context, type Span } from '../util/tracing.js';
 import type { TeamDef } from '../../contracts/teams/types.js';
@@ -94,7 +94,7 @@ export class TeamTrace {
   }
 
   /** Calls run one after another anyway: one span each. */
-  async runTools(input: RunToolsInput, fn: (input: RunToolsInput) => Promise<AgentToolOutcome[]>): Promise<AgentToolOutcome[]> {
+  async runTools(input: AgentToolsInput, fn: (input: AgentToolsInput) => Promise<AgentToolOutcome[]>): Promise<AgentToolOutcome[]> {
     const parent = this.agents.get(input.agent.name)?.ctx ?? this.ctx;
     const outcomes: AgentToolOutcome[] = [];
     for (const call of input.calls) {

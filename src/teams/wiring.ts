@@ -6,7 +6,7 @@
  * each other in their (fresh, per-provide) implementation maps.
  */
 import { fromPromise, type AnyActorLogic, type AnyStateMachine } from 'xstate';
-import { teamAgentMachine, type AgentToolOutcome, type CallModelInput, type CallModelResult, type RunToolsInput } from '../../machines/teamAgent.js';
+import { teamAgentMachine, type AgentToolOutcome, type CallModelInput, type CallModelResult, type AgentToolsInput } from '../../machines/teamAgent.js';
 import { teamLoopMachine } from '../../machines/teamLoop.js';
 import { teamParallelMachine } from '../../machines/teamParallel.js';
 import { teamRunMachine } from '../../machines/teamRun.js';
@@ -16,7 +16,7 @@ import { callAgentModel, runAgentTools, type AgentEnv } from './effects.js';
 /** `signal` is XState's: aborted when the agent's actor stops (a cancelled run), so the call stops too. */
 export interface AgentEffects {
   callModel(input: CallModelInput, signal: AbortSignal): Promise<CallModelResult>;
-  runTools(input: RunToolsInput, signal: AbortSignal): Promise<AgentToolOutcome[]>;
+  runTools(input: AgentToolsInput, signal: AbortSignal): Promise<AgentToolOutcome[]>;
 }
 
 export function effectsFor(env: Omit<AgentEnv, 'signal'>): AgentEffects {
@@ -31,7 +31,7 @@ export function provideAgent(effects: AgentEffects) {
   return teamAgentMachine.provide({
     actors: {
       callModel: fromPromise<CallModelResult, CallModelInput>(({ input, signal }) => effects.callModel(input, signal)),
-      runTools: fromPromise<AgentToolOutcome[], RunToolsInput>(({ input, signal }) => effects.runTools(input, signal)),
+      runTools: fromPromise<AgentToolOutcome[], AgentToolsInput>(({ input, signal }) => effects.runTools(input, signal)),
     },
   });
 }

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromCallback, setup, spawnChild, type AnyEventObject } from 'xstate';
 import { getShortestPaths, getSimplePaths } from 'xstate/graph';
-import { actorMachine, type ActorToolOutcome, type RunToolsInput } from '../../machines/actor.js';
+import { actorMachine, type ActorToolOutcome, type ActorToolsInput } from '../../machines/actor.js';
 import type { ThinkInput, ThinkResult } from '../../contracts/aime/types.js';
 import { deferredLogic, flush, silenced } from '../support/deferred.js';
 import { progressOutcomes, spec, thinkFinal, thinkWithProgress, thinkWithTool, toolOutcomes } from '../support/fixtures.js';
@@ -33,7 +33,7 @@ const traversal = {
 
 function sut() {
   const think = deferredLogic<ThinkResult, ThinkInput>();
-  const runTools = deferredLogic<ActorToolOutcome[], RunToolsInput>();
+  const runTools = deferredLogic<ActorToolOutcome[], ActorToolsInput>();
   const toParent: AnyEventObject[] = [];
   const toProgress: AnyEventObject[] = [];
   const parent = setup({
@@ -101,19 +101,22 @@ describe('actor statechart, model-based', () => {
     },
   );
 
-  it('fails with the step limit in the report when the model never finishes', async () => {
+  it('fails with the step limit in the report when the model never finishes, without running the last call\'s tools', async () => {
     const s = sut();
-    for (let i = 0; i < MAX_STEPS; i++) {
-      s.think.next().resolve(thinkWithTool);
-      await flush();
-      s.runTools.next().resolve(toolOutcomes);
-      await flush();
-    }
+    s.think.next().resolve(thinkWithTool);
+    await flush();
+    s.runTools.next().resolve(toolOutcomes);
+    await flush();
+    // The last allowed call still asks for a tool: it is not run, no model call would read its result.
+    s.think.next().resolve(thinkWithTool);
+    await flush();
     const snap = s.child.getSnapshot() as any;
     expect(snap.status).toBe('done');
-    expect(snap.output.status).toBe('failed');
-    expect(snap.output.summary).toMatch(/step limit \(2\)/);
+    expect(snap.output).toMatchObject({ status: 'failed', infrastructure: 'step limit reached' });
+    expect(snap.output.summary).toMatch(/step limit \(2 model calls\)/);
+    expect(snap.context.stepCount).toBe(MAX_STEPS);
     expect(s.think.pending).toHaveLength(0);
+    expect(s.runTools.pending).toHaveLength(0);
   });
 
   it('turns a model error into a failed report, not a crash', async () => {

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, getNextSnapshot, setup, spawnChild, type AnyActorLogic, type AnyEventObject } from 'xstate';
 import { getShortestPaths, getSimplePaths } from 'xstate/graph';
-import { teamAgentMachine, type AgentToolOutcome, type CallModelInput, type CallModelResult, type RunToolsInput } from '../../machines/teamAgent.js';
+import { teamAgentMachine, type AgentToolOutcome, type CallModelInput, type CallModelResult, type AgentToolsInput } from '../../machines/teamAgent.js';
 import { teamLoopMachine } from '../../machines/teamLoop.js';
 import { teamParallelMachine } from '../../machines/teamParallel.js';
 import { teamSequentialMachine } from '../../machines/teamSequential.js';
@@ -102,7 +102,7 @@ describe('team agent statechart, model-based', () => {
 
   it.each(simple.map((p) => [agentPathName(p as any), p] as const))('replays %s on a real actor', async (_n, path) => {
     const callModel = deferredLogic<CallModelResult, CallModelInput>();
-    const runTools = deferredLogic<AgentToolOutcome[], RunToolsInput>();
+    const runTools = deferredLogic<AgentToolOutcome[], AgentToolsInput>();
     const h = harness(teamAgentMachine.provide({ actors: { callModel: callModel.logic, runTools: runTools.logic } }), input);
     for (const s of (path as any).steps as { event: AnyEventObject; state: any }[]) {
       const { type } = s.event;
@@ -131,7 +131,7 @@ describe('team agent statechart, model-based', () => {
 
   it('fails at the step limit when the model keeps calling tools', async () => {
     const callModel = deferredLogic<CallModelResult, CallModelInput>();
-    const runTools = deferredLogic<AgentToolOutcome[], RunToolsInput>();
+    const runTools = deferredLogic<AgentToolOutcome[], AgentToolsInput>();
     const h = harness(teamAgentMachine.provide({ actors: { callModel: callModel.logic, runTools: runTools.logic } }), input);
     const calling = events[1]!['output'];
     callModel.next().resolve(calling);
