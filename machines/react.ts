@@ -94,7 +94,8 @@ export function reactStates<TReply, TOutcomes>() {
     const TRejectAction extends string = never,
   >(
     o: ReactOptions<TContext, TModelIn, TToolsIn, Names<TTarget, TModelSrc, TToolsSrc, TReplyAction, TObservedAction, TRejectGuard, TRejectAction>>,
-  ) => loop<TReply, TOutcomes, TContext, TModelIn, TToolsIn, Names<TTarget, TModelSrc, TToolsSrc, TReplyAction, TObservedAction, TRejectGuard, TRejectAction>>(o);
+  ) =>
+    loop<TReply, TOutcomes, TContext, TModelIn, TToolsIn, Names<TTarget, TModelSrc, TToolsSrc, TReplyAction, TObservedAction, TRejectGuard, TRejectAction>>(o);
 }
 
 type Names<T extends string, M extends string, U extends string, R extends string, O extends string, G extends string, A extends string> = {

@@ -101,7 +101,7 @@ describe('actor statechart, model-based', () => {
     },
   );
 
-  it('fails with the step limit in the report when the model never finishes, without running the last call\'s tools', async () => {
+  it("fails with the step limit in the report when the model never finishes, without running the last call's tools", async () => {
     const s = sut();
     s.think.next().resolve(thinkWithTool);
     await flush();

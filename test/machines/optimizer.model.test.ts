@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, setup, spawnChild, type AnyEventObject } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
-import { optimizerMachine, type OptimizerInput, type PersistRequest, type ReflectInput, type ReflectOutput } from '../../machines/optimizer.js';
+import { optimizerMachine, outcomeOf, type OptimizerInput, type PersistRequest, type ReflectInput, type ReflectOutput } from '../../machines/optimizer.js';
 import { seedState, TRIAL_DEFAULTS } from '../../src/gepa/online/state.js';
 import { deferredLogic, flush, silenced } from '../support/deferred.js';
 
@@ -85,17 +85,7 @@ describe('optimizer statechart, model-based', () => {
     expect(reached).toContain('"listening"');
   });
 
-  it.each(
-    paths
-      .slice(0, 40)
-      .map(
-        (p) =>
-          [
-            p.steps.map((s) => label(s.event)).join(' > ') || '(start)',
-            p,
-          ] as const,
-      ),
-  )('replays %s', async (_n, path) => {
+  it.each(paths.slice(0, 40).map((p) => [p.steps.map((s) => label(s.event)).join(' > ') || '(start)', p] as const))('replays %s', async (_n, path) => {
     const s = sut();
     for (const st of (path as any).steps) {
       const e = st.event as AnyEventObject;
@@ -178,5 +168,37 @@ describe('optimizer statechart, model-based', () => {
     expect(toParent.find((e) => e.type === 'OPTIMIZER.PROMPTS')).toMatchObject({ candidateId: 'c1' });
     expect(toParent.find((e) => e.type === 'OPTIMIZER.SETTLED')).toMatchObject({ activeId: 'c1', armId: 'c1', decision: { verdict: 'switch' } });
     root.stop();
+  });
+
+  it("decides what the workflow's facts mean: components, score, feedback, and exclusion when the infrastructure failed anywhere", () => {
+    const prompts = { planner: 'plan', 'persona.coder': 'code', 'persona.writer': 'write' };
+    const report = { taskId: '2', status: 'failed' as const, summary: 'no file', references: [] };
+    const sub = outcomeOf('seed', { ...outcome('subtask', 0), persona: 'coder', report, prompts } as any);
+    expect(sub).toMatchObject({ outcome: 'subtask', candidateId: 'seed', components: ['planner', 'persona.coder'], score: 0 });
+    expect(sub.input).toBe('Goal: g\nSubtask [2] t (done when: c)');
+    expect(sub.feedback).toBe('The subtask failed: no file');
+    expect(sub.excluded).toBeUndefined();
+    const outside = { ...report, taskId: '3', summary: 'model call failed: ECONNREFUSED', infrastructure: 'model call failed' };
+    const goal = outcomeOf('seed', { ...outcome('goal', 0), personas: ['coder', 'coder'], prompts, history: [report, outside] } as any);
+    expect(goal.components).toEqual(['planner', 'persona.coder']);
+    expect(goal.feedback).toBe('The goal failed: it broke. Failed subtasks: [2] no file; [3] model call failed: ECONNREFUSED');
+    expect(goal.excluded).toBe('model call failed');
+    // A completed goal is evidence even when an actor's model call failed on the way.
+    expect(outcomeOf('seed', { ...outcome('goal', 1), history: [outside] } as any)).toMatchObject({
+      score: 1,
+      feedback: 'The goal was completed in 1 planner iterations.',
+    });
+    expect(outcomeOf('seed', { ...outcome('goal', 1), history: [outside] } as any).excluded).toBeUndefined();
+  });
+
+  it('keeps what the last goal settled in its context, for the run report', async () => {
+    const s = sut();
+    expect(s.child.getSnapshot().context.settled).toBeNull();
+    s.child.send(outcome('goal', 1));
+    await flush();
+    const { type: _t, ...settled } = s.toParent.find((e) => e.type === 'OPTIMIZER.SETTLED')!;
+    expect(s.child.getSnapshot().context.settled).toEqual(settled);
+    expect(settled).toMatchObject({ armId: 'seed', activeId: 'seed' });
+    s.root.stop();
   });
 });

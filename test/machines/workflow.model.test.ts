@@ -197,7 +197,13 @@ describe('workflow with online learning', () => {
     // Plain AIME facts go to the child; it alone turns them into scored outcomes.
     expect(toOptimizer.map((e) => e.type)).toEqual(['SUBTASK.FINISHED', 'GOAL.FINISHED']);
     expect(toOptimizer[0]).toMatchObject({ goal: 'do the thing', task: { title: 'Task 1' }, persona: 'generalist', report: { status: 'failed' } });
-    expect(toOptimizer[1]).toMatchObject({ outcome: 'failed', reason: 'planner gave up: cannot', iterations: 2, personas: ['generalist'], infrastructure: null });
+    expect(toOptimizer[1]).toMatchObject({
+      outcome: 'failed',
+      reason: 'planner gave up: cannot',
+      iterations: 2,
+      personas: ['generalist'],
+      infrastructure: null,
+    });
     const [subtask, goal] = toOptimizer.map((e) => outcomeOf('r.1', e as any));
     expect(subtask).toMatchObject({ outcome: 'subtask', score: 0, components: ['planner'] });
     expect(goal!.feedback).toMatch(/The goal failed: planner gave up: cannot\. Failed subtasks: \[1\] broke/);
