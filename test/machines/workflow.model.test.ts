@@ -163,6 +163,46 @@ describe('workflow with online learning', () => {
     }
   });
 
+  it.each(paths.map((p) => [p.steps.map((s) => s.event.type.replace('xstate.', '')).join(' > ') || '(start)', p] as const))(
+    'replays %s with an observer: one SUBTASK.FINISHED per report, one GOAL.FINISHED once the outcome is decided',
+    async (_name, path) => {
+      const toOptimizer: AnyEventObject[] = [];
+      const initialize = deferredLogic<{ prompts: Record<string, string> }, { prompts: Record<string, string> }>();
+      const compose = deferredLogic<ActorSpec[], ComposeActorsInput>();
+      const machine = workflowMachine.provide({
+        actors: {
+          planner: recorder([]) as any,
+          progress: recorder([]) as any,
+          optimizer: recorder(toOptimizer) as any,
+          dynamicActor: fromCallback(() => {}) as any,
+          initialize: initialize.logic,
+          composeActors: compose.logic,
+        },
+      });
+      const actor = createActor(machine, { input: learningInput, systemId: 'workflow' }).start();
+      let concluded = false;
+      for (const step of (path as any).steps) {
+        const e = step.event as AnyEventObject;
+        if (e.type === 'xstate.init') continue;
+        if (e.type.endsWith('.initialize') || e.type.endsWith('.composeActors')) {
+          const pending = (e.type.endsWith('.initialize') ? initialize : compose).next() as { resolve(v: unknown): void; reject(e: unknown): void };
+          if (e.type.startsWith('xstate.done')) pending.resolve(e['output']);
+          else pending.reject(e['error']);
+        } else actor.send(e as any);
+        await flush();
+        expect(actor.getSnapshot().value).toEqual(step.state.value);
+        concluded ||= JSON.stringify(step.state.value) === JSON.stringify({ running: 'concluding' });
+      }
+      // A report counts when it came while actors ran (executing).
+      const steps = (path as any).steps as { event: AnyEventObject; state: any }[];
+      const executing = JSON.stringify({ running: 'executing' });
+      const reports = steps.filter((s, i) => s.event.type === 'ACTOR.REPORTED' && i > 0 && JSON.stringify(steps[i - 1]!.state.value) === executing).length;
+      expect(toOptimizer.filter((e) => e.type === 'SUBTASK.FINISHED')).toHaveLength(reports);
+      expect(toOptimizer.filter((e) => e.type === 'GOAL.FINISHED')).toHaveLength(concluded ? 1 : 0);
+      actor.stop();
+    },
+  );
+
   it('tells the optimizer each finished subtask and the finished goal, and takes its new prompts', async () => {
     const toOptimizer: AnyEventObject[] = [];
     const initialize = deferredLogic<{ prompts: Record<string, string> }, { prompts: Record<string, string> }>();
