@@ -8,7 +8,7 @@
  * to the progress manager.
  */
 import { assign, enqueueActions, fromPromise, sendParent, setup } from 'xstate';
-import { lastCallAllowed, reactStates } from './react.js';
+import { isLastAllowedCall, reactStates } from './react.js';
 import type { ActorReportedEvent, ActorStepEvent, ActorUsageEvent, ProgressUpdateEvent } from './events.js';
 import type { ActorReport, ActorSpec, ActorStep, ThinkInput, ThinkResult, ToolCallOutcome, ToolCallRequest } from '../contracts/aime/types.js';
 import { addUsage, ZERO_USAGE, type ChatMessage, type TokenUsage } from '../contracts/llm.js';
@@ -57,7 +57,7 @@ export const actorMachine = setup({
   },
   guards: {
     answered: (_, result: ThinkResult) => result.final !== undefined,
-    stepLimitReached: ({ context }) => lastCallAllowed(context.stepCount, context.spec.maxSteps),
+    stepLimitReached: ({ context }) => isLastAllowedCall(context.stepCount, context.spec.maxSteps),
   },
   actions: {
     recordCall: assign(({ context }, result: ThinkResult) => ({

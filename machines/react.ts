@@ -27,19 +27,18 @@ export function reactMove(callsMade: number, maxSteps: number, wantsTools: boole
 }
 
 /** Guard implementation: the call just made (not yet counted in `callsBefore`) was the last one allowed. */
-export function lastCallAllowed(callsBefore: number, maxSteps: number): boolean {
+export function isLastAllowedCall(callsBefore: number, maxSteps: number): boolean {
   return reactMove(callsBefore + 1, maxSteps, true) === 'stepLimit';
 }
 
-/**
- * The loop's vocabulary: actions and guards every machine that uses `reactStates` names in its setup().
- * - guards: `answered` (params: the reply) a reply without tool calls; `stepLimitReached` (see `lastCallAllowed`)
+/*
+ * The loop's vocabulary: actions and guards every machine that uses `reactStates` names in its setup()
+ * (its setup() types check each name and its params).
+ * - guards: `answered` (params: the reply) a reply without tool calls; `stepLimitReached` (see `isLastAllowedCall`)
  * - actions: `recordCall` (params: the reply) counts the call, keeps its message, usage and tool calls;
  *   `recordAnswer` (params: the reply); `recordObservations` (params: the tool outcomes);
  *   `failStepLimit`; `failModelCall` and `failTools` (params: the error)
  */
-export type ReactActionName = 'recordCall' | 'recordAnswer' | 'recordObservations' | 'failStepLimit' | 'failModelCall' | 'failTools';
-
 /** Names a machine passes in: its targets and extra actions (each a string literal type, checked by its setup()). */
 export interface ReactNames {
   target: string;

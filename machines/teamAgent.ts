@@ -10,7 +10,7 @@
  * Effects (`callModel`, `runTools`) are provided by name.
  */
 import { assign, fromPromise, setup } from 'xstate';
-import { lastCallAllowed, reactStates } from './react.js';
+import { isLastAllowedCall, reactStates } from './react.js';
 import { addUsage, ZERO_USAGE, type ChatMessage, type TokenUsage } from '../contracts/llm.js';
 import { agentMessages } from '../contracts/teams/prompt.js';
 import type { AgentDef, AgentRunTrace, NodeInput, NodeResult, TeamState, ToolCallTrace } from '../contracts/teams/types.js';
@@ -101,7 +101,7 @@ export const teamAgentMachine = setup({
     unknownAgent: ({ context }) => context.agent === null,
     answered: (_, r: CallModelResult) => r.toolCalls.length === 0,
     invalidAnswer: (_, r: CallModelResult) => r.toolCalls.length === 0 && r.invalid !== undefined,
-    stepLimitReached: ({ context }) => lastCallAllowed(context.stepCount, context.agent?.max_steps ?? 1),
+    stepLimitReached: ({ context }) => isLastAllowedCall(context.stepCount, context.agent?.max_steps ?? 1),
   },
   actions: {
     recordCall: assign(({ context }, r: CallModelResult) => ({

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assign, createActor, fromPromise, setup, toPromise, type AnyEventObject } from 'xstate';
 import { getSimplePaths } from 'xstate/graph';
-import { lastCallAllowed, reactMove, reactStates } from '../../machines/react.js';
+import { isLastAllowedCall, reactMove, reactStates } from '../../machines/react.js';
 import { actorMachine, type ActorToolOutcome, type ActorToolsInput } from '../../machines/actor.js';
 import { teamAgentMachine, type AgentToolOutcome, type AgentToolsInput, type CallModelInput, type CallModelResult } from '../../machines/teamAgent.js';
 import type { ThinkInput, ThinkResult } from '../../contracts/aime/types.js';
@@ -39,7 +39,7 @@ const probe = setup({
   guards: {
     answered: (_, r: ProbeReply) => r.tools === 0,
     invalidAnswer: (_, r: ProbeReply) => r.tools === 0 && r.invalid === true,
-    stepLimitReached: ({ context }) => lastCallAllowed(context.stepCount, context.maxSteps),
+    stepLimitReached: ({ context }) => isLastAllowedCall(context.stepCount, context.maxSteps),
   },
   actions: {
     recordCall: assign(({ context }, r: ProbeReply) => ({ stepCount: context.stepCount + 1, pending: r.tools })),
