@@ -7,7 +7,7 @@
  *   never scored, never counted, never shown to reflection.
  * - When the composite falls below the threshold (or every N goals) and no
  *   trial runs, a reflective mutation proposes a challenger. It does not go
- *   live: later runs play it on a share of goals (see src/gepa/online/trial.ts).
+ *   live: later runs play it on a share of goals (see contracts/gepa/trialRule.ts).
  * - After each goal the trial rule decides: switch (the challenger becomes the
  *   champion), reject (it is dropped), or continue. Each decision, with the
  *   evidence of both arms, is persisted and reported.
@@ -27,11 +27,11 @@ import {
   proposeChallenger,
   recordOutcome,
   trialVerdict,
-  type DecisionSummary,
-  type OnlineSettings,
   type OnlineState,
   type Outcome,
-} from '../src/gepa/online/state.js';
+} from '../contracts/gepa/onlineState.js';
+import type { OnlineSettings } from '../contracts/gepa/settings.js';
+import type { DecisionSummary } from '../contracts/gepa/trial.js';
 import { errorMessage } from '../contracts/errors.js';
 
 export interface OptimizerInput {

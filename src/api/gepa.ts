@@ -21,7 +21,7 @@ export { GepaInputError, GepaRunError } from '../gepa/optimize.js';
 export type { EvaluateOptions, EvaluationBatch, GepaAdapter, ReflectiveDataset, ReflectiveRecord } from '../gepa/adapter.js';
 export type { GepaCandidateSummary, GepaResult, GepaResultJson } from '../gepa/result.js';
 export type { GepaSettingsInput } from '../gepa/settings.js';
-export type { Candidate, IterationOutcome, IterationRecord, StopReason } from '../gepa/types.js';
+export type { Candidate, IterationOutcome, IterationRecord, StopReason } from '../../contracts/gepa/types.js';
 export { createDefaultAdapter, DEFAULT_COMPONENT, type DefaultAdapterOptions, type DefaultTrajectory } from '../gepa/defaultAdapter.js';
 export { loadDataset, parseDataset, DatasetError, type DefaultExample } from '../gepa/dataset.js';
 export { containsAnswer, type Metric, type MetricResult, type MetricValue } from '../gepa/metric.js';

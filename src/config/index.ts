@@ -19,8 +19,6 @@ export {
   type RoleOverride,
 } from './modelConfig.js';
 export {
-  CANDIDATE_SELECTIONS,
-  COMPONENT_SELECTIONS,
   gepaConfigSchema,
   type GepaConfig,
   type GepaOfflineConfig,

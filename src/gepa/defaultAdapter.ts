@@ -9,7 +9,7 @@ import { errorMessage } from '../../contracts/errors.js';
 import type { EvaluationBatch, GepaAdapter, ReflectiveDataset, ReflectiveRecord } from './adapter.js';
 import type { DefaultExample } from './dataset.js';
 import { containsAnswer, normalizeMetricValue, type Metric, type MetricResult } from './metric.js';
-import { hashText } from './hash.js';
+import { hashText } from '../../contracts/gepa/hash.js';
 import { mapPool } from './pool.js';
 
 /** The one component the default adapter evolves: the task model's system prompt. */

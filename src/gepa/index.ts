@@ -21,12 +21,12 @@ export { containsAnswer, loadMetric, metricIdentity, MetricError, type Metric, t
 export { DEFAULT_REFLECTION_TEMPLATE, extractInstruction, renderReflectionPrompt } from './reflection.js';
 export { loadRun, readIterations, RunDirError, ITERATIONS_FILE, RESULT_FILE, STATE_FILE, type IterationLine } from './runDir.js';
 export { proposeWithModel, checkTemplate, ReflectionTemplateError } from './reflection.js';
-export { addToFrontier, emptyFrontier, frontierWeights, nonDominated, selectFromFrontier, type Frontier } from './pareto.js';
-export { Rng, seedRng } from './rng.js';
+export { addToFrontier, emptyFrontier, frontierWeights, nonDominated, selectFromFrontier, type Frontier } from '../../contracts/gepa/pareto.js';
+export { Rng, seedRng } from '../../contracts/gepa/rng.js';
 export { provideGepaMachine, type GepaWiring } from './wiring.js';
 export { makeEvaluator, recordsOf, GepaAdapterError, type Evaluate, type EvaluatorDeps } from './evaluation.js';
-export type { EvalOutput, EvalRequest } from './state.js';
-export type { Candidate, GepaRunState, IterationOutcome, IterationRecord, StopReason } from './types.js';
+export type { EvalOutput, EvalRequest } from '../../contracts/gepa/state.js';
+export type { Candidate, GepaRunState, IterationOutcome, IterationRecord, StopReason } from '../../contracts/gepa/types.js';
 
 export interface OptimizeFilesOptions
   extends Omit<OptimizeOptions<DefaultExample>, 'adapter' | 'trainset' | 'valset' | 'testset' | 'seedCandidate' | 'reflectionModel'> {

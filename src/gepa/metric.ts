@@ -7,7 +7,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage, AppError } from '../../contracts/errors.js';
 import type { DefaultExample } from './dataset.js';
-import { hashText } from './hash.js';
+import { hashText } from '../../contracts/gepa/hash.js';
 import { importScoreFunction } from './scoreModule.js';
 
 /** A score with the feedback the reflection model reads. */

@@ -19,7 +19,7 @@ import {
   type OptimizeOptions,
 } from '../gepa/index.js';
 import type { DefaultExample } from '../gepa/dataset.js';
-import { hashJson, hashText } from '../gepa/hash.js';
+import { hashJson, hashText } from '../../contracts/gepa/hash.js';
 import type { ChatModel } from '../../contracts/llm.js';
 import { createDistributedEvaluator, type DistributedStats } from './evaluator.js';
 import type { AdapterSpec, JudgeRef, ModuleRef } from './jobs.js';

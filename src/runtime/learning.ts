@@ -6,10 +6,11 @@
 import path from 'node:path';
 import type { OptimizerInput, PersistRequest, ReflectInput, ReflectOutput } from '../../machines/optimizer.js';
 import type { GepaConfig } from '../config/index.js';
-import { HistoryWriter, loadHistory, type HistoryRecord } from '../gepa/online/history.js';
+import { HistoryWriter, loadHistory } from '../gepa/online/history.js';
+import type { HistoryRecord } from '../../contracts/gepa/history.js';
 import { reflectOnline } from '../gepa/online/reflect.js';
-import { activeCandidate, candidateById, restoreState } from '../gepa/online/state.js';
-import { playsChallenger } from '../gepa/online/trial.js';
+import { activeCandidate, candidateById, restoreState } from '../../contracts/gepa/onlineState.js';
+import { playsChallenger } from '../../contracts/gepa/trialRule.js';
 import type { ChatModel } from '../../contracts/llm.js';
 
 export interface RunLearning {

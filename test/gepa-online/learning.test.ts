@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { playsChallenger } from '../../src/gepa/online/trial.js';
+import { playsChallenger } from '../../contracts/gepa/trialRule.js';
 import { describe, expect, it } from 'vitest';
 import { ScriptedModel, reply } from '../../src/llm/scripted.js';
 import type { ChatRequest } from '../../contracts/llm.js';

@@ -14,7 +14,7 @@ import {
   restoreState,
   seedState,
   type Outcome,
-} from '../../src/gepa/online/state.js';
+} from '../../contracts/gepa/onlineState.js';
 import { historyPath } from '../../src/runtime/learning.js';
 import { parseJsonl } from '../../src/util/jsonl.js';
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createActor, setup, spawnChild, type AnyEventObject } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
 import { optimizerMachine, type OptimizerInput, type PersistRequest, type ReflectInput, type ReflectOutput } from '../../machines/optimizer.js';
-import { seedState, TRIAL_DEFAULTS } from '../../src/gepa/online/state.js';
+import { seedState, TRIAL_DEFAULTS } from '../../contracts/gepa/onlineState.js';
 import { deferredLogic, flush, silenced } from '../support/deferred.js';
 
 const settings = {

@@ -8,7 +8,7 @@ import type { ReflectInput, ReflectOutput } from '../../../machines/optimizer.js
 import type { ChatModel } from '../../../contracts/llm.js';
 import type { ReflectiveRecord } from '../adapter.js';
 import { proposeWithModel } from '../reflection.js';
-import { activeCandidate, failingTraces } from './state.js';
+import { activeCandidate, failingTraces } from '../../../contracts/gepa/onlineState.js';
 
 /** Enough examples to see a pattern, few enough to keep the reflection prompt small. */
 const MAX_EXAMPLES = 5;
