@@ -4,9 +4,9 @@
  * its human-readable, machine-parsable form.
  */
 
-export type TaskStatus = 'pending' | 'in_progress' | 'completed' | 'failed' | 'skipped';
+export const TASK_STATUSES = ['pending', 'in_progress', 'completed', 'failed', 'skipped'] as const;
 
-export const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'in_progress', 'completed', 'failed', 'skipped'];
+export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /** One item of the hierarchical task list (AIME §4.4); nesting means dependency. */
 export interface TaskItem {

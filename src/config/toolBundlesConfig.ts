@@ -10,91 +10,10 @@ import { validate, valueAt, type CheckIssue } from './validate.js';
 
 export const WEB_SEARCH_PROVIDERS = ['searxng', 'brave', 'tavily'] as const;
 
-export interface ToolBundleConfig {
-  description: string;
-  tools: string[];
-}
-
-export interface CustomToolConfig {
-  /** Module path, relative to the config dir. */
-  module: string;
-  /** Export to load; "default" unless given. */
-  export: string;
-}
-
-export interface WebSearchConfig {
-  provider: (typeof WEB_SEARCH_PROVIDERS)[number];
-  url?: string;
-  api_key?: string;
-  /** Name of an env var holding the key. */
-  api_key_env?: string;
-  max_results?: number;
-  timeout_ms?: number;
-}
-
 export const APPROVAL_POLICIES = ['auto', 'ask', 'deny'] as const;
 export type ApprovalPolicy = (typeof APPROVAL_POLICIES)[number];
 
-/** One MCP server: stdio (`command`) or Streamable HTTP (`url`), never both. */
-export interface McpServerConfig {
-  command?: string;
-  args: string[];
-  env: Record<string, string>;
-  cwd?: string;
-  url?: string;
-  headers: Record<string, string>;
-  description?: string;
-  /** Milliseconds to connect and list tools. */
-  start_timeout_ms: number;
-  /** Milliseconds one tool call may take. */
-  call_timeout_ms: number;
-  /** Tools to treat as read-only (no side effect, approval auto) besides those the server marks readOnlyHint. */
-  read_only_tools: string[];
-}
-
-export interface ApprovalsConfig {
-  /** Policy per tool name (wins over the bundle's). */
-  tools: Record<string, ApprovalPolicy>;
-  /** Policy per bundle name, e.g. "mcp:memory" or "shell". */
-  bundles: Record<string, ApprovalPolicy>;
-}
-
-export interface ShellConfig {
-  timeout_ms: number;
-  max_output_bytes: number;
-  memory_mb: number;
-  max_processes: number;
-}
-
-export interface ToolBundlesConfig {
-  bundles: Record<string, ToolBundleConfig>;
-  default_bundles: string[];
-  custom_tools: CustomToolConfig[];
-  web_search: WebSearchConfig | null;
-  /** Globs (relative to the workspace) no tool may read or change; see src/tools/protectedPaths.ts. */
-  protected: string[];
-  limits: ToolLimits;
-  mcp_servers: Record<string, McpServerConfig>;
-  approvals: ApprovalsConfig;
-  shell: ShellConfig;
-}
-
-export interface ToolLimits {
-  max_write_bytes: number;
-  max_read_bytes: number;
-  /** Bytes all the tool calls of one model message may write together. */
-  max_step_write_bytes: number;
-  /** Tool calls of one model message that run; the rest are answered "not run: limit". */
-  max_tool_calls_per_step: number;
-  /** A custom tool module that has not loaded after this long is a config error. */
-  custom_tool_load_timeout_ms: number;
-  /** Characters of one model reply's text kept in the agents' context and snapshots (the journal keeps it whole). */
-  max_reply_chars: number;
-  /** A tool call with longer arguments is not run (answered with a reference to the journal). */
-  max_argument_chars: number;
-}
-
-export const DEFAULT_TOOL_LIMITS: ToolLimits = {
+export const DEFAULT_TOOL_LIMITS = {
   max_write_bytes: 1_048_576,
   max_read_bytes: 262_144,
   max_step_write_bytes: 4_194_304,
@@ -102,13 +21,13 @@ export const DEFAULT_TOOL_LIMITS: ToolLimits = {
   custom_tool_load_timeout_ms: 10_000,
   max_reply_chars: 16_384,
   max_argument_chars: 2_097_152,
-};
+} as const;
 
 /** Mirrored by config/tool_bundles.json; `.env*` holds keys. */
 export const DEFAULT_PROTECTED = ['.env*'];
 
 /** Used when the file leaves `bundles` out; mirrored by config/tool_bundles.json. */
-export const DEFAULT_TOOL_BUNDLES: Readonly<Record<string, ToolBundleConfig>> = {
+export const DEFAULT_TOOL_BUNDLES: Readonly<Record<string, { description: string; tools: string[] }>> = {
   filesystem: {
     description: 'Read, list, search and write files inside the workspace.',
     tools: ['read_file', 'list_dir', 'write_file', 'search_files'],
@@ -132,8 +51,11 @@ const mcpServer = mapping(
     url: httpUrl('the http:// or https:// URL of a Streamable HTTP endpoint').optional(),
     headers: stringMap('a mapping of header name to value'),
     description: text('a description').optional(),
+    // Milliseconds to connect and list tools.
     start_timeout_ms: int('a positive integer (milliseconds)', { gte: 1 }).default(20_000),
+    // Milliseconds one tool call may take.
     call_timeout_ms: int('a positive integer (milliseconds)', { gte: 1 }).default(60_000),
+    // Tools to treat as read-only (no side effect, approval auto) besides those the server marks readOnlyHint.
     read_only_tools: list(text('a tool name'), 'a list of tool names').default(() => []),
   },
   'an MCP server: {"command": …, "args"?: […]} or {"url": …}',
@@ -143,10 +65,11 @@ export const toolBundlesConfigSchema = mapping(
   {
     bundles: z
       .record(name(), bundle, { error: 'a mapping of bundle name to bundle' })
-      .default(() => structuredClone(DEFAULT_TOOL_BUNDLES) as Record<string, ToolBundleConfig>),
+      .default(() => structuredClone(DEFAULT_TOOL_BUNDLES) as Record<string, { description: string; tools: string[] }>),
     default_bundles: list(name(), 'a list of bundle names').default(() => ['filesystem']),
     custom_tools: list(
       mapping(
+        // module: relative to the config dir; export: "default" unless given.
         { module: text('a module path relative to the config dir'), export: text('an export name').default('default') },
         'a custom tool: {"module": …, "export"?: …}',
       ),
@@ -155,12 +78,15 @@ export const toolBundlesConfigSchema = mapping(
     web_search: mapping(
       {
         provider: oneOf(WEB_SEARCH_PROVIDERS),
+        // Endpoint; required for searxng (e.g. "http://localhost:8080/search").
         url: httpUrl().optional(),
         api_key: text('an API key string').optional(),
+        // Environment variable holding the API key, read at call time.
         api_key_env: z
           .string({ error: 'an environment variable name' })
           .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'an environment variable name' })
           .optional(),
+        // Upper bound on results per call, whatever the model asks for.
         max_results: int('an integer from 1 to 20', { gte: 1, lte: 20 }).optional(),
         timeout_ms: int('a positive integer (milliseconds)', { gte: 1 }).optional(),
       },
@@ -168,15 +94,21 @@ export const toolBundlesConfigSchema = mapping(
     )
       .nullable()
       .default(null),
+    // Globs (relative to the workspace) no tool may read or change; see src/tools/protectedPaths.ts.
     protected: list(text('a glob relative to the workspace, e.g. "secrets/**"'), 'a list of globs').default(() => [...DEFAULT_PROTECTED]),
     limits: mapping(
       {
         max_write_bytes: int('a positive integer (bytes)', { gte: 1 }).default(DEFAULT_TOOL_LIMITS.max_write_bytes),
         max_read_bytes: int('a positive integer (bytes)', { gte: 1 }).default(DEFAULT_TOOL_LIMITS.max_read_bytes),
+        // Bytes all the tool calls of one model message may write together.
         max_step_write_bytes: int('a positive integer (bytes)', { gte: 1 }).default(DEFAULT_TOOL_LIMITS.max_step_write_bytes),
+        // Tool calls of one model message that run; the rest are answered "not run: limit".
         max_tool_calls_per_step: int('an integer from 1 to 1000', { gte: 1, lte: 1000 }).default(DEFAULT_TOOL_LIMITS.max_tool_calls_per_step),
+        // A custom tool module that has not loaded after this long is a config error.
         custom_tool_load_timeout_ms: int('a positive integer (milliseconds)', { gte: 1 }).default(DEFAULT_TOOL_LIMITS.custom_tool_load_timeout_ms),
+        // Characters of one model reply's text kept in the agents' context and snapshots (the journal keeps it whole).
         max_reply_chars: int('an integer >= 1000 (characters)', { gte: 1000 }).default(DEFAULT_TOOL_LIMITS.max_reply_chars),
+        // A tool call with longer arguments is not run (answered with a reference to the journal).
         max_argument_chars: int('an integer >= 1000 (characters)', { gte: 1000 }).default(DEFAULT_TOOL_LIMITS.max_argument_chars),
       },
       'a mapping of limits (max_write_bytes, max_read_bytes, max_step_write_bytes, max_tool_calls_per_step, custom_tool_load_timeout_ms, max_reply_chars, max_argument_chars)',
@@ -184,6 +116,7 @@ export const toolBundlesConfigSchema = mapping(
     mcp_servers: z.record(name(), mcpServer, { error: 'a mapping of server name to MCP server' }).default(() => ({})),
     approvals: mapping(
       {
+        // Policy per tool name (wins over the bundle's); per bundle name, e.g. "mcp:memory" or "shell".
         tools: z.record(text('a tool name'), oneOf(APPROVAL_POLICIES), { error: 'a mapping of tool name to auto, ask or deny' }).default(() => ({})),
         bundles: z.record(text('a bundle name'), oneOf(APPROVAL_POLICIES), { error: 'a mapping of bundle name to auto, ask or deny' }).default(() => ({})),
       },
@@ -202,9 +135,18 @@ export const toolBundlesConfigSchema = mapping(
   'a JSON object with bundles, default_bundles, custom_tools, web_search, protected, limits, mcp_servers, approvals and shell',
 );
 
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const _toolBundlesConfigMatches: Same<ToolBundlesConfig, z.output<typeof toolBundlesConfigSchema>> = true;
-void _toolBundlesConfigMatches;
+// The types are the schema's output: each key is said once, in the schema. src/tools imports
+// them from here (the layer below it), so there is one ToolBundlesConfig and one WebSearchConfig.
+export type ToolBundlesConfig = z.output<typeof toolBundlesConfigSchema>;
+export type ToolBundleConfig = ToolBundlesConfig['bundles'][string];
+export type CustomToolConfig = ToolBundlesConfig['custom_tools'][number];
+export type WebSearchConfig = NonNullable<ToolBundlesConfig['web_search']>;
+export type WebSearchProvider = WebSearchConfig['provider'];
+/** One MCP server: stdio (`command`) or Streamable HTTP (`url`), never both. */
+export type McpServerConfig = z.output<typeof mcpServer>;
+export type ApprovalsConfig = ToolBundlesConfig['approvals'];
+export type ShellConfig = ToolBundlesConfig['shell'];
+export type ToolLimits = ToolBundlesConfig['limits'];
 
 export function parseToolBundlesConfig(src: ParsedSource): ToolBundlesConfig {
   return validate(toolBundlesConfigSchema, src.value, src, { checks: toolChecks });
