@@ -48,7 +48,7 @@ export interface ReflectInput {
 }
 
 /** New component texts (only those that changed), or null when reflection had nothing to offer. */
-export type ReflectOutput = { components: Record<string, string> } | null;
+export type OnlineReflectOutput = { components: Record<string, string> } | null;
 
 /** What the optimizer asks the runtime to persist; the runtime stamps time and run id. */
 export type PersistRequest =
@@ -75,7 +75,7 @@ export const optimizerMachine = setup({
     input: {} as OptimizerInput,
   },
   actors: {
-    reflect: fromPromise<ReflectOutput, ReflectInput>(async () => {
+    reflect: fromPromise<OnlineReflectOutput, ReflectInput>(async () => {
       throw new Error('reflect is not provided: the runtime must supply the reflection model call');
     }),
   },

@@ -4,7 +4,7 @@
  * its effects: the reflection model call and appending to the history.
  */
 import path from 'node:path';
-import type { OptimizerInput, PersistRequest, ReflectInput, ReflectOutput } from '../../machines/optimizer.js';
+import type { OptimizerInput, PersistRequest, ReflectInput, OnlineReflectOutput } from '../../machines/optimizer.js';
 import type { GepaConfig } from '../config/index.js';
 import { HistoryWriter, loadHistory } from '../gepa/online/history.js';
 import type { HistoryRecord } from '../../contracts/gepa/history.js';
@@ -25,7 +25,7 @@ export interface RunLearning {
   /** History records that failed their schema: skipped (`file:line: why`). */
   skippedRecords: string[];
   effects: {
-    reflect(input: ReflectInput, signal: AbortSignal): Promise<ReflectOutput>;
+    reflect(input: ReflectInput, signal: AbortSignal): Promise<OnlineReflectOutput>;
     persist(request: PersistRequest): void;
   };
   close(): void;
