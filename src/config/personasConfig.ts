@@ -3,9 +3,9 @@
  * system prompt, tool bundles, background knowledge and keywords that suggest it.
  */
 import { z } from 'zod';
-import { DEFAULT_PERSONAS } from './defaultPersonas.js';
 import { bundleRef, isPlainObject, list, mapping, name, text } from './fields.js';
-import type { ParsedSource } from './source.js';
+import { packagedConfigFile } from './packaged.js';
+import { parseSource, readConfigText, type ParsedSource } from './source.js';
 import { validate, valueAt, type CheckIssue } from './validate.js';
 
 const persona = mapping(
@@ -45,12 +45,24 @@ export function parsePersonasConfig(src: ParsedSource, opts: PersonaOptions = {}
   return validate(personasConfigSchema, src.value, src, { checks: (raw) => personaChecks(raw, opts.knownBundles) });
 }
 
+let builtin: PersonasConfig | undefined;
+
+/** The built-in personas are the shipped config/personas.yaml (one source): read and checked once. */
+function builtinPersonas(): PersonasConfig {
+  if (!builtin) {
+    const file = packagedConfigFile('personas.yaml');
+    const src = parseSource(readConfigText(file)!, file, 'yaml');
+    builtin = validate(personasConfigSchema, src.value, src, { checks: (raw) => personaChecks(raw) });
+  }
+  return builtin;
+}
+
 /**
  * A fresh copy of the built-in personas. Given the known bundles, bundles that the tool
  * config does not define are dropped: defaults must not break a trimmed tool_bundles.json.
  */
 export function defaultPersonasConfig(knownBundles?: readonly string[]): PersonasConfig {
-  const copy: PersonasConfig = structuredClone(DEFAULT_PERSONAS);
+  const copy: PersonasConfig = structuredClone(builtinPersonas());
   if (knownBundles) for (const p of Object.values(copy.personas)) p.bundles = p.bundles.filter((b) => knownBundles.includes(b));
   return copy;
 }

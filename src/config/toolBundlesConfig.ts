@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { httpUrl, int, isPlainObject, list, mapping, name, oneOf, text } from './fields.js';
-import type { ParsedSource } from './source.js';
+import { packagedConfigFile } from './packaged.js';
+import { parseSource, readConfigText, type ParsedSource } from './source.js';
 import { validate, valueAt, type CheckIssue } from './validate.js';
 
 export const WEB_SEARCH_PROVIDERS = ['searxng', 'brave', 'tavily'] as const;
@@ -26,19 +27,27 @@ export const DEFAULT_TOOL_LIMITS = {
 /** Mirrored by config/tool_bundles.json; `.env*` holds keys. */
 export const DEFAULT_PROTECTED = ['.env*'];
 
-/** Used when the file leaves `bundles` out; mirrored by config/tool_bundles.json. */
-export const DEFAULT_TOOL_BUNDLES: Readonly<Record<string, { description: string; tools: string[] }>> = {
-  filesystem: {
-    description: 'Read, list, search and write files inside the workspace.',
-    tools: ['read_file', 'list_dir', 'write_file', 'search_files'],
-  },
-  web: { description: 'Search the web through the configured provider.', tools: ['web_search'] },
-};
-
 const bundle = mapping(
   { description: text('a description'), tools: list(text('a tool name'), 'a list of tool names') },
   'a bundle: {"description": …, "tools": […]}',
 );
+const bundles = z.record(name(), bundle, { error: 'a mapping of bundle name to bundle' });
+export type ToolBundleConfig = z.output<typeof bundle>;
+
+let builtin: Record<string, ToolBundleConfig> | undefined;
+
+/**
+ * The bundles used when the file leaves `bundles` out: those of the shipped
+ * config/tool_bundles.json (one source), read and checked once; a fresh copy each call.
+ */
+export function defaultToolBundles(): Record<string, ToolBundleConfig> {
+  if (!builtin) {
+    const file = packagedConfigFile('tool_bundles.json');
+    const src = parseSource(readConfigText(file)!, file, 'json');
+    builtin = validate(z.object({ bundles }), src.value, src).bundles;
+  }
+  return structuredClone(builtin);
+}
 
 const stringMap = (expected: string) => z.record(z.string(), z.string({ error: 'a string' }), { error: expected }).default(() => ({}));
 
@@ -63,9 +72,7 @@ const mcpServer = mapping(
 
 export const toolBundlesConfigSchema = mapping(
   {
-    bundles: z
-      .record(name(), bundle, { error: 'a mapping of bundle name to bundle' })
-      .default(() => structuredClone(DEFAULT_TOOL_BUNDLES) as Record<string, { description: string; tools: string[] }>),
+    bundles: bundles.default(defaultToolBundles),
     default_bundles: list(name(), 'a list of bundle names').default(() => ['filesystem']),
     custom_tools: list(
       mapping(
@@ -138,7 +145,6 @@ export const toolBundlesConfigSchema = mapping(
 // The types are the schema's output: each key is said once, in the schema. src/tools imports
 // them from here (the layer below it), so there is one ToolBundlesConfig and one WebSearchConfig.
 export type ToolBundlesConfig = z.output<typeof toolBundlesConfigSchema>;
-export type ToolBundleConfig = ToolBundlesConfig['bundles'][string];
 export type CustomToolConfig = ToolBundlesConfig['custom_tools'][number];
 export type WebSearchConfig = NonNullable<ToolBundlesConfig['web_search']>;
 export type WebSearchProvider = WebSearchConfig['provider'];
@@ -154,9 +160,9 @@ export function parseToolBundlesConfig(src: ParsedSource): ToolBundlesConfig {
 
 function toolChecks(raw: unknown): CheckIssue[] {
   const issues: CheckIssue[] = [];
-  const bundles = valueAt(raw, ['bundles']);
+  const given = valueAt(raw, ['bundles']);
   const defaults = valueAt(raw, ['default_bundles']);
-  const known = bundles === undefined ? Object.keys(DEFAULT_TOOL_BUNDLES) : isPlainObject(bundles) ? Object.keys(bundles) : undefined;
+  const known = given === undefined ? Object.keys(defaultToolBundles()) : isPlainObject(given) ? Object.keys(given) : undefined;
   const wanted = defaults === undefined ? ['filesystem'] : defaults;
   if (known && Array.isArray(wanted)) {
     wanted.forEach((b, i) => {
