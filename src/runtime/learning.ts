@@ -1,5 +1,5 @@
 /**
- * Online GEPA for one run: restore the optimizer's state from the history
+ * Online learning for one run: restore the optimizer's state from the history
  * file (warm start: the live prompts are the active candidate's), and provide
  * its effects: the reflection model call and appending to the history.
  */

@@ -47,7 +47,7 @@ export interface RuntimeResources {
   approvals?: ApprovalGate;
   /** Tool executions still running, so the run can wait for them before it reports (a cancelled actor's write may still be landing). */
   toolsInFlight?: Set<Promise<unknown>>;
-  /** Online GEPA effects: the reflection call and the history file. */
+  /** Online learning effects: the reflection call and the history file. */
   learning?: {
     reflect(input: ReflectInput, signal: AbortSignal): Promise<OnlineReflectOutput>;
     persist(request: PersistRequest): void;

@@ -39,7 +39,7 @@ const o = (score: number, outcome: Outcome['outcome'] = 'subtask', candidateId =
   feedback: score ? 'ok' : 'bad',
 });
 
-describe('online GEPA state', () => {
+describe('online learning state', () => {
   it('weights recent outcomes more in the composite', () => {
     expect(composite([], 0.5)).toBeNull();
     // weights 0.5 (old) and 1 (new)
