@@ -4,8 +4,10 @@
  * its human-readable, machine-parsable form.
  */
 
+/** Every status a task can have, in the order a task usually goes through them. */
 export const TASK_STATUSES = ['pending', 'in_progress', 'completed', 'failed', 'skipped'] as const;
 
+/** A task's status: one of TASK_STATUSES. */
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /** One item of the hierarchical task list (AIME §4.4); nesting means dependency. */

@@ -3,8 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadMetric, MetricError } from '../../src/gepa/metric.js';
-import { loadScorer, ScorerError } from '../../src/teams/scorer.js';
+import { loadScorer, ScorerError, toScoreResult } from '../../src/gepa/scorer.js';
 
 const SHAPES = {
   'default function': 'export default (a) => 1;',
@@ -18,9 +17,9 @@ describe('scoring modules', () => {
       const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'score-'));
       const file = path.join(dir, 'm.mjs');
       await fs.writeFile(file, source);
-      const metric = await loadMetric(file);
-      expect((await metric({ input: 'q', answer: 'a', additional_context: {} }, 'out')).score).toBe(1);
-      const scorer = await loadScorer(file);
+      const metric = await loadScorer(file, 'metric');
+      expect(await metric({ input: 'q', answer: 'a', additional_context: {} }, 'out')).toBe(1);
+      const scorer = await loadScorer(file, 'scorer');
       expect(await scorer('q', 'out', 'a', { input: 'q' })).toBe(1);
     });
   }
@@ -29,8 +28,40 @@ describe('scoring modules', () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'score-'));
     const file = path.join(dir, 'none.mjs');
     await fs.writeFile(file, 'export const other = 1;');
-    await expect(loadMetric(file)).rejects.toThrow(MetricError);
-    await expect(loadScorer(file)).rejects.toThrow(ScorerError);
-    await expect(loadScorer(file)).rejects.toThrow(/scorer module .*none\.mjs must export a function/);
+    await expect(loadScorer(file, 'metric')).rejects.toThrow(ScorerError);
+    await expect(loadScorer(file, 'metric')).rejects.toThrow(/metric module .*none\.mjs must export a function \(example, output\)/);
+    await expect(loadScorer(file, 'scorer')).rejects.toThrow(/scorer module .*none\.mjs must export a function \(input, output, expected, example\)/);
+  });
+});
+
+describe('one result shape', () => {
+  const fallback = (score: number, bare: boolean) => (bare ? `bare ${score}` : `plain ${score}`);
+  it('reads every value a scorer may return into {score, feedback, metadata}', () => {
+    expect(toScoreResult(0.5, 'the scorer', fallback)).toEqual({ score: 0.5, feedback: 'bare 0.5', metadata: null });
+    expect(toScoreResult({ score: 1 }, 'the scorer', fallback)).toEqual({ score: 1, feedback: 'plain 1', metadata: null });
+    expect(toScoreResult({ score: 1, feedback: 'good', dimension_scores: { a: 1 } }, 'the scorer')).toEqual({
+      score: 1,
+      feedback: 'good',
+      metadata: { feedback: 'good', dimension_scores: { a: 1 } },
+    });
+    expect(toScoreResult([0.25, { feedback: 'meh' }], 'the scorer')).toEqual({ score: 0.25, feedback: 'meh', metadata: { feedback: 'meh' } });
+    expect(toScoreResult([0.25], 'the scorer')).toEqual({ score: 0.25, feedback: 'The output scored 0.25.', metadata: null });
+  });
+
+  it('refuses anything else, naming the source', () => {
+    for (const bad of ['high', Number.NaN, Number.POSITIVE_INFINITY, null, undefined, {}, { score: '1' }, [], ['1']]) {
+      expect(() => toScoreResult(bad, 'the scorer in s.mjs')).toThrow(ScorerError);
+      expect(() => toScoreResult(bad, 'the scorer in s.mjs')).toThrow(/^the scorer in s\.mjs must return a finite number/);
+    }
+  });
+
+  it('a loaded scorer names its module when it throws or returns a bad value', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'score-'));
+    const throws = path.join(dir, 'throws.mjs');
+    await fs.writeFile(throws, 'export default () => { throw new Error("nope"); };');
+    await expect((await loadScorer(throws, 'scorer'))('q', 'o', undefined, { input: 'q' })).rejects.toThrow(/the scorer in .*throws\.mjs threw: nope/);
+    const bad = path.join(dir, 'bad.mjs');
+    await fs.writeFile(bad, 'export default () => "high";');
+    await expect((await loadScorer(bad, 'scorer'))('q', 'o', undefined, { input: 'q' })).rejects.toThrow(/bad\.mjs must return a finite number/);
   });
 });
