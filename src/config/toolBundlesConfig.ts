@@ -24,8 +24,11 @@ export const DEFAULT_TOOL_LIMITS = {
   max_argument_chars: 2_097_152,
 } as const;
 
-/** Mirrored by config/tool_bundles.json; `.env*` holds keys. */
-export const DEFAULT_PROTECTED = ['.env*'];
+/** `.env`, `.env.local`, `.envrc` (direnv runs it) ... anywhere in the workspace: they hold keys. */
+export const DEFAULT_PROTECTED = ['.env*'] as const;
+
+/** The shell's limits when `shell:` leaves a key out (the sandbox uses the same when given none). */
+export const DEFAULT_SHELL_LIMITS = { timeout_ms: 30_000, max_output_bytes: 65_536, memory_mb: 512, max_processes: 64 } as const;
 
 const bundle = mapping(
   { description: text('a description'), tools: list(text('a tool name'), 'a list of tool names') },
@@ -131,10 +134,10 @@ export const toolBundlesConfigSchema = mapping(
     ).prefault(() => ({})),
     shell: mapping(
       {
-        timeout_ms: int('a positive integer (milliseconds)', { gte: 1 }).default(30_000),
-        max_output_bytes: int('a positive integer (bytes)', { gte: 1 }).default(65_536),
-        memory_mb: int('a positive integer (MiB)', { gte: 16 }).default(512),
-        max_processes: int('a positive integer', { gte: 1 }).default(64),
+        timeout_ms: int('a positive integer (milliseconds)', { gte: 1 }).default(DEFAULT_SHELL_LIMITS.timeout_ms),
+        max_output_bytes: int('a positive integer (bytes)', { gte: 1 }).default(DEFAULT_SHELL_LIMITS.max_output_bytes),
+        memory_mb: int('a positive integer (MiB)', { gte: 16 }).default(DEFAULT_SHELL_LIMITS.memory_mb),
+        max_processes: int('a positive integer', { gte: 1 }).default(DEFAULT_SHELL_LIMITS.max_processes),
       },
       'a mapping with timeout_ms, max_output_bytes, memory_mb and max_processes',
     ).prefault(() => ({})),

@@ -18,13 +18,11 @@ import { z } from 'zod';
 import { errorMessage } from '../../../contracts/errors.js';
 import { resolveInWorkspace } from '../sandbox.js';
 import type { Tool, ToolContext, ToolResult } from '../types.js';
-import type { ShellConfig } from '../../config/toolBundlesConfig.js';
+import { DEFAULT_SHELL_LIMITS, type ShellConfig } from '../../config/toolBundlesConfig.js';
 import { createPidsCgroup, type PidsCgroup } from './cgroup.js';
 
 export const SHELL_BUNDLE = 'shell';
 export const RUN_COMMAND_TOOL = 'run_command';
-
-export const DEFAULT_SHELL_LIMITS: ShellConfig = { timeout_ms: 30_000, max_output_bytes: 65_536, memory_mb: 512, max_processes: 64 };
 
 /** Host files that hold secrets even though their directory is shown read-only. */
 const HIDDEN_SYSTEM_FILES = ['/etc/shadow', '/etc/gshadow', '/etc/shadow-', '/etc/gshadow-', '/etc/sudoers', '/etc/ssh', '/etc/ssl/private'];
