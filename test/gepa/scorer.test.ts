@@ -1,7 +1,8 @@
-/** Metrics and team scorers load through one loader: the same three export shapes work for both. */
+/** Scorers, one concept: one loader for metrics and team scorers (the same three export shapes serve both), one normaliser to one result shape. */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadScorer, ScorerError, toScoreResult } from '../../src/gepa/scorer.js';
 
@@ -63,5 +64,38 @@ describe('one result shape', () => {
     const bad = path.join(dir, 'bad.mjs');
     await fs.writeFile(bad, 'export default () => "high";');
     await expect((await loadScorer(bad, 'scorer'))('q', 'o', undefined, { input: 'q' })).rejects.toThrow(/bad\.mjs must return a finite number/);
+  });
+});
+
+describe('toScoreResult (properties)', () => {
+  const finite = fc.double({ noNaN: true, noDefaultInfinity: true });
+  const meta = fc.record({ feedback: fc.string(), dimension_scores: fc.dictionary(fc.string({ minLength: 1 }), finite) }, { requiredKeys: [] });
+
+  it('keeps the score of every accepted shape, and feedback is always text', () => {
+    const value = fc.oneof(
+      finite,
+      fc.tuple(finite, meta).map(([score, m]) => ({ score, ...m })),
+      fc.tuple(finite, meta).map(([score, m]) => [score, m] as [number, typeof m]),
+    );
+    fc.assert(
+      fc.property(value, (v) => {
+        const r = toScoreResult(v, 'the scorer');
+        const score = typeof v === 'number' ? v : Array.isArray(v) ? v[0] : v.score;
+        expect(r.score).toBe(score);
+        expect(typeof r.feedback).toBe('string');
+        const given = typeof v === 'number' ? undefined : Array.isArray(v) ? v[1]?.feedback : v.feedback;
+        if (given !== undefined) expect(r.feedback).toBe(given);
+        if (r.metadata) expect(r.metadata).not.toHaveProperty('score');
+      }),
+    );
+  });
+
+  it('refuses every score that is not a finite number', () => {
+    const bad = fc.oneof(fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY), fc.string(), fc.boolean(), fc.constant(null));
+    fc.assert(
+      fc.property(bad, (score) => {
+        for (const v of [score, { score }, [score]]) expect(() => toScoreResult(v, 'the scorer')).toThrow(ScorerError);
+      }),
+    );
   });
 });
