@@ -32,6 +32,13 @@ const rules = [
     },
     to: {},
   },
+  {
+    name: 'pure-core',
+    severity: 'error',
+    comment: 'contracts/ and machines/ are pure: no Node built-in module (no I/O, no clock, no process)',
+    from: { path: '^(contracts|machines)/' },
+    to: { dependencyTypes: ['core'] },
+  },
 ];
 LAYERS.forEach((layer, i) => {
   const higher = LAYERS.slice(i + 1).flat();
