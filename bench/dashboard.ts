@@ -95,7 +95,7 @@ async function run(dirs: Dirs, runId: string, latencyMs: number, inspect?: RunOp
     tracesDir: dirs.traces,
     runId,
     models: models(latencyMs),
-    // Online GEPA off: its reflection would ask the scripted model for prompts.
+    // Online learning off: its reflection would ask the scripted model for prompts.
     learn: false,
     limits: { maxIterations: TASKS / PARALLEL + 3, maxActorSteps: STEPS + 1, maxParallelActors: PARALLEL },
     ...(inspect ? { inspect } : {}),

@@ -45,10 +45,10 @@ import {
   type IterationWork,
   type ReflectOutput,
   type ReflectRequest,
-} from '../src/gepa/iteration.js';
-import { converged, finishIteration, stalled } from '../src/gepa/stopping.js';
-import { applyEvaluation, bestValScore, evalRequest, seedsPending, valIndices, type EvalOutput, type EvalRequest } from '../src/gepa/state.js';
-import type { GepaRunState, IterationRecord, StopReason } from '../src/gepa/types.js';
+} from '../contracts/gepa/iteration.js';
+import { converged, finishIteration, stalled } from '../contracts/gepa/stopping.js';
+import { applyEvaluation, bestValScore, evalRequest, seedsPending, valIndices, type EvalOutput, type EvalRequest } from '../contracts/gepa/state.js';
+import type { GepaRunState, IterationRecord, StopReason } from '../contracts/gepa/types.js';
 import { errorMessage } from '../contracts/errors.js';
 
 export interface GepaLimits {

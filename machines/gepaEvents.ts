@@ -6,7 +6,7 @@
  *   outside --GEPA.STOP-->      gepa      (finish the current iteration, then stop)
  *   gepa    --GEPA.ITERATION--> listeners (emitted after the iteration is on disk)
  */
-import type { IterationRecord } from '../src/gepa/types.js';
+import type { IterationRecord } from '../contracts/gepa/types.js';
 
 export type GepaStopEvent = { type: 'GEPA.STOP' };
 export type GepaInbound = GepaStopEvent;

@@ -11,7 +11,7 @@
  *   never scored, never counted, never shown to reflection.
  * - When the composite falls below the threshold (or every N goals) and no
  *   trial runs, a reflective mutation proposes a challenger. It does not go
- *   live: later runs play it on a share of goals (see src/gepa/online/trial.ts).
+ *   live: later runs play it on a share of goals (see contracts/gepa/trialRule.ts).
  * - After each goal the trial rule decides: switch (the challenger becomes the
  *   champion), reject (it is dropped), or continue. Each decision, with the
  *   evidence of both arms, is persisted and reported.
@@ -32,11 +32,11 @@ import {
   proposeChallenger,
   recordOutcome,
   trialVerdict,
-  type DecisionSummary,
-  type OnlineSettings,
   type OnlineState,
   type Outcome,
-} from '../src/gepa/online/state.js';
+} from '../contracts/gepa/onlineState.js';
+import type { OnlineSettings } from '../contracts/gepa/settings.js';
+import type { DecisionSummary } from '../contracts/gepa/trial.js';
 import { errorMessage } from '../contracts/errors.js';
 import { PLANNER_COMPONENT, personaComponent } from '../contracts/aime/prompts.js';
 
@@ -54,7 +54,7 @@ export interface ReflectInput {
 }
 
 /** New component texts (only those that changed), or null when reflection had nothing to offer. */
-export type ReflectOutput = { components: Record<string, string> } | null;
+export type OnlineReflectOutput = { components: Record<string, string> } | null;
 
 /** What the optimizer asks the runtime to persist; the runtime stamps time and run id. */
 export type PersistRequest =
@@ -83,7 +83,7 @@ export const optimizerMachine = setup({
     input: {} as OptimizerInput,
   },
   actors: {
-    reflect: fromPromise<ReflectOutput, ReflectInput>(async () => {
+    reflect: fromPromise<OnlineReflectOutput, ReflectInput>(async () => {
       throw new Error('reflect is not provided: the runtime must supply the reflection model call');
     }),
   },

@@ -4,9 +4,11 @@
  * its human-readable, machine-parsable form.
  */
 
-export type TaskStatus = 'pending' | 'in_progress' | 'completed' | 'failed' | 'skipped';
+/** Every status a task can have, in the order a task usually goes through them. */
+export const TASK_STATUSES = ['pending', 'in_progress', 'completed', 'failed', 'skipped'] as const;
 
-export const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'in_progress', 'completed', 'failed', 'skipped'];
+/** A task's status: one of TASK_STATUSES. */
+export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /** One item of the hierarchical task list (AIME §4.4); nesting means dependency. */
 export interface TaskItem {

@@ -1,7 +1,7 @@
 /**
  * The champion/challenger trial of online learning, as data: what the
  * optimizer's events carry and the history records (the rule that decides is
- * src/gepa/online/trial.ts).
+ * contracts/gepa/trialRule.ts).
  */
 export interface ArmEvidence {
   successes: number;

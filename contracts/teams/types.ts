@@ -109,3 +109,11 @@ export interface NodeInput {
   state: TeamState;
   iteration: number | null;
 }
+
+/** One example of a team (or AIME goal) data set: the input and the expected output. */
+export interface TeamExample {
+  input: string;
+  expected?: string;
+  /** Other fields stay for scorers. */
+  [key: string]: unknown;
+}

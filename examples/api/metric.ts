@@ -1,16 +1,16 @@
 /**
- * Extension point: a metric. GEPA's default adapter sends the candidate's
+ * Extension point: a scorer (a metric, called as (example, output)). GEPA's default adapter sends the candidate's
  * `system_prompt` to a task model and scores each output with your metric;
  * the feedback is what the reflection model reads when it rewrites the
  * prompt. The task and reflection models here are tiny stand-ins so the
  * example runs offline.
  */
 import type { ChatModel } from 'gepa-aime';
-import { createDefaultAdapter, optimize, type DefaultExample, type Metric } from 'gepa-aime/gepa';
+import { createDefaultAdapter, optimize, type DefaultExample, type MetricArgs, type Scorer } from 'gepa-aime/gepa';
 import { ScriptedModel } from 'gepa-aime/testing';
 
 // Exact match (surrounding space ignored), with feedback that says what was expected.
-const exactMatch: Metric<DefaultExample> = (example, output) =>
+const exactMatch: Scorer<MetricArgs<DefaultExample>> = (example, output) =>
   output.trim() === example.answer.trim() ? 1 : { score: 0, feedback: `expected "${example.answer}", got "${output.trim()}"` };
 
 // A task model that shouts only when its system prompt tells it to.

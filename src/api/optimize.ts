@@ -7,7 +7,7 @@
 import { optimize as engineOptimize, GepaRunError, type GepaProgressEvent, type OptimizeOptions as EngineOptions } from '../gepa/optimize.js';
 import { isProposal } from '../gepa/eventStream.js';
 import type { GepaResult } from '../gepa/result.js';
-import type { IterationRecord } from '../gepa/types.js';
+import type { IterationRecord } from '../../contracts/gepa/types.js';
 import { EventChannel } from './channel.js';
 
 /** What `optimize` takes: the adapter, data, seed candidate, reflection model and settings. */

@@ -23,7 +23,7 @@ import { EventStream, optimize, optimizeFiles, GepaRunError, type GepaProgressEv
 import { createTeamAdapter } from '../teams/adapter.js';
 import { loadTeamDataset } from '../teams/dataset.js';
 import { loadTeamFile } from '../teams/load.js';
-import { loadScorer, type Scorer } from '../teams/scorer.js';
+import { loadScorer, type Scorer, type TeamScorerArgs } from '../gepa/scorer.js';
 import { evolvedTeamText } from '../teams/yamlWriter.js';
 import { HistoryWriter } from '../gepa/online/history.js';
 import { aimeSeedCandidate, aimeToolComponents, createAimeAdapter } from '../runtime/aimeAdapter.js';
@@ -268,7 +268,7 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
       const loaded = loadTeamFile(f.team!);
       const [trainset, valset] = await Promise.all([loadTeamDataset(f.train!), loadTeamDataset(f.val!)]);
       const scorerPath = f.scorer ?? loaded.team.scorer;
-      const scorer: Scorer | null = judge ? judgeTeamScorer(judge) : scorerPath ? await loadScorer(scorerPath) : null;
+      const scorer: Scorer<TeamScorerArgs> | null = judge ? judgeTeamScorer(judge) : scorerPath ? await loadScorer(scorerPath, 'scorer') : null;
       const tools = await teamTools(loaded.team, config, f.workspace);
       const adapter = createTeamAdapter({
         team: loaded.team,
@@ -314,7 +314,7 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
       Object.assign(extra, { out: path.resolve(f.out!), changed_components: evolved.changed, unwritten_components: evolved.skipped });
     } else {
       const [trainset, valset] = await Promise.all([loadTeamDataset(f.train!), loadTeamDataset(f.val!)]);
-      const scorer: Scorer | null = judge ? judgeGoalScorer(judge) : f.scorer ? await loadScorer(f.scorer) : null;
+      const scorer: Scorer<TeamScorerArgs> | null = judge ? judgeGoalScorer(judge) : f.scorer ? await loadScorer(f.scorer, 'scorer') : null;
       const tracesDir = f.traces ? path.resolve(f.traces) : await fsp.mkdtemp(path.join(os.tmpdir(), 'gepa-aime-optimize-traces-'));
       const adapter = createAimeAdapter({
         config: { ...config, model: modelConfig },

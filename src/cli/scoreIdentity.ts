@@ -6,7 +6,7 @@
  * retries, concurrency, streaming) are left out.
  */
 import type { ModelConfig } from '../config/index.js';
-import { metricIdentity } from '../gepa/index.js';
+import { scorerIdentity } from '../gepa/index.js';
 
 const NOT_SCORING = new Set(['api_key', 'request_timeout', 'max_retries', 'max_concurrency', 'stream']);
 
@@ -30,7 +30,7 @@ export async function optimizeScoreIdentity(o: { model: ModelConfig; scorer?: st
     // Reflection does not change a score; the task roles (planner, actor, personas) do.
     task_model_roles: scoring({ planner: roles.planner, actor: roles.actor, personas: roles.personas }),
   };
-  if (o.scorer) id['scorer'] = await metricIdentity(o.scorer);
-  if (o.team) id['team'] = await metricIdentity(o.team);
+  if (o.scorer) id['scorer'] = await scorerIdentity(o.scorer);
+  if (o.team) id['team'] = await scorerIdentity(o.team);
   return id;
 }

@@ -7,83 +7,13 @@ import { z } from 'zod';
 import { flag, int, mapping, num, oneOf, text } from './fields.js';
 import type { ParsedSource } from './source.js';
 import { validate } from './validate.js';
-
-export const CANDIDATE_SELECTIONS = ['pareto', 'current_best', 'epsilon_greedy'] as const;
-export const COMPONENT_SELECTIONS = ['round_robin', 'all'] as const;
-export const FRONTIER_TYPES = ['instance', 'objective', 'hybrid'] as const;
-
-export interface GepaOnlineConfig {
-  enabled: boolean;
-  trace_path: string;
-  /** Rolling window of goal outcomes considered. */
-  window: number;
-  /** Weight multiplier per step back in time, (0, 1]. */
-  recency_decay: number;
-  /** Mutate when the weighted composite score falls below this, [0, 1]. */
-  threshold: number;
-  /** Also mutate every N goals; 0 = only on threshold. */
-  every_n_goals: number;
-  /** Candidates kept. */
-  pool_size: number;
-  /** Outcomes needed before judging. */
-  min_outcomes: number;
-  /** A goal or subtask scoring at least this counts as a success; below it, as a failure to learn from. */
-  success_score: number;
-  /** Share of goals that run the challenger while a trial is on, (0, 1). */
-  challenger_share: number;
-  /** Switch when P(challenger's success rate > champion's) exceeds this; reject below 1 - it. */
-  confidence: number;
-  /** Scored goals each arm needs before the rule may decide. */
-  min_trial_goals: number;
-  /** A trial with this many goals and no switch rejects the challenger. */
-  max_trial_goals: number;
-}
-
-export interface GepaOfflineConfig {
-  max_metric_calls: number;
-  minibatch_size: number;
-  candidate_selection: (typeof CANDIDATE_SELECTIONS)[number];
-  epsilon: number;
-  component_selection: (typeof COMPONENT_SELECTIONS)[number];
-  use_merge: boolean;
-  max_merge_invocations: number;
-  max_concurrency: number;
-  seed: number;
-  perfect_score: number;
-  /** Must contain <curr_param> and <side_info>; null = built-in template. */
-  reflection_prompt_template: string | null;
-  /** What the Pareto frontier is over: validation instances, objectives (the metric's named scores), or both. */
-  frontier_type: (typeof FRONTIER_TYPES)[number];
-  /** Minibatch-accepted reflective steps chained before one validation; 1 = validate every accepted child (the reference). */
-  chain_length: number;
-  /** Stop with stop_reason reflection_failed after this many failed reflections in a row. */
-  max_reflection_failures: number;
-}
-
-/** The judge scorer (src/judge): a model that scores a run against a rubric. */
-export interface GepaJudgeConfig {
-  /** Criteria used when an example brings none; null = the judge writes one per goal, once, and it is frozen. */
-  rubric: string[] | null;
-  /** The judge's instructions; null = the built-in prompt. */
-  prompt: string | null;
-  /** `judge check`: a verdict within this distance of the label counts as agreeing. */
-  tolerance: number;
-  /** Verdict cache, frozen rubrics and the judge's journal (a relative `traces/...` follows --traces). */
-  cache_dir: string;
-  /** Re-asks after a reply that fails the verdict schema, before the judgement counts as failed. */
-  max_reasks: number;
-}
-
-export interface GepaConfig {
-  online: GepaOnlineConfig;
-  offline: GepaOfflineConfig;
-  judge: GepaJudgeConfig;
-}
+import { CANDIDATE_SELECTIONS, COMPONENT_SELECTIONS, FRONTIER_TYPES } from '../../contracts/gepa/settings.js';
 
 const TEMPLATE_EXPECTED = 'a template containing <curr_param> and <side_info>, or null';
 
 export const gepaConfigSchema = mapping(
   {
+    // What each online key means: OnlineSettings in contracts/gepa/settings.ts.
     online: mapping(
       {
         enabled: flag().default(true),
@@ -114,27 +44,36 @@ export const gepaConfigSchema = mapping(
         max_concurrency: int('an integer >= 1', { gte: 1 }).default(4),
         seed: int('an integer').default(0),
         perfect_score: num('a number').default(1),
+        // Must contain <curr_param> and <side_info>; null = built-in template.
         reflection_prompt_template: z
           .string({ error: TEMPLATE_EXPECTED })
           .refine((s) => s.includes('<curr_param>') && s.includes('<side_info>'), { error: TEMPLATE_EXPECTED })
           .nullable()
           .default(null),
+        // Stop with stop_reason reflection_failed after this many failed reflections in a row.
         max_reflection_failures: int('an integer >= 1', { gte: 1 }).default(5),
+        // What the Pareto frontier is over: validation instances, objectives (the metric's named scores), or both.
         frontier_type: oneOf(FRONTIER_TYPES).default('instance'),
+        // Minibatch-accepted reflective steps chained before one validation; 1 = validate every accepted child (the reference).
         chain_length: int('an integer >= 1', { gte: 1 }).default(8),
       },
       'a mapping of offline optimisation settings',
     ).prefault(() => ({})),
     judge: mapping(
       {
+        // Criteria used when an example brings none; null = the judge writes one per goal, once, and it is frozen.
         rubric: z
           .array(text('a criterion (text)'), { error: 'a list of criteria (texts), or null' })
           .min(1, { error: 'at least one criterion, or null' })
           .nullable()
           .default(null),
+        // The judge's instructions; null = the built-in prompt.
         prompt: text('the judge prompt (text), or null').nullable().default(null),
+        // `judge check`: a verdict within this distance of the label counts as agreeing.
         tolerance: num('a number from 0 to 1', { gte: 0, lte: 1 }).default(0.2),
+        // Verdict cache, frozen rubrics and the judge's journal (a relative `traces/...` follows --traces).
         cache_dir: text('a directory path').default('traces/judge'),
+        // Re-asks after a reply that fails the verdict schema, before the judgement counts as failed.
         max_reasks: int('an integer >= 0', { gte: 0 }).default(1),
       },
       'a mapping of judge settings',
@@ -143,9 +82,13 @@ export const gepaConfigSchema = mapping(
   'a mapping with online, offline and judge sections',
 );
 
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const _gepaConfigMatches: Same<GepaConfig, z.output<typeof gepaConfigSchema>> = true;
-void _gepaConfigMatches;
+// The types are the schema's output: what a key means is said once, in the schema and
+// (for what the GEPA core reads) in contracts/gepa/settings.ts.
+export type GepaConfig = z.output<typeof gepaConfigSchema>;
+export type GepaOnlineConfig = GepaConfig['online'];
+export type GepaOfflineConfig = GepaConfig['offline'];
+/** The judge scorer (src/judge): a model that scores a run against a rubric. */
+export type GepaJudgeConfig = GepaConfig['judge'];
 
 export function parseGepaConfig(src: ParsedSource): GepaConfig {
   return validate(gepaConfigSchema, src.value ?? {}, src); // empty file = all defaults

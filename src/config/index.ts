@@ -19,15 +19,13 @@ export {
   type RoleOverride,
 } from './modelConfig.js';
 export {
-  CANDIDATE_SELECTIONS,
-  COMPONENT_SELECTIONS,
   gepaConfigSchema,
   type GepaConfig,
   type GepaOfflineConfig,
   type GepaOnlineConfig,
 } from './gepaConfig.js';
 export {
-  DEFAULT_TOOL_BUNDLES,
+  defaultToolBundles,
   WEB_SEARCH_PROVIDERS,
   toolBundlesConfigSchema,
   type CustomToolConfig,
@@ -36,7 +34,6 @@ export {
   type WebSearchConfig,
 } from './toolBundlesConfig.js';
 export { defaultPersonasConfig, personasConfigSchema, type PersonaConfig, type PersonasConfig } from './personasConfig.js';
-export { DEFAULT_PERSONAS } from './defaultPersonas.js';
 export {
   CONFIG_FILES,
   defaultConfigDir,

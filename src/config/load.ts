@@ -1,15 +1,15 @@
 /**
- * Entry points: parse config text (no disk, for tests and fuzzers), load one file, or load
+ * Entry points: parse config text (no disk but the package's own defaults, for tests and fuzzers), load one file, or load
  * a whole config dir. Whatever the content, the only error that escapes is ConfigError.
  */
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { registerSecret } from '../util/secrets.js';
 import { ConfigError } from './errors.js';
 import { parseGepaConfig, type GepaConfig } from './gepaConfig.js';
 import { API_KEY_FALLBACK_ENV, parseModelConfig, type Env, type ModelConfig } from './modelConfig.js';
 import { defaultPersonasConfig, parsePersonasConfig, type PersonasConfig } from './personasConfig.js';
+import { findPackagedConfigDir } from './packaged.js';
 import { parseSource, readConfigText } from './source.js';
 import { parseToolBundlesConfig, type ToolBundlesConfig } from './toolBundlesConfig.js';
 
@@ -153,15 +153,9 @@ export function registerModelSecrets(model: ModelConfig): void {
   for (const role of [model.roles.planner, model.roles.actor, model.roles.reflection, ...Object.values(model.roles.personas)]) registerSecret(role.api_key);
 }
 
-/** The repository's config/ dir, found from this module's location (works from src/ and dist/). */
+/** The package's own config/ dir (works from src/ and dist/); ./config when this copy ships none. */
 export function defaultConfigDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'config', CONFIG_FILES.model))) return join(dir, 'config');
-    const parent = dirname(dir);
-    if (parent === dir) return resolve('config');
-    dir = parent;
-  }
+  return findPackagedConfigDir() ?? resolve('config');
 }
 
 function isDirectory(path: string): boolean {

@@ -30,53 +30,6 @@ export const MODEL_ENV_VARS = {
 /** Used for api_key only when neither the file nor GEPA_AIME_API_KEY sets one. */
 export const API_KEY_FALLBACK_ENV = 'OPENAI_API_KEY';
 
-/** What a role or persona may override. `null` clears a base value; absent inherits it. */
-export interface RoleOverride {
-  provider?: Provider;
-  model?: string;
-  api_base?: string;
-  api_key?: string | null;
-  endpoint?: Endpoint;
-  temperature?: number | null;
-  top_p?: number | null;
-  max_tokens?: number | null;
-  seed?: number | null;
-  extra_params?: Record<string, unknown>;
-}
-
-export interface ModelConfig {
-  provider: Provider;
-  model: string;
-  api_base: string;
-  api_key: string | null;
-  endpoint: Endpoint;
-  /** Seconds without a byte of progress before an attempt is abandoned (idle timeout). */
-  request_timeout: number;
-  /** Seconds a whole request may take, retries included, however steadily the server trickles. */
-  request_deadline: number;
-  /** Bytes one reply may have (streamed or whole). */
-  max_response_bytes: number;
-  max_retries: number;
-  /** Concurrent requests per endpoint. */
-  max_concurrency: number;
-  stream: boolean;
-  temperature: number | null;
-  top_p: number | null;
-  max_tokens: number | null;
-  seed: number | null;
-  replay_file: string | null;
-  /** Passed to the provider untouched; unknown top-level keys of the file land here too. */
-  extra_params: Record<string, unknown>;
-  roles: {
-    planner: RoleOverride;
-    actor: RoleOverride;
-    reflection: RoleOverride;
-    /** The judge scorer's model (src/judge); temperature and seed default to 0 there. */
-    judge: RoleOverride;
-    personas: Record<string, RoleOverride>;
-  };
-}
-
 /** Everything one agent role needs to make calls, overrides applied. */
 export type ResolvedRole = Omit<ModelConfig, 'roles'> & { role: AgentRole; persona: string | null };
 
@@ -118,10 +71,14 @@ export const modelConfigSchema = mapping(
     api_base: httpUrl().default('http://127.0.0.1:8000/v1'),
     api_key: apiKey.default(null),
     endpoint: oneOf(ENDPOINTS).default('/v1/chat/completions'),
+    // Seconds without a byte of progress before an attempt is abandoned (idle timeout).
     request_timeout: num('a positive number', { gt: 0 }).default(60),
+    // Seconds a whole request may take, retries included, however steadily the server trickles.
     request_deadline: num('a positive number (seconds)', { gt: 0 }).default(600),
+    // Bytes one reply may have (streamed or whole).
     max_response_bytes: int('an integer >= 1024 (bytes)', { gte: 1024 }).default(33_554_432),
     max_retries: int('an integer >= 0', { gte: 0 }).default(4),
+    // Concurrent requests per endpoint.
     max_concurrency: int('an integer >= 1', { gte: 1 }).default(8),
     stream: flag().default(true),
     temperature: temperature.default(0.2),
@@ -129,12 +86,14 @@ export const modelConfigSchema = mapping(
     max_tokens: maxTokens.default(2048),
     seed: seed.default(null),
     replay_file: text('a file path, or null').nullable().default(null),
+    // Passed to the provider untouched; unknown top-level keys of the file land here too.
     extra_params: extraParams.default(() => ({})),
     roles: mapping(
       {
         planner: roleOverride.prefault(() => ({})),
         actor: roleOverride.prefault(() => ({})),
         reflection: roleOverride.prefault(() => ({})),
+        // The judge scorer's model (src/judge); temperature and seed default to 0 there.
         judge: roleOverride.prefault(() => ({})),
         personas: z.record(name(), roleOverride, { error: 'a mapping of persona name to overrides' }).default(() => ({})),
       },
@@ -144,10 +103,10 @@ export const modelConfigSchema = mapping(
   'a mapping of model settings',
 );
 
-// Keep the hand-written interface and the schema in step (compile-time only).
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const _modelConfigMatches: Same<ModelConfig, z.output<typeof modelConfigSchema>> = true;
-void _modelConfigMatches;
+// The types are the schema's output: each key is said once, in the schema.
+export type ModelConfig = z.output<typeof modelConfigSchema>;
+/** What a role or persona may override. `null` clears a base value; absent inherits it. */
+export type RoleOverride = z.output<typeof roleOverride>;
 
 const OVERRIDE_KEYS = Object.keys(roleOverride.shape) as (keyof RoleOverride)[];
 

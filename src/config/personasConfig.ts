@@ -3,34 +3,21 @@
  * system prompt, tool bundles, background knowledge and keywords that suggest it.
  */
 import { z } from 'zod';
-import { DEFAULT_PERSONAS } from './defaultPersonas.js';
 import { bundleRef, isPlainObject, list, mapping, name, text } from './fields.js';
-import type { ParsedSource } from './source.js';
+import { packagedConfigFile } from './packaged.js';
+import { parseSource, readConfigText, type ParsedSource } from './source.js';
 import { validate, valueAt, type CheckIssue } from './validate.js';
-
-export interface PersonaConfig {
-  description: string;
-  /** The persona's system-prompt text. */
-  prompt: string;
-  /** Tool bundle names (see tool_bundles.json). */
-  bundles: string[];
-  /** Short facts or guidelines given to the persona. */
-  knowledge: string[];
-  /** Keywords in a task that suggest this persona. */
-  when: string[];
-}
-
-export interface PersonasConfig {
-  personas: Record<string, PersonaConfig>;
-  default_persona: string;
-}
 
 const persona = mapping(
   {
     description: text('a description'),
+    // The persona's system-prompt text.
     prompt: text('the persona prompt text'),
+    // Tool bundle names (see tool_bundles.json).
     bundles: list(bundleRef(), 'a list of bundle names'),
+    // Short facts or guidelines given to the persona.
     knowledge: list(text('a short fact or guideline'), 'a list of facts or guidelines').default(() => []),
+    // Keywords in a task that suggest this persona.
     when: list(text('a keyword'), 'a list of keywords').default(() => []),
   },
   'a persona: description, prompt, bundles, optional knowledge and when',
@@ -44,9 +31,9 @@ export const personasConfigSchema = mapping(
   'a mapping with personas and default_persona',
 );
 
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const _personasConfigMatches: Same<PersonasConfig, z.output<typeof personasConfigSchema>> = true;
-void _personasConfigMatches;
+// The types are the schema's output: each key is said once, in the schema.
+export type PersonasConfig = z.output<typeof personasConfigSchema>;
+export type PersonaConfig = z.output<typeof persona>;
 
 export interface PersonaOptions {
   /** Bundle names from tool_bundles.json; when given, persona bundles must be among them. */
@@ -58,12 +45,24 @@ export function parsePersonasConfig(src: ParsedSource, opts: PersonaOptions = {}
   return validate(personasConfigSchema, src.value, src, { checks: (raw) => personaChecks(raw, opts.knownBundles) });
 }
 
+let builtin: PersonasConfig | undefined;
+
+/** The built-in personas are the shipped config/personas.yaml (one source): read and checked once. */
+function builtinPersonas(): PersonasConfig {
+  if (!builtin) {
+    const file = packagedConfigFile('personas.yaml');
+    const src = parseSource(readConfigText(file)!, file, 'yaml');
+    builtin = validate(personasConfigSchema, src.value, src, { checks: (raw) => personaChecks(raw) });
+  }
+  return builtin;
+}
+
 /**
  * A fresh copy of the built-in personas. Given the known bundles, bundles that the tool
  * config does not define are dropped: defaults must not break a trimmed tool_bundles.json.
  */
 export function defaultPersonasConfig(knownBundles?: readonly string[]): PersonasConfig {
-  const copy: PersonasConfig = structuredClone(DEFAULT_PERSONAS);
+  const copy: PersonasConfig = structuredClone(builtinPersonas());
   if (knownBundles) for (const p of Object.values(copy.personas)) p.bundles = p.bundles.filter((b) => knownBundles.includes(b));
   return copy;
 }

@@ -4,7 +4,7 @@
  * and its share goes to val, fractions carried from one stratum to the next;
  * val gets at least one item.
  */
-import { Rng, seedRng } from '../gepa/rng.js';
+import { Rng, seedRng } from '../../contracts/gepa/rng.js';
 
 export function splitTrainVal<T>(items: readonly T[], seed: number, stratum: (item: T) => string, valShare = 1 / 3): { train: T[]; val: T[] } {
   if (items.length < 2) return { train: [...items], val: [...items] };

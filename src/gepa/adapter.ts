@@ -8,7 +8,7 @@
  * concurrency it chooses. The engine caches each (candidate, example) result
  * and may persist it, so outputs and trajectories must be plain JSON.
  */
-import type { Candidate } from './types.js';
+import type { Candidate } from '../../contracts/gepa/types.js';
 
 /** What `evaluate` returns for a batch: outputs, scores and (when asked) trajectories, one per example. */
 export interface EvaluationBatch<Output = unknown, Trajectory = unknown> {

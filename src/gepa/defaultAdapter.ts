@@ -8,8 +8,9 @@ import type { ChatModel, SamplingSettings } from '../../contracts/llm.js';
 import { errorMessage } from '../../contracts/errors.js';
 import type { EvaluationBatch, GepaAdapter, ReflectiveDataset, ReflectiveRecord } from './adapter.js';
 import type { DefaultExample } from './dataset.js';
-import { containsAnswer, normalizeMetricValue, type Metric, type MetricResult } from './metric.js';
-import { hashText } from './hash.js';
+import { containsAnswer, metricFeedback } from './metric.js';
+import { toScoreResult, type MetricArgs, type ScoreResult, type Scorer } from './scorer.js';
+import { hashText } from '../../contracts/gepa/hash.js';
 import { mapPool } from './pool.js';
 
 /** The one component the default adapter evolves: the task model's system prompt. */
@@ -28,7 +29,8 @@ export interface DefaultTrajectory {
 export interface DefaultAdapterOptions {
   model: ChatModel;
   componentName?: string;
-  metric?: Metric<DefaultExample>;
+  /** The scorer, called as (example, output); default: the answer is contained in the output. */
+  metric?: Scorer<MetricArgs<DefaultExample>>;
   /** Identity of the custom metric (e.g. its module path and content hash): part of the cache key. */
   metricId?: string;
   sampling?: SamplingSettings;
@@ -39,8 +41,8 @@ export interface DefaultAdapterOptions {
 /** The default adapter: one component sent as the system prompt of a task model, scored by a metric (default: the answer is contained in the output). */
 export function createDefaultAdapter(opts: DefaultAdapterOptions): GepaAdapter<DefaultExample, string, DefaultTrajectory> {
   const component = opts.componentName ?? DEFAULT_COMPONENT;
-  const metric = async (example: DefaultExample, output: string): Promise<MetricResult> =>
-    opts.metric ? normalizeMetricValue(await opts.metric(example, output), example, 'the metric') : containsAnswer(example, output);
+  const metric = async (example: DefaultExample, output: string): Promise<ScoreResult> =>
+    opts.metric ? toScoreResult(await opts.metric(example, output), 'the metric', metricFeedback(example)) : containsAnswer(example, output);
 
   // A metric passed as a function with no name is known by its source text.
   const metricId = opts.metricId ?? (opts.metric ? `function#${hashText(opts.metric.toString())}` : 'builtin:contains-answer');
@@ -75,7 +77,7 @@ export function createDefaultAdapter(opts: DefaultAdapterOptions): GepaAdapter<D
           if (options?.signal?.aborted) throw err;
           error = errorMessage(err);
         }
-        const result: MetricResult =
+        const result: Pick<ScoreResult, 'score' | 'feedback'> =
           error === undefined ? await metric(example, response) : { score: 0, feedback: `The model call failed (${error}), so there is no response to judge.` };
         const trajectory: DefaultTrajectory = { input: example.input, response, score: result.score, feedback: result.feedback, ...(error ? { error } : {}) };
         return { response, score: result.score, trajectory };

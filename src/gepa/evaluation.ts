@@ -9,8 +9,8 @@
  * same type.
  */
 import type { GepaAdapter } from './adapter.js';
-import type { EvalOutput, EvalRequest } from './state.js';
-import type { EvalRecord } from './types.js';
+import type { EvalOutput, EvalRequest } from '../../contracts/gepa/state.js';
+import type { EvalRecord } from '../../contracts/gepa/types.js';
 import { AppError } from '../../contracts/errors.js';
 
 export interface EvaluatorDeps<E> {

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { JsonlAppender } from '../util/jsonl.js';
 import type { GepaProgressEvent } from './optimize.js';
-import type { IterationRecord } from './types.js';
+import type { IterationRecord } from '../../contracts/gepa/types.js';
 
 const PROPOSED = new Set(['accepted', 'rejected', 'duplicate', 'merge_rejected']);
 

@@ -6,7 +6,7 @@
 import type { ChatModel, SamplingSettings } from '../../contracts/llm.js';
 import { loadDataset, type DefaultExample } from './dataset.js';
 import { createDefaultAdapter, DEFAULT_COMPONENT } from './defaultAdapter.js';
-import { loadMetric, metricIdentity, type MetricResult } from './metric.js';
+import { loadScorer, scorerIdentity, type MetricArgs, type Scorer } from './scorer.js';
 import { optimize, type OptimizeOptions } from './optimize.js';
 import type { GepaResult } from './result.js';
 
@@ -17,16 +17,28 @@ export { resolveSettings, GepaSettingsError, type GepaSettings, type GepaSetting
 export type { EvaluationBatch, EvaluateOptions, GepaAdapter, ReflectiveDataset, ReflectiveRecord } from './adapter.js';
 export { createDefaultAdapter, DEFAULT_COMPONENT, type DefaultAdapterOptions, type DefaultTrajectory } from './defaultAdapter.js';
 export { loadDataset, parseDataset, DatasetError, type DefaultExample } from './dataset.js';
-export { containsAnswer, loadMetric, metricIdentity, MetricError, type Metric, type MetricResult } from './metric.js';
+export { containsAnswer } from './metric.js';
+export {
+  loadScorer,
+  scorerIdentity,
+  toScoreResult,
+  ScorerError,
+  type MetricArgs,
+  type Scorer,
+  type ScoreMetadata,
+  type ScoreResult,
+  type ScoreValue,
+  type TeamScorerArgs,
+} from './scorer.js';
 export { DEFAULT_REFLECTION_TEMPLATE, extractInstruction, renderReflectionPrompt } from './reflection.js';
 export { loadRun, readIterations, RunDirError, ITERATIONS_FILE, RESULT_FILE, STATE_FILE, type IterationLine } from './runDir.js';
 export { proposeWithModel, checkTemplate, ReflectionTemplateError } from './reflection.js';
-export { addToFrontier, emptyFrontier, frontierWeights, nonDominated, selectFromFrontier, type Frontier } from './pareto.js';
-export { Rng, seedRng } from './rng.js';
+export { addToFrontier, emptyFrontier, frontierWeights, nonDominated, selectFromFrontier, type Frontier } from '../../contracts/gepa/pareto.js';
+export { Rng, seedRng } from '../../contracts/gepa/rng.js';
 export { provideGepaMachine, type GepaWiring } from './wiring.js';
 export { makeEvaluator, recordsOf, GepaAdapterError, type Evaluate, type EvaluatorDeps } from './evaluation.js';
-export type { EvalOutput, EvalRequest } from './state.js';
-export type { Candidate, GepaRunState, IterationOutcome, IterationRecord, StopReason } from './types.js';
+export type { EvalOutput, EvalRequest } from '../../contracts/gepa/state.js';
+export type { Candidate, GepaRunState, IterationOutcome, IterationRecord, StopReason } from '../../contracts/gepa/types.js';
 
 export interface OptimizeFilesOptions
   extends Omit<OptimizeOptions<DefaultExample>, 'adapter' | 'trainset' | 'valset' | 'testset' | 'seedCandidate' | 'reflectionModel'> {
@@ -42,7 +54,7 @@ export interface OptimizeFilesOptions
   /** Module whose default export scores (example, output); default: the answer is contained in the output. */
   metricModule?: string;
   /** A metric given as a function (e.g. the judge's); used when no metricModule is named. */
-  metric?: (example: DefaultExample, output: string) => Promise<MetricResult>;
+  metric?: Scorer<MetricArgs<DefaultExample>>;
   /** The function metric's identity for the cache key (e.g. the judge's model and rubric); default: its source text. */
   metricId?: string;
   /** Name of the one component; default `system_prompt`. */
@@ -71,8 +83,8 @@ export async function optimizeFiles(o: OptimizeFilesOptions): Promise<GepaResult
   const [trainset, valset, metric, metricId] = await Promise.all([
     loadDataset(trainFile),
     loadDataset(valFile),
-    metricModule ? loadMetric(metricModule) : Promise.resolve(metricFn),
-    metricModule ? metricIdentity(metricModule) : Promise.resolve(givenMetricId),
+    metricModule ? loadScorer(metricModule, 'metric') : Promise.resolve(metricFn),
+    metricModule ? scorerIdentity(metricModule) : Promise.resolve(givenMetricId),
   ]);
   const component = componentName ?? DEFAULT_COMPONENT;
   const adapter = createDefaultAdapter({

@@ -5,7 +5,7 @@
  */
 import type { ChatModel } from '../../contracts/llm.js';
 import type { EvaluationBatch, GepaAdapter } from './adapter.js';
-import type { ReflectOutput, ReflectRequest } from './iteration.js';
+import type { ReflectOutput, ReflectRequest } from '../../contracts/gepa/iteration.js';
 import { proposeWithModel } from './reflection.js';
 
 export interface ReflectorDeps<E> {

@@ -4,8 +4,8 @@
  * `metric_calls`, `wall_s`, `candidates: [{id, components, val_score,
  * parents, found_at_metric_calls}]`).
  */
-import { bestCandidateId } from './state.js';
-import type { Candidate, GepaRunState, Origin, StopReason } from './types.js';
+import { bestCandidateId } from '../../contracts/gepa/state.js';
+import type { Candidate, GepaRunState, Origin, StopReason } from '../../contracts/gepa/types.js';
 
 /** One candidate of the final pool: its texts, validation score, parents and origin. */
 export interface GepaCandidateSummary {

@@ -17,10 +17,10 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { parseJsonl, writeFileAtomic } from '../util/jsonl.js';
-import { frontierVector } from './frontierType.js';
-import { addToFrontier, emptyFrontier } from './pareto.js';
-import type { EvalOutput } from './state.js';
-import type { CandidateRecord, EvalRecord, GepaRunState, IterationRecord } from './types.js';
+import { frontierVector } from '../../contracts/gepa/frontierType.js';
+import { addToFrontier, emptyFrontier } from '../../contracts/gepa/pareto.js';
+import type { EvalOutput } from '../../contracts/gepa/state.js';
+import type { CandidateRecord, EvalRecord, GepaRunState, IterationRecord } from '../../contracts/gepa/types.js';
 import { AppError } from '../../contracts/errors.js';
 
 export const STATE_FILE = 'state.json';

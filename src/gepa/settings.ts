@@ -10,6 +10,7 @@
  */
 import { gepaConfigSchema, type GepaOfflineConfig } from '../config/gepaConfig.js';
 import { AppError } from '../../contracts/errors.js';
+import { ALGORITHM_KEYS, type AlgorithmSettings } from '../../contracts/gepa/settings.js';
 
 export interface GepaStopSettings {
   /** Stop once the best mean validation score reaches this. */
@@ -25,22 +26,6 @@ export interface GepaStopSettings {
 export type GepaSettings = GepaOfflineConfig & GepaStopSettings;
 /** GEPA settings (`offline:` of gepa_config.yaml, plus stop conditions); missing keys take the defaults. */
 export type GepaSettingsInput = Partial<GepaOfflineConfig> & Partial<GepaStopSettings>;
-
-export const ALGORITHM_KEYS = [
-  'minibatch_size',
-  'candidate_selection',
-  'epsilon',
-  'component_selection',
-  'use_merge',
-  'max_merge_invocations',
-  'seed',
-  'perfect_score',
-  'reflection_prompt_template',
-  'chain_length',
-  'frontier_type',
-] as const;
-
-export type AlgorithmSettings = Pick<GepaOfflineConfig, (typeof ALGORITHM_KEYS)[number]>;
 
 export class GepaSettingsError extends AppError {
   readonly category = 'input';
@@ -75,10 +60,8 @@ export function resolveSettings(input: GepaSettingsInput = {}): GepaSettings {
 }
 
 export function algorithmSettings(s: GepaSettings): AlgorithmSettings {
-  return Object.fromEntries(ALGORITHM_KEYS.map((k) => [k, s[k]])) as AlgorithmSettings;
-}
-
-/** Keys whose values differ, for a resume that must refuse a changed search. */
-export function changedAlgorithmKeys(stored: AlgorithmSettings, given: AlgorithmSettings): string[] {
-  return ALGORITHM_KEYS.filter((k) => stored[k] !== given[k]).map((k) => `${k} (run: ${JSON.stringify(stored[k])}, now: ${JSON.stringify(given[k])})`);
+  // The config's output must fit the core's type: checked here, where it is handed over.
+  const all: AlgorithmSettings = s;
+  const picked: Pick<AlgorithmSettings, (typeof ALGORITHM_KEYS)[number]> = Object.fromEntries(ALGORITHM_KEYS.map((k) => [k, all[k]])) as never;
+  return picked;
 }

@@ -10,10 +10,10 @@
  *
  * With tracing off `GepaTrace.start` returns null and nothing is created.
  */
-import type { EvalOutput, EvalRequest } from './state.js';
-import type { ReflectOutput, ReflectRequest } from './iteration.js';
+import type { EvalOutput, EvalRequest } from '../../contracts/gepa/state.js';
+import type { ReflectOutput, ReflectRequest } from '../../contracts/gepa/iteration.js';
 import type { GepaResult } from './result.js';
-import type { IterationRecord } from './types.js';
+import type { IterationRecord } from '../../contracts/gepa/types.js';
 import { contextWithSpan, failSpan, markError, spanBody, startSpan, tracingOn, withContext, type Context, type Span } from '../util/tracing.js';
 
 export class GepaTrace {

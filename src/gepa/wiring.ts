@@ -11,13 +11,13 @@ import { gepaMachine, type CheckStopInput, type PersistInput } from '../../machi
 import type { ChatModel } from '../../contracts/llm.js';
 import type { GepaAdapter } from './adapter.js';
 import { makeEvaluator, type Evaluate } from './evaluation.js';
-import type { ReflectOutput, ReflectRequest } from './iteration.js';
+import type { ReflectOutput, ReflectRequest } from '../../contracts/gepa/iteration.js';
 import { makeReflector } from './reflector.js';
 import type { RunDirWriter } from './runDir.js';
 import type { GepaSettings } from './settings.js';
-import type { EvalOutput, EvalRequest } from './state.js';
+import type { EvalOutput, EvalRequest } from '../../contracts/gepa/state.js';
 import type { GepaTrace } from './tracing.js';
-import type { GepaRunState, IterationRecord, StopReason } from './types.js';
+import type { GepaRunState, IterationRecord, StopReason } from '../../contracts/gepa/types.js';
 
 export interface GepaWiring<E> {
   adapter: GepaAdapter<E>;

@@ -9,7 +9,7 @@
  * it). It is never turned into a score of 0, which would teach GEPA that the
  * run was bad when nobody looked at it.
  */
-import { hashJson, hashText } from '../gepa/hash.js';
+import { hashJson, hashText } from '../../contracts/gepa/hash.js';
 import type { ChatModel, ChatRequest, ChatResponse, SamplingSettings } from '../../contracts/llm.js';
 import { AppError, errorMessage } from '../../contracts/errors.js';
 import { buildJudgeMessages, buildRubricMessages, DEFAULT_JUDGE_PROMPT, type JudgeInput } from './prompt.js';

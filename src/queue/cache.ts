@@ -8,7 +8,7 @@
 import type { Redis } from 'ioredis';
 import { cacheKey } from './names.js';
 import { evalRecordSchema } from './jobs.js';
-import type { EvalRecord } from '../gepa/types.js';
+import type { EvalRecord } from '../../contracts/gepa/types.js';
 
 export class SharedEvalCache {
   constructor(private readonly redis: Redis) {}

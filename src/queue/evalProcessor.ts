@@ -9,9 +9,9 @@ import path from 'node:path';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { parseDocument } from 'yaml';
 import type { LoadedConfig, ModelConfig } from '../config/index.js';
-import { createDefaultAdapter, loadMetric, makeEvaluator, type GepaAdapter } from '../gepa/index.js';
-import { hashCandidate, hashText } from '../gepa/hash.js';
-import type { EvalRecord } from '../gepa/types.js';
+import { createDefaultAdapter, loadScorer, makeEvaluator, type GepaAdapter } from '../gepa/index.js';
+import { hashCandidate, hashText } from '../../contracts/gepa/hash.js';
+import type { EvalRecord } from '../../contracts/gepa/types.js';
 import { judgeGoalScorer, judgeMetric, judgeTeamScorer } from '../judge/index.js';
 import { createAimeAdapter } from '../runtime/aimeAdapter.js';
 import { judgeFromConfig, type JudgeSetup } from '../runtime/judgeSetup.js';
@@ -19,7 +19,6 @@ import { createModelSet, type ModelSet } from '../runtime/models.js';
 import { agentModelsFromConfig, teamTools } from '../runtime/teamModels.js';
 import { createTeamAdapter } from '../teams/adapter.js';
 import { parseTeamText } from '../teams/load.js';
-import { loadScorer } from '../teams/scorer.js';
 import { errorMessage } from '../../contracts/errors.js';
 import type { ChatModel } from '../../contracts/llm.js';
 import { extractTraceContext, inSpan } from '../util/tracing.js';
@@ -131,7 +130,7 @@ export function makeEvalProcessor(deps: EvalProcessorDeps) {
   const buildAdapter = async (spec: AdapterSpec): Promise<AnyAdapter> => {
     const judge = spec.judge ? await judgeFor(spec.judge) : null;
     if (spec.kind === 'prompt') {
-      const metric = judge ? judgeMetric(judge) : spec.metric ? await loadMetric(await moduleFile(spec.metric, 'metric')) : undefined;
+      const metric = judge ? judgeMetric(judge) : spec.metric ? await loadScorer(await moduleFile(spec.metric, 'metric'), 'metric') : undefined;
       const models = wrap(createModelSet(withTaskModel(deps.config.model, spec.taskModel)));
       return createDefaultAdapter({ model: models.chat, componentName: spec.component, ...(metric ? { metric } : {}) }) as unknown as AnyAdapter;
     }
@@ -140,7 +139,7 @@ export function makeEvalProcessor(deps: EvalProcessorDeps) {
         ? judgeTeamScorer(judge)
         : judgeGoalScorer(judge)
       : spec.scorer
-        ? await loadScorer(await moduleFile(spec.scorer, 'scorer'))
+        ? await loadScorer(await moduleFile(spec.scorer, 'scorer'), 'scorer')
         : null;
     const modelConfig = withRoleModels(deps.config.model, spec.models);
     if (spec.kind === 'team') {

@@ -13,7 +13,7 @@ import { FlowProducer, Job, Queue, QueueEvents } from 'bullmq';
 import { AppError } from '../../contracts/errors.js';
 import type { Redis } from 'ioredis';
 import type { Evaluate, EvalOutput, EvalRequest } from '../gepa/index.js';
-import type { EvalRecord } from '../gepa/types.js';
+import type { EvalRecord } from '../../contracts/gepa/types.js';
 import { injectTraceContext, tracingOn } from '../util/tracing.js';
 import { SharedEvalCache } from './cache.js';
 import type { AdapterSpec, BatchJob, EvalChunkJob, EvalChunkResult } from './jobs.js';

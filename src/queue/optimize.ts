@@ -10,16 +10,18 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
   loadDataset,
-  loadMetric,
+  loadScorer,
   createDefaultAdapter,
   DEFAULT_COMPONENT,
   optimize,
   type GepaAdapter,
   type GepaResult,
+  type MetricArgs,
   type OptimizeOptions,
+  type Scorer,
 } from '../gepa/index.js';
 import type { DefaultExample } from '../gepa/dataset.js';
-import { hashJson, hashText } from '../gepa/hash.js';
+import { hashJson, hashText } from '../../contracts/gepa/hash.js';
 import type { ChatModel } from '../../contracts/llm.js';
 import { createDistributedEvaluator, type DistributedStats } from './evaluator.js';
 import type { AdapterSpec, JudgeRef, ModuleRef } from './jobs.js';
@@ -120,7 +122,7 @@ export interface QueueOptimizeOptions
   reflectionModel: ChatModel;
   metricModule?: string;
   /** The judge as the metric: the coordinator's for reflection, its reference for the workers. */
-  judge?: { metric: Awaited<ReturnType<typeof loadMetric>>; ref: JudgeRef };
+  judge?: { metric: Scorer<MetricArgs>; ref: JudgeRef };
   chunkSize?: number;
   traceparent?: string;
   onStats?: (stats: DistributedStats) => void;
@@ -133,7 +135,7 @@ export async function optimizeOnQueue(o: QueueOptimizeOptions): Promise<GepaResu
     loadDataset(trainFile),
     loadDataset(valFile),
     testFile ? loadDataset(testFile) : Promise.resolve(undefined),
-    judge ? Promise.resolve(judge.metric) : metricModule ? loadMetric(metricModule) : Promise.resolve(undefined),
+    judge ? Promise.resolve(judge.metric) : metricModule ? loadScorer(metricModule, 'metric') : Promise.resolve(undefined),
     metricModule ? moduleRef(metricModule) : Promise.resolve(undefined),
   ]);
   const spec: AdapterSpec = {

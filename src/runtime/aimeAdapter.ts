@@ -16,7 +16,8 @@ import { loadToolRegistry } from '../tools/registry.js';
 import { mapPool } from '../gepa/pool.js';
 import type { LoadedConfig } from '../config/index.js';
 import type { EvaluationBatch, GepaAdapter, ReflectiveDataset, ReflectiveRecord } from '../gepa/index.js';
-import { normalizeScore, type ScoreResult, type Scorer, type TeamExample } from '../teams/scorer.js';
+import { toScoreResult, type ScoreResult, type Scorer, type TeamScorerArgs } from '../gepa/scorer.js';
+import type { TeamExample } from '../../contracts/teams/types.js';
 import { errorMessage } from '../../contracts/errors.js';
 import { isJudgeError } from '../judge/judge.js';
 import { copyWorkspace } from './workspaceCopy.js';
@@ -51,7 +52,7 @@ export interface AimeAdapterOptions {
   /** Default: built from config.model. */
   models?: ModelSet;
   /** Called (goal, answer, expected, example) with `example.report` set to the run report. */
-  scorer?: Scorer | null;
+  scorer?: Scorer<TeamScorerArgs> | null;
   /** Where run traces go (one run directory per evaluation). */
   tracesDir: string;
   /** Relative example workspaces are resolved against it (default: the current directory). */
@@ -77,13 +78,16 @@ export async function aimeToolComponents(config: LoadedConfig): Promise<Record<s
 
 /** The default score: completed, and the expected text (if any) appears in the answer. */
 export function goalScore(report: Pick<RunReport, 'status' | 'answer' | 'reason'>, expected: string | undefined): ScoreResult {
-  if (report.status !== 'completed')
-    return { score: 0, metadata: { feedback: `The run did not complete (${report.status}): ${report.reason || 'no reason given'}.` } };
+  const result = (score: number, feedback: string): ScoreResult => ({ score, feedback, metadata: { feedback } });
+  if (report.status !== 'completed') return result(0, `The run did not complete (${report.status}): ${report.reason || 'no reason given'}.`);
   if (expected !== undefined && !report.answer.toLowerCase().includes(expected.toLowerCase())) {
-    return { score: 0, metadata: { feedback: `The run completed, but the answer does not contain the expected text ${JSON.stringify(expected)}.` } };
+    return result(0, `The run completed, but the answer does not contain the expected text ${JSON.stringify(expected)}.`);
   }
-  return { score: 1, metadata: { feedback: 'The goal was completed' + (expected !== undefined ? ' and the answer contains the expected text.' : '.') } };
+  return result(1, 'The goal was completed' + (expected !== undefined ? ' and the answer contains the expected text.' : '.'));
 }
+
+/** A scorer's value without feedback, in words reflection can use. */
+const runFeedback = (score: number): string => `The run scored ${score}.`;
 
 /** Persona per task id, read from the workflow's context as the run goes (the report does not carry it). */
 function personaWatcher(): { inspect: (ev: unknown) => void; personaOf: () => Record<string, string> } {
@@ -122,7 +126,11 @@ export function createAimeAdapter(o: AimeAdapterOptions): GepaAdapter<GoalExampl
       });
       if (signal?.aborted) throw new Error('cancelled');
       const result = o.scorer
-        ? normalizeScore(await o.scorer(example.input, report.answer, example.expected, { ...example, report, runWorkspace: workspace }), 'the scorer')
+        ? toScoreResult(
+            await o.scorer(example.input, report.answer, example.expected, { ...example, report, runWorkspace: workspace }),
+            'the scorer',
+            runFeedback,
+          )
         : goalScore(report, example.expected);
       const personaOf = watch.personaOf();
       return {
@@ -141,7 +149,7 @@ export function createAimeAdapter(o: AimeAdapterOptions): GepaAdapter<GoalExampl
         })),
         tokens: report.usage.totalTokens,
         score: result.score,
-        feedback: result.metadata?.feedback ?? `The run scored ${result.score}.`,
+        feedback: result.feedback,
         error: null,
       };
     } finally {

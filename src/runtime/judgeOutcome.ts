@@ -10,7 +10,7 @@
 import path from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
 import { HistoryWriter, loadHistory } from '../gepa/online/history.js';
-import { composite, recordOutcome, restoreState, type Outcome } from '../gepa/online/state.js';
+import { composite, recordOutcome, restoreState, type Outcome } from '../../contracts/gepa/onlineState.js';
 import { judgeRun, rubricFrom, trajectoryText, type JudgedScore } from '../judge/index.js';
 import { judgeFromConfig } from './judgeSetup.js';
 import { initialPrompts } from './runGoal.js';

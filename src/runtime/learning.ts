@@ -1,16 +1,17 @@
 /**
- * Online GEPA for one run: restore the optimizer's state from the history
+ * Online learning for one run: restore the optimizer's state from the history
  * file (warm start: the live prompts are the active candidate's), and provide
  * its effects: the reflection model call and appending to the history.
  */
 import path from 'node:path';
 import type { OptimizerSettledEvent } from '../../machines/events.js';
-import type { OptimizerContext, OptimizerInput, PersistRequest, ReflectInput, ReflectOutput } from '../../machines/optimizer.js';
+import type { OptimizerContext, OptimizerInput, PersistRequest, ReflectInput, OnlineReflectOutput } from '../../machines/optimizer.js';
 import type { GepaConfig } from '../config/index.js';
-import { HistoryWriter, loadHistory, type HistoryRecord } from '../gepa/online/history.js';
+import { HistoryWriter, loadHistory } from '../gepa/online/history.js';
+import type { HistoryRecord } from '../../contracts/gepa/history.js';
 import { reflectOnline } from '../gepa/online/reflect.js';
-import { activeCandidate, candidateById, restoreState } from '../gepa/online/state.js';
-import { playsChallenger } from '../gepa/online/trial.js';
+import { activeCandidate, candidateById, restoreState } from '../../contracts/gepa/onlineState.js';
+import { playsChallenger } from '../../contracts/gepa/trialRule.js';
 import type { ChatModel } from '../../contracts/llm.js';
 
 export interface RunLearning {
@@ -25,7 +26,7 @@ export interface RunLearning {
   /** History records that failed their schema: skipped (`file:line: why`). */
   skippedRecords: string[];
   effects: {
-    reflect(input: ReflectInput, signal: AbortSignal): Promise<ReflectOutput>;
+    reflect(input: ReflectInput, signal: AbortSignal): Promise<OnlineReflectOutput>;
     persist(request: PersistRequest): void;
   };
   close(): void;

@@ -7,8 +7,10 @@
 import path from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
 import { HistoryWriter, loadHistory } from '../gepa/online/history.js';
-import { meanScore, restoreState, type DecisionSummary } from '../gepa/online/state.js';
-import { probBetter, type Trial } from '../gepa/online/trial.js';
+import { meanScore, restoreState } from '../../contracts/gepa/onlineState.js';
+import type { DecisionSummary } from '../../contracts/gepa/trial.js';
+import { probBetter } from '../../contracts/gepa/trialRule.js';
+import type { Trial } from '../../contracts/gepa/trial.js';
 import { historyPath } from './learning.js';
 import { initialPrompts } from './runGoal.js';
 

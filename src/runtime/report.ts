@@ -39,7 +39,7 @@ export interface RunReport {
   iterations: number;
   timings: { startedAt: string; endedAt: string; durationMs: number };
   paths: { runDir: string; events: string; report: string };
-  /** Online GEPA: which prompt candidate ran, and what the optimizer changed after this goal. */
+  /** Online learning: which prompt candidate ran, and what the optimizer changed after this goal. */
   learning: {
     enabled: boolean;
     candidateId: string | null;

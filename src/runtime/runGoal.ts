@@ -71,7 +71,7 @@ export interface RunOptions {
   onEvent?: (record: RunEventRecord) => void;
   /** Extra inspection observer (dashboard, Stately inspector). */
   inspect?: (event: InspectionEvent) => void;
-  /** Online GEPA; defaults to `online.enabled` in gepa_config.yaml. */
+  /** Online learning; defaults to `online.enabled` in gepa_config.yaml. */
   learn?: boolean;
   /** Tools every actor gets on top of its bundles (library API); a name that clashes with a configured tool is refused. */
   tools?: Tool[];

@@ -6,7 +6,7 @@
 import os from 'node:os';
 import { fromPromise } from 'xstate';
 import { actorMachine, type ActorToolOutcome, type ActorToolsInput } from '../../machines/actor.js';
-import { optimizerMachine, type PersistRequest, type ReflectInput, type ReflectOutput } from '../../machines/optimizer.js';
+import { optimizerMachine, type PersistRequest, type ReflectInput, type OnlineReflectOutput } from '../../machines/optimizer.js';
 import { plannerMachine } from '../../machines/planner.js';
 import { workflowMachine, type ComposeActorsInput } from '../../machines/workflow.js';
 import { runTools, think, type ReplyLimits, type StepLimits, type ToolCallGuard } from '../aime/actorLogic.js';
@@ -47,9 +47,9 @@ export interface RuntimeResources {
   approvals?: ApprovalGate;
   /** Tool executions still running, so the run can wait for them before it reports (a cancelled actor's write may still be landing). */
   toolsInFlight?: Set<Promise<unknown>>;
-  /** Online GEPA effects: the reflection call and the history file. */
+  /** Online learning effects: the reflection call and the history file. */
   learning?: {
-    reflect(input: ReflectInput, signal: AbortSignal): Promise<ReflectOutput>;
+    reflect(input: ReflectInput, signal: AbortSignal): Promise<OnlineReflectOutput>;
     persist(request: PersistRequest): void;
   };
   /** Spans of this run (telemetry on); absent, the effects run untraced. */
@@ -149,7 +149,7 @@ export function wireWorkflow(res: RuntimeResources) {
   const learning = res.learning;
   const optimizer = learning
     ? optimizerMachine.provide({
-        actors: { reflect: fromPromise<ReflectOutput, ReflectInput>(({ input, signal }) => learning.reflect(input, signal)) },
+        actors: { reflect: fromPromise<OnlineReflectOutput, ReflectInput>(({ input, signal }) => learning.reflect(input, signal)) },
         actions: { persist: (_, request: PersistRequest) => learning.persist(request) },
       })
     : optimizerMachine;

@@ -16,7 +16,9 @@ import { checkTeamTools, type AgentEnv } from './effects.js';
 import { mapLimit } from './pool.js';
 import { buildTrial, proposeTeamTexts } from './reflective.js';
 import { runTeam, TeamRunCancelled } from './runner.js';
-import { exactMatch, normalizeScore, type ScoreMetadata, type ScoreResult, type Scorer, type TeamExample } from './scorer.js';
+import { exactMatch } from './scorer.js';
+import { toScoreResult, type ScoreMetadata, type ScoreResult, type Scorer, type TeamScorerArgs } from '../gepa/scorer.js';
+import type { TeamExample } from '../../contracts/teams/types.js';
 import { agentTrajectories, totalUsage, type TeamTrajectory } from './trajectory.js';
 import type { TeamDef } from '../../contracts/teams/types.js';
 import { effectsFor, type AgentEffects } from './wiring.js';
@@ -38,7 +40,7 @@ export interface TeamAdapterOptions extends AgentEnv {
   /** agent -> components that evolve ([] = frozen). Default: the team's `components`. */
   components?: Record<string, string[]>;
   /** Default: exact match against `expected`. */
-  scorer?: Scorer | null;
+  scorer?: Scorer<TeamScorerArgs> | null;
   /** Default: the team's share_session. */
   shareSession?: boolean;
   /** Writes the new texts (GEPA's reflection step). */
@@ -122,7 +124,7 @@ export function createTeamAdapter(o: TeamAdapterOptions): TeamAdapter {
   const effects = o.effects ?? effectsFor({ models: o.models, ...(o.tools ? { tools: o.tools } : {}) });
 
   const score = async (example: TeamExample, output: string): Promise<ScoreResult> =>
-    scorer ? normalizeScore(await scorer(example.input, output, example.expected, example), 'the scorer') : exactMatch(output, example.expected);
+    scorer ? toScoreResult(await scorer(example.input, output, example.expected, example), 'the scorer') : exactMatch(output, example.expected);
 
   const errorTrajectory = (example: TeamExample, error: string, partial?: Pick<TeamTrajectory, 'agents' | 'state'>): TeamTrajectory => ({
     input: example.input,

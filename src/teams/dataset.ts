@@ -6,7 +6,7 @@
  */
 import { DatasetError } from '../gepa/index.js';
 import { readDatasetText } from '../gepa/dataset.js';
-import type { TeamExample } from './scorer.js';
+import type { TeamExample } from '../../contracts/teams/types.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 

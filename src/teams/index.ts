@@ -29,6 +29,6 @@ export {
 } from './adapter.js';
 export type { AgentTrajectory, TeamTrajectory } from './trajectory.js';
 export type { Trial } from './reflective.js';
-export { exactMatch, loadScorer, normalizeScore, ScorerError, type Scorer, type ScoreMetadata, type ScoreResult, type TeamExample } from './scorer.js';
+export { exactMatch } from './scorer.js';
 export { loadTeamDataset, parseTeamDataset } from './dataset.js';
 export { evolvedTeamText, type EvolvedFile } from './yamlWriter.js';

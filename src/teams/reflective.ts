@@ -10,7 +10,7 @@ import type { ReflectiveDataset, ReflectiveRecord } from '../gepa/index.js';
 import { extractInstruction, renderReflectionPrompt } from '../gepa/index.js';
 import type { ChatModel } from '../../contracts/llm.js';
 import { parseQualifiedName, type ComponentRegistry } from './components.js';
-import type { ScoreMetadata } from './scorer.js';
+import type { ScoreMetadata } from '../gepa/scorer.js';
 import type { TeamTrajectory } from './trajectory.js';
 import type { AgentDef } from '../../contracts/teams/types.js';
 

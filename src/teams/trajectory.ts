@@ -5,7 +5,7 @@
  * Plain JSON: GEPA caches and persists it.
  */
 import { addUsage, ZERO_USAGE, type TokenUsage } from '../../contracts/llm.js';
-import type { ScoreMetadata } from './scorer.js';
+import type { ScoreMetadata } from '../gepa/scorer.js';
 import type { AgentRunTrace, StateChange, TeamState, ToolCallTrace } from '../../contracts/teams/types.js';
 
 export interface AgentTrajectory {

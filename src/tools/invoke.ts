@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { errorMessage } from '../../contracts/errors.js';
 import type { Tool, ToolContext, ToolResult } from './types.js';
 
-export interface ToolCallRequest {
+export interface ToolInvocation {
   name: string;
   /** Raw JSON text exactly as the model produced it. */
   arguments: string;
@@ -21,7 +21,7 @@ export interface ToolSpecJson {
   parameters: Record<string, unknown>;
 }
 
-export async function invokeTool(tools: Map<string, Tool> | Tool[], call: ToolCallRequest, ctx: ToolContext): Promise<ToolResult> {
+export async function invokeTool(tools: Map<string, Tool> | Tool[], call: ToolInvocation, ctx: ToolContext): Promise<ToolResult> {
   const byName = tools instanceof Map ? tools : new Map(tools.map((t) => [t.name, t] as const));
   const name = typeof call?.name === 'string' ? call.name : '';
   const tool = byName.get(name);

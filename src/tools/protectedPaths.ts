@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { globToRegExp } from './glob.js';
 import { isInside } from './sandbox.js';
+import { DEFAULT_PROTECTED } from '../config/toolBundlesConfig.js';
 
 export type Access = 'read' | 'write';
 
@@ -42,8 +43,6 @@ export interface ProtectedPathsOptions {
 }
 
 export const VCS_DIRS = ['.git', '.hg', '.svn'] as const;
-/** `.env`, `.env.local`, `.envrc` (direnv runs it) ... anywhere in the workspace. */
-export const DEFAULT_PROTECTED_GLOBS = ['.env*'] as const;
 
 interface DirRule {
   dir: string;
@@ -58,7 +57,7 @@ export function createProtectedPaths(options: ProtectedPathsOptions): ProtectedP
   if (options.configDir) dirs.push({ dir: realish(options.configDir), rule: 'the config directory (it decides what runs, and holds keys)', deny: 'read' });
   if (options.tracesDir) dirs.push({ dir: realish(options.tracesDir), rule: 'the traces directory (run state and learning history)', deny: 'write' });
   for (const f of options.files ?? []) dirs.push({ dir: realish(f), rule: 'a file the runtime owns (learning history)', deny: 'write' });
-  const globList = [...(options.globs ?? DEFAULT_PROTECTED_GLOBS)];
+  const globList = [...(options.globs ?? DEFAULT_PROTECTED)];
   const globs = globList.map((g) => {
     const pattern = g.replace(/^\.\//, '').replace(/\/+$/, '');
     // Case-insensitive: refusing `.ENV` on a case-sensitive disk costs nothing; missing it on another is a leak.

@@ -7,29 +7,27 @@
 import path from 'node:path';
 import { createBuiltinTools } from './builtin/index.js';
 import { UPDATE_PROGRESS_TOOL } from './builtin/updateProgress.js';
-import type { WebSearchConfig } from './builtin/webSearch.js';
 import { ToolConfigError } from './configError.js';
 import { loadCustomTool, type CustomToolEntry } from './customTools.js';
 import { toolSpec, type ToolSpecJson } from './invoke.js';
 import { McpServers } from './mcp/servers.js';
-import { createRunCommandTool, probeSandbox, SHELL_BUNDLE, type ShellLimits } from './shell/runCommand.js';
-import type { McpServerConfig } from '../config/toolBundlesConfig.js';
-import type { ApprovalPolicy, Tool, ToolBundle } from './types.js';
+import { createRunCommandTool, probeSandbox, SHELL_BUNDLE } from './shell/runCommand.js';
+import type { ToolBundlesConfig } from '../config/toolBundlesConfig.js';
+import type { Tool, ToolBundle } from './types.js';
 
 export { ToolConfigError } from './configError.js';
 
-/** The parsed config/tool_bundles.json (validated elsewhere). */
-export interface ToolBundlesConfig {
-  bundles: Record<string, { description: string; tools: string[] }>;
-  default_bundles?: string[];
-  custom_tools?: CustomToolEntry[];
-  web_search?: WebSearchConfig | null;
-  limits?: { max_write_bytes?: number; max_read_bytes?: number; custom_tool_load_timeout_ms?: number };
-  protected?: string[];
-  mcp_servers?: Record<string, McpServerConfig>;
-  approvals?: { tools?: Record<string, ApprovalPolicy>; bundles?: Record<string, ApprovalPolicy> };
-  shell?: Partial<ShellLimits>;
-}
+/**
+ * What the registry reads of the validated config/tool_bundles.json (`ToolBundlesConfig`, the
+ * config schema's output): the bundles, and any of the rest (the library and tests pass parts).
+ */
+export type RegistryConfig = Pick<ToolBundlesConfig, 'bundles'> &
+  Partial<Pick<ToolBundlesConfig, 'default_bundles' | 'web_search' | 'protected' | 'mcp_servers'>> & {
+    custom_tools?: CustomToolEntry[];
+    limits?: Partial<ToolBundlesConfig['limits']>;
+    approvals?: Partial<ToolBundlesConfig['approvals']>;
+    shell?: Partial<ToolBundlesConfig['shell']>;
+  };
 
 export interface LoadRegistryOptions {
   /** Directory custom tool modules are resolved against (that of the bundles file). */
@@ -60,7 +58,7 @@ export interface ToolRegistry {
   close(): Promise<void>;
 }
 
-export async function loadToolRegistry(config: ToolBundlesConfig, options: LoadRegistryOptions): Promise<ToolRegistry> {
+export async function loadToolRegistry(config: RegistryConfig, options: LoadRegistryOptions): Promise<ToolRegistry> {
   const configFile = options.configFile ?? path.join(options.configDir, 'tool_bundles.json');
   const tools = new Map<string, Tool>();
   const builtins = createBuiltinTools({

@@ -5,6 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { defaultPersonasConfig, defaultToolBundles } from '../../src/config/index.js';
 import { ensureBuilt, runTimed as runCli, tempDirSync } from '../support/providerCli.js';
 
 let dir: string;
@@ -27,6 +29,10 @@ describe('init', () => {
     expect(model).toContain('# To use a model server instead of the offline model');
     expect(model).toMatch(/provider: offline +# offline \| vllm \| openai \| replay/);
     expect(fs.readFileSync(path.join(dir, '.gitignore'), 'utf8')).toBe('node_modules/\n# GEPA-AIME run traces and learning history\ntraces/\n');
+    // The files init writes state the built-in defaults: one source (the shipped config/).
+    const written = (f: string) => fs.readFileSync(path.join(dir, 'config', f), 'utf8');
+    expect(JSON.parse(written('tool_bundles.json')).bundles).toEqual(defaultToolBundles());
+    expect(parseYaml(written('personas.yaml'))).toEqual(defaultPersonasConfig());
 
     fs.writeFileSync(path.join(dir, 'config', 'model_config.yaml'), 'provider: offline\n# mine\n');
     const again = await cli(['init']);

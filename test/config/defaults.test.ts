@@ -1,17 +1,22 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_PERSONAS,
-  DEFAULT_TOOL_BUNDLES,
+  ConfigError,
   defaultConfigDir,
+  defaultPersonasConfig,
+  defaultToolBundles,
   loadConfig,
   loadPersonasConfig,
   parseConfigText,
   resolveRole,
 } from '../../src/config/index.js';
-import { SHIPPED_DIR, configDir } from './fixtures.js';
+import { findPackagedConfigDir, packagedConfigFile } from '../../src/config/packaged.js';
+import { SHIPPED_DIR, configDir, configError } from './fixtures.js';
+
+const DEFAULT_PERSONAS = defaultPersonasConfig();
 
 describe('shipped config/', () => {
   it('loads with the documented defaults', () => {
@@ -82,13 +87,43 @@ describe('shipped config/', () => {
     expect(parseConfigText('model', '')).toEqual(cfg.model);
     expect(parseConfigText('gepa', '')).toEqual(cfg.gepa);
     expect(parseConfigText('tools', '{}')).toEqual(cfg.tools);
-    expect(cfg.tools.bundles).toEqual(DEFAULT_TOOL_BUNDLES);
+    expect(cfg.tools.bundles).toEqual(defaultToolBundles());
   });
 
-  it('ships a personas.yaml equal to the built-in DEFAULT_PERSONAS', () => {
+  it('is the one source of the built-in bundles (a file without "bundles" gets the shipped ones)', () => {
+    const shipped = JSON.parse(readFileSync(join(SHIPPED_DIR, 'tool_bundles.json'), 'utf8'));
+    expect(defaultToolBundles()).toEqual(shipped.bundles);
+    expect(parseConfigText('tools', '{"default_bundles": ["web"]}').bundles).toEqual(shipped.bundles);
+    const copy = defaultToolBundles();
+    copy.filesystem!.tools.push('x');
+    expect(defaultToolBundles()).toEqual(shipped.bundles); // each call is a fresh copy
+  });
+
+  it('is the one source of the built-in personas', () => {
     const text = readFileSync(join(SHIPPED_DIR, 'personas.yaml'), 'utf8');
-    expect(parseConfigText('personas', text)).toEqual(DEFAULT_PERSONAS);
-    expect(parse(text)).toEqual(DEFAULT_PERSONAS); // no defaults filled in: the file states everything
+    expect(defaultPersonasConfig()).toEqual(parseConfigText('personas', text));
+    expect(parse(text)).toEqual(defaultPersonasConfig()); // no defaults filled in: the file states everything
+  });
+
+  it('is found from the code, and its absence is a clear error', () => {
+    expect(findPackagedConfigDir()).toBe(SHIPPED_DIR);
+    expect(findPackagedConfigDir('/')).toBeNull();
+    expect(() => packagedConfigFile('personas.yaml', '/')).toThrow(ConfigError);
+    expect(() => packagedConfigFile('personas.yaml', '/')).toThrow(/config\/personas\.yaml is missing .*reinstall gepa-aime/);
+    // An installation whose config/ lacks a file: the error names that file.
+    const root = mkdtempSync(join(tmpdir(), 'gepa-aime-packaged-'));
+    try {
+      cpSync(SHIPPED_DIR, join(root, 'config'), { recursive: true });
+      unlinkSync(join(root, 'config', 'personas.yaml'));
+      mkdirSync(join(root, 'dist', 'src', 'config'), { recursive: true });
+      const from = join(root, 'dist', 'src', 'config');
+      expect(findPackagedConfigDir(from)).toBe(join(root, 'config'));
+      expect(packagedConfigFile('tool_bundles.json', from)).toBe(join(root, 'config', 'tool_bundles.json'));
+      const err = configError(() => packagedConfigFile('personas.yaml', from));
+      expect(err.file).toBe(join(root, 'config', 'personas.yaml'));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('has the three personas the planner relies on', () => {

@@ -1,5 +1,5 @@
 /**
- * Online GEPA in the AIME loop, across several runs: failing goals drive the
+ * Online learning in the AIME loop, across several runs: failing goals drive the
  * composite down, the optimizer reflects and proposes a challenger, which
  * later runs play on their share of goals (never live unproven); failures of
  * the infrastructure never become lessons or scores.
@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { playsChallenger } from '../../src/gepa/online/trial.js';
+import { playsChallenger } from '../../contracts/gepa/trialRule.js';
 import { describe, expect, it } from 'vitest';
 import { ScriptedModel, reply } from '../../src/llm/scripted.js';
 import type { ChatRequest } from '../../contracts/llm.js';
@@ -40,7 +40,7 @@ function failingGoalModels(plannerSeen: string[]) {
   return { planner, actor, reflection };
 }
 
-describe('online GEPA across runs', () => {
+describe('online learning across runs', () => {
   it('proposes a challenger after failures; only runs assigned to the challenger play it', async () => {
     const traces = await tempDir();
     const workspace = await tempDir();

@@ -14,7 +14,7 @@ import {
   restoreState,
   seedState,
   type Outcome,
-} from '../../src/gepa/online/state.js';
+} from '../../contracts/gepa/onlineState.js';
 import { historyPath } from '../../src/runtime/learning.js';
 import { parseJsonl } from '../../src/util/jsonl.js';
 
@@ -39,7 +39,7 @@ const o = (score: number, outcome: Outcome['outcome'] = 'subtask', candidateId =
   feedback: score ? 'ok' : 'bad',
 });
 
-describe('online GEPA state', () => {
+describe('online learning state', () => {
   it('weights recent outcomes more in the composite', () => {
     expect(composite([], 0.5)).toBeNull();
     // weights 0.5 (old) and 1 (new)

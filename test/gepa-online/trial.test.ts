@@ -4,9 +4,10 @@
  * better (or worse) prompt is tried, over 100 seeds.
  */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/gepa/rng.js';
-import { applyDecision, decisionOf, proposeChallenger, recordOutcome, seedState, trialVerdict } from '../../src/gepa/online/state.js';
-import { judgeTrial, playsChallenger, probBetter, type Trial, type TrialRule } from '../../src/gepa/online/trial.js';
+import { Rng } from '../../contracts/gepa/rng.js';
+import { applyDecision, decisionOf, proposeChallenger, recordOutcome, seedState, trialVerdict } from '../../contracts/gepa/onlineState.js';
+import { judgeTrial, playsChallenger, probBetter, type TrialRule } from '../../contracts/gepa/trialRule.js';
+import type { Trial } from '../../contracts/gepa/trial.js';
 
 const RULE: TrialRule = { confidence: 0.95, minGoals: 10, maxGoals: 80 };
 

@@ -10,7 +10,15 @@ import { ModelError } from '../../contracts/llm.js';
 import { reply, ScriptedModel } from '../../src/llm/scripted.js';
 import { DatasetError, loadDataset } from '../../src/gepa/dataset.js';
 import { createDefaultAdapter } from '../../src/gepa/defaultAdapter.js';
-import { containsAnswer, loadMetric, MetricError } from '../../src/gepa/metric.js';
+import { containsAnswer, metricFeedback } from '../../src/gepa/metric.js';
+import { loadScorer, ScorerError, toScoreResult } from '../../src/gepa/scorer.js';
+import type { DefaultExample } from '../../src/gepa/dataset.js';
+
+/** A --metric module as the default adapter scores with it: the one loader, then the one normaliser. */
+async function loadMetric(file: string) {
+  const scorer = await loadScorer(file, 'metric');
+  return async (ex: DefaultExample, out: string) => toScoreResult(await scorer(ex, out), 'the metric', metricFeedback(ex));
+}
 import { example, tmpDir } from './support.js';
 
 async function write(dir: string, name: string, text: string): Promise<string> {
@@ -88,13 +96,13 @@ describe('custom metric modules', () => {
     expect(await numeric(example('alpha'), 'long output')).toMatchObject({ score: 0.5 });
     expect((await numeric(example('alpha'), 'x')).feedback).toContain("expected answer is 'ALPHA-OK'");
     const rich = await loadMetric(await write(dir, 'rich.mjs', 'export default async (ex, out) => ({ score: 1, feedback: `saw ${ex.input}` });'));
-    expect(await rich(example('alpha'), 'x')).toEqual({ score: 1, feedback: 'saw word:alpha' });
+    expect(await rich(example('alpha'), 'x')).toEqual({ score: 1, feedback: 'saw word:alpha', metadata: { feedback: 'saw word:alpha' } });
   });
 
   it('explains a module that cannot be used', async () => {
     const dir = await tmpDir();
     const noDefault = await write(dir, 'named.mjs', 'export const metric = () => 1;');
-    await expect(loadMetric(noDefault)).rejects.toThrow(MetricError);
+    await expect(loadMetric(noDefault)).rejects.toThrow(ScorerError);
     await expect(loadMetric(noDefault)).rejects.toThrow('has no default export');
     await expect(loadMetric(await write(dir, 'str.mjs', 'export default "x";'))).rejects.toThrow('its default export is string');
     await expect(loadMetric(await write(dir, 'syntax.mjs', 'export default (a, b) => {'))).rejects.toThrow(/cannot load the metric module .*syntax\.mjs/);
@@ -104,7 +112,7 @@ describe('custom metric modules', () => {
   it('names the module when the metric throws or returns something else', async () => {
     const dir = await tmpDir();
     const bad = await loadMetric(await write(dir, 'bad.mjs', 'export default () => "high";'));
-    await expect(bad(example('a'), 'x')).rejects.toThrow(/bad\.mjs must return a finite number or \{score/);
+    await expect(bad(example('a'), 'x')).rejects.toThrow(/bad\.mjs must return a finite number, \{score/);
     const throws = await loadMetric(await write(dir, 'throws.mjs', 'export default () => { throw new Error("nope"); };'));
     await expect(throws(example('a'), 'x')).rejects.toThrow(/throws\.mjs threw: nope/);
   });

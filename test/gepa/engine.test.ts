@@ -11,7 +11,7 @@ import { reply, ScriptedModel } from '../../src/llm/scripted.js';
 import { createDefaultAdapter } from '../../src/gepa/defaultAdapter.js';
 import { GepaInputError, GepaRunError, optimize, readIterations, type GepaProgressEvent, type OptimizeOptions } from '../../src/gepa/index.js';
 import type { DefaultExample } from '../../src/gepa/dataset.js';
-import type { IterationRecord } from '../../src/gepa/types.js';
+import type { IterationRecord } from '../../contracts/gepa/types.js';
 import {
   FnModel,
   keywordReflectionModel,

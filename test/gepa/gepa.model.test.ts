@@ -11,11 +11,11 @@ import { describe, expect, it } from 'vitest';
 import { createActor, type AnyEventObject } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
 import { gepaMachine, type CheckStopInput, type GepaMachineInput, type PersistInput } from '../../machines/gepa.js';
-import type { ReflectOutput, ReflectRequest } from '../../src/gepa/iteration.js';
+import type { ReflectOutput, ReflectRequest } from '../../contracts/gepa/iteration.js';
 import { resolveSettings, algorithmSettings } from '../../src/gepa/settings.js';
-import { addCandidate, applyEvaluation, createRunState, type EvalOutput, type EvalRequest } from '../../src/gepa/state.js';
-import { hashCandidate } from '../../src/gepa/hash.js';
-import type { GepaRunState, StopReason } from '../../src/gepa/types.js';
+import { addCandidate, applyEvaluation, createRunState, type EvalOutput, type EvalRequest } from '../../contracts/gepa/state.js';
+import { hashCandidate } from '../../contracts/gepa/hash.js';
+import type { GepaRunState, StopReason } from '../../contracts/gepa/types.js';
 import { deferredLogic, flush, silenced, type Pending } from '../support/deferred.js';
 
 const EVALUATE_IDS = ['evaluateSeed', 'evaluateParent', 'evaluateChild', 'evaluateMerge', 'validate'];

@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addToFrontier, emptyFrontier, frontierWeights, nonDominated, prunedMembers, selectFromFrontier, type Frontier } from '../../src/gepa/pareto.js';
-import { Rng } from '../../src/gepa/rng.js';
+import { addToFrontier, emptyFrontier, frontierWeights, nonDominated, prunedMembers, selectFromFrontier, type Frontier } from '../../contracts/gepa/pareto.js';
+import { Rng } from '../../contracts/gepa/rng.js';
 
 const matrix = fc
   .tuple(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 6 }))

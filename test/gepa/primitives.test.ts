@@ -5,15 +5,15 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hashCandidate } from '../../src/gepa/hash.js';
-import { mergeSubsample, proposeMerge } from '../../src/gepa/merge.js';
-import { addToFrontier, emptyFrontier } from '../../src/gepa/pareto.js';
+import { hashCandidate } from '../../contracts/gepa/hash.js';
+import { mergeSubsample, proposeMerge } from '../../contracts/gepa/merge.js';
+import { addToFrontier, emptyFrontier } from '../../contracts/gepa/pareto.js';
 import { mapPool } from '../../src/gepa/pool.js';
-import { Rng, seedRng } from '../../src/gepa/rng.js';
-import { emptySampler, nextMinibatch } from '../../src/gepa/sampler.js';
-import { selectComponents, selectParent } from '../../src/gepa/selection.js';
+import { Rng, seedRng } from '../../contracts/gepa/rng.js';
+import { emptySampler, nextMinibatch } from '../../contracts/gepa/sampler.js';
+import { selectComponents, selectParent } from '../../contracts/gepa/selection.js';
 import { GepaSettingsError, resolveSettings } from '../../src/gepa/settings.js';
-import type { CandidateRecord, MergeState } from '../../src/gepa/types.js';
+import type { CandidateRecord, MergeState } from '../../contracts/gepa/types.js';
 
 describe('Rng', () => {
   it('continues identically from a saved state', () => {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { ChatModel, ChatRequest, ChatResponse } from '../../contracts/llm.js';
 import type { DefaultExample } from '../../src/gepa/dataset.js';
 import type { GepaAdapter, ReflectiveDataset } from '../../src/gepa/adapter.js';
-import type { Candidate } from '../../src/gepa/types.js';
+import type { Candidate } from '../../contracts/gepa/types.js';
 
 export const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima'];
 

@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, setup, spawnChild, type AnyEventObject } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
-import { optimizerMachine, outcomeOf, type OptimizerInput, type PersistRequest, type ReflectInput, type ReflectOutput } from '../../machines/optimizer.js';
-import { seedState, TRIAL_DEFAULTS } from '../../src/gepa/online/state.js';
+import { optimizerMachine, outcomeOf, type OptimizerInput, type PersistRequest, type ReflectInput, type OnlineReflectOutput } from '../../machines/optimizer.js';
+import { seedState, TRIAL_DEFAULTS } from '../../contracts/gepa/onlineState.js';
 import { deferredLogic, flush, silenced } from '../support/deferred.js';
 
 const settings = {
@@ -58,7 +58,7 @@ const events = [
 ] as AnyEventObject[];
 
 function sut() {
-  const reflect = deferredLogic<ReflectOutput, ReflectInput>();
+  const reflect = deferredLogic<OnlineReflectOutput, ReflectInput>();
   const persisted: PersistRequest[] = [];
   const toParent: AnyEventObject[] = [];
   const child = optimizerMachine.provide({ actors: { reflect: reflect.logic }, actions: { persist: (_, r: PersistRequest) => persisted.push(r) } });
@@ -146,7 +146,7 @@ describe('optimizer statechart, model-based', () => {
       trial: { championId: 'seed', challengerId: 'c1', champion: { successes: 0, failures: 3 }, challenger: { successes: 3, failures: 0 } },
     };
     const child = optimizerMachine.provide({
-      actors: { reflect: deferredLogic<ReflectOutput, ReflectInput>().logic },
+      actors: { reflect: deferredLogic<OnlineReflectOutput, ReflectInput>().logic },
       actions: { persist: (_, r: PersistRequest) => persisted.push(r) },
     });
     const persisted: PersistRequest[] = [];

@@ -11,7 +11,7 @@ import { workflowMachine, type ComposeActorsInput, type WorkflowInput } from '..
 import type { ActorSpec, PlannerDecision } from '../../contracts/aime/types.js';
 import { deferredLogic, flush, silenced } from '../support/deferred.js';
 import { spec, task, USAGE } from '../support/fixtures.js';
-import { seedState, TRIAL_DEFAULTS } from '../../src/gepa/online/state.js';
+import { seedState, TRIAL_DEFAULTS } from '../../contracts/gepa/onlineState.js';
 import { outcomeOf } from '../../machines/optimizer.js';
 
 const MESSAGING = [

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { hashCandidate } from '../../src/gepa/hash.js';
+import { hashCandidate } from '../../contracts/gepa/hash.js';
 import { runCli } from '../support/cli.js';
 import { ensureBuilt } from '../support/providerCli.js';
 import { choices, content, queueFixture, type QueueFixture } from '../support/queueFixture.js';

@@ -10,7 +10,7 @@ import { Worker } from 'bullmq';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashCandidate } from '../../src/gepa/hash.js';
+import { hashCandidate } from '../../contracts/gepa/hash.js';
 import { SharedEvalCache } from '../../src/queue/cache.js';
 import { createDistributedEvaluator } from '../../src/queue/evaluator.js';
 import { processBatch } from '../../src/queue/evalProcessor.js';

@@ -11,7 +11,7 @@ import { optimize } from '../../src/gepa/index.js';
 import { createTeamAdapter } from '../../src/teams/adapter.js';
 import { loadTeamDataset } from '../../src/teams/dataset.js';
 import { loadTeamFile } from '../../src/teams/load.js';
-import { loadScorer } from '../../src/teams/scorer.js';
+import { loadScorer } from '../../src/gepa/scorer.js';
 import { evolvedTeamText } from '../../src/teams/yamlWriter.js';
 import { aimeSeedCandidate, createAimeAdapter, goalScore } from '../../src/runtime/aimeAdapter.js';
 import { runGoal } from '../../src/runtime/runGoal.js';
@@ -23,7 +23,12 @@ describe('GEPA on an agent team', () => {
   it('evolves the generator of generator-critic from the scorer feedback to a perfect validation score', async () => {
     const loaded = loadTeamFile(path.join(EXAMPLES, 'generator-critic.yaml'));
     const offline = new OfflineModel();
-    const adapter = createTeamAdapter({ team: loaded.team, models: () => offline, reflectionModel: offline, scorer: await loadScorer(loaded.team.scorer!) });
+    const adapter = createTeamAdapter({
+      team: loaded.team,
+      models: () => offline,
+      reflectionModel: offline,
+      scorer: await loadScorer(loaded.team.scorer!, 'scorer'),
+    });
     const [trainset, valset] = await Promise.all([
       loadTeamDataset(path.join(EXAMPLES, 'generator-critic.train.jsonl')),
       loadTeamDataset(path.join(EXAMPLES, 'generator-critic.val.jsonl')),

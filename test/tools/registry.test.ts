@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invokeTool } from '../../src/tools/invoke.js';
-import { loadToolRegistry, ToolConfigError, type ToolBundlesConfig } from '../../src/tools/registry.js';
+import { loadToolRegistry, ToolConfigError, type RegistryConfig } from '../../src/tools/registry.js';
 
 // Under the repo (git-ignored) so the custom modules' `import 'zod'` finds node_modules.
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -40,7 +40,7 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rm(configDir, { recursive: true, force: true }));
 
-function config(overrides: Partial<ToolBundlesConfig> = {}): ToolBundlesConfig {
+function config(overrides: Partial<RegistryConfig> = {}): RegistryConfig {
   return {
     bundles: {
       filesystem: { description: 'Files in the workspace', tools: ['read_file', 'list_dir', 'write_file', 'search_files'] },
@@ -55,7 +55,7 @@ function config(overrides: Partial<ToolBundlesConfig> = {}): ToolBundlesConfig {
   };
 }
 
-async function configError(cfg: ToolBundlesConfig): Promise<string> {
+async function configError(cfg: RegistryConfig): Promise<string> {
   const err = await loadToolRegistry(cfg, { configDir }).then(
     () => null,
     (e: unknown) => e,

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWebSearchTool, NOT_CONFIGURED, type WebSearchConfig } from '../../src/tools/builtin/webSearch.js';
+import { createWebSearchTool, NOT_CONFIGURED } from '../../src/tools/builtin/webSearch.js';
+import type { WebSearchConfig } from '../../src/config/toolBundlesConfig.js';
 
 interface Seen {
   method: string;

@@ -4,11 +4,11 @@
  * those outcomes (input, output, feedback), GEPA's reflective dataset shape,
  * and take the new text it proposes.
  */
-import type { ReflectInput, ReflectOutput } from '../../../machines/optimizer.js';
+import type { ReflectInput, OnlineReflectOutput } from '../../../machines/optimizer.js';
 import type { ChatModel } from '../../../contracts/llm.js';
 import type { ReflectiveRecord } from '../adapter.js';
 import { proposeWithModel } from '../reflection.js';
-import { activeCandidate, failingTraces } from './state.js';
+import { activeCandidate, failingTraces } from '../../../contracts/gepa/onlineState.js';
 
 /** Enough examples to see a pattern, few enough to keep the reflection prompt small. */
 const MAX_EXAMPLES = 5;
@@ -28,7 +28,7 @@ export function reflectiveDataset(input: ReflectInput): Record<string, Reflectiv
   return dataset;
 }
 
-export async function reflectOnline(model: ChatModel, input: ReflectInput, template: string | null, signal?: AbortSignal): Promise<ReflectOutput> {
+export async function reflectOnline(model: ChatModel, input: ReflectInput, template: string | null, signal?: AbortSignal): Promise<OnlineReflectOutput> {
   const candidate = activeCandidate(input.state);
   const dataset = reflectiveDataset(input);
   const texts = await proposeWithModel({

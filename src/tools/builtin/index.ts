@@ -4,7 +4,8 @@ import { createListDirTool } from './listDir.js';
 import { createReadFileTool } from './readFile.js';
 import { createSearchFilesTool } from './searchFiles.js';
 import { updateProgressTool } from './updateProgress.js';
-import { createWebSearchTool, type WebSearchConfig } from './webSearch.js';
+import { createWebSearchTool } from './webSearch.js';
+import type { WebSearchConfig } from '../../config/toolBundlesConfig.js';
 import { createWriteFileTool } from './writeFile.js';
 
 export interface BuiltinToolOptions {
@@ -25,4 +26,3 @@ export function createBuiltinTools(options: BuiltinToolOptions = {}): Tool[] {
 }
 
 export { createListDirTool, createReadFileTool, createSearchFilesTool, createWebSearchTool, createWriteFileTool, updateProgressTool };
-export type { WebSearchConfig };

@@ -3,20 +3,7 @@
  * to read its answer. Pure: no I/O here, so the shapes are easy to test.
  */
 import { z } from 'zod';
-
-export type SearchProviderName = 'searxng' | 'brave' | 'tavily';
-
-export interface WebSearchConfig {
-  provider: SearchProviderName;
-  /** Endpoint; required for searxng (e.g. "http://localhost:8080/search"). */
-  url?: string;
-  api_key?: string;
-  /** Environment variable holding the API key, read at call time. */
-  api_key_env?: string;
-  /** Upper bound on results per call, whatever the model asks for. */
-  max_results?: number;
-  timeout_ms?: number;
-}
+import type { WebSearchConfig, WebSearchProvider } from '../../config/toolBundlesConfig.js';
 
 export interface SearchHit {
   title: string;
@@ -29,7 +16,7 @@ export interface ProviderRequest {
   init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string };
 }
 
-export const DEFAULT_ENDPOINTS: Record<SearchProviderName, string | undefined> = {
+export const DEFAULT_ENDPOINTS: Record<WebSearchProvider, string | undefined> = {
   searxng: undefined, // self-hosted: there is no public default
   brave: 'https://api.search.brave.com/res/v1/web/search',
   tavily: 'https://api.tavily.com/search',
@@ -74,7 +61,7 @@ const resultsShape = z.object({ results: z.array(hit) });
 const braveShape = z.object({ web: z.object({ results: z.array(hit) }).optional() });
 
 /** The hits in a provider's JSON answer, or null when the JSON is not the expected shape. */
-export function parseHits(provider: SearchProviderName, body: unknown): SearchHit[] | null {
+export function parseHits(provider: WebSearchProvider, body: unknown): SearchHit[] | null {
   let raw: z.infer<typeof hit>[];
   if (provider === 'brave') {
     const parsed = braveShape.safeParse(body);

@@ -7,9 +7,8 @@ import { z } from 'zod';
 import type { Tool, ToolResult } from '../types.js';
 import { errorMessage } from '../../../contracts/errors.js';
 import { fail, ok } from './common.js';
-import { buildRequest, parseHits, type SearchHit, type WebSearchConfig } from './searchProviders.js';
-
-export type { WebSearchConfig } from './searchProviders.js';
+import { buildRequest, parseHits, type SearchHit } from './searchProviders.js';
+import type { WebSearchConfig } from '../../config/toolBundlesConfig.js';
 
 export const DEFAULT_WEB_TIMEOUT_MS = 15_000;
 export const MAX_WEB_RESULTS = 20;

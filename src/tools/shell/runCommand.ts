@@ -18,19 +18,11 @@ import { z } from 'zod';
 import { errorMessage } from '../../../contracts/errors.js';
 import { resolveInWorkspace } from '../sandbox.js';
 import type { Tool, ToolContext, ToolResult } from '../types.js';
+import { DEFAULT_SHELL_LIMITS, type ShellConfig } from '../../config/toolBundlesConfig.js';
 import { createPidsCgroup, type PidsCgroup } from './cgroup.js';
 
 export const SHELL_BUNDLE = 'shell';
 export const RUN_COMMAND_TOOL = 'run_command';
-
-export interface ShellLimits {
-  timeout_ms: number;
-  max_output_bytes: number;
-  memory_mb: number;
-  max_processes: number;
-}
-
-export const DEFAULT_SHELL_LIMITS: ShellLimits = { timeout_ms: 30_000, max_output_bytes: 65_536, memory_mb: 512, max_processes: 64 };
 
 /** Host files that hold secrets even though their directory is shown read-only. */
 const HIDDEN_SYSTEM_FILES = ['/etc/shadow', '/etc/gshadow', '/etc/shadow-', '/etc/gshadow-', '/etc/sudoers', '/etc/ssh', '/etc/ssl/private'];
@@ -85,8 +77,8 @@ function namespaceArgs(): string[] {
   return ['--unshare-all', '--unshare-user', '--uid', '1000', '--gid', '1000', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'];
 }
 
-export function createRunCommandTool(limits: Partial<ShellLimits> = {}, hidden: readonly string[] = []): Tool<RunCommandArgs> {
-  const lim: ShellLimits = { ...DEFAULT_SHELL_LIMITS, ...limits };
+export function createRunCommandTool(limits: Partial<ShellConfig> = {}, hidden: readonly string[] = []): Tool<RunCommandArgs> {
+  const lim: ShellConfig = { ...DEFAULT_SHELL_LIMITS, ...limits };
   return {
     name: RUN_COMMAND_TOOL,
     description: [
@@ -226,7 +218,7 @@ function execCapture(cmd: string, args: string[], timeoutMs: number): Promise<Ca
 }
 
 /** Runs bwrap in its own process group inside a pids cgroup (when there is one), and collects the observation. */
-async function runSandboxed(bwrap: string, args: string[], lim: ShellLimits, signal?: AbortSignal): Promise<ToolResult> {
+async function runSandboxed(bwrap: string, args: string[], lim: ShellConfig, signal?: AbortSignal): Promise<ToolResult> {
   const cgroup: PidsCgroup | null = await createPidsCgroup(lim.max_processes + 4);
   // A fixed launcher joins the cgroup before exec'ing bwrap, so every process of the command is counted from the start.
   const [cmd, cmdArgs] = cgroup ? ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', cgroup.procsFile, bwrap, ...args]] : [bwrap, args];

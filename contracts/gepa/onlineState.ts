@@ -1,17 +1,17 @@
 /**
  * The online optimizer's state and its rules, as pure functions: the rolling
  * composite metric, when to propose a challenger, the champion/challenger
- * trial (src/gepa/online/trial.ts) and its decisions. Restored from the
+ * trial (contracts/gepa/trialRule.ts) and its decisions. Restored from the
  * history file at the start of every run (warm start).
  *
  * Evidence only: an outcome the infrastructure caused (a transport or
  * provider error, a cancellation, a limit hit) carries `excluded` and is
  * never scored, never counted in a trial and never shown to reflection.
  */
-import type { GepaOnlineConfig } from '../../config/index.js';
 import type { HistoryRecord, OutcomeKind } from './history.js';
-import type { DecisionSummary } from '../../../contracts/gepa/trial.js';
-import { judgeTrial, type Trial, type TrialDecision } from './trial.js';
+import type { DecisionSummary, Trial } from './trial.js';
+import type { OnlineSettings } from './settings.js';
+import { judgeTrial, type TrialDecision } from './trialRule.js';
 
 export const SEED_ID = 'seed';
 
@@ -35,8 +35,6 @@ export interface PoolCandidate {
   goalScores: number[];
 }
 
-export type { DecisionSummary };
-
 export interface OnlineState {
   candidates: PoolCandidate[];
   /** The champion: the prompts in force. */
@@ -52,21 +50,6 @@ export interface OnlineState {
   /** The last decisions (bounded). */
   decisions: DecisionSummary[];
 }
-
-export type OnlineSettings = Pick<
-  GepaOnlineConfig,
-  | 'window'
-  | 'recency_decay'
-  | 'threshold'
-  | 'every_n_goals'
-  | 'pool_size'
-  | 'min_outcomes'
-  | 'success_score'
-  | 'challenger_share'
-  | 'confidence'
-  | 'min_trial_goals'
-  | 'max_trial_goals'
->;
 
 /** Defaults for the keys older callers do not pass. */
 export const TRIAL_DEFAULTS = { success_score: 1, challenger_share: 0.5, confidence: 0.95, min_trial_goals: 10, max_trial_goals: 80 } as const;

@@ -6,11 +6,9 @@
  * play), or both at once (hybrid). The frontier's dimensions are fixed by the
  * first candidate (the seed), so every candidate's vector lines up.
  */
-import type { FRONTIER_TYPES } from '../config/gepaConfig.js';
+import type { FrontierType } from './settings.js';
 import type { EvalRecord } from './types.js';
-import { AppError } from '../../contracts/errors.js';
-
-export type FrontierType = (typeof FRONTIER_TYPES)[number];
+import { AppError } from '../errors.js';
 
 /** Bad input (exit 2): the chosen frontier needs objective scores the adapter does not give. */
 export class FrontierTypeError extends AppError {

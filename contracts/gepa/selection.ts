@@ -2,12 +2,9 @@
  * Which candidate to mutate next and which of its components to rewrite.
  * Pure functions of the run state and the seeded RNG.
  */
-import type { CANDIDATE_SELECTIONS, COMPONENT_SELECTIONS } from '../config/gepaConfig.js';
+import type { CandidateSelection, ComponentSelection } from './settings.js';
 import { argmax, selectFromFrontier, type Frontier } from './pareto.js';
 import type { Rng } from './rng.js';
-
-export type CandidateSelection = (typeof CANDIDATE_SELECTIONS)[number];
-export type ComponentSelection = (typeof COMPONENT_SELECTIONS)[number];
 
 export function selectParent(strategy: CandidateSelection, frontier: Frontier, aggScores: readonly number[], rng: Rng, epsilon: number): number {
   switch (strategy) {

@@ -13,10 +13,8 @@
  * P(p_b > p_a) is computed exactly (integer Beta parameters, Evan Miller's
  * closed form), not sampled, so a decision is a pure function of the counts.
  */
-import type { ArmEvidence, Trial } from '../../../contracts/gepa/trial.js';
-import { hashText } from '../hash.js';
-
-export type { ArmEvidence, Trial };
+import type { ArmEvidence, Trial } from './trial.js';
+import { hashText } from './hash.js';
 
 export interface TrialRule {
   confidence: number;
