@@ -61,14 +61,21 @@ describe('runGoal with a scripted model', () => {
     // Both files of the run are on disk, and the report on disk is the one returned.
     const onDisk = JSON.parse(await fs.readFile(report.paths.report, 'utf8'));
     expect(onDisk).toEqual(JSON.parse(JSON.stringify(report)));
-    const events = parseJsonl<any>(await fs.readFile(report.paths.events, 'utf8'), 'events.jsonl');
+    // The run's one event stream, inspect.jsonl: opened and closed by the run, in between who sent what to whom.
+    expect(report.paths.inspect).toBe(path.join(report.paths.runDir, 'inspect.jsonl'));
+    const events = parseJsonl<any>(await fs.readFile(report.paths.inspect!, 'utf8'), 'inspect.jsonl');
     expect(events.tornTail).toBe(false);
+    expect(events.records[0]).toMatchObject({ seq: 0, kind: 'run', phase: 'start', runId: report.runId, goal: report.goal });
+    expect(events.records.at(-1)).toMatchObject({ kind: 'run', phase: 'end', runId: report.runId, status: 'completed' });
+    expect(events.records.map((r) => r.seq)).toEqual(events.records.map((_, i) => i));
     const types = events.records.filter((r) => r.kind === 'event').map((r) => r.type);
     for (const type of ['PLANNER.PLAN', 'PLANNER.DECIDED', 'PROGRESS.PLAN', 'PROGRESS.UPDATE', 'ACTOR.REPORTED', 'PROGRESS.REPORT', 'PROGRESS.ROLLUP']) {
       expect(types).toContain(type);
     }
     // update_progress from the actor reached the progress manager.
-    expect(events.records.some((r) => r.type === 'PROGRESS.UPDATE' && r.from === 'actor:1' && r.data.message === 'writing')).toBe(true);
+    expect(events.records.some((r) => r.type === 'PROGRESS.UPDATE' && r.from === 'actor:1' && r.to === 'progress' && r.payload.message === 'writing')).toBe(
+      true,
+    );
   });
 
   it('re-asks the planner once with the schema errors, then goes on', async () => {

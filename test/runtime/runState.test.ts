@@ -5,8 +5,8 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { acquireRunLock, RunLockedError } from '../../src/runtime/runLock.js';
-import { checkRunId, checkState, runMetaSchema, RunStateError, snapshotSchema } from '../../src/runtime/runState.js';
-import { newRunId } from '../../src/runtime/runGoal.js';
+import { checkState, runMetaSchema, RunStateError, snapshotSchema } from '../../src/runtime/runState.js';
+import { checkRunId, newRunId } from '../../src/runtime/runStore.js';
 import { tempDir } from '../support/runtime.js';
 
 const meta = {
