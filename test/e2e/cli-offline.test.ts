@@ -55,9 +55,10 @@ describe('gepa-aime CLI on the offline model', () => {
     expect(text).toContain('Add continuous integration');
     expect(text).not.toContain('Write user documentation'); // docs/ exists
 
-    // Every run leaves its events, report, and what resume needs.
+    // Every run leaves its one event stream, report, and what resume needs (no lock once it has ended, no second stream).
     const runDir = path.join(traces, 'runs', report.runId);
-    expect((await fs.readdir(runDir)).sort()).toEqual(expect.arrayContaining(['events.jsonl', 'journal.jsonl', 'report.json', 'run.json', 'snapshot.json']));
+    expect((await fs.readdir(runDir)).sort()).toEqual(['inspect.jsonl', 'journal.jsonl', 'report.json', 'run.json', 'snapshot.json']);
+    expect(report.paths).toEqual({ runDir, inspect: path.join(runDir, 'inspect.jsonl'), report: path.join(runDir, 'report.json') });
   });
 
   it('shows the checklist and outcome in human form without --json', async () => {
