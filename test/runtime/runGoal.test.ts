@@ -7,7 +7,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ScriptedModel, reply } from '../../src/llm/scripted.js';
 import type { ChatRequest } from '../../contracts/llm.js';
-import { runGoal } from '../../src/runtime/runGoal.js';
+import { runGoal, type RunStarted } from '../../src/runtime/runGoal.js';
+import { RunStore } from '../../src/runtime/runStore.js';
 import { parseJsonl } from '../../src/util/jsonl.js';
 import { modelSet, repoConfig, tempDir } from '../support/runtime.js';
 
@@ -76,6 +77,37 @@ describe('runGoal with a scripted model', () => {
     expect(events.records.some((r) => r.type === 'PROGRESS.UPDATE' && r.from === 'actor:1' && r.to === 'progress' && r.payload.message === 'writing')).toBe(
       true,
     );
+  });
+
+  it('names the run itself and says so before the first event; without an event stream nothing is recorded but the run', async () => {
+    const { workspace, traces } = await setup();
+    const finish = () => new ScriptedModel([planReply([], { type: 'finish', answer: 'nothing to do' })]);
+    const seen: string[] = [];
+    const started: RunStarted[] = [];
+    const report = await runGoal({
+      goal: 'nothing',
+      config,
+      workspace,
+      tracesDir: traces,
+      models: modelSet(finish()),
+      now: () => new Date('2026-12-01T12:13:03.456Z'),
+      onRunStarted: (run) => {
+        started.push(run);
+        seen.push('started');
+      },
+      inspect: () => void (seen.length === 1 && seen.push('event')),
+    });
+    expect(report.runId).toMatch(/^20261201T121303Z-[0-9a-f]{6}$/);
+    expect(seen).toEqual(['started', 'event']);
+    const runDir = path.join(traces, 'runs', report.runId);
+    expect(started).toEqual([
+      { runId: report.runId, runDir, inspectFile: path.join(runDir, 'inspect.jsonl'), goal: 'nothing', workspace, model: report.model, resumed: false },
+    ]);
+    expect((await new RunStore(traces).readInspect(report.runId))!.records.at(-1)).toMatchObject({ kind: 'run', phase: 'end', status: 'completed' });
+
+    const quiet = await runGoal({ goal: 'nothing', config, workspace, tracesDir: traces, models: modelSet(finish()), eventStream: false });
+    expect(quiet.paths.inspect).toBeNull();
+    expect((await fs.readdir(quiet.paths.runDir)).sort()).toEqual(['journal.jsonl', 'report.json', 'run.json', 'snapshot.json']);
   });
 
   it('re-asks the planner once with the schema errors, then goes on', async () => {
