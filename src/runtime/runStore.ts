@@ -32,6 +32,8 @@ export const RUN_FILES = {
   inspect: INSPECT_FILE,
   /** The final report. */
   report: 'report.json',
+  /** The judge's verdict on the run (`run --judge`). */
+  judge: 'judge.json',
   /** Held while a process drives the run. */
   lock: LOCK_FILE,
 } as const;
@@ -156,6 +158,11 @@ export class RunStore {
 
   async writeReport(runId: string, report: unknown): Promise<void> {
     await writeFileAtomic(this.paths(runId).report, `${JSON.stringify(report, null, 2)}\n`);
+  }
+
+  /** judge.json: the verdict of `run --judge` on a finished run. */
+  async writeJudgement(runId: string, verdict: unknown): Promise<void> {
+    await writeFileAtomic(this.paths(runId).judge, `${JSON.stringify(verdict, null, 2)}\n`);
   }
 
   /** report.json's summary, or null when there is none (or it is not a JSON object: report.json is written atomically, so that is a hand edit). */

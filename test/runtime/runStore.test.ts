@@ -47,6 +47,7 @@ describe('layout', () => {
       journal: path.join(runDir, 'journal.jsonl'),
       inspect: path.join(runDir, 'inspect.jsonl'),
       report: path.join(runDir, 'report.json'),
+      judge: path.join(runDir, 'judge.json'),
       lock: path.join(runDir, 'lock'),
     });
     expect(fs.statSync(runDir).isDirectory()).toBe(true);
@@ -159,7 +160,7 @@ describe('listing', () => {
     expect(c).toEqual({ runId: empty, meta: null, report: null, replayable: false, problems: [] });
     expect(d!.meta).toBeNull();
     expect(d!.report).toBeNull();
-    expect(d!.problems).toEqual([expect.stringMatching(new RegExp(`^${escape(store.paths(broken).meta)}: not valid JSON`))]);
+    expect(d!.problems).toEqual([expect.stringMatching(new RegExp(`^${escapeRe(store.paths(broken).meta)}: not valid JSON`))]);
     expect(e!.meta).toBeNull();
     expect(e!.problems).toEqual([expect.stringMatching(/run\.json: limits\.maxIterations: expected a number, found "x"/)]);
     // A field of the wrong type is not trusted: left out, not passed on.
@@ -200,7 +201,7 @@ describe('validated reads', () => {
     fs.writeFileSync(store.paths(id).meta, JSON.stringify({ ...metaFor(id, traces), workspace: 'relative' }));
     const bad = await rejection(store.readMeta(id));
     expect(bad).toBeInstanceOf(RunStateError);
-    expect(bad.message).toMatch(new RegExp(`^${escape(store.paths(id).meta)}: workspace: expected an absolute path, found "relative"`));
+    expect(bad.message).toMatch(new RegExp(`^${escapeRe(store.paths(id).meta)}: workspace: expected an absolute path, found "relative"`));
 
     fs.writeFileSync(store.paths(id).meta, JSON.stringify(metaFor('20260101T000000Z-ffffff', traces)));
     expect((await rejection(store.readMeta(id))).message).toMatch(
@@ -230,7 +231,7 @@ describe('validated reads', () => {
     fs.writeFileSync(file, `${good}\n{"kind":"model","key":"k","response":{"content":1}}\n`);
     const err = await rejection(store.openJournal(id));
     expect(err).toBeInstanceOf(RunStateError);
-    expect(err.message).toMatch(new RegExp(`^${escape(file)}:2: response\\.`));
+    expect(err.message).toMatch(new RegExp(`^${escapeRe(file)}:2: response\\.`));
     fs.writeFileSync(file, `${good}\n{"kind":"tool-d`);
     (await store.openJournal(id)).close();
   });
@@ -269,10 +270,10 @@ describe('validated reads', () => {
   });
 
   it('names every file it owns', () => {
-    expect(Object.values(RUN_FILES).sort()).toEqual(['inspect.jsonl', 'journal.jsonl', 'lock', 'report.json', 'run.json', 'snapshot.json']);
+    expect(Object.values(RUN_FILES).sort()).toEqual(['inspect.jsonl', 'journal.jsonl', 'judge.json', 'lock', 'report.json', 'run.json', 'snapshot.json']);
   });
 });
 
-function escape(text: string): string {
+function escapeRe(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
