@@ -89,10 +89,12 @@ export interface RunListing {
   startedAt: string;
 }
 
-/** Every run in the store, oldest first: its report's status, or `interrupted` when it has none (resume it). */
-export async function runListing(tracesDir: string): Promise<RunListing[]> {
+/** Every run in the store, oldest first: its report's status, or `interrupted` when it has none (resume it); and why a file was not used. */
+export async function runListing(tracesDir: string): Promise<{ runs: RunListing[]; problems: string[] }> {
   const runs: RunListing[] = [];
-  for (const { runId, meta, report } of await new RunStore(tracesDir).list()) {
+  const problems: string[] = [];
+  for (const { runId, meta, report, problems: found } of await new RunStore(tracesDir).list()) {
+    problems.push(...found);
     if (!meta && !report) continue;
     runs.push({
       runId,
@@ -101,11 +103,13 @@ export async function runListing(tracesDir: string): Promise<RunListing[]> {
       startedAt: meta?.startedAt ?? report?.startedAt ?? '',
     });
   }
-  return runs;
+  return { runs, problems };
 }
 
 export async function runsCommand(flags: { traces?: string; json?: boolean }): Promise<number> {
-  const runs = await runListing(path.resolve(flags.traces ?? 'traces'));
+  const { runs, problems } = await runListing(path.resolve(flags.traces ?? 'traces'));
+  // A file that failed its schema is not used, and not hidden either.
+  for (const p of problems) process.stderr.write(`gepa-aime: warning: ${safeText(p)}\n`);
   if (flags.json) process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
   else if (!runs.length) process.stdout.write('no runs yet\n');
   else {
