@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
+import { RunStore } from '../../src/runtime/runStore.js';
 import { REPO_ROOT, tempDir } from '../support/runtime.js';
 
 async function sampleWorkspace(): Promise<string> {
@@ -101,9 +102,14 @@ describe('gepa-aime CLI on the offline model', () => {
 
   it('chat answers plain text, runs /goal, and leaves on /quit', async () => {
     const ws = await sampleWorkspace();
-    const r = await runCli(['chat', '--workspace', ws, '--traces', await tempDir()], { input: 'hello there\n/goal Summarise the repository layout\n/quit\n' });
+    const traces = await tempDir();
+    const r = await runCli(['chat', '--workspace', ws, '--traces', traces], { input: 'hello there\n/goal Summarise the repository layout\n/quit\n' });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('You said: "hello there"');
     expect(r.stdout).toContain('status: completed');
+    // The goal's run is in the store with its one event stream, as any run.
+    const [run, ...more] = await new RunStore(traces).list();
+    expect(more).toEqual([]);
+    expect(run).toMatchObject({ report: { status: 'completed', goal: 'Summarise the repository layout' }, replayable: true });
   });
 });
