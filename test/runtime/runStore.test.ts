@@ -257,6 +257,30 @@ describe('validated reads', () => {
     expect(fs.readFileSync(store.paths(id).inspect, 'utf8')).toBe('{"seq":0}\n{"seq":1}\n');
   });
 
+  it('after continueInspect the stream is whole lines and numbering goes on past every record kept, whatever the crash cut (property)', async () => {
+    const store = new RunStore(await tempDir());
+    const id = '20260101T000000Z-aaaaaa';
+    await store.create(id);
+    const file = store.paths(id).inspect;
+    const records = fc.array(fc.record({ seq: fc.nat(10_000), kind: fc.constantFrom('run', 'event', 'snapshot'), text: fc.string({ unit: 'grapheme' }) }), {
+      maxLength: 20,
+    });
+    // A crash cuts the last write anywhere: a prefix of one more record, with no newline.
+    const torn = fc.option(fc.tuple(fc.record({ seq: fc.nat(), note: fc.string({ unit: 'grapheme', minLength: 1 }) }), fc.nat()), { nil: null });
+    await fc.assert(
+      fc.asyncProperty(records, torn, async (kept, cut) => {
+        const whole = kept.map((r) => `${JSON.stringify(r)}\n`).join('');
+        const tail = cut ? JSON.stringify(cut[0]).slice(0, 1 + (cut[1] % (JSON.stringify(cut[0]).length - 1))) : '';
+        fs.writeFileSync(file, whole + tail);
+        const { nextSeq } = store.continueInspect(id);
+        expect(fs.readFileSync(file, 'utf8')).toBe(whole);
+        expect(nextSeq).toBe(kept.length ? Math.max(...kept.map((r) => r.seq)) + 1 : 0);
+        expect((await store.readInspect(id))!.tornTail).toBe(false);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('report.json is written whole and read back as its summary', async () => {
     const store = new RunStore(await tempDir());
     const id = '20260101T000000Z-aaaaaa';
