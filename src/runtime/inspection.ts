@@ -92,7 +92,7 @@ export class InspectionStream implements LineSource {
   };
 
   /** Names the run; its start record opens the stream when the first actor event arrives. */
-  begin(run: { runId: string; goal: string }): void {
+  begin(run: { runId: string; goal: string; resumed?: boolean }): void {
     this.pendingStart = {
       kind: 'run',
       phase: 'start',
@@ -100,6 +100,7 @@ export class InspectionStream implements LineSource {
       runId: run.runId,
       goal: run.goal,
       startedAt: new Date(this.startedAt).toISOString(),
+      ...(run.resumed ? { resumed: true as const } : {}),
     };
   }
 

@@ -307,7 +307,7 @@ async function executeRun(
     model: run.models.describe(),
     resumed: start.again,
   });
-  stream?.begin({ runId, goal });
+  stream?.begin({ runId, goal, resumed: start.again });
 
   const snapshots = run.store.snapshotWriter(runId);
   const actor = createActor(run.machine, {

@@ -123,6 +123,12 @@ describe('crash and resume', () => {
     const seqs = stream.records.map((r) => (r as { seq: number }).seq);
     expect(seqs.every((seq, i) => i === 0 || seq > seqs[i - 1]!)).toBe(true);
     expect(stream.records.at(-1)).toMatchObject({ kind: 'run', phase: 'end', runId, status: 'completed' });
+    expect(
+      stream.records.filter((r) => (r as { kind: string; phase?: string }).kind === 'run' && (r as { phase?: string }).phase === 'start').at(-1),
+    ).toMatchObject({
+      runId,
+      resumed: true,
+    });
     expect(report.status).toBe('completed');
     expect(report.durability.resumed).toBe(true);
     // No file write twice: the entry is there once, or the write was caught in flight and reported, not repeated.
