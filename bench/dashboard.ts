@@ -28,9 +28,10 @@ import { PLANNER_SCHEMA_NAME } from '../src/aime/planner.js';
 import { loadConfig } from '../src/config/index.js';
 import { startDashboardHost, type DashboardHost } from '../src/dashboard/host.js';
 import type { ChatModel, ChatRequest, ChatResponse } from '../contracts/llm.js';
-import { InspectionStream, INSPECT_FILE, type InspectRecord } from '../src/runtime/inspection.js';
+import { InspectionStream, type InspectRecord } from '../src/runtime/inspection.js';
 import type { ModelSet } from '../src/runtime/models.js';
 import { runGoal, type RunOptions } from '../src/runtime/runGoal.js';
+import { RunStore } from '../src/runtime/runStore.js';
 
 const TASKS = 200;
 const PARALLEL = 20;
@@ -87,6 +88,10 @@ interface Dirs {
 
 let counter = 0;
 
+/**
+ * One run. Without `inspect` it is a plain `gepa-aime run`: the runtime writes its event stream to inspect.jsonl.
+ * With it, the runtime records none and `inspect` plays the stream's part (as `run --viz` does: convert, post).
+ */
 async function run(dirs: Dirs, runId: string, latencyMs: number, inspect?: RunOptions['inspect']) {
   const report = await runGoal({
     goal: 'bench',
@@ -98,7 +103,7 @@ async function run(dirs: Dirs, runId: string, latencyMs: number, inspect?: RunOp
     // Online learning off: its reflection would ask the scripted model for prompts.
     learn: false,
     limits: { maxIterations: TASKS / PARALLEL + 3, maxActorSteps: STEPS + 1, maxParallelActors: PARALLEL },
-    ...(inspect ? { inspect } : {}),
+    ...(inspect ? { inspect, eventStream: false as const } : {}),
   });
   if (report.status !== 'completed') throw new Error(`bench run ${report.status}: ${report.reason}`);
 }
@@ -164,7 +169,8 @@ interface Measured extends Timed {
 
 async function withDashboard(dirs: Dirs, latencyMs: number, connect: (url: string) => Promise<Client>): Promise<Measured> {
   const runId = `dash-${counter++}`;
-  const dashboard = await startDashboardHost({ tracesDir: dirs.traces, port: 0, live: { runId, file: path.join(dirs.traces, 'runs', runId, INSPECT_FILE) } });
+  const file = (await new RunStore(dirs.traces).create(runId)).inspect;
+  const dashboard = await startDashboardHost({ tracesDir: dirs.traces, port: 0, live: { runId, file } });
   let mainMs = 0;
   const stream = new InspectionStream({
     forward: (records) => {

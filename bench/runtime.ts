@@ -1,8 +1,9 @@
 /**
  * Framework overhead of the AIME runtime with an instant model: per ReAct
  * step, per planner iteration, and heap after 10,000 steps. It is the whole
- * runtime as a user runs it: statecharts, events, tool dispatch, the event
- * log, the journal and the snapshots.
+ * runtime as a user runs it: statecharts, events, tool dispatch, the one
+ * event stream (inspect.jsonl), the journal and the snapshots; and, side by
+ * side, the same steps with no event stream recorded, for what the stream costs.
  * Run: npm run build && node --expose-gc dist/bench/runtime.js
  */
 import fs from 'node:fs/promises';
@@ -13,7 +14,7 @@ import { loadConfig } from '../src/config/index.js';
 import { runGoal } from '../src/runtime/runGoal.js';
 import { instantModels } from './support/instantModel.js';
 
-async function timeRun(tasks: number, steps: number, dirs: { ws: string; traces: string }) {
+async function timeRun(tasks: number, steps: number, dirs: { ws: string; traces: string }, eventStream = true) {
   const config = loadConfig(path.resolve('config'), { env: {} });
   const start = performance.now();
   const report = await runGoal({
@@ -25,6 +26,7 @@ async function timeRun(tasks: number, steps: number, dirs: { ws: string; traces:
     limits: { maxIterations: tasks + 2, maxActorSteps: steps + 1 },
     // Online learning would add reflection calls every few goals: model time, not framework.
     learn: false,
+    ...(eventStream ? {} : { eventStream: false as const }),
   });
   if (report.status !== 'completed') throw new Error(`bench run ${report.status}: ${report.reason}`);
   return performance.now() - start;
@@ -57,6 +59,20 @@ async function main() {
   const perStep = stepRun / (stepsPerRun + 1);
   const perIteration = iterRun / iterations;
 
+  // The one event stream's cost: the same steps with and without it, alternated.
+  const withStream: number[] = [];
+  const without: number[] = [];
+  await timeRun(1, stepsPerRun, dirs, false);
+  for (let i = 0; i < 9; i++) {
+    withStream.push(await timeRun(1, stepsPerRun, dirs));
+    without.push(await timeRun(1, stepsPerRun, dirs, false));
+  }
+  const streamOn = median(withStream) / (stepsPerRun + 1);
+  const streamOff = median(without) / (stepsPerRun + 1);
+  // On a shared machine the fastest round is the least disturbed one.
+  const fastOn = Math.min(...withStream) / (stepsPerRun + 1);
+  const fastOff = Math.min(...without) / (stepsPerRun + 1);
+
   // Memory: 10 runs x 1,000 steps (10 tasks x 100 steps), heap after GC between runs.
   const heaps: number[] = [heapMiB()];
   for (let i = 0; i < 10; i++) {
@@ -65,12 +81,17 @@ async function main() {
   }
   const growth = heaps.at(-1)! - heaps[1]!;
 
-  console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  console.log(
+    `machine: ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, load ${os.loadavg()[0]!.toFixed(1)}`,
+  );
   console.log(
     `ReAct step overhead: ${perStep.toFixed(3)} ms/step, median of 5 (${stepsPerRun} steps in ${stepRuns.map((t) => t.toFixed(0)).join(', ')} ms; target < 0.5 ms, ratio ${(perStep / 0.5).toFixed(2)} of target)`,
   );
   console.log(
     `planner iteration overhead: ${perIteration.toFixed(3)} ms/iteration, median of 5 (${iterations} iterations with one actor each in ${iterRuns.map((t) => t.toFixed(0)).join(', ')} ms)`,
+  );
+  console.log(
+    `event stream (inspect.jsonl): ${streamOn.toFixed(3)} ms/step with it, ${streamOff.toFixed(3)} ms/step without (eventStream: false), alternated, median of 9; ratio ${(streamOn / streamOff).toFixed(2)}, ${(streamOn - streamOff).toFixed(3)} ms/step for the stream; fastest rounds ${fastOn.toFixed(3)} vs ${fastOff.toFixed(3)} ms/step, ratio ${(fastOn / fastOff).toFixed(2)}`,
   );
   console.log(
     `heap after GC over 10,000 steps (10 runs x 1,000): ${heaps.map((h) => h.toFixed(1)).join(', ')} MiB; growth from run 1 to run 10: ${growth.toFixed(2)} MiB (${((growth / heaps[1]!) * 100).toFixed(1)}%)`,

@@ -34,13 +34,17 @@ export interface GoalOptions extends ConfigOptions {
   /** Prompt components (`planner`, `persona.<name>`) to use instead of the configured ones. */
   prompts?: Record<string, string>;
   /**
-   * Hooks for the CLI and the dashboard (inspection observer, run id, clock,
-   * a model set per role, the live checklist, files the tools may not touch,
-   * the prompts the run starts with for --record).
+   * Hooks for the CLI and the dashboard (inspection observer, where the run
+   * is recorded once it starts, the event stream's receiver, clock, a model
+   * set per role, the live checklist, files the tools may not touch, the
+   * prompts the run starts with for --record).
    * Not part of the published types, and not covered by semver.
    * @internal
    */
-  runtime?: Pick<RunOptions, 'inspect' | 'runId' | 'clock' | 'now' | 'models' | 'onTasks' | 'protectedFiles' | 'approvals' | 'onApprovalGate' | 'onStart'>;
+  runtime?: Pick<
+    RunOptions,
+    'inspect' | 'onRunStarted' | 'eventStream' | 'clock' | 'now' | 'models' | 'onTasks' | 'protectedFiles' | 'approvals' | 'onApprovalGate' | 'onStart'
+  >;
 }
 
 /** A running goal. */
@@ -80,7 +84,11 @@ export function runGoal(goal: string, options: GoalOptions): GoalRun {
       workspace: path.resolve(options.workspace),
       tracesDir: path.resolve(options.tracesDir ?? 'traces'),
       signal: controller.signal,
-      onEvent: (record) => derive.fromRecord(record),
+      onRunStarted: (run) => {
+        derive.started(run);
+        hooks.onRunStarted?.(run);
+      },
+      ...(hooks.eventStream !== undefined ? { eventStream: hooks.eventStream } : {}),
       ...(hooks.onTasks ? { onTasks: hooks.onTasks } : {}),
       ...(hooks.onStart ? { onStart: hooks.onStart } : {}),
       inspect: (ev) => {
@@ -95,7 +103,6 @@ export function runGoal(goal: string, options: GoalOptions): GoalRun {
       // One gate: the CLI's settings and askers (runtime hooks), the handler as one more asker, decisions as events.
       approvals: { ...hooks.approvals, ...(options.approval ? { handler: options.approval } : {}), notify: (n) => derive.fromApproval(n) },
       ...(hooks.onApprovalGate ? { onApprovalGate: hooks.onApprovalGate } : {}),
-      ...(hooks.runId ? { runId: hooks.runId } : {}),
       ...(hooks.clock ? { clock: hooks.clock } : {}),
       ...(hooks.now ? { now: hooks.now } : {}),
       ...(hooks.protectedFiles?.length ? { protectedFiles: hooks.protectedFiles } : {}),

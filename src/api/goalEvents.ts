@@ -13,8 +13,8 @@ import { renderTaskList } from '../aime/markdown.js';
 import type { TaskList } from '../../contracts/aime/taskList.js';
 import type { ActorReport, ActorStep, PlannerAction } from '../../contracts/aime/types.js';
 import { addUsage, ZERO_USAGE, type TokenUsage } from '../../contracts/llm.js';
-import type { RunEventRecord } from '../runtime/eventLog.js';
 import type { RunReport, RunStatus } from '../runtime/report.js';
+import type { RunStarted } from '../runtime/runGoal.js';
 import type { ApprovalNotice } from '../tools/approval.js';
 
 /** The run has started: its id, goal, workspace and the model it uses. */
@@ -120,7 +120,7 @@ export type GoalEvent =
   | ApprovalDecidedEvent
   | RunEndEvent;
 
-/** Turns the run's inspection stream, event records and approval notices into GoalEvents. */
+/** Turns the run's start, its inspection stream and approval notices into GoalEvents. */
 export class GoalEventDeriver {
   private iteration = 0;
   private total: TokenUsage = ZERO_USAGE;
@@ -129,13 +129,10 @@ export class GoalEventDeriver {
 
   constructor(private readonly emit: (event: GoalEvent) => void) {}
 
-  /** From the run's own records: the start record names the run. */
-  fromRecord(record: RunEventRecord): void {
-    if (record.kind !== 'actor' || record.actor !== 'run') return;
-    const d = record.data as { runId?: string; goal?: string; workspace?: string; model?: RunStartedEvent['model'] } | undefined;
-    if (d?.runId && d.goal !== undefined && d.workspace !== undefined && d.model) {
-      this.emit({ type: 'run.started', runId: d.runId, goal: d.goal, workspace: d.workspace, model: d.model });
-    }
+  /** The runtime names the run once it has its id and directory. */
+  started(run: Pick<RunStarted, 'runId' | 'goal' | 'workspace' | 'model'>): void {
+    const { provider, model, offline } = run.model;
+    this.emit({ type: 'run.started', runId: run.runId, goal: run.goal, workspace: run.workspace, model: { provider, model, offline } });
   }
 
   fromInspection(ev: InspectionEvent): void {

@@ -16,8 +16,7 @@ import type { Asker } from '../tools/approval.js';
 import { DashboardError, DEFAULT_HOST, DEFAULT_PORT, isLoopback } from '../dashboard/bind.js';
 import { startDashboardHost, type DashboardHost, type DashboardHostOptions } from '../dashboard/host.js';
 import { startDashboard, type Dashboard, type DashboardOptions } from '../dashboard/server.js';
-import { InspectionStream, INSPECT_FILE } from '../runtime/inspection.js';
-import { checkGoal, checkWorkspace, newRunId } from '../runtime/runGoal.js';
+import { checkGoal, checkWorkspace } from '../runtime/runGoal.js';
 import { createStatelyBridge, STATELY_INSPECTOR_URL } from '../runtime/stately.js';
 import type { RunReport } from '../runtime/report.js';
 import { EXIT, loadCliConfig, UsageError } from './common.js';
@@ -162,16 +161,16 @@ export async function runWithDashboard(goalWords: string[], flags: VizFlags): Pr
   await checkWorkspace(path.resolve(flags.workspace ?? '.'));
   await loadCliConfig(flags);
   const tracesDir = path.resolve(flags.traces ?? 'traces');
-  const runId = newRunId(new Date());
 
   // The server, the replay buffer and inspect.jsonl live on a worker thread; this one only converts and posts.
+  // The runtime names the run: the server learns which run it follows when the run starts.
   // Pending approvals show on the live page; answers are taken only with this run's token.
   const asker = flags.viz ? new DashboardAsker() : null;
   const hostOptions: DashboardHostOptions = {
     ...bindOptions(flags),
     ...(asker ? { approvals: { token: newApprovalToken(), onAnswer: (key: string, answer: DashboardAnswer) => asker.answer(key, answer) } } : {}),
     tracesDir,
-    ...(flags.viz ? { live: { runId, file: path.join(tracesDir, 'runs', runId, INSPECT_FILE) } } : {}),
+    ...(flags.viz ? { live: true as const } : {}),
     ...(flags.inspect === 'stately' ? { stately: true } : {}),
     onWarning: warn,
   };
@@ -179,7 +178,7 @@ export async function runWithDashboard(goalWords: string[], flags: VizFlags): Pr
   try {
     const dashboard: DashboardHost = await serve(() => startDashboardHost(hostOptions));
     asker?.connect((pending) => dashboard.publishApprovals(pending));
-    const report = await runServed(goal, runId, flags, dashboard, asker ? [asker] : []);
+    const report = await runServed(goal, flags, dashboard, asker ? [asker] : []);
     const stopped = stop.arm();
     process.stderr.write(`dashboard: ${dashboard.url} still serving this run; press Ctrl-C to exit\n`);
     await stopped;
@@ -190,25 +189,30 @@ export async function runWithDashboard(goalWords: string[], flags: VizFlags): Pr
   }
 }
 
-/** The run itself, its records posted to the dashboard; prints the report. */
-async function runServed(goal: string, runId: string, flags: VizFlags, dashboard: DashboardHost, askers: Asker[]): Promise<RunReport> {
-  const stream = flags.viz ? new InspectionStream({ forward: (records) => dashboard.forward('live', records), onError: warn }) : null;
-  stream?.begin({ runId, goal });
+/** The run itself, its event stream posted to the dashboard (whose worker writes inspect.jsonl); prints the report. */
+async function runServed(goal: string, flags: VizFlags, dashboard: DashboardHost, askers: Asker[]): Promise<RunReport> {
   const stately = flags.inspect === 'stately' ? createStatelyBridge({ onError: warn, forward: (events) => dashboard.forward('stately', events) }) : null;
-  if (stream) process.stderr.write(`dashboard: ${dashboard.url}\n`);
   if (stately) process.stderr.write(`Stately inspector: ${dashboard.url}stately (needs internet: the page loads ${STATELY_INSPECTOR_URL})\n`);
-
-  const observers = [stream?.inspect, stately?.inspect].filter((f) => f !== undefined);
+  const hooks: Parameters<typeof executeGoal>[2] = {
+    ...(stately ? { inspect: stately.inspect } : {}),
+    ...(flags.viz
+      ? {
+          eventStream: { forward: (records) => dashboard.forward('live', records) },
+          onRunStarted: (run) => {
+            if (run.inspectFile) dashboard.startLive({ runId: run.runId, file: run.inspectFile });
+            process.stderr.write(`dashboard: ${dashboard.url}\n`);
+          },
+        }
+      : {}),
+  };
   let report: RunReport;
   try {
-    report = await executeGoal(goal, flags, { runId, inspect: (ev) => observers.forEach((f) => f(ev)) }, askers);
+    report = await executeGoal(goal, flags, hooks, askers);
   } catch (err) {
-    await stream?.close();
+    stately?.stop();
     await dashboard.close();
     throw err;
   }
-  stream?.end({ runId, status: report.status, reason: report.reason });
-  await stream?.close();
   stately?.stop();
   printReport(report, Boolean(flags.json));
   return report;

@@ -9,7 +9,7 @@ import { JudgeError } from '../judge/index.js';
 import { judgeRunOutcome } from '../runtime/judgeOutcome.js';
 import { createModelSet } from '../runtime/models.js';
 import type { RunReport } from '../runtime/report.js';
-import { writeFileAtomic } from '../util/jsonl.js';
+import { RunStore } from '../runtime/runStore.js';
 import { EXIT, loadCliConfig, type ModelFlags } from './common.js';
 import { safeText } from './terminal.js';
 
@@ -56,7 +56,7 @@ export async function judgeAfterRun(
     cached: judged.cached,
     history: judged.historyFile,
   };
-  await writeFileAtomic(path.join(report.paths.runDir, 'judge.json'), `${JSON.stringify(verdict, null, 2)}\n`);
+  await new RunStore(path.resolve(flags.traces ?? 'traces')).writeJudgement(report.runId, verdict);
   if (flags.json) process.stdout.write(`${JSON.stringify({ ...report, judge: verdict }, null, 2)}\n`);
   else {
     printReport(report, false);

@@ -321,6 +321,8 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
         models,
         scorer,
         tracesDir,
+        // Asked for traces: each evaluation keeps its event stream, so the dashboard can replay it.
+        eventStream: Boolean(f.traces),
         baseDir: path.dirname(path.resolve(f.train!)),
       });
       const testset = f.test ? await loadTeamDataset(f.test) : undefined;

@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { QueueEvents } from 'bullmq';
-import { runQueue, submitGoal, listRuns, listWorkers, runResult, followRun, type RunResult } from '../queue/runs.js';
+import { runQueue, submitGoal, listJobs, listWorkers, runResult, followRun, type RunResult } from '../queue/runs.js';
 import { checkReachable, connect } from '../queue/redis.js';
 import { PREFIX, RUN_QUEUE } from '../queue/names.js';
 import { startWorker } from '../queue/worker.js';
@@ -94,7 +94,7 @@ export async function submitCli(goal: string[], flags: RunFlags & QueueFlags & {
 /** `runs --redis`: the goal runs on the queue, then the workers' health. */
 export async function queueRunsCommand(flags: QueueFlags): Promise<number> {
   const { runs, workers } = await withQueue(flags.redis, async (q, redis) => ({
-    runs: await listRuns(q),
+    runs: await listJobs(q),
     workers: await listWorkers(redis),
   }));
   if (flags.json) {

@@ -4,11 +4,10 @@
  * each one stands.
  */
 import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { readRunMeta, resumeRun } from '../runtime/runGoal.js';
+import { resumeRun } from '../runtime/runGoal.js';
+import { RunStore } from '../runtime/runStore.js';
 import { realish } from '../tools/protectedPaths.js';
-import { checkRunId } from '../runtime/runState.js';
 import { cliConfigDir, loadCliConfig, UsageError, type ModelFlags } from './common.js';
 import { approvalsFromFlags, type ApprovalFlags } from './approvals.js';
 import { exitCodeFor, interruptController, printReport, modelSetFor } from './run.js';
@@ -24,28 +23,18 @@ export interface ResumeFlags extends ModelFlags, ApprovalFlags {
   quiet?: boolean;
 }
 
-/** The report of a run that has finished (any status), or null when it has none yet. */
-async function finishedReport(runDir: string): Promise<{ status: string; path: string } | null> {
-  const file = path.join(runDir, 'report.json');
-  try {
-    const report = JSON.parse(await fsp.readFile(file, 'utf8')) as { status?: unknown };
-    return { status: typeof report.status === 'string' ? report.status : 'unknown', path: file };
-  } catch {
-    return null;
-  }
-}
-
 export async function resumeCommand(runId: string, flags: ResumeFlags): Promise<number> {
   const tracesDir = path.resolve(flags.traces ?? 'traces');
-  const runDir = path.join(tracesDir, 'runs', checkRunId(runId));
-  const meta = await readRunMeta(runDir);
-  // A finished run is left exactly as it is: resuming it would rerun and rewrite it.
-  const finished = await finishedReport(runDir);
+  const store = new RunStore(tracesDir);
+  const meta = await store.readMeta(runId);
+  // A finished run (it has a report, any status) is left exactly as it is: resuming it would rerun and rewrite it.
+  const finished = await store.readReportSummary(runId);
   if (finished) {
-    if (flags.json) process.stdout.write(`${JSON.stringify({ runId, status: finished.status, alreadyFinished: true, report: finished.path })}\n`);
+    const status = finished.status ?? 'unknown';
+    if (flags.json) process.stdout.write(`${JSON.stringify({ runId, status, alreadyFinished: true, report: finished.file })}\n`);
     else
       process.stdout.write(
-        `run ${runId} has already finished (status: ${paint(process.stdout, statusColour(finished.status), finished.status)}); nothing to resume\nreport: ${finished.path}\n`,
+        `run ${runId} has already finished (status: ${paint(process.stdout, statusColour(status), status)}); nothing to resume\nreport: ${finished.file}\n`,
       );
     return 0;
   }
@@ -100,36 +89,27 @@ export interface RunListing {
   startedAt: string;
 }
 
-/** Every run under traces/runs: its report's status, or `interrupted` when it has none (resume it). */
-export async function listRuns(tracesDir: string): Promise<RunListing[]> {
-  const dir = path.join(tracesDir, 'runs');
-  let ids: string[];
-  try {
-    ids = (await fsp.readdir(dir)).sort();
-  } catch {
-    return [];
-  }
+/** Every run in the store, oldest first: its report's status, or `interrupted` when it has none (resume it); and why a file was not used. */
+export async function runListing(tracesDir: string): Promise<{ runs: RunListing[]; problems: string[] }> {
   const runs: RunListing[] = [];
-  for (const runId of ids) {
-    const runDir = path.join(dir, runId);
-    const meta = await readRunMeta(runDir).catch(() => null);
-    const report = await fsp
-      .readFile(path.join(runDir, 'report.json'), 'utf8')
-      .then((t) => JSON.parse(t) as { status: string; goal: string; timings?: { startedAt: string } })
-      .catch(() => null);
+  const problems: string[] = [];
+  for (const { runId, meta, report, problems: found } of await new RunStore(tracesDir).list()) {
+    problems.push(...found);
     if (!meta && !report) continue;
     runs.push({
       runId,
       status: report?.status ?? 'interrupted',
       goal: meta?.goal ?? report?.goal ?? '',
-      startedAt: meta?.startedAt ?? report?.timings?.startedAt ?? '',
+      startedAt: meta?.startedAt ?? report?.startedAt ?? '',
     });
   }
-  return runs;
+  return { runs, problems };
 }
 
 export async function runsCommand(flags: { traces?: string; json?: boolean }): Promise<number> {
-  const runs = await listRuns(path.resolve(flags.traces ?? 'traces'));
+  const { runs, problems } = await runListing(path.resolve(flags.traces ?? 'traces'));
+  // A file that failed its schema is not used, and not hidden either.
+  for (const p of problems) process.stderr.write(`gepa-aime: warning: ${safeText(p)}\n`);
   if (flags.json) process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
   else if (!runs.length) process.stdout.write('no runs yet\n');
   else {

@@ -6,7 +6,6 @@ import path from 'node:path';
 import type { WorkflowLimits } from '../../machines/workflow.js';
 import { createModelSet } from '../runtime/models.js';
 import type { RunReport } from '../runtime/report.js';
-import { recordInspection } from '../runtime/inspectRecording.js';
 import { runGoal, type GoalOptions } from '../api/goal.js';
 import type { LoadedConfig } from '../config/index.js';
 import type { Asker } from '../tools/approval.js';
@@ -163,15 +162,8 @@ export function printReport(report: RunReport, json: boolean, flags: Pick<RunFla
 }
 
 export async function runCommand(goalWords: string[], flags: RunFlags): Promise<number> {
-  const goal = goalWords.join(' ');
-  // Every run leaves inspect.jsonl, so `gepa-aime dashboard` can replay it later.
-  const inspection = recordInspection({
-    tracesDir: path.resolve(flags.traces ?? 'traces'),
-    goal,
-    onError: (m) => process.stderr.write(`gepa-aime: warning: ${m}\n`),
-  });
-  const report = await executeGoal(goal, flags, { runId: inspection.runId, inspect: inspection.inspect });
-  await inspection.finish(report);
+  // The runtime names the run and records its event stream (inspect.jsonl), so `gepa-aime dashboard` can replay it later.
+  const report = await executeGoal(goalWords.join(' '), flags);
   if (flags.judge) return judgeAfterRun(report, flags, exitCodeFor(report), (r, json) => printReport(r, json, flags));
   printReport(report, Boolean(flags.json), flags);
   return exitCodeFor(report);

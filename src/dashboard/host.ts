@@ -9,15 +9,15 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { checkHost, DashboardError, DEFAULT_HOST, DEFAULT_PORT, type DashboardErrorCode } from './bind.js';
 import type { DashboardAnswer, PendingView } from './approvals.js';
-import type { HostMessage, WorkerInit, WorkerMessage } from './hostProtocol.js';
+import type { HostMessage, LiveRun, WorkerInit, WorkerMessage } from './hostProtocol.js';
 
 export interface DashboardHostOptions {
   tracesDir: string;
   host?: string;
   port?: number;
   allowRemote?: boolean;
-  /** The run to serve live, and where its inspect.jsonl goes. */
-  live?: { runId: string; file: string };
+  /** The run to serve live, and where its inspect.jsonl goes; `true`: a live run named later by `startLive` (the runtime makes the id). */
+  live?: LiveRun | true;
   /** Serve the Stately inspector bridge too. */
   stately?: boolean;
   /** Serve pending approvals; answers from the page arrive here. */
@@ -30,6 +30,8 @@ export interface DashboardHost {
   url: string;
   host: string;
   port: number;
+  /** Names the live run once it has started (with `live: true`): records forwarded from now on go to its inspect.jsonl. */
+  startLive(run: LiveRun): void;
   /** Hand a batch of inspection records (or Stately events) to the dashboard. */
   forward(channel: 'live' | 'stately', records: unknown[]): void;
   /** The calls now waiting for approval (the whole list, replacing the last one). */
@@ -69,6 +71,10 @@ export function startDashboardHost(opts: DashboardHostOptions): Promise<Dashboar
           url: m.url,
           host: m.host,
           port: m.port,
+          startLive(run) {
+            if (lost) return;
+            worker.postMessage({ type: 'live', runId: run.runId, file: run.file } satisfies HostMessage);
+          },
           forward(channel, records) {
             if (lost) return;
             try {

@@ -4,8 +4,8 @@ import type { DashboardOptions } from './server.js';
 
 export interface WorkerInit {
   server: Pick<DashboardOptions, 'tracesDir' | 'host' | 'port' | 'allowRemote'>;
-  /** The run being watched and its inspect.jsonl. */
-  live?: { runId: string; file: string };
+  /** The run being watched and its inspect.jsonl; `true`: a run whose id and file come later (a `live` message). */
+  live?: LiveRun | true;
   stately?: boolean;
   /** The run's registered secrets: this thread redacts them by value too (util/secrets.ts). */
   secrets?: string[];
@@ -13,8 +13,15 @@ export interface WorkerInit {
   approvals?: { token: string };
 }
 
+/** The live run: its id (the runtime names it) and where its inspect.jsonl goes. */
+export interface LiveRun {
+  runId: string;
+  file: string;
+}
+
 /** Run's thread -> worker. */
 export type HostMessage =
+  | ({ type: 'live' } & LiveRun)
   | { type: 'batch'; channel: 'live' | 'stately'; records: unknown[] }
   | { type: 'approvals'; pending: PendingView[] }
   | { type: 'close' };

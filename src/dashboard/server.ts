@@ -23,7 +23,7 @@ import { loadAssets, type Asset } from './assets.js';
 import { checkHost, DEFAULT_HOST, DEFAULT_PORT, hostAllowed, listen, urlFor } from './bind.js';
 import { readGepaHistory } from './gepaHistory.js';
 import { SECURITY_HEADERS, STATELY_CSP } from './headers.js';
-import { listRuns, readRunRecords } from './runs.js';
+import { listRunSummaries, readRunRecords } from './runs.js';
 import { lastEventId, serveSse } from './sse.js';
 
 export interface DashboardOptions {
@@ -33,8 +33,8 @@ export interface DashboardOptions {
   port?: number;
   /** Allow a non-loopback host (the CLI sets it when --host was given explicitly). */
   allowRemote?: boolean;
-  /** The run being watched, when there is one. */
-  live?: { runId: string; source: LineSource };
+  /** The run being watched, when there is one; its id is read on every request (null until the runtime has named it). */
+  live?: { readonly runId: string | null; source: LineSource };
   /** The Stately bridge feed (--inspect stately). */
   stately?: LineSource;
   /** The live run's pending approvals, answerable from the page. */
@@ -108,7 +108,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       serveSse(req, res, source, lastEventId(req, url), () => clients--);
       return;
     }
-    if (route === '/api/runs') return json(res, 200, { runs: await listRuns(opts.tracesDir), live: opts.live?.runId ?? null });
+    if (route === '/api/runs') return json(res, 200, { runs: await listRunSummaries(opts.tracesDir), live: opts.live?.runId ?? null });
     const runMatch = /^\/api\/runs\/([^/]+)\/inspect$/.exec(route);
     if (runMatch) {
       const result = await readRunRecords(opts.tracesDir, decodeURIComponent(runMatch[1]!));

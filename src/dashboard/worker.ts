@@ -22,10 +22,10 @@ const port = parentPort!;
 const post = (m: WorkerMessage) => port.postMessage(m);
 const warn = (message: string) => post({ type: 'warning', message });
 
-const file = init.live ? new AppendFile(init.live.file, warn) : null;
-const live = init.live
-  ? new RecordBuffer({ pin: isPinned, serialize: (r) => serializeRecord(r as InspectRecord), ...(file ? { sink: (text: string) => file.write(text) } : {}) })
-  : null;
+// With `live: true` the run is named later (a `live` message, before its first record): until then nothing is written.
+let file: AppendFile | null = init.live && init.live !== true ? new AppendFile(init.live.file, warn) : null;
+const liveRun = init.live ? { runId: init.live === true ? null : init.live.runId } : null;
+const live = init.live ? new RecordBuffer({ pin: isPinned, serialize: (r) => serializeRecord(r as InspectRecord), sink: (text) => file?.write(text) }) : null;
 const stately = init.stately ? new RecordBuffer({ pin: isStatelyPinned }) : null;
 let dashboard: Dashboard | null = null;
 // The run's thread owns the questions; this copy is what the page sees.
@@ -44,7 +44,12 @@ const approvals: ApprovalBoard | null = init.approvals
   : null;
 
 port.on('message', (m: HostMessage) => {
-  if (m.type === 'batch') {
+  if (m.type === 'live') {
+    if (liveRun && liveRun.runId === null) {
+      liveRun.runId = m.runId;
+      file = new AppendFile(m.file, warn);
+    }
+  } else if (m.type === 'batch') {
     (m.channel === 'live' ? live : stately)?.append(m.records);
   } else if (m.type === 'approvals') {
     // Arguments are model output: a key it echoes never reaches the page.
@@ -61,7 +66,16 @@ port.on('message', (m: HostMessage) => {
 
 startDashboard({
   ...init.server,
-  ...(live && init.live ? { live: { runId: init.live.runId, source: live } } : {}),
+  ...(live && liveRun
+    ? {
+        live: {
+          source: live,
+          get runId() {
+            return liveRun.runId;
+          },
+        },
+      }
+    : {}),
   ...(stately ? { stately } : {}),
   ...(approvals ? { approvals } : {}),
 }).then(

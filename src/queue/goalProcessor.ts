@@ -1,8 +1,9 @@
 /**
  * A goal run on a worker: the same `runGoal` as a local run, with the worker's
- * config, workspace and traces directory. The run's traces stay on the
- * worker; the checklist goes back as job progress while it runs (what `run
- * --redis` draws) and the report as the job's result.
+ * config, workspace and traces directory. The run's traces (its one event
+ * stream, inspect.jsonl, included) stay on the worker; the checklist goes back
+ * as job progress while it runs (what `run --redis` draws) and the report,
+ * whose `paths` name them, as the job's result.
  */
 import path from 'node:path';
 import { UnrecoverableError, type Job } from 'bullmq';

@@ -8,7 +8,7 @@ import { AppError } from '../../contracts/errors.js';
 import type { Redis } from 'ioredis';
 import type { WorkflowLimits } from '../../machines/workflow.js';
 import type { RunReport } from '../runtime/report.js';
-import { newRunId } from '../runtime/runGoal.js';
+import { newRunId } from '../runtime/runStore.js';
 import { SpanKind } from '@opentelemetry/api';
 import { contextWithSpan, errorType, injectTraceContext, markError, startSpan, tracingOn } from '../util/tracing.js';
 import { goalJobSchema, payloadProblem, type GoalJob, type GoalProgress } from './jobs.js';
@@ -56,7 +56,8 @@ async function addGoal(queue: Queue, id: string, goal: string, limits: Partial<W
 
 export type RunState = 'queued' | 'active' | 'completed' | 'failed' | 'delayed' | 'unknown';
 
-export interface RunListing {
+/** A goal job on the queue (not a run directory: the run store lists those). */
+export interface JobListing {
   id: string;
   state: RunState;
   goal: string;
@@ -71,7 +72,7 @@ function stateOf(s: string): RunState {
   return 'unknown';
 }
 
-async function listing(job: Job): Promise<RunListing> {
+async function listing(job: Job): Promise<JobListing> {
   const state = stateOf(await job.getState());
   const report = job.returnvalue as RunReport | null;
   const outcome = state === 'completed' ? (report?.status ?? '') : state === 'failed' ? job.failedReason : '';
@@ -79,7 +80,7 @@ async function listing(job: Job): Promise<RunListing> {
   return { id: job.id!, state, goal: String(data.goal ?? ''), submittedAt: String(data.submittedAt ?? ''), outcome };
 }
 
-export async function listRuns(queue: Queue): Promise<RunListing[]> {
+export async function listJobs(queue: Queue): Promise<JobListing[]> {
   const jobs = await queue.getJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed'], 0, 999);
   const rows = await Promise.all(jobs.filter(Boolean).map(listing));
   return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -53,8 +53,10 @@ export interface AimeAdapterOptions {
   models?: ModelSet;
   /** Called (goal, answer, expected, example) with `example.report` set to the run report. */
   scorer?: Scorer<TeamScorerArgs> | null;
-  /** Where run traces go (one run directory per evaluation). */
+  /** Where run traces go (one run directory per evaluation, in the run store). */
   tracesDir: string;
+  /** Record each evaluation's event stream (inspect.jsonl) for replay; default false (an evaluation is paid for in time). */
+  eventStream?: boolean;
   /** Relative example workspaces are resolved against it (default: the current directory). */
   baseDir?: string;
   limits?: Partial<WorkflowLimits>;
@@ -119,6 +121,7 @@ export function createAimeAdapter(o: AimeAdapterOptions): GepaAdapter<GoalExampl
         tracesDir: o.tracesDir,
         learn: false,
         prompts: candidate,
+        ...(o.eventStream ? {} : { eventStream: false as const }),
         inspect: watch.inspect,
         ...(o.models ? { models: o.models } : {}),
         ...(o.limits ? { limits: o.limits } : {}),

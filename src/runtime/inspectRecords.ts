@@ -16,8 +16,10 @@ export interface RunRecord extends RecordBase {
   runId: string;
   /** phase start */
   goal?: string;
-  /** ISO time the stream started (phase start). */
+  /** ISO time the stream started (phase start); a resumed run's keeps its first start. */
   startedAt?: string;
+  /** phase start of a resumed run: the records go on from where the process that died left them. */
+  resumed?: true;
   /** phase end */
   status?: string;
   reason?: string;

@@ -33,8 +33,12 @@ export interface InspectionStreamOptions {
    * methods are unused in this mode.
    */
   forward?: (records: InspectRecord[]) => void;
-  /** ms clock; records carry time since the stream was created. */
+  /** ms clock; records carry time since the stream was created (or since `startedAt`). */
   now?: () => number;
+  /** ms time the records' `t` counts from (default: when the stream is created); a resumed run keeps its first start. */
+  startedAt?: number;
+  /** The number of the first record (default 0); a resumed run's stream continues the file's numbering. */
+  firstSeq?: number;
   /** Budget of the late-join replay buffer, in characters. */
   maxBufferedBytes?: number;
   /** Keep records in memory for replay (default true); a stream that only writes its file need not. */
@@ -56,7 +60,7 @@ export class InspectionStream implements LineSource {
 
   constructor(private readonly opts: InspectionStreamOptions = {}) {
     this.now = opts.now ?? Date.now;
-    this.startedAt = this.now();
+    this.startedAt = opts.startedAt ?? this.now();
     this.converter = new InspectionConverter(() => this.now() - this.startedAt);
     const forward = opts.forward;
     const file = !forward && opts.file ? new AppendFile(opts.file, (m) => this.fail(m)) : null;
@@ -65,6 +69,7 @@ export class InspectionStream implements LineSource {
       ...(opts.maxBufferedBytes ? { maxBytes: opts.maxBufferedBytes } : {}),
       ...(forward ? { forward: (records) => forward(records as InspectRecord[]), retain: false } : file ? { sink: (text) => file.write(text) } : {}),
       ...(opts.retain === false ? { retain: false } : {}),
+      ...(opts.firstSeq ? { firstSeq: opts.firstSeq } : {}),
       pin: isPinned,
       beforeFlush: () => {
         for (const record of this.converter.takeDeferred()) this.add(record);
@@ -87,14 +92,15 @@ export class InspectionStream implements LineSource {
   };
 
   /** Names the run; its start record opens the stream when the first actor event arrives. */
-  begin(run: { runId: string; goal: string }): void {
+  begin(run: { runId: string; goal: string; resumed?: boolean }): void {
     this.pendingStart = {
       kind: 'run',
       phase: 'start',
-      t: 0,
+      t: this.opts.startedAt === undefined ? 0 : this.now() - this.startedAt,
       runId: run.runId,
       goal: run.goal,
       startedAt: new Date(this.startedAt).toISOString(),
+      ...(run.resumed ? { resumed: true as const } : {}),
     };
   }
 

@@ -50,6 +50,8 @@ export interface RecordBufferOptions {
   beforeFlush?: () => void;
   /** Record to JSON text (default JSON.stringify). */
   serialize?: (record: unknown) => string;
+  /** The number of the first record (a resumed run's stream goes on from where the last process left it). */
+  firstSeq?: number;
 }
 
 export const DEFAULT_MAX_BUFFER_BYTES = 64 * 2 ** 20;
@@ -70,6 +72,7 @@ export class RecordBuffer implements LineSource {
   constructor(private readonly opts: RecordBufferOptions = {}) {
     this.maxBytes = opts.maxBytes ?? DEFAULT_MAX_BUFFER_BYTES;
     this.retain = opts.retain ?? true;
+    this.seq = opts.firstSeq ?? 0;
   }
 
   /** The number the next pushed record gets. */

@@ -38,7 +38,8 @@ export interface RunReport {
   usage: TokenUsage;
   iterations: number;
   timings: { startedAt: string; endedAt: string; durationMs: number };
-  paths: { runDir: string; events: string; report: string };
+  /** Where the run is recorded (see runStore.ts); `inspect` is its one event stream, null when none was recorded. */
+  paths: { runDir: string; inspect: string | null; report: string };
   /** Online learning: which prompt candidate ran, and what the optimizer changed after this goal. */
   learning: {
     enabled: boolean;

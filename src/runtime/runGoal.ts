@@ -1,12 +1,11 @@
 /**
  * Runs one goal: builds the actor system from config, starts the workflow,
- * records its events, and writes the final report. Every run leaves
- * traces/runs/<runId>/ with run.json (how to rebuild it), journal.jsonl
- * (every model exchange and tool result), snapshot.json (the persisted actor
- * system), events.jsonl and report.json, whatever happens; `resumeRun`
+ * records its one event stream, and writes the final report. Every run leaves
+ * a directory in the run store (runStore.ts: run.json, journal.jsonl,
+ * snapshot.json, inspect.jsonl, report.json), whatever happens; the runtime
+ * makes the run id and tells the caller (`onRunStarted`). `resumeRun`
  * finishes a run that a crash cut short.
  */
-import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { createActor, type ActorOptions, type AnyActorLogic, type InspectionEvent, type Snapshot } from 'xstate';
@@ -19,17 +18,16 @@ import { ApprovalGate, type ApprovalGateOptions, type ApprovalSettings } from '.
 import { createProtectedPaths } from '../tools/protectedPaths.js';
 import { loadToolRegistry, type ToolRegistry } from '../tools/registry.js';
 import type { Tool } from '../tools/types.js';
-import { errorMessage, AppError } from '../../contracts/errors.js';
-import { JsonlAppender, writeFileAtomic } from '../util/jsonl.js';
-import { EventRecorder, type RunEventRecord } from './eventLog.js';
-import { RunJournal } from './journal.js';
+import { errorMessage } from '../../contracts/errors.js';
+import { InspectionStream, type InspectRecord } from './inspection.js';
+import type { RunJournal } from './journal.js';
 import { historyPath, learningEvidence, startLearning, type RunLearning } from './learning.js';
-import { SnapshotWriter } from './snapshots.js';
 import { createModelSet, type ModelSet } from './models.js';
 import { buildReport, type RunReport } from './report.js';
 import { wireWorkflow } from './wiring.js';
-import { acquireRunLock, type RunLock } from './runLock.js';
-import { checkRunId, checkState, runMetaSchema, snapshotSchema, RunStateError, type RunMeta } from './runState.js';
+import type { RunLock } from './runLock.js';
+import { RunInputError, type RunMeta } from './runState.js';
+import { checkRunId, newRunId, RunStore, type RunPaths } from './runStore.js';
 import { flushTelemetry } from './telemetry/index.js';
 import { traceModel } from './telemetry/chatSpans.js';
 import { RunTrace } from './telemetry/runTrace.js';
@@ -46,13 +44,7 @@ export const DEFAULT_LIMITS: WorkflowLimits = {
 /** Goals longer than this are refused: nothing useful fits, and it protects every prompt downstream. */
 export const MAX_GOAL_CHARS = 20_000;
 
-/** Bad input to a run (empty goal, missing workspace, a tool name clash): nothing ran. */
-export class RunInputError extends AppError {
-  readonly category = 'usage';
-  constructor(message: string) {
-    super(message);
-  }
-}
+export { RunInputError } from './runState.js';
 
 export interface RunOptions {
   goal: string;
@@ -62,15 +54,23 @@ export interface RunOptions {
   limits?: Partial<WorkflowLimits>;
   /** Override the models from config (tests use scripted ones). */
   models?: ModelSet;
+  /** The run's id; default: the store makes one. Only the queue names its runs (the job id is the run id). */
   runId?: string;
   signal?: AbortSignal;
   clock?: ActorOptions<AnyActorLogic>['clock'];
   now?: () => Date;
   /** Called whenever the progress manager's list changes. */
   onTasks?: (tasks: TaskList) => void;
-  onEvent?: (record: RunEventRecord) => void;
-  /** Extra inspection observer (dashboard, Stately inspector). */
+  /** Told once the run has its id and directory, before its first event (run and resume). */
+  onRunStarted?: (run: RunStarted) => void;
+  /** Extra inspection observer (Stately inspector, the library's events). */
   inspect?: (event: InspectionEvent) => void;
+  /**
+   * The run's one event stream, inspect.jsonl (default: the runtime writes it). `forward` hands its records
+   * to a receiver that writes the file itself (the dashboard's worker, told where by `onRunStarted`);
+   * `false` records none (optimize --aime evaluations that were not asked to keep traces).
+   */
+  eventStream?: false | { forward: (records: InspectRecord[]) => void };
   /** Online learning; defaults to `online.enabled` in gepa_config.yaml. */
   learn?: boolean;
   /** Tools every actor gets on top of its bundles (library API); a name that clashes with a configured tool is refused. */
@@ -89,11 +89,16 @@ export interface RunOptions {
   onStart?: (start: { runId: string; prompts: Record<string, string> }) => void;
 }
 
-export function newRunId(now: Date): string {
-  return `${now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')}-${crypto.randomBytes(3).toString('hex')}`;
+/** What a caller learns when a run starts: where it is recorded, and what runs it. */
+export interface RunStarted {
+  runId: string;
+  runDir: string;
+  /** The run's event stream (inspect.jsonl), whoever writes it; null when none is recorded. */
+  inspectFile: string | null;
+  goal: string;
+  workspace: string;
+  model: { provider: string; model: string; offline: boolean };
+  resumed: boolean;
 }
 
 export function checkGoal(goal: string): string {
@@ -128,7 +133,8 @@ export async function runGoal(opts: RunOptions): Promise<RunReport> {
   const workspace = await checkWorkspace(opts.workspace);
   const now = opts.now ?? (() => new Date());
   const startedAt = now();
-  const runId = checkRunId(opts.runId ?? newRunId(startedAt));
+  const store = new RunStore(opts.tracesDir);
+  const runId = opts.runId === undefined ? newRunId(startedAt) : checkRunId(opts.runId);
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const learn = opts.learn ?? opts.config.gepa.online.enabled;
   const meta: RunMeta = {
@@ -136,7 +142,7 @@ export async function runGoal(opts: RunOptions): Promise<RunReport> {
     runId,
     goal,
     workspace,
-    tracesDir: path.resolve(opts.tracesDir),
+    tracesDir: store.tracesDir,
     configDir: opts.config.dir,
     model: { provider: opts.config.model.provider, model: opts.config.model.model, api_base: opts.config.model.api_base },
     limits,
@@ -147,27 +153,24 @@ export async function runGoal(opts: RunOptions): Promise<RunReport> {
   if (trace) meta.traceparent = trace.traceparent;
   let run: OpenRun;
   try {
-    run = await openRun(meta, opts, now, trace);
+    run = await openRun(store, meta, opts, now, trace);
   } catch (err) {
     trace?.abort(err);
     await flushTelemetry();
     throw err;
   }
-  await writeFileAtomic(path.join(run.paths.runDir, RUN_META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
+  await store.writeMeta(meta);
   const prompts = opts.prompts ? { ...run.seedPrompts, ...opts.prompts } : (run.learning?.prompts ?? run.seedPrompts);
   opts.onStart?.({ runId, prompts });
-  return executeRun(run, opts, { input: { goal, limits, prompts, optimizer: run.learning?.optimizer ?? null } });
+  return executeRun(run, opts, { input: { goal, limits, prompts, optimizer: run.learning?.optimizer ?? null }, again: false });
 }
 
 export type { RunMeta } from './runState.js';
 
-export const RUN_META_FILE = 'run.json';
-export const SNAPSHOT_FILE = 'snapshot.json';
-export const JOURNAL_FILE = 'journal.jsonl';
-
 interface OpenRun {
+  store: RunStore;
   meta: RunMeta;
-  paths: RunReport['paths'];
+  paths: RunPaths;
   models: ModelSet;
   journal: RunJournal;
   lock: RunLock;
@@ -180,23 +183,29 @@ interface OpenRun {
 }
 
 /** Everything a run needs besides the actor itself: directory, journal-backed models, tools, learning. */
-async function openRun(meta: RunMeta, opts: RunOptions, now: () => Date, trace: RunTrace | null): Promise<OpenRun> {
-  const runDir = path.join(meta.tracesDir, 'runs', checkRunId(meta.runId));
-  await fsp.mkdir(runDir, { recursive: true });
+async function openRun(store: RunStore, meta: RunMeta, opts: RunOptions, now: () => Date, trace: RunTrace | null): Promise<OpenRun> {
+  const paths = await store.create(meta.runId);
   // One writer per run: a second process driving it would pay and act twice.
-  const lock = acquireRunLock(runDir, meta.runId, { onWarning: opts.onWarning ?? warnOnStderr });
+  const lock = store.lock(meta.runId, { onWarning: opts.onWarning ?? warnOnStderr });
   try {
-    return await openLocked(meta, opts, now, runDir, lock, trace);
+    return await openLocked(store, meta, opts, now, paths, lock, trace);
   } catch (err) {
     lock.release();
     throw err;
   }
 }
 
-async function openLocked(meta: RunMeta, opts: RunOptions, now: () => Date, runDir: string, lock: RunLock, trace: RunTrace | null): Promise<OpenRun> {
-  const paths = { runDir, events: path.join(runDir, 'events.jsonl'), report: path.join(runDir, 'report.json') };
+async function openLocked(
+  store: RunStore,
+  meta: RunMeta,
+  opts: RunOptions,
+  now: () => Date,
+  paths: RunPaths,
+  lock: RunLock,
+  trace: RunTrace | null,
+): Promise<OpenRun> {
   const { config } = opts;
-  const journal = await RunJournal.open(path.join(runDir, JOURNAL_FILE));
+  const journal = await store.openJournal(meta.runId);
   // Chat spans sit inside the journal: a call the journal answers on resume costs nothing and has no span.
   const models = journaled(traced(opts.models ?? createModelSet(config.model)), journal);
   const registry = await loadToolRegistry(config.tools, { configDir: config.dir, workspace: meta.workspace });
@@ -251,7 +260,7 @@ async function openLocked(meta: RunMeta, opts: RunOptions, now: () => Date, runD
     ...(learning ? { learning: learning.effects } : {}),
     trace,
   });
-  return { meta, paths, models, journal, lock, learning, seedPrompts, machine, trace, registry, toolsInFlight };
+  return { store, meta, paths, models, journal, lock, learning, seedPrompts, machine, trace, registry, toolsInFlight };
 }
 
 export function warnOnStderr(message: string): void {
@@ -281,27 +290,26 @@ function journaled(set: ModelSet, journal: RunJournal): ModelSet {
 /** Starts the workflow (fresh from input, or restored from a snapshot), persists it as it goes, and reports. */
 async function executeRun(
   run: OpenRun,
-  opts: Pick<RunOptions, 'signal' | 'clock' | 'now' | 'onTasks' | 'onEvent' | 'inspect'>,
-  start: { input: WorkflowInput; snapshot?: Snapshot<unknown> },
+  opts: Pick<RunOptions, 'signal' | 'clock' | 'now' | 'onTasks' | 'onRunStarted' | 'inspect' | 'eventStream' | 'onWarning'>,
+  start: { input: WorkflowInput; snapshot?: Snapshot<unknown> /** `resume` of a run that died (with or without a snapshot). */; again: boolean },
 ): Promise<RunReport> {
   const now = opts.now ?? (() => new Date());
   const startedAt = new Date(run.meta.startedAt);
   const resumed = start.snapshot !== undefined;
-  const log = new JsonlAppender(run.paths.events);
-  const recorder = new EventRecorder(startedAt.getTime(), () => now().getTime());
-  const record = (r: RunEventRecord) => {
-    log.append(r);
-    opts.onEvent?.(r);
-  };
-  record({
-    seq: -1,
-    t: now().getTime() - startedAt.getTime(),
-    kind: 'actor',
-    actor: 'run',
-    data: { runId: run.meta.runId, goal: run.meta.goal, workspace: run.meta.workspace, model: run.models.describe(), resumed },
+  const { runId, goal } = run.meta;
+  const stream = openEventStream(run, opts, start.again);
+  opts.onRunStarted?.({
+    runId,
+    runDir: run.paths.runDir,
+    inspectFile: stream ? run.paths.inspect : null,
+    goal,
+    workspace: run.meta.workspace,
+    model: run.models.describe(),
+    resumed: start.again,
   });
+  stream?.begin({ runId, goal, resumed: start.again });
 
-  const snapshots = new SnapshotWriter(path.join(run.paths.runDir, SNAPSHOT_FILE));
+  const snapshots = run.store.snapshotWriter(runId);
   const actor = createActor(run.machine, {
     systemId: 'workflow',
     // On restore XState takes the context from the snapshot; the input is only for a fresh start.
@@ -309,7 +317,7 @@ async function executeRun(
     ...(start.snapshot ? { snapshot: start.snapshot } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
     inspect: (ev) => {
-      for (const r of recorder.fromInspection(ev)) record(r);
+      stream?.inspect(ev);
       if (ev.type === '@xstate.snapshot') snapshots.schedule(actor);
       run.trace?.observe(ev);
       opts.inspect?.(ev);
@@ -366,7 +374,7 @@ async function executeRun(
     model: model.offline ? { ...model, note: 'This run used the embedded offline model: deterministic rules, no language model.' } : model,
     startedAt,
     endedAt: now(),
-    paths: run.paths,
+    paths: { runDir: run.paths.runDir, inspect: stream ? run.paths.inspect : null, report: run.paths.report },
     learning: {
       enabled: run.learning !== null,
       candidateId: learnt.candidateId,
@@ -381,16 +389,29 @@ async function executeRun(
     },
     durability: { resumed, ...run.journal.stats },
   });
-  record({ seq: -1, t: now().getTime() - startedAt.getTime(), kind: 'actor', actor: 'run', data: { status: report.status, reason: report.reason } });
-  log.close();
+  stream?.end({ runId, status: report.status, reason: report.reason });
   try {
-    await writeFileAtomic(run.paths.report, `${JSON.stringify(report, null, 2)}\n`);
+    await stream?.close();
+    await run.store.writeReport(runId, report);
   } finally {
     run.lock.release();
   }
   // Every run's spans leave when it ends (a dashboard or chat session may live on long after).
   if (run.trace) await flushTelemetry();
   return report;
+}
+
+/**
+ * The run's one event stream: inspect.jsonl written here (a resumed run appends, its numbers and times going
+ * on from the first process's), or records forwarded to whoever writes it; null when none is wanted.
+ */
+function openEventStream(run: OpenRun, opts: Pick<RunOptions, 'eventStream' | 'onWarning'>, again: boolean): InspectionStream | null {
+  if (opts.eventStream === false) return null;
+  const onError = (m: string) => (opts.onWarning ?? warnOnStderr)(m);
+  const startedAt = new Date(run.meta.startedAt).getTime();
+  const resume = again ? { startedAt, firstSeq: run.store.continueInspect(run.meta.runId).nextSeq } : {};
+  if (opts.eventStream) return new InspectionStream({ forward: opts.eventStream.forward, onError, ...resume });
+  return new InspectionStream({ file: run.paths.inspect, retain: false, onError, ...resume });
 }
 
 /** How long a run waits at its end for tool calls that ignore their abort signal. */
@@ -424,13 +445,8 @@ export interface ResumeOptions extends Omit<RunOptions, 'goal' | 'workspace' | '
  * dir come from the caller, and a workspace not given must be the recorded one.
  */
 export async function resumeRun(opts: ResumeOptions): Promise<RunReport> {
-  const tracesDir = path.resolve(opts.tracesDir);
-  const runDir = path.join(tracesDir, 'runs', checkRunId(opts.runId));
-  const meta = await readRunMeta(runDir);
-  if (meta.runId !== opts.runId)
-    throw new RunStateError(
-      `${path.join(runDir, RUN_META_FILE)}: runId: expected ${JSON.stringify(opts.runId)} (the run's directory), found ${JSON.stringify(meta.runId)}`,
-    );
+  const store = new RunStore(opts.tracesDir);
+  const meta = await store.readMeta(opts.runId);
   const recorded = meta.workspace;
   if (opts.workspace) meta.workspace = await checkWorkspace(opts.workspace);
   else {
@@ -443,15 +459,15 @@ export async function resumeRun(opts: ResumeOptions): Promise<RunReport> {
     }
     meta.workspace = here;
   }
-  meta.tracesDir = tracesDir;
+  meta.tracesDir = store.tracesDir;
   const now = opts.now ?? (() => new Date());
   const trace = RunTrace.start({ runId: meta.runId, goal: meta.goal, resumed: true, continueFrom: meta.traceparent });
   let run: OpenRun;
   let snapshot: Snapshot<unknown> | null;
   try {
     // No snapshot yet: the run died before its first transition was saved; it starts again (the journal still answers).
-    snapshot = await readSnapshot(path.join(runDir, SNAPSHOT_FILE));
-    run = await openRun(meta, { ...opts, goal: meta.goal, workspace: meta.workspace }, now, trace);
+    snapshot = await store.readSnapshot(meta.runId);
+    run = await openRun(store, meta, { ...opts, goal: meta.goal, workspace: meta.workspace }, now, trace);
   } catch (err) {
     trace?.abort(err);
     await flushTelemetry();
@@ -459,38 +475,8 @@ export async function resumeRun(opts: ResumeOptions): Promise<RunReport> {
   }
   try {
     const input = { goal: meta.goal, limits: meta.limits, prompts: run.learning?.prompts ?? run.seedPrompts, optimizer: run.learning?.optimizer ?? null };
-    return await executeRun(run, opts, snapshot ? { input, snapshot } : { input });
+    return await executeRun(run, opts, snapshot ? { input, snapshot, again: true } : { input, again: true });
   } finally {
     run.lock.release();
-  }
-}
-
-export async function readRunMeta(runDir: string): Promise<RunMeta> {
-  const file = path.join(runDir, RUN_META_FILE);
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch {
-    throw new RunInputError(`no run at ${runDir} (missing ${RUN_META_FILE}); list runs with: gepa-aime runs`);
-  }
-  return checkState(runMetaSchema, parseJson(text, file), file);
-}
-
-async function readSnapshot(file: string): Promise<Snapshot<unknown> | null> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new RunStateError(`${file} cannot be read (${errorMessage(err)})`);
-  }
-  return checkState(snapshotSchema, parseJson(text, file), file) as unknown as Snapshot<unknown>;
-}
-
-function parseJson(text: string, file: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new RunStateError(`${file}: not valid JSON (${errorMessage(err)}); it is written atomically, so this file was changed by hand or by something else`);
   }
 }

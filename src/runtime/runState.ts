@@ -18,17 +18,16 @@ export class RunStateError extends AppError {
   }
 }
 
-/** Ids the runtime makes look like `20261201T121303Z-a1b2c3`; any id must at least be one plain path segment. */
-export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
-
-export function checkRunId(runId: string): string {
-  if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) {
-    throw new RunStateError(
-      `run id ${JSON.stringify(String(runId).slice(0, 80))} is not a run id: ids are letters, digits, "_" and "-" (e.g. 20261201T121303Z-a1b2c3); list runs with: gepa-aime runs`,
-    );
+/** Bad input to a run (empty goal, missing workspace, a tool name clash, no such run): nothing ran. */
+export class RunInputError extends AppError {
+  readonly category = 'usage';
+  constructor(message: string) {
+    super(message);
   }
-  return runId;
 }
+
+/** Ids the run store makes look like `20261201T121303Z-a1b2c3`; any id must at least be one plain path segment (runStore.ts checks them). */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
 /** State files nest a few dozen levels at most; deeper is hostile (and would overflow a recursive walk). */
 export const MAX_STATE_DEPTH = 200;

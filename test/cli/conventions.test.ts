@@ -71,6 +71,23 @@ describe('a closed pipe', () => {
   });
 });
 
+describe('runs', () => {
+  it('lists what the store could read and warns, naming file and key, about a run.json it did not use', async () => {
+    const traces = path.join(work, 'traces');
+    const good = path.join(traces, 'runs', '20260101T000000Z-aaaaaa');
+    const forged = path.join(traces, 'runs', '20260102T000000Z-bbbbbb');
+    for (const d of [good, forged]) fs.mkdirSync(d, { recursive: true });
+    fs.writeFileSync(path.join(good, 'report.json'), JSON.stringify({ status: 'completed', goal: 'fine', timings: { startedAt: 's' } }));
+    fs.writeFileSync(path.join(forged, 'run.json'), JSON.stringify({ version: 1, runId: '20260102T000000Z-bbbbbb', goal: 7 }));
+    const r = await runCli(['runs', '--traces', traces, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([{ runId: '20260101T000000Z-aaaaaa', status: 'completed', goal: 'fine', startedAt: 's' }]);
+    expect(r.stderr).toBe(
+      `gepa-aime: warning: ${path.join(forged, 'run.json')}: goal: expected a string, found 7 (number) (and 7 more problems); this is not a file the runtime wrote (changed by hand or by something else), so it is not used\n`,
+    );
+  });
+});
+
 describe('colour', () => {
   it('is off on a pipe, and on with FORCE_COLOR', async () => {
     const plain = await runCli(['doctor'], { env: { FORCE_COLOR: '', NO_COLOR: '' } });

@@ -158,6 +158,24 @@ describe('gepa-aime run --inspect stately', () => {
 });
 
 describe('the dashboard on its worker thread (the built one, as run --viz uses it)', () => {
+  it('with `live: true` follows the run the runtime names later: no id and no file until then', async () => {
+    const traces = await tempDir();
+    const host = await startDashboardHost({ tracesDir: traces, port: 0, live: true });
+    expect(await (await fetch(`${host.url}api/info`)).json()).toMatchObject({ mode: 'live', runId: null });
+    const file = path.join(traces, 'runs', 'r2', 'inspect.jsonl');
+    host.startLive({ runId: 'r2', file });
+    host.startLive({ runId: 'other', file: path.join(traces, 'other.jsonl') }); // the first run named is the live one
+    host.forward('live', [{ seq: 0, kind: 'run', phase: 'start', t: 0, runId: 'r2', goal: 'g' }]);
+    const live = sseClient(`${host.url}api/live`);
+    await live.until(() => live.records().length === 1);
+    expect(await (await fetch(`${host.url}api/info`)).json()).toMatchObject({ mode: 'live', runId: 'r2' });
+    expect(await (await fetch(`${host.url}api/runs`)).json()).toMatchObject({ live: 'r2' });
+    live.close();
+    await host.close();
+    expect(JSON.parse(await fs.readFile(file, 'utf8'))).toMatchObject({ seq: 0, runId: 'r2' });
+    await expect(fs.access(path.join(traces, 'other.jsonl'))).rejects.toThrow();
+  });
+
   it('takes batches from the run, writes inspect.jsonl, serves them, and reports a busy port as DashboardError', async () => {
     const traces = await tempDir();
     const file = path.join(traces, 'runs', 'r1', 'inspect.jsonl');

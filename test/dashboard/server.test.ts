@@ -166,7 +166,7 @@ describe('past runs and GEPA history', () => {
     expect(((await broken.json()) as { error: string }).error).toMatch(/inspect\.jsonl:2: not a JSON record/);
     const noViz = await fetch(`${d.url}api/runs/20260102T000000Z-bbbbbb/inspect`);
     expect(noViz.status).toBe(404);
-    expect(((await noViz.json()) as { error: string }).error).toMatch(/not run with --viz/);
+    expect(((await noViz.json()) as { error: string }).error).toMatch(/has no inspect\.jsonl/);
     for (const bad of ['..', '%2e%2e', '..%2F..%2Fetc', '.hidden']) expect((await fetch(`${d.url}api/runs/${bad}/inspect`)).status, bad).toBe(404);
   });
 

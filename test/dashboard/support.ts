@@ -4,7 +4,9 @@ import http from 'node:http';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { ScriptedModel, reply } from '../../src/llm/scripted.js';
-import { InspectionStream, INSPECT_FILE } from '../../src/runtime/inspection.js';
+import { AppendFile } from '../../src/runtime/appendFile.js';
+import { isPinned, serializeRecord, type InspectRecord } from '../../src/runtime/inspection.js';
+import { RecordBuffer } from '../../src/runtime/recordBuffer.js';
 import { runGoal } from '../../src/runtime/runGoal.js';
 import type { RunReport } from '../../src/runtime/report.js';
 import type { InspectionEvent } from 'xstate';
@@ -15,7 +17,10 @@ export const XSS = '<img src=x onerror=alert(1)>';
 
 const t = (id: string, title: string, status = 'pending') => ({ id, title, status, criteria: `${title} is done`, children: [] });
 
-/** One planned task, one actor that reports progress (leaking a key into its message) and writes a file. */
+/**
+ * One planned task, one actor that reports progress (leaking a key into its message) and writes a file.
+ * The run's own event stream is forwarded, as to the dashboard's worker, into a replay buffer that writes inspect.jsonl.
+ */
 export async function recordScriptedRun(opts: { title?: string; observe?: (ev: InspectionEvent) => void } = {}) {
   const title = opts.title ?? 'Write out.txt';
   const workspace = await tempDir();
@@ -32,10 +37,10 @@ export async function recordScriptedRun(opts: { title?: string; observe?: (ev: I
     ]),
     reply.json({ status: 'completed', summary: 'wrote the file', references: ['out.txt'] }),
   ]);
-  const file = path.join(traces, 'runs', runId, INSPECT_FILE);
   const errors: string[] = [];
-  const stream = new InspectionStream({ file, onError: (m) => errors.push(m) });
-  stream.begin({ runId, goal: 'write out.txt' });
+  let out: AppendFile | null = null;
+  const stream = new RecordBuffer({ pin: isPinned, serialize: (r) => serializeRecord(r as InspectRecord), sink: (text) => out?.write(text) });
+  let file = '';
   const report: RunReport = await runGoal({
     goal: 'write out.txt',
     config: repoConfig(),
@@ -43,13 +48,15 @@ export async function recordScriptedRun(opts: { title?: string; observe?: (ev: I
     tracesDir: traces,
     runId,
     models: modelSet(planner, actor),
-    inspect: (ev) => {
-      opts.observe?.(ev);
-      stream.inspect(ev);
+    onRunStarted: (run) => {
+      file = run.inspectFile!;
+      out = new AppendFile(file, (m) => errors.push(m));
     },
+    eventStream: { forward: (records) => stream.append(records) },
+    onWarning: (m) => errors.push(m),
+    ...(opts.observe ? { inspect: opts.observe } : {}),
   });
-  stream.end({ runId, status: report.status, reason: report.reason });
-  await stream.close();
+  await (out as AppendFile | null)?.close();
   return { stream, report, file, traces, runId, errors };
 }
 

@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
+import { RunStore } from '../../src/runtime/runStore.js';
 import { REPO_ROOT, tempDir } from '../support/runtime.js';
 
 async function sampleWorkspace(): Promise<string> {
@@ -55,9 +56,10 @@ describe('gepa-aime CLI on the offline model', () => {
     expect(text).toContain('Add continuous integration');
     expect(text).not.toContain('Write user documentation'); // docs/ exists
 
-    // Every run leaves its events, report, and what resume needs.
+    // Every run leaves its one event stream, report, and what resume needs (no lock once it has ended, no second stream).
     const runDir = path.join(traces, 'runs', report.runId);
-    expect((await fs.readdir(runDir)).sort()).toEqual(expect.arrayContaining(['events.jsonl', 'journal.jsonl', 'report.json', 'run.json', 'snapshot.json']));
+    expect((await fs.readdir(runDir)).sort()).toEqual(['inspect.jsonl', 'journal.jsonl', 'report.json', 'run.json', 'snapshot.json']);
+    expect(report.paths).toEqual({ runDir, inspect: path.join(runDir, 'inspect.jsonl'), report: path.join(runDir, 'report.json') });
   });
 
   it('shows the checklist and outcome in human form without --json', async () => {
@@ -100,9 +102,14 @@ describe('gepa-aime CLI on the offline model', () => {
 
   it('chat answers plain text, runs /goal, and leaves on /quit', async () => {
     const ws = await sampleWorkspace();
-    const r = await runCli(['chat', '--workspace', ws, '--traces', await tempDir()], { input: 'hello there\n/goal Summarise the repository layout\n/quit\n' });
+    const traces = await tempDir();
+    const r = await runCli(['chat', '--workspace', ws, '--traces', traces], { input: 'hello there\n/goal Summarise the repository layout\n/quit\n' });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('You said: "hello there"');
     expect(r.stdout).toContain('status: completed');
+    // The goal's run is in the store with its one event stream, as any run.
+    const [run, ...more] = await new RunStore(traces).list();
+    expect(more).toEqual([]);
+    expect(run).toMatchObject({ report: { status: 'completed', goal: 'Summarise the repository layout' }, replayable: true });
   });
 });

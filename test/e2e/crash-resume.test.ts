@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../support/cli.js';
 import { ensureBuilt, tempConfig } from '../support/providerCli.js';
+import { RunStore } from '../../src/runtime/runStore.js';
 import { tempDir } from '../support/runtime.js';
 import { purposeOf, startVllmServer, type ServerReply, type SeenRequest, type VllmServer } from '../support/vllmServer.js';
 
@@ -115,7 +116,19 @@ describe('crash and resume', () => {
   ] as const;
 
   it.each(points)('resumes a run killed %s', async (name, crash, wantEntries, wantInterrupted) => {
-    const { report, log, counts } = await crashAndResume(crash);
+    const { report, log, counts, runId, traces } = await crashAndResume(crash);
+    // The one event stream goes on where the killed process left it: whole lines, numbers rising, closed by the resumed run.
+    const stream = (await new RunStore(traces).readInspect(runId))!;
+    expect(stream.tornTail).toBe(false);
+    const seqs = stream.records.map((r) => (r as { seq: number }).seq);
+    expect(seqs.every((seq, i) => i === 0 || seq > seqs[i - 1]!)).toBe(true);
+    expect(stream.records.at(-1)).toMatchObject({ kind: 'run', phase: 'end', runId, status: 'completed' });
+    expect(
+      stream.records.filter((r) => (r as { kind: string; phase?: string }).kind === 'run' && (r as { phase?: string }).phase === 'start').at(-1),
+    ).toMatchObject({
+      runId,
+      resumed: true,
+    });
     expect(report.status).toBe('completed');
     expect(report.durability.resumed).toBe(true);
     // No file write twice: the entry is there once, or the write was caught in flight and reported, not repeated.

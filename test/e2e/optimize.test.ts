@@ -425,6 +425,29 @@ describe('optimize --team', () => {
 });
 
 describe('optimize --aime', () => {
+  it('with --traces, every evaluation run keeps its event stream for the dashboard', async () => {
+    const goals = jsonl('goals.jsonl', [{ input: 'Summarise the repository layout' }]);
+    const traces = path.join(work, 'kept-traces');
+    const r = await runCli(
+      ['optimize', '--aime', '--train', goals, '--val', goals, '--provider', 'offline', '--max-metric-calls', '2', '--traces', traces, '--json'],
+      {
+        cwd: work,
+      },
+    );
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).traces).toBe(traces);
+    const runs = fs.readdirSync(path.join(traces, 'runs'));
+    expect(runs.length).toBeGreaterThanOrEqual(1);
+    for (const id of runs) {
+      const lines = fs
+        .readFileSync(path.join(traces, 'runs', id, 'inspect.jsonl'), 'utf8')
+        .trimEnd()
+        .split('\n');
+      expect(JSON.parse(lines[0]!)).toMatchObject({ kind: 'run', phase: 'start', runId: id });
+      expect(JSON.parse(lines.at(-1)!)).toMatchObject({ kind: 'run', phase: 'end', runId: id });
+    }
+  });
+
   it("evolves the planner and persona prompts on a tiny goal set offline, writes them, and --install makes them the next run's prompts", async () => {
     const goals = jsonl('goals.jsonl', [
       { input: 'List the files in the workspace', expected: 'no such words here' },
@@ -445,6 +468,10 @@ describe('optimize --aime', () => {
     expect(written).toContain('prompts:\n  planner: ');
     expect(written).toContain('persona.writer: ');
     expect(result.installed).toBe(path.join(fs.realpathSync(work), 'traces', 'gepa_history.jsonl'));
+    // Not asked for traces (--traces): the evaluations ran in a temporary traces dir and recorded no event stream.
+    const evaluations = fs.readdirSync(path.join(result.traces, 'runs'));
+    expect(evaluations.length).toBe(result.metric_calls);
+    for (const id of evaluations) expect(fs.existsSync(path.join(result.traces, 'runs', id, 'inspect.jsonl'))).toBe(false);
 
     const run = await runCli(['run', 'List the files', '--provider', 'offline', '--json'], { cwd: work });
     const report = JSON.parse(run.stdout);

@@ -5,7 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, setup, spawnChild, type AnyEventObject } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
-import { optimizerMachine, outcomeOf, type OptimizerInput, type PersistRequest, type ReflectInput, type OnlineReflectOutput } from '../../machines/optimizer.js';
+import {
+  optimizerMachine,
+  outcomeOf,
+  type OptimizerInput,
+  type PersistRequest,
+  type ReflectInput,
+  type OnlineReflectOutput,
+} from '../../machines/optimizer.js';
 import { seedState, TRIAL_DEFAULTS } from '../../contracts/gepa/onlineState.js';
 import { deferredLogic, flush, silenced } from '../support/deferred.js';
 

@@ -97,8 +97,10 @@ describe('goal runs on the queue', { timeout: 90_000 }, () => {
     const report = JSON.parse(result.stdout);
     expect(report.runId).toBe(id);
     expect(comparable(report)).toEqual(comparable(JSON.parse(local.stdout)));
-    // The worker keeps the run's traces.
-    expect(fs.existsSync(path.join(root, 'side2', 'traces', 'runs', id, 'report.json'))).toBe(true);
+    // The worker keeps the run's traces, its one event stream among them; the report sent back names it.
+    const runDir = path.join(root, 'side2', 'traces', 'runs', id);
+    expect(fs.existsSync(path.join(runDir, 'report.json'))).toBe(true);
+    expect(fs.realpathSync(report.paths.inspect)).toBe(fs.realpathSync(path.join(runDir, 'inspect.jsonl')));
 
     const listed = JSON.parse((await runCli(['runs', '--redis', redis.url, '--json'])).stdout);
     expect(listed.runs).toEqual([{ id, state: 'completed', goal: GOAL, submittedAt: expect.any(String), outcome: 'completed' }]);

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ScriptedModel, reply } from '../../src/llm/scripted.js';
 import type { ChatRequest } from '../../contracts/llm.js';
-import { runGoal } from '../../src/runtime/runGoal.js';
+import { runGoal, type RunStarted } from '../../src/runtime/runGoal.js';
+import { RunStore } from '../../src/runtime/runStore.js';
 import { parseJsonl } from '../../src/util/jsonl.js';
 import { modelSet, repoConfig, tempDir } from '../support/runtime.js';
 
@@ -61,14 +62,52 @@ describe('runGoal with a scripted model', () => {
     // Both files of the run are on disk, and the report on disk is the one returned.
     const onDisk = JSON.parse(await fs.readFile(report.paths.report, 'utf8'));
     expect(onDisk).toEqual(JSON.parse(JSON.stringify(report)));
-    const events = parseJsonl<any>(await fs.readFile(report.paths.events, 'utf8'), 'events.jsonl');
+    // The run's one event stream, inspect.jsonl: opened and closed by the run, in between who sent what to whom.
+    expect(report.paths.inspect).toBe(path.join(report.paths.runDir, 'inspect.jsonl'));
+    const events = parseJsonl<any>(await fs.readFile(report.paths.inspect!, 'utf8'), 'inspect.jsonl');
     expect(events.tornTail).toBe(false);
+    expect(events.records[0]).toMatchObject({ seq: 0, kind: 'run', phase: 'start', runId: report.runId, goal: report.goal });
+    expect(events.records.at(-1)).toMatchObject({ kind: 'run', phase: 'end', runId: report.runId, status: 'completed' });
+    expect(events.records.map((r) => r.seq)).toEqual(events.records.map((_, i) => i));
     const types = events.records.filter((r) => r.kind === 'event').map((r) => r.type);
     for (const type of ['PLANNER.PLAN', 'PLANNER.DECIDED', 'PROGRESS.PLAN', 'PROGRESS.UPDATE', 'ACTOR.REPORTED', 'PROGRESS.REPORT', 'PROGRESS.ROLLUP']) {
       expect(types).toContain(type);
     }
     // update_progress from the actor reached the progress manager.
-    expect(events.records.some((r) => r.type === 'PROGRESS.UPDATE' && r.from === 'actor:1' && r.data.message === 'writing')).toBe(true);
+    expect(events.records.some((r) => r.type === 'PROGRESS.UPDATE' && r.from === 'actor:1' && r.to === 'progress' && r.payload.message === 'writing')).toBe(
+      true,
+    );
+  });
+
+  it('names the run itself and says so before the first event; without an event stream nothing is recorded but the run', async () => {
+    const { workspace, traces } = await setup();
+    const finish = () => new ScriptedModel([planReply([], { type: 'finish', answer: 'nothing to do' })]);
+    const seen: string[] = [];
+    const started: RunStarted[] = [];
+    const report = await runGoal({
+      goal: 'nothing',
+      config,
+      workspace,
+      tracesDir: traces,
+      models: modelSet(finish()),
+      now: () => new Date('2026-12-01T12:13:03.456Z'),
+      onRunStarted: (run) => {
+        started.push(run);
+        seen.push('started');
+      },
+      inspect: () => void (seen.length === 1 && seen.push('event')),
+    });
+    expect(report.runId).toMatch(/^20261201T121303Z-[0-9a-f]{6}$/);
+    expect(seen).toEqual(['started', 'event']);
+    const runDir = path.join(traces, 'runs', report.runId);
+    expect(started).toEqual([
+      { runId: report.runId, runDir, inspectFile: path.join(runDir, 'inspect.jsonl'), goal: 'nothing', workspace, model: report.model, resumed: false },
+    ]);
+    expect((await new RunStore(traces).readInspect(report.runId))!.records.at(-1)).toMatchObject({ kind: 'run', phase: 'end', status: 'completed' });
+
+    const quiet = await runGoal({ goal: 'nothing', config, workspace, tracesDir: traces, models: modelSet(finish()), eventStream: false });
+    expect(quiet.paths.inspect).toBeNull();
+    expect((await fs.readdir(quiet.paths.runDir)).sort()).toEqual(['journal.jsonl', 'report.json', 'run.json', 'snapshot.json']);
   });
 
   it('re-asks the planner once with the schema errors, then goes on', async () => {

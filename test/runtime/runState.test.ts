@@ -1,12 +1,11 @@
-/** Run state from disk: schemas with located errors, the run id format, and the one-writer lock. */
+/** Run state from disk: schemas with located errors, and the one-writer lock (run ids: runStore.test.ts). */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { acquireRunLock, RunLockedError } from '../../src/runtime/runLock.js';
-import { checkRunId, checkState, runMetaSchema, RunStateError, snapshotSchema } from '../../src/runtime/runState.js';
-import { newRunId } from '../../src/runtime/runGoal.js';
+import { checkState, runMetaSchema, RunStateError, snapshotSchema } from '../../src/runtime/runState.js';
 import { tempDir } from '../support/runtime.js';
 
 const meta = {
@@ -31,13 +30,6 @@ function stateError(fn: () => unknown): string {
   }
   throw new Error('expected a RunStateError');
 }
-
-describe('run ids', () => {
-  it('accepts what newRunId makes and refuses anything that is not one plain segment', () => {
-    expect(checkRunId(newRunId(new Date()))).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/);
-    for (const bad of ['../x', '..', 'a/b', '', '.hidden', 'a\\b', 'x'.repeat(200)]) expect(() => checkRunId(bad)).toThrow(/is not a run id/);
-  });
-});
 
 describe('checkState', () => {
   it('passes a good run.json and names file and key of a bad one', () => {

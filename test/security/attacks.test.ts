@@ -308,6 +308,9 @@ describe('8. secrets never leak', () => {
       expect(JSON.parse(r.stdout).reason).toMatch(/Incorrect API key provided: \[redacted\]/);
       expect(`${r.stdout}${r.stderr}`).not.toContain(key);
       expect(`${r.stdout}${r.stderr}`).not.toContain(keys.short);
+      // The run's one event stream is among the files checked (the echoed reason rides on its events).
+      const [runId] = fs.readdirSync(path.join(p.traces, 'runs'));
+      expect(fs.readFileSync(path.join(p.traces, 'runs', runId!, 'inspect.jsonl'), 'utf8'), how).toContain('[redacted]');
       const leaked = filesContaining(p.dir, key).filter((f) => f !== 'config/model_config.yaml');
       expect(leaked, how).toEqual([]);
       expect(filesContaining(p.traces, keys.short)).toEqual([]);
