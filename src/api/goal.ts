@@ -8,7 +8,7 @@ import type { WorkflowLimits } from '../../machines/workflow.js';
 import type { RunReport } from '../runtime/report.js';
 import { runGoal as runtimeRunGoal, type RunOptions } from '../runtime/runGoal.js';
 import type { ApprovalHandler } from '../tools/approval.js';
-import { EventChannel } from './channel.js';
+import { HandleCore } from './channel.js';
 import { GoalEventDeriver, type GoalEvent } from './goalEvents.js';
 import { givenModels, resolveConfig, type ConfigOptions } from './options.js';
 import type { ToolDefinition } from './tool.js';
@@ -65,12 +65,8 @@ export interface GoalRun {
 
 /** Starts a goal run. */
 export function runGoal(goal: string, options: GoalOptions): GoalRun {
-  const controller = new AbortController();
-  const channel = new EventChannel<GoalEvent>();
-  const derive = new GoalEventDeriver((e) => channel.push(e));
-  const onAbort = () => controller.abort(options.signal?.reason);
-  if (options.signal?.aborted) onAbort();
-  else options.signal?.addEventListener('abort', onAbort, { once: true });
+  const core = new HandleCore<GoalEvent>(options.signal);
+  const derive = new GoalEventDeriver((e) => core.channel.push(e));
 
   const report = (async () => {
     if (typeof goal !== 'string') throw new TypeError(`runGoal: the goal must be a string, got ${typeof goal}`);
@@ -83,7 +79,7 @@ export function runGoal(goal: string, options: GoalOptions): GoalRun {
       config,
       workspace: path.resolve(options.workspace),
       tracesDir: path.resolve(options.tracesDir ?? 'traces'),
-      signal: controller.signal,
+      signal: core.signal,
       onRunStarted: (run) => {
         derive.started(run);
         hooks.onRunStarted?.(run);
@@ -108,19 +104,6 @@ export function runGoal(goal: string, options: GoalOptions): GoalRun {
       ...(hooks.protectedFiles?.length ? { protectedFiles: hooks.protectedFiles } : {}),
     });
   })();
-  report.then(
-    (r) => {
-      derive.end(r);
-      channel.close();
-    },
-    (err) => channel.fail(err),
-  );
-  report.finally(() => options.signal?.removeEventListener('abort', onAbort)).catch(() => {});
-
-  return {
-    report,
-    signal: controller.signal,
-    cancel: (reason?: string) => controller.abort(reason ?? 'cancelled by the caller'),
-    events: () => channel.iterate(),
-  };
+  core.settle(report, (r) => derive.end(r));
+  return { report, signal: core.signal, cancel: core.cancel, events: core.events };
 }

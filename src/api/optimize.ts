@@ -8,7 +8,7 @@ import { optimize as engineOptimize, GepaRunError, type GepaProgressEvent, type 
 import { isProposal } from '../gepa/eventStream.js';
 import type { GepaResult } from '../gepa/result.js';
 import type { IterationRecord } from '../../contracts/gepa/types.js';
-import { EventChannel } from './channel.js';
+import { HandleCore } from './channel.js';
 
 /** What `optimize` takes: the adapter, data, seed candidate, reflection model and settings. */
 export type OptimizeOptions<E> = Omit<EngineOptions<E>, 'onProgress' | 'inspect' | 'now'>;
@@ -86,13 +86,10 @@ export interface OptimizeRun {
 
 /** Starts a GEPA optimisation. */
 export function optimize<E>(options: OptimizeOptions<E>): OptimizeRun {
-  const controller = new AbortController();
+  const core = new HandleCore<OptimizeEvent>(options.signal);
+  const { channel, controller } = core;
   const stopper = new AbortController();
-  const channel = new EventChannel<OptimizeEvent>();
   let started = false;
-  const onAbort = () => controller.abort(options.signal?.reason);
-  if (options.signal?.aborted) onAbort();
-  else options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.stopSignal?.aborted) stopper.abort();
   else options.stopSignal?.addEventListener('abort', () => stopper.abort(), { once: true });
 
@@ -138,36 +135,29 @@ export function optimize<E>(options: OptimizeOptions<E>): OptimizeRun {
     }
   };
   const result = engineOptimize({ ...options, signal: controller.signal, stopSignal: stopper.signal, onProgress });
-  result.then(
+  core.settle(
+    result,
     (r) => {
       const cancelled = r.stopReason === 'aborted';
-      channel.push({
-        type: 'run.end',
-        status: cancelled ? 'cancelled' : 'completed',
-        reason: cancelled ? 'cancelled' : (r.stopReason ?? ''),
-        result: r,
-      });
-      channel.close();
+      channel.push({ type: 'run.end', status: cancelled ? 'cancelled' : 'completed', reason: cancelled ? 'cancelled' : (r.stopReason ?? ''), result: r });
     },
     (err) => {
       // Bad input fails before anything started: the stream throws it. A run that started ends with an event.
-      if (!started) return channel.fail(err);
-      const status = controller.signal.aborted ? 'cancelled' : 'failed';
+      if (!started) return false;
       channel.push({
         type: 'run.end',
-        status,
+        status: controller.signal.aborted ? 'cancelled' : 'failed',
         reason: err instanceof Error ? err.message : String(err),
         result: err instanceof GepaRunError ? err.result : null,
       });
-      channel.close();
+      return true;
     },
   );
-  result.finally(() => options.signal?.removeEventListener('abort', onAbort)).catch(() => {});
   return {
     result,
-    signal: controller.signal,
-    cancel: (reason?: string) => controller.abort(reason ?? 'cancelled by the caller'),
+    signal: core.signal,
+    cancel: core.cancel,
+    events: core.events,
     stop: () => stopper.abort(),
-    events: () => channel.iterate(),
   };
 }

@@ -4,10 +4,10 @@ import { addUsage, ZERO_USAGE, type TokenUsage } from '../../contracts/llm.js';
 import { loadTeamFile, parseTeamText } from '../teams/load.js';
 import { runTeam as runtimeRunTeam, TeamRunCancelled, type TeamRunResult } from '../teams/runner.js';
 import type { AgentRunTrace, TeamDef, TeamState, ToolCallTrace } from '../../contracts/teams/types.js';
-import { RunInputError, TOOL_SETTLE_MS } from '../runtime/runGoal.js';
+import { RunInputError, settleTools } from '../runtime/runGoal.js';
 import { agentModelsFromConfig, teamTools } from '../runtime/teamModels.js';
 import { ApprovalGate, type ApprovalHandler } from '../tools/approval.js';
-import { EventChannel } from './channel.js';
+import { HandleCore } from './channel.js';
 import type { ApprovalDecidedEvent, ApprovalRequestedEvent, ModelUsageEvent } from './goalEvents.js';
 import { givenModels, resolveConfig, type ConfigOptions } from './options.js';
 
@@ -102,12 +102,9 @@ export interface TeamRun {
 
 /** Runs a team (a definition, or the path of a team YAML file) once on `options.input`. */
 export function runTeam(team: Team | string, options: TeamOptions): TeamRun {
-  const controller = new AbortController();
-  const channel = new EventChannel<TeamEvent>();
+  const core = new HandleCore<TeamEvent>(options.signal);
+  const { channel, controller } = core;
   const agents = new AgentEventDeriver((e) => channel.push(e));
-  const onAbort = () => controller.abort(options.signal?.reason);
-  if (options.signal?.aborted) onAbort();
-  else options.signal?.addEventListener('abort', onAbort, { once: true });
 
   const report = (async (): Promise<TeamReport> => {
     if (!options || typeof options.input !== 'string' || !options.input.trim())
@@ -154,7 +151,7 @@ export function runTeam(team: Team | string, options: TeamOptions): TeamRun {
       return result;
     } catch (err) {
       if (!(err instanceof TeamRunCancelled)) throw err;
-      await settle(inFlight);
+      await settleTools(inFlight);
       const traces = agents.finished;
       return {
         status: 'cancelled',
@@ -166,31 +163,8 @@ export function runTeam(team: Team | string, options: TeamOptions): TeamRun {
       };
     }
   })();
-  report.then(
-    (r) => {
-      channel.push({ type: 'run.end', status: r.status, output: r.output, error: r.error, report: r });
-      channel.close();
-    },
-    (err) => channel.fail(err),
-  );
-  report.finally(() => options.signal?.removeEventListener('abort', onAbort)).catch(() => {});
-  return {
-    report,
-    signal: controller.signal,
-    cancel: (reason?: string) => controller.abort(reason ?? 'cancelled by the caller'),
-    events: () => channel.iterate(),
-  };
-}
-
-/** Waits (bounded) for tool calls still running after a cancel: the tool saw the abort, its write may still be landing. */
-async function settle(inFlight: Set<Promise<unknown>>): Promise<void> {
-  if (!inFlight.size) return;
-  let timer: NodeJS.Timeout | undefined;
-  const waited = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, TOOL_SETTLE_MS);
-  });
-  await Promise.race([Promise.allSettled([...inFlight]), waited]);
-  clearTimeout(timer);
+  core.settle(report, (r) => channel.push({ type: 'run.end', status: r.status, output: r.output, error: r.error, report: r }));
+  return { report, signal: core.signal, cancel: core.cancel, events: core.events };
 }
 
 /** Agent events from the inspection stream: one per start, tool call and finish of a `teamAgent` actor. */

@@ -417,7 +417,8 @@ function openEventStream(run: OpenRun, opts: Pick<RunOptions, 'eventStream' | 'o
 /** How long a run waits at its end for tool calls that ignore their abort signal. */
 export const TOOL_SETTLE_MS = 10_000;
 
-async function settleTools(inFlight: Set<Promise<unknown>>): Promise<void> {
+/** Waits (bounded) for tool calls still running after a cancel: the tool saw the abort, its write may still be landing. */
+export async function settleTools(inFlight: Set<Promise<unknown>>): Promise<void> {
   if (!inFlight.size) return;
   let timer: NodeJS.Timeout | undefined;
   const waited = new Promise<void>((resolve) => {
