@@ -12,9 +12,6 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, notFinished: 3, interrupted: 1
 
 export class UsageError extends AppError {
   readonly category = 'usage';
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 export interface ModelFlags {

@@ -233,35 +233,31 @@ async function runOptimize(f: OptimizeFlags): Promise<number> {
   let result: GepaResult;
   const extra: Record<string, unknown> = { mode };
   try {
+    // The default adapter's run, local or on the queue: the data files, the seeds, the models, the metric.
+    const promptRun = () => ({
+      ...common,
+      trainFile: f.train!,
+      valFile: f.val!,
+      seedPrompt: f.seedPrompt![0]!,
+      ...(f.seedPrompt!.length > 1 ? { extraSeedPrompts: f.seedPrompt!.slice(1) } : {}),
+      ...(f.test ? { testFile: f.test } : {}),
+      taskModel: models.chat,
+      reflectionModel: models.reflection,
+      ...(f.metric ? { metricModule: f.metric } : {}),
+    });
     if (mode === 'prompt' && f.redis) {
       // Loaded on demand: BullMQ is slow to import and only --redis needs it.
       const { optimizeOnQueue } = await import('../queue/optimize.js');
       result = await optimizeOnQueue({
-        ...common,
+        ...promptRun(),
         redisUrl: f.redis,
-        trainFile: f.train!,
-        valFile: f.val!,
-        seedPrompt: f.seedPrompt![0]!,
-        ...(f.seedPrompt!.length > 1 ? { extraSeedPrompts: f.seedPrompt!.slice(1) } : {}),
-        ...(f.test ? { testFile: f.test } : {}),
-        taskModel: models.chat,
         taskModelName: resolveRole(modelConfig, 'actor').model,
-        reflectionModel: models.reflection,
-        ...(f.metric ? { metricModule: f.metric } : {}),
         ...(judge ? { judge: { metric: judgeMetric(judge), ref: judgeRef(judge, modelConfig) } } : {}),
         ...(f.chunkSize ? { chunkSize: f.chunkSize } : {}),
       });
     } else if (mode === 'prompt') {
       result = await optimizeFiles({
-        ...common,
-        trainFile: f.train!,
-        valFile: f.val!,
-        seedPrompt: f.seedPrompt![0]!,
-        ...(f.seedPrompt!.length > 1 ? { extraSeedPrompts: f.seedPrompt!.slice(1) } : {}),
-        ...(f.test ? { testFile: f.test } : {}),
-        taskModel: models.chat,
-        reflectionModel: models.reflection,
-        ...(f.metric ? { metricModule: f.metric } : {}),
+        ...promptRun(),
         ...(judge ? { metric: judgeMetric(judge), metricId: `judge:${JSON.stringify(judge.judge.identity)}` } : {}),
       });
     } else if (mode === 'team') {

@@ -32,7 +32,7 @@ export interface ValidateOptions {
 const MAX_COLLECTED_ISSUES = 200;
 
 export function validate<S extends z.ZodType>(schema: S, raw: unknown, at: Located, opts: ValidateOptions = {}): z.output<S> {
-  const result = schema.safeParse(raw, { error: fallbackExpected });
+  const result = schema.safeParse(raw, { error: (iss) => expectedText(iss) });
   const extra = opts.checks?.(raw) ?? [];
   if (result.success && extra.length === 0) return result.data;
 
@@ -99,16 +99,23 @@ function foundAt(raw: unknown, path: readonly PathSegment[]): string {
   return renderValue(value);
 }
 
-/** Expected-text for issues whose schema set no message of its own (a safety net). */
-function fallbackExpected(iss: z.core.$ZodRawIssue): string {
+type AnyIssue = z.core.$ZodRawIssue | z.core.$ZodIssue;
+
+/** What an issue expected, in words (for issues whose schema set no message of its own); `other` answers the codes not listed. */
+export function expectedText<I extends AnyIssue>(iss: I, other: (iss: I) => string = () => 'a valid value'): string {
   switch (iss.code) {
     case 'invalid_type':
       return (
         (
-          { object: 'a mapping', record: 'a mapping', array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false' } as Record<
-            string,
-            string
-          >
+          {
+            object: 'a mapping',
+            record: 'a mapping',
+            array: 'a list',
+            string: 'a string',
+            number: 'a number',
+            boolean: 'true or false',
+            int: 'an integer',
+          } as Record<string, string>
         )[iss.expected] ?? `a ${iss.expected}`
       );
     case 'invalid_value':
@@ -117,8 +124,10 @@ function fallbackExpected(iss: z.core.$ZodRawIssue): string {
       return `at least ${String(iss.minimum)}`;
     case 'too_big':
       return `at most ${String(iss.maximum)}`;
+    case 'invalid_format':
+      return `a ${iss.format}`;
     default:
-      return 'a valid value';
+      return other(iss);
   }
 }
 

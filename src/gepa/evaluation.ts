@@ -26,9 +26,6 @@ export interface EvaluatorDeps<E> {
 
 export class GepaAdapterError extends AppError {
   readonly category = 'run';
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 /**

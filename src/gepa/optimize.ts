@@ -73,9 +73,6 @@ export interface OptimizeOptions<E> {
 /** The optimisation's inputs are unusable (empty data set, no components, no reflection model). */
 export class GepaInputError extends AppError {
   readonly category = 'input';
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 /** The run failed; `result` holds what the last saved iteration had, when there was one. */

@@ -29,9 +29,6 @@ Provide the new instruction within \`\`\` blocks.`;
 
 export class ReflectionTemplateError extends AppError {
   readonly category = 'input';
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 export function checkTemplate(template: string): void {

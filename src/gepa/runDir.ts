@@ -56,9 +56,6 @@ export interface SavedRun {
 
 export class RunDirError extends AppError {
   readonly category = 'input';
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 export async function ensureRunDir(dir: string): Promise<void> {

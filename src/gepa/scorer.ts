@@ -43,9 +43,6 @@ export type TeamScorerArgs = [input: string, output: string, expected: string | 
 /** A scorer that cannot serve: bad input (exit 2), naming the module or function. */
 export class ScorerError extends AppError {
   readonly category = 'input';
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 /** Feedback for a value that brings none (`bare`: a plain number). */

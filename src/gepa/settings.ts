@@ -29,9 +29,6 @@ export type GepaSettingsInput = Partial<GepaOfflineConfig> & Partial<GepaStopSet
 
 export class GepaSettingsError extends AppError {
   readonly category = 'input';
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 const STOP_KEYS = ['target_score', 'max_wall_s', 'stop_file', 'max_reflection_tokens'] as const;

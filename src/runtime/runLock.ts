@@ -16,9 +16,6 @@ export const LOCK_FILE = 'lock';
 
 export class RunLockedError extends AppError {
   readonly category = 'usage';
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 export interface LockHolder {

@@ -6,24 +6,18 @@
  */
 import { z } from 'zod';
 import { formatKeyPath, renderValue, type PathSegment } from '../config/errors.js';
-import { valueAt } from '../config/validate.js';
+import { expectedText, valueAt } from '../config/validate.js';
 import { nestingDepth } from '../tools/invoke.js';
 import { AppError } from '../../contracts/errors.js';
 
 /** Bad run state: exit 2 (bad input), with the file and key. */
 export class RunStateError extends AppError {
   readonly category = 'input';
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 /** Bad input to a run (empty goal, missing workspace, a tool name clash, no such run): nothing ran. */
 export class RunInputError extends AppError {
   readonly category = 'usage';
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 /** Ids the run store makes look like `20261201T121303Z-a1b2c3`; any id must at least be one plain path segment (runStore.ts checks them). */
@@ -243,32 +237,5 @@ function pickIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
 }
 
 function expectedOf(iss: z.core.$ZodIssue): string {
-  switch (iss.code) {
-    case 'invalid_type':
-      return (
-        (
-          {
-            object: 'a mapping',
-            record: 'a mapping',
-            array: 'a list',
-            string: 'a string',
-            number: 'a number',
-            boolean: 'true or false',
-            int: 'an integer',
-          } as Record<string, string>
-        )[iss.expected] ?? `a ${iss.expected}`
-      );
-    case 'invalid_value':
-      return `one of ${iss.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'too_small':
-      return `at least ${String(iss.minimum)}`;
-    case 'too_big':
-      return `at most ${String(iss.maximum)}`;
-    case 'invalid_format':
-      return `a ${iss.format}`;
-    case 'invalid_union':
-      return 'one of the known record kinds';
-    default:
-      return iss.message;
-  }
+  return expectedText(iss, (i) => (i.code === 'invalid_union' ? 'one of the known record kinds' : (i.message ?? 'a valid value')));
 }

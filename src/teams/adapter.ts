@@ -27,9 +27,6 @@ export const DEFAULT_TEAM_CONCURRENCY = 5;
 
 export class TeamAdapterError extends AppError {
   readonly category = 'input';
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 /** Options of `createTeamAdapter`: the team, models, scorer, concurrency. */

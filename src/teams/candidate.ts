@@ -12,9 +12,6 @@ import { AppError } from '../../contracts/errors.js';
 
 export class CandidateError extends AppError {
   readonly category = 'input';
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 export function seedCandidate(team: TeamDef, components: Record<string, readonly string[]>, registry: ComponentRegistry = componentHandlers): Candidate {

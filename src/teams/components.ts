@@ -13,9 +13,6 @@ import type { AgentDef, GenerationSettings } from '../../contracts/teams/types.j
 
 export class ComponentValueError extends AppError {
   readonly category = 'input';
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 export interface ComponentHandler {

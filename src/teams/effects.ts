@@ -42,9 +42,6 @@ export interface AgentEnv {
 
 export class TeamToolsError extends AppError {
   readonly category = 'input';
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 /** The agent's tools: its bundles' tools, once each. update_progress belongs to AIME's progress manager, not to teams. */

@@ -10,9 +10,6 @@ import { errorMessage, AppError } from '../../contracts/errors.js';
 
 export class OutputSchemaError extends AppError {
   readonly category = 'input';
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);

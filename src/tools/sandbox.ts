@@ -14,9 +14,6 @@ import { AppError } from '../../contracts/errors.js';
 
 export class SandboxError extends AppError {
   readonly category = 'run';
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 export interface ResolveOptions {
