@@ -1,5 +1,5 @@
 /**
- * The online GEPA optimizer (systemId "optimizer"), a child of the workflow
+ * The online-learning optimizer (systemId "optimizer"), a child of the workflow
  * that observes it. The workflow tells it plain AIME facts (SUBTASK.FINISHED,
  * GOAL.FINISHED); this machine decides what they mean for learning: which
  * prompt components they are evidence about, their score and feedback, and

@@ -52,7 +52,7 @@ export interface WorkflowInput {
   limits: WorkflowLimits;
   /** Prompt components by name: `planner`, `persona.<name>`. */
   prompts: Record<string, string>;
-  /** Online GEPA: the optimizer's start state, or null to run without learning. */
+  /** Online learning: the optimizer's start state, or null to run without learning. */
   optimizer: OptimizerInput | null;
 }
 
