@@ -10,6 +10,7 @@ import { runCli } from '../support/cli.js';
 import { ensureBuilt, tempDirSync as tempDir } from '../support/providerCli.js';
 import { REPO_ROOT } from '../support/runtime.js';
 import { startVllmServer, type SeenRequest, type VllmServer } from '../support/vllmServer.js';
+import { answerWord, content, isReflection, reflectKeys, WORDS, wordExample as example } from '../support/queueFixture.js';
 
 const EXAMPLES = path.join(REPO_ROOT, 'examples', 'teams');
 let server: VllmServer;
@@ -25,29 +26,15 @@ afterEach(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
-const example = (w: string) => ({ input: `word:${w}`, answer: `${w.toUpperCase()}-OK`, additional_context: { key: `KEY:${w}` } });
-
 function jsonl(name: string, rows: unknown[]): string {
   const file = path.join(work, name);
   fs.writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
   return file;
 }
 
-const content = (req: SeenRequest, role: string): string => req.body.messages?.find((m: { role: string }) => m.role === role)?.content ?? '';
-
 /** Task model: answers word:<w> only when the system prompt holds KEY:<w>. Reflection: writes the keys its prompt mentions into the new instruction. */
 function keywordServer(): void {
-  server.handler = (req) => {
-    const prompt = content(req, 'user');
-    if (prompt.startsWith('I gave an assistant')) {
-      const current = /```\n([\s\S]*?)\n```/.exec(prompt)?.[1] ?? '';
-      const keys = [...new Set(prompt.match(/KEY:\w+/g) ?? [])].filter((k) => !current.includes(k));
-      return { content: `\`\`\`\n${[current, ...keys].join(' ')}\n\`\`\`` };
-    }
-    const word = /word:(\w+)/.exec(prompt)?.[1] ?? '';
-    return { content: content(req, 'system').includes(`KEY:${word}`) ? `${word.toUpperCase()}-OK` : 'no idea' };
-  };
+  server.handler = (req) => ({ content: isReflection(req) ? reflectKeys(req) : answerWord(req) });
 }
 
 const GEPA_FLAGS = (runDir: string) => ['--max-metric-calls', '40', '--seed', '1', '--run-dir', runDir, '--minibatch-size', '2', '--max-concurrency', '2'];
