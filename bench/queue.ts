@@ -38,7 +38,13 @@ const DELAY_MS = 50;
 const WORKER_COUNTS = [1, 2, 4];
 const SELF = fileURLToPath(import.meta.url);
 const CLI = path.resolve(path.dirname(SELF), '..', '..', 'bin', 'gepa-aime.js');
-const WORDS = Array.from({ length: 24 }, (_, i) => `w${i}`);
+/** The workload; QUEUE_BENCH_TRAIN, _VAL, _MINIBATCH and _BUDGET change it (defaults 24, 16, 8, 200). */
+const knob = (name: string, fallback: number) => Number(process.env[`QUEUE_BENCH_${name}`]) || fallback;
+const N_TRAIN = knob('TRAIN', 24);
+const N_VAL = Math.min(knob('VAL', 16), N_TRAIN);
+const MINIBATCH = knob('MINIBATCH', 8);
+const BUDGET = knob('BUDGET', 200);
+const WORDS = Array.from({ length: N_TRAIN }, (_, i) => `w${i}`);
 
 /** Child: the fake vLLM. Task: answers word:<w> when the system prompt holds KEY:<w>. Reflection: adds two missing keys. */
 async function serve(delayMs: number): Promise<void> {
@@ -153,7 +159,7 @@ async function measure(
       taskModel: models.chat,
       taskModelName: 'm',
       reflectionModel: models.reflection,
-      settings: { max_metric_calls: budget, seed: 7, minibatch_size: 8, max_concurrency: 1 },
+      settings: { max_metric_calls: budget, seed: 7, minibatch_size: MINIBATCH, max_concurrency: 1 },
       onStats: (s) => (stats = s),
     });
     const wallMs = performance.now() - started;
@@ -192,7 +198,7 @@ async function measureLocal(
     seedPrompt: 'Answer the word question.',
     taskModel: models.chat,
     reflectionModel: models.reflection,
-    settings: { max_metric_calls: budget, seed: 7, minibatch_size: 8, max_concurrency: 1 },
+    settings: { max_metric_calls: budget, seed: 7, minibatch_size: MINIBATCH, max_concurrency: 1 },
   });
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(before);
@@ -211,7 +217,7 @@ async function main(): Promise<void> {
     );
     return file;
   };
-  const files = { train: write('train.jsonl', WORDS), val: write('val.jsonl', WORDS.slice(0, 16)) };
+  const files = { train: write('train.jsonl', WORDS), val: write('val.jsonl', WORDS.slice(0, N_VAL)) };
   const redis = await startRedis();
   const slow = await startChild([SELF, '--serve', String(DELAY_MS)], /READY (\S+)\n/);
   const rows: string[] = [];
@@ -219,9 +225,9 @@ async function main(): Promise<void> {
   try {
     // A short run first, not counted: the first one in a process pays for warming up (JIT, connections), which
     // would otherwise inflate the one-worker baseline and with it every speedup.
-    await measure(redis.url, redis.pid, slow.match[1]!, 1, files, 40);
+    await measure(redis.url, redis.pid, slow.match[1]!, 1, files, Math.max(40, N_VAL + MINIBATCH));
     const runs: { workers: number; m: Measure }[] = [];
-    for (const workers of WORKER_COUNTS) runs.push({ workers, m: await measure(redis.url, redis.pid, slow.match[1]!, workers, files, 200) });
+    for (const workers of WORKER_COUNTS) runs.push({ workers, m: await measure(redis.url, redis.pid, slow.match[1]!, workers, files, BUDGET) });
     const base = runs[0]!.m;
     for (const { workers, m } of runs) {
       if (m.best !== base.best || m.metricCalls !== base.metricCalls)
@@ -238,8 +244,8 @@ async function main(): Promise<void> {
   }
   const fast = await startChild([SELF, '--serve', '0'], /READY (\S+)\n/);
   try {
-    const local = await measureLocal(fast.match[1]!, files, 200);
-    const m = await measure(redis.url, redis.pid, fast.match[1]!, 1, files, 200);
+    const local = await measureLocal(fast.match[1]!, files, BUDGET);
+    const m = await measure(redis.url, redis.pid, fast.match[1]!, 1, files, BUDGET);
     if (m.best !== local.best || m.metricCalls !== local.metricCalls) throw new Error('the distributed run chose differently from the local one');
     const localPerCall = local.wallMs / local.metricCalls;
     const distPerJob = m.wallMs / m.stats.jobs;
@@ -251,7 +257,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(
     [
-      `optimize --redis: 24 train / 16 val examples, minibatch 8, budget 200 metric calls, ${DELAY_MS} ms per model call (fake vLLM), one example per job, workers of concurrency 1; ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}`,
+      `optimize --redis: ${N_TRAIN} train / ${N_VAL} val examples, minibatch ${MINIBATCH}, budget ${BUDGET} metric calls, ${DELAY_MS} ms per model call (fake vLLM), one example per job, workers of concurrency 1; ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}`,
       '',
       '| workers | jobs | wall time | speedup | efficiency | evaluation time | evaluation speedup | evaluation efficiency | wall overhead per job | CPU per job | Redis commands per job | Redis traffic per job |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
