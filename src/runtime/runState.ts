@@ -211,7 +211,7 @@ export function checkState<S extends z.ZodType>(schema: S, value: unknown, where
   const parsed = schema.safeParse(value);
   if (parsed.success) return value as z.output<S>;
   throw new RunStateError(
-    `${where}: ${describeIssue(parsed.error.issues, value)}; this is not a file the runtime wrote (changed by hand or by something else), so it is not used`,
+    `${where}: ${describeIssue(parsed.error.issues, value)}; this is not a file this version of the runtime wrote (changed by hand, by something else, or by an older version), so it is not used`,
   );
 }
 

@@ -83,7 +83,7 @@ describe('runs', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual([{ runId: '20260101T000000Z-aaaaaa', status: 'completed', goal: 'fine', startedAt: 's' }]);
     expect(r.stderr).toBe(
-      `gepa-aime: warning: ${path.join(forged, 'run.json')}: goal: expected a string, found 7 (number) (and 7 more problems); this is not a file the runtime wrote (changed by hand or by something else), so it is not used\n`,
+      `gepa-aime: warning: ${path.join(forged, 'run.json')}: goal: expected a string, found 7 (number) (and 7 more problems); this is not a file this version of the runtime wrote (changed by hand, by something else, or by an older version), so it is not used\n`,
     );
   });
 });
