@@ -45,7 +45,8 @@ describe('optimize --seed-prompt (the default adapter)', () => {
     const train = jsonl('train.jsonl', WORDS.map(example));
     const val = jsonl('val.jsonl', WORDS.slice(0, 4).map(example));
     const runDir = path.join(work, 'run');
-    const r = await runCli([
+    // The same run each time; only the task model and --resume change.
+    const wordRun = (taskModel: string, ...extra: string[]) => [
       'optimize',
       '--train',
       train,
@@ -58,12 +59,14 @@ describe('optimize --seed-prompt (the default adapter)', () => {
       '--api-base',
       server.apiBase,
       '--task-model',
-      'task-m',
+      taskModel,
       '--reflection-model',
       'refl-m',
       '--json',
       ...GEPA_FLAGS(runDir),
-    ]);
+      ...extra,
+    ];
+    const r = await runCli(wordRun('task-m'));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout); // the whole of stdout is one JSON object
@@ -82,71 +85,15 @@ describe('optimize --seed-prompt (the default adapter)', () => {
     expect(fs.existsSync(path.join(runDir, 'state.json'))).toBe(true);
 
     // The same run dir again: refused without --resume, continued with it.
-    const again = await runCli([
-      'optimize',
-      '--train',
-      train,
-      '--val',
-      val,
-      '--seed-prompt',
-      'Answer the word question.',
-      '--provider',
-      'vllm',
-      '--api-base',
-      server.apiBase,
-      '--task-model',
-      'task-m',
-      '--reflection-model',
-      'refl-m',
-      '--json',
-      ...GEPA_FLAGS(runDir),
-    ]);
+    const again = await runCli(wordRun('task-m'));
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already holds a GEPA run/);
-    const resumed = await runCli([
-      'optimize',
-      '--train',
-      train,
-      '--val',
-      val,
-      '--seed-prompt',
-      'Answer the word question.',
-      '--provider',
-      'vllm',
-      '--api-base',
-      server.apiBase,
-      '--task-model',
-      'task-m',
-      '--reflection-model',
-      'refl-m',
-      '--json',
-      ...GEPA_FLAGS(runDir),
-      '--resume',
-    ]);
+    const resumed = await runCli(wordRun('task-m', '--resume'));
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.stdout).best_val_score).toBe(out.best_val_score);
 
     // Resuming with another task model would mix scores: refused, naming what changed.
-    const changed = await runCli([
-      'optimize',
-      '--train',
-      train,
-      '--val',
-      val,
-      '--seed-prompt',
-      'Answer the word question.',
-      '--provider',
-      'vllm',
-      '--api-base',
-      server.apiBase,
-      '--task-model',
-      'refl-m',
-      '--reflection-model',
-      'refl-m',
-      '--json',
-      ...GEPA_FLAGS(runDir),
-      '--resume',
-    ]);
+    const changed = await runCli(wordRun('refl-m', '--resume'));
     expect(changed.code).toBe(2);
     expect(changed.stderr).toMatch(/task model roles changed \(run: .*"task-m".*now: .*"refl-m"/);
   });
