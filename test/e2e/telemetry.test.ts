@@ -47,28 +47,30 @@ afterEach(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
+/** `run GOAL` against the fake vLLM, with this test's config, workspace and traces. */
+function runArgs(extra: string[] = []): string[] {
+  return [
+    'run',
+    GOAL,
+    '--config',
+    configDir,
+    '--provider',
+    'vllm',
+    '--api-base',
+    server.apiBase,
+    '--model',
+    'm',
+    '--json',
+    '--workspace',
+    path.join(work, 'ws'),
+    '--traces',
+    path.join(work, 'traces'),
+    ...extra,
+  ];
+}
+
 function run(env: Record<string, string>, extra: string[] = []) {
-  return runCli(
-    [
-      'run',
-      GOAL,
-      '--config',
-      configDir,
-      '--provider',
-      'vllm',
-      '--api-base',
-      server.apiBase,
-      '--model',
-      'm',
-      '--json',
-      '--workspace',
-      path.join(work, 'ws'),
-      '--traces',
-      path.join(work, 'traces'),
-      ...extra,
-    ],
-    { env: { GEPA_AIME_API_KEY: API_KEY, ...env } },
-  );
+  return runCli(runArgs(extra), { env: { GEPA_AIME_API_KEY: API_KEY, ...env } });
 }
 
 const byName = (prefix: string) => rx.spans.filter((s) => s.name.startsWith(prefix));
@@ -246,28 +248,7 @@ describe('OpenTelemetry traces of a run', () => {
       arrived();
       return new Promise<ServerReply>(() => {}); // held until the client gives up
     };
-    const { child, done } = startCli(
-      [
-        'run',
-        GOAL,
-        '--config',
-        configDir,
-        '--provider',
-        'vllm',
-        '--api-base',
-        server.apiBase,
-        '--model',
-        'm',
-        '--json',
-        '--workspace',
-        path.join(work, 'ws'),
-        '--traces',
-        path.join(work, 'traces'),
-        '--otel',
-        rx.url,
-      ],
-      { env: { GEPA_AIME_API_KEY: API_KEY } },
-    );
+    const { child, done } = startCli(runArgs(['--otel', rx.url]), { env: { GEPA_AIME_API_KEY: API_KEY } });
     await waiting;
     child.kill('SIGINT');
     const result = await done;
