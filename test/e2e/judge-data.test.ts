@@ -316,25 +316,28 @@ describe('the judge and the generator behind the fake vLLM', () => {
     const cfg = config();
     await generate(['--config', cfg]);
     server.handler = (req) => (req.body.model === 'judge-m' ? fault.status(500, 'judge down') : { content: 'ok' });
-    const r = await runCli(
-      [
-        'optimize',
-        '--aime',
-        '--judge',
-        '--config',
-        cfg,
-        '--train',
-        'data/goals.train.jsonl',
-        '--val',
-        'data/goals.val.jsonl',
-        '--max-metric-calls',
-        '10',
-        '--json',
-        '--run-dir',
-        'run',
-      ],
-      { cwd: work },
-    );
+    const optimizeJudged = (...extra: string[]) =>
+      runCli(
+        [
+          'optimize',
+          '--aime',
+          '--judge',
+          '--config',
+          cfg,
+          '--train',
+          'data/goals.train.jsonl',
+          '--val',
+          'data/goals.val.jsonl',
+          '--max-metric-calls',
+          '10',
+          '--json',
+          '--run-dir',
+          'run',
+          ...extra,
+        ],
+        { cwd: work },
+      );
+    const r = await optimizeJudged();
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/the judge model failed: .*500/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -343,26 +346,7 @@ describe('the judge and the generator behind the fake vLLM', () => {
     if (fs.existsSync(stateFile)) expect(fs.readFileSync(stateFile, 'utf8')).not.toMatch(/"score":0[,}]/);
     // Once the judge is back, the same command (resumed) finishes: the failure was retried, not scored.
     rulesServer();
-    const again = await runCli(
-      [
-        'optimize',
-        '--aime',
-        '--judge',
-        '--config',
-        cfg,
-        '--train',
-        'data/goals.train.jsonl',
-        '--val',
-        'data/goals.val.jsonl',
-        '--max-metric-calls',
-        '10',
-        '--json',
-        '--run-dir',
-        'run',
-        ...(fs.existsSync(stateFile) ? ['--resume'] : []),
-      ],
-      { cwd: work },
-    );
+    const again = await optimizeJudged(...(fs.existsSync(stateFile) ? ['--resume'] : []));
     expect(again.stderr).toBe('');
     expect(again.code).toBe(0);
     const verdictsFile = path.join(work, 'traces', 'judge', 'verdicts.jsonl');
