@@ -39,10 +39,6 @@ export function teamCommand(program: Command): Command {
   return group;
 }
 
-export { agentModelsFromConfig } from '../runtime/teamModels.js';
-
-export { teamTools } from '../runtime/teamModels.js';
-
 export function describeModels(config: LoadedConfig): { provider: string; model: string; offline: boolean } {
   return createModelSet(config.model).describe();
 }
