@@ -109,8 +109,12 @@ function stopSignal(): { arm(): Promise<void>; dispose(): void } {
   const onKey = (data: Buffer) => {
     if (data.includes(0x03) || data.includes(0x04)) release(); // Ctrl-C, Ctrl-D
   };
+  let signalled = false;
   const dispose = () => {
-    process.off('SIGINT', onSignal);
+    // A copy of the Ctrl-C that stopped us may still be on its way (npx sends two at once, and a loaded
+    // machine delivers them loop turns apart): once signalled, SIGINT stays ours until the process ends.
+    // A signal listener does not keep the process alive.
+    if (!signalled) process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     if (raw && armed) {
       stdin.off('data', onKey);
@@ -121,6 +125,7 @@ function stopSignal(): { arm(): Promise<void>; dispose(): void } {
   // Stays listening after the first signal until disposed: a second copy of the same Ctrl-C must not kill us with 130.
   const onSignal = () => {
     if (!armed) return;
+    signalled = true;
     release();
   };
   process.on('SIGINT', onSignal);
